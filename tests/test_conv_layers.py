@@ -310,3 +310,26 @@ def test_numpy_integers_are_accepted_as_sizes():
     assert ZeroPadding2D(np.int64(2)).padding == ((2, 2), (2, 2))
     with pytest.raises(ValueError, match=r"strides must be an int or a tuple of 2 ints >= 1, got True"):
         Conv2D(2, 3, strides=True)
+
+
+@pytest.mark.parametrize("layer_class, shape", [(Conv2D, (2, 6, 5, 3)), (Conv1D, (2, 7, 3))])
+def test_relu_fused_into_the_convolution_matches_a_separate_relu(any_backend, layer_class, shape):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(np.float32)
+    fused = layer_class(4, 3, activation="relu", padding="same")
+    linear = layer_class(4, 3, padding="same")
+    fused(minidl.tensor(device(x)))  # builds both layers
+    linear(minidl.tensor(device(x)))
+    linear.set_weights(fused.get_weights())
+    assert fused.fused_activation == "relu" and linear.fused_activation is None
+    results = []
+    for layer, activation in ((fused, None), (linear, minidl.ops.relu)):
+        inputs = minidl.tensor(device(x), requires_grad=True)
+        outputs = layer(inputs)
+        if activation is not None:
+            outputs = activation(outputs)
+        outputs.backward(device(np.linspace(-1, 1, outputs.size, dtype=np.float32).reshape(outputs.shape)))
+        results.append([to_host(outputs), to_host(inputs.grad), to_host(layer.kernel.grad), to_host(layer.bias.grad)])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert (results[0][0] == 0).any() and (results[0][0] > 0).any()  # the ReLU clipped some outputs

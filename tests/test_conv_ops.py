@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import minidl
 from minidl.ops import im2col as im2col_module
+from minidl.ops import parallel
 from minidl.ops.conv import (
     conv1d,
     conv1d_reference,
@@ -166,6 +167,23 @@ def test_conv2d_fused_equals_reference_and_numpy(any_backend, case):
     np.testing.assert_allclose(fused[0], expected, atol=1e-10, rtol=0)
 
 
+@given(case=conv_cases)
+def test_conv2d_with_fused_relu_equals_reference_and_numpy(any_backend, case):
+    assume(_fits(case))
+    _, x, kernel, bias = _draw_conv(case)
+    kwargs = {"strides": case["strides"], "padding": case["padding"], "dilation": case["dilation"],
+              "activation": "relu"}
+    fused = _run_with_grads(conv2d, x, kernel, bias, **kwargs)
+    reference = _run_with_grads(conv2d_reference, x, kernel, bias, grad_out=fused[4], **kwargs)
+    _assert_same(fused, reference)
+    expected = numpy_conv2d(x, kernel, bias, case["strides"], case["padding"], case["dilation"])
+    np.testing.assert_allclose(fused[0], np.maximum(expected, 0), atol=1e-10, rtol=0)
+    # the relu really is applied: the gradient is zero wherever the output was clipped
+    linear = _run_with_grads(conv2d, x, kernel, bias, grad_out=fused[4] * (fused[0] > 0),
+                             **{**kwargs, "activation": None})
+    _assert_same(fused[1:4], linear[1:4])
+
+
 @settings(max_examples=10)
 @given(case=conv_cases)
 def test_conv2d_gradcheck(any_backend, case):
@@ -178,6 +196,14 @@ def test_conv2d_gradcheck(any_backend, case):
         worst = minidl.gradcheck(lambda a, k: conv2d(a, k, **kwargs), device(x), device(kernel))
     else:
         worst = minidl.gradcheck(lambda a, k, b: conv2d(a, k, b, **kwargs), device(x), device(kernel), device(bias))
+    assert max(worst) < 1e-6
+
+
+def test_conv2d_fused_relu_gradcheck(any_backend):
+    rng = np.random.default_rng(3)
+    x, kernel, bias = rng.standard_normal((2, 5, 4, 3)), rng.standard_normal((3, 2, 3, 4)), rng.standard_normal(4)
+    worst = minidl.gradcheck(lambda a, k, b: conv2d(a, k, b, padding="same", activation="relu"),
+                             device(x), device(kernel), device(bias))
     assert max(worst) < 1e-6
 
 
@@ -300,7 +326,7 @@ def test_conv2d_transpose_with_dilation_is_the_adjoint_of_dilated_conv2d(dilatio
 @pytest.mark.parametrize("path", ["chunked", "no_strided_view"])
 def test_chunked_and_slice_fallback_paths_agree(any_backend, monkeypatch, path):
     if path == "chunked":
-        monkeypatch.setattr(im2col_module, "CPU_CHUNK_BYTES", 1)  # one sample per chunk
+        monkeypatch.setattr(parallel, "CPU_CHUNK_BYTES", 1)  # one sample per chunk
     else:
         monkeypatch.setattr(im2col_module, "_strided_windows", lambda padded, geometry: None)
     rng = np.random.default_rng(11)
@@ -363,6 +389,8 @@ def test_errors_name_the_op_and_what_was_wrong():
         conv2d(x.astype(np.float32), np.zeros((3, 3, 2, 1)))
     with pytest.raises(TypeError, match=r"conv2d: input must have a floating-point dtype"):
         conv2d(np.zeros((1, 4, 4, 2), dtype=np.int32), np.zeros((3, 3, 2, 1)))
+    with pytest.raises(ValueError, match=r"conv2d: activation must be one of \(None, 'relu'\).*got 'tanh'"):
+        conv2d(x, np.zeros((3, 3, 2, 1)), activation="tanh")
     with pytest.raises(ValueError, match=r"conv1d: padding must be one of 'valid', 'same', 'causal'"):
         conv1d(np.zeros((1, 5, 2)), np.zeros((3, 2, 1)), padding="full")
     with pytest.raises(ValueError, match=r"conv2d_transpose: output_padding \(2, 2\) must be smaller"):

@@ -23,6 +23,7 @@ from minidl.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from minidl.ops import parallel
 from minidl.ops.pooling import (
     avg_pool1d,
     avg_pool2d,
@@ -144,6 +145,16 @@ def test_avg_pool2d_fused_reference_numpy_and_gradcheck(any_backend, case):
     np.testing.assert_allclose(y, numpy_pool2d(x, case["pool"], strides, case["padding"], "mean"), atol=1e-12)
     worst = minidl.gradcheck(lambda a: avg_pool2d(a, **kwargs), device(x))
     assert max(worst) < 1e-6
+
+
+@pytest.mark.parametrize("pool, strides, padding", [((2, 2), None, "valid"), ((3, 3), (1, 2), "same")])
+def test_max_pool2d_in_parallel_chunks_matches_the_numpy_oracle(any_backend, monkeypatch, pool, strides, padding):
+    monkeypatch.setattr(parallel, "CPU_CHUNK_BYTES", 1)  # one sample per chunk, chunks on threads
+    x = np.round(np.random.default_rng(2).standard_normal((5, 6, 7, 3)))  # ties included
+    y, grad, grad_out = _forward_backward(max_pool2d, x, None, pool_size=pool, strides=strides, padding=padding)
+    np.testing.assert_array_equal(y, numpy_pool2d(x, pool, strides or pool, padding, "max"))
+    expected_grad = numpy_max_pool_grad(x, pool, strides or pool, padding, grad_out)
+    np.testing.assert_allclose(grad, expected_grad, atol=1e-12, rtol=0)
 
 
 def test_overlapping_max_windows_accumulate_the_gradient(any_backend):

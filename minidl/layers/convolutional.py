@@ -13,7 +13,7 @@ The arithmetic lives in ``minidl.ops.conv`` (im2col + GEMM) and ``minidl.ops.poo
 
 from minidl import initializers, regularizers
 from minidl.layers.base import Layer
-from minidl.ops import get_activation
+from minidl.ops import activations, get_activation
 from minidl.ops.casting import cast
 from minidl.ops.conv import conv1d, conv2d, conv2d_transpose
 from minidl.ops.im2col import int_tuple, is_int, normalize_padding
@@ -88,6 +88,16 @@ class _Conv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
     @property
+    def fused_activation(self):
+        """'relu' when the layer's activation is ReLU, which the convolution op applies in the same
+        pass (see ``minidl.ops.conv``); None otherwise: the activation then runs as its own op."""
+        return "relu" if self.activation is activations.relu else None
+
+    def activate(self, outputs):
+        """The layer's activation, unless the convolution op already applied it."""
+        return outputs if self.fused_activation else self.activation(outputs)
+
+    @property
     def caller(self):
         return f"{self.name} ({type(self).__name__})"
 
@@ -143,8 +153,8 @@ class Conv1D(_Conv):
     def call(self, inputs, training=False):
         inputs = self.check_input(inputs)
         outputs = conv1d(inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
-                         caller=self.caller)
-        return self.activation(outputs)
+                         caller=self.caller, activation=self.fused_activation)
+        return self.activate(outputs)
 
 
 class Conv2D(_Conv):
@@ -159,8 +169,8 @@ class Conv2D(_Conv):
     def call(self, inputs, training=False):
         inputs = self.check_input(inputs)
         outputs = conv2d(inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
-                         caller=self.caller)
-        return self.activation(outputs)
+                         caller=self.caller, activation=self.fused_activation)
+        return self.activate(outputs)
 
 
 class Conv2DTranspose(Conv2D):

@@ -14,6 +14,11 @@ and its backward, for gy = dL/dy reshaped to (N*out_h*out_w, F)::
     dL/dbias   = sum of gy over all output positions
     dL/dx      = crop(col2im(gy @ kernel^T)) one GEMM, then one strided add per kernel offset
 
+``activation='relu'`` fuses the layer's ReLU into the same pass: y = max(cols @ kernel + bias, 0)
+is applied to each chunk while it is still in cache, and the backward first masks gy with
+d relu(z)/dz = [z > 0] = [y > 0] -- the same numbers as a separate ReLU op, without two more
+trips through memory over the largest activation of a CNN.
+
 On the CPU the batch goes through these steps a few samples at a time (cache-sized chunks,
 one reused buffer); on a GPU as one chunk.
 
@@ -26,7 +31,7 @@ and the tests' oracle.
 """
 
 from minidl.autograd.function import Function, xp
-from minidl.ops import math, shapes
+from minidl.ops import activations, math, shapes
 from minidl.ops._util import as_tensor, require_float
 from minidl.ops.im2col import (
     batch_chunks,
@@ -41,18 +46,23 @@ from minidl.ops.im2col import (
     pair,
     window_geometry,
 )
+from minidl.ops.parallel import map_chunks
+
+FUSED_ACTIVATIONS = (None, "relu")
 
 
 class Conv2DFunction(Function):
-    """y = conv2d(x, kernel) + bias with a fixed window geometry; bias is optional.
+    """y = activation(conv2d(x, kernel) + bias) with a fixed window geometry; bias is optional,
+    activation is None or 'relu'.
 
     The batch runs in chunks (``batch_chunks``) through one reused im2col buffer. Backward
     rebuilds each chunk's windows into that buffer -- cheaper, on a CPU, than keeping the whole
     im2col matrix (kh*kw times the input) in memory between forward and backward.
     """
 
-    def __init__(self, geometry):
+    def __init__(self, geometry, activation=None):
         self.geometry = geometry
+        self.activation = activation
 
     def forward(self, x, kernel, *bias):
         geometry = self.geometry
@@ -61,17 +71,22 @@ class Conv2DFunction(Function):
         padded = pad_spatial(x, geometry.pads)
         kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
         chunks = batch_chunks(n, geometry, x.shape[3], x.dtype.itemsize)
-        buffer = xp().empty((_largest(chunks) * per_sample, kernel_rows.shape[0]), dtype=x.dtype)
         y = xp().empty((n * per_sample, filters), dtype=x.dtype)
-        for start, stop in chunks:
+
+        def convolve(start, stop, buffer):
             cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
             y_chunk = y[start * per_sample:stop * per_sample]
             xp().matmul(cols, kernel_rows, out=y_chunk)
             if bias:
                 y_chunk += bias[0]
+            if self.activation == "relu":
+                xp().maximum(y_chunk, 0, out=y_chunk)
+
+        self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
+        map_chunks(convolve, chunks, self.buffer_shape, x.dtype)
         if self.needs_input_grad:
-            self.padded, self.kernel, self.buffer, self.chunks = padded, kernel, buffer, chunks
-            self.x_shape = x.shape
+            self.padded, self.kernel, self.chunks = padded, kernel, chunks
+            self.y_rows = y if self.activation == "relu" else None
         return y.reshape(n, *geometry.output_size, filters)
 
     def backward(self, gy):
@@ -80,27 +95,35 @@ class Conv2DFunction(Function):
         kernel_rows = kernel.reshape(-1, kernel.shape[3])
         gy_rows = gy.reshape(-1, kernel.shape[3])
         need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
-        grad_x = grad_kernel = grad_bias = None
+        need_bias = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
         grad_padded = xp().zeros(self.padded.shape, dtype=gy.dtype) if need_x else None
-        for start, stop in self.chunks:
-            gy_chunk = gy_rows[start * per_sample:stop * per_sample]
-            buffer = self.buffer[:(stop - start) * per_sample]
+
+        def backpropagate(start, stop, buffer):
+            """This chunk's share of dL/dkernel and dL/dbias; its dL/dx goes into grad_padded."""
+            rows = slice(start * per_sample, stop * per_sample)
+            buffer = buffer[:(stop - start) * per_sample]
+            gy_chunk = gy_rows[rows]
+            if self.activation == "relu":
+                # d relu(z)/dz = [z > 0], and z > 0 exactly where y = relu(z) > 0
+                gy_chunk = gy_chunk * (self.y_rows[rows] > 0)
+            grad_kernel_part = grad_bias_part = None
+            if need_bias:
+                # dL/dbias = sum of gy over batch and positions
+                grad_bias_part = gy_chunk.sum(axis=0)
             if need_kernel:
+                # dL/dkernel = cols^T @ gy
                 cols = im2col(self.padded[start:stop], geometry, out=buffer)
-                # dL/dkernel = cols^T @ gy, summed over the chunks
-                part = xp().matmul(cols.T, gy_chunk)
-                grad_kernel = part if grad_kernel is None else grad_kernel + part
+                grad_kernel_part = xp().matmul(cols.T, gy_chunk)
             if need_x:
                 # dL/dcols = gy @ kernel^T; every window's gradient goes back where it was read
                 grad_cols = xp().matmul(gy_chunk, kernel_rows.T, out=buffer)
                 col2im_add(grad_cols, geometry, grad_padded[start:stop])
-        if need_x:
-            grad_x = crop_spatial(grad_padded, geometry.pads)
-        if need_kernel:
-            grad_kernel = grad_kernel.reshape(kernel.shape)
-        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            # dL/dbias = sum of gy over batch and positions
-            grad_bias = gy_rows.sum(axis=0)
+            return grad_kernel_part, grad_bias_part
+
+        parts = map_chunks(backpropagate, self.chunks, self.buffer_shape, gy.dtype)
+        grad_x = crop_spatial(grad_padded, geometry.pads) if need_x else None
+        grad_kernel = _sum_in_order(part[0] for part in parts).reshape(kernel.shape) if need_kernel else None
+        grad_bias = _sum_in_order(part[1] for part in parts) if need_bias else None
         return grad_x, grad_kernel, grad_bias
 
 
@@ -122,17 +145,20 @@ class Conv2DTransposeFunction(Function):
         x_rows = x.reshape(-1, in_channels)
         kernel_rows = kernel.reshape(-1, in_channels)  # (kh*kw*F, C_in)
         chunks = batch_chunks(n, geometry, filters, x.dtype.itemsize)
-        buffer = xp().empty((_largest(chunks) * per_sample, kernel_rows.shape[0]), dtype=x.dtype)
         padded = xp().zeros((n, *geometry.padded_size, filters), dtype=x.dtype)
-        for start, stop in chunks:
+
+        def scatter_windows(start, stop, buffer):
             windows = xp().matmul(x_rows[start * per_sample:stop * per_sample], kernel_rows.T,
                                   out=buffer[:(stop - start) * per_sample])
             col2im_add(windows, geometry, padded[start:stop])
+
+        self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
+        map_chunks(scatter_windows, chunks, self.buffer_shape, x.dtype)
         z = crop_spatial(padded, geometry.pads)
         if bias:
             z += bias[0]
         if self.needs_input_grad:
-            self.x_rows, self.kernel, self.buffer, self.chunks = x_rows, kernel, buffer, chunks
+            self.x_rows, self.kernel, self.chunks = x_rows, kernel, chunks
         return z
 
     def backward(self, gz):
@@ -145,20 +171,24 @@ class Conv2DTransposeFunction(Function):
         if need_x or need_kernel:
             padded = pad_spatial(gz, geometry.pads)
             grad_x_rows = xp().empty(self.x_rows.shape, dtype=gz.dtype) if need_x else None
-            for start, stop in self.chunks:
+
+            def convolve_gradient(start, stop, buffer):
+                """This chunk's share of dL/dkernel; its dL/dx goes into grad_x_rows."""
                 rows = slice(start * per_sample, stop * per_sample)
-                cols = im2col(padded[start:stop], geometry, out=self.buffer[:(stop - start) * per_sample])
+                cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
                 if need_x:
                     # dL/dx = im2col(gz) @ kernel: the forward convolution of gz
                     xp().matmul(cols, kernel_rows, out=grad_x_rows[rows])
                 if need_kernel:
-                    # dL/dkernel = im2col(gz)^T @ x, summed over the chunks
-                    part = xp().matmul(cols.T, self.x_rows[rows])
-                    grad_kernel = part if grad_kernel is None else grad_kernel + part
+                    # dL/dkernel = im2col(gz)^T @ x
+                    return xp().matmul(cols.T, self.x_rows[rows])
+                return None
+
+            parts = map_chunks(convolve_gradient, self.chunks, self.buffer_shape, gz.dtype)
             if need_x:
                 grad_x = grad_x_rows.reshape(gz.shape[0], *geometry.output_size, in_channels)
             if need_kernel:
-                grad_kernel = grad_kernel.reshape(kernel.shape)
+                grad_kernel = _sum_in_order(parts).reshape(kernel.shape)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             # dL/dbias = sum of gz over batch and positions
             grad_bias = gz.sum(axis=(0, 1, 2))
@@ -167,6 +197,14 @@ class Conv2DTransposeFunction(Function):
 
 def _largest(chunks):
     return max(stop - start for start, stop in chunks)
+
+
+def _sum_in_order(parts):
+    """The chunks' partial sums added in chunk order (so the result never depends on threads)."""
+    total = None
+    for part in parts:
+        total = part if total is None else total + part
+    return total
 
 
 # -- argument checks --------------------------------------------------------------------------
@@ -209,6 +247,15 @@ _X2D = "(batch, height, width, channels)"
 _K2D = "(kernel_h, kernel_w, in_channels, filters)"
 
 
+def _check_activation(activation, caller):
+    if activation not in FUSED_ACTIVATIONS:
+        raise ValueError(
+            f"{caller}: activation must be one of {FUSED_ACTIVATIONS} (the ones fused into the convolution), "
+            f"got {activation!r}; apply any other activation to the output"
+        )
+    return activation
+
+
 def _conv2d_setup(x, kernel, bias, strides, padding, dilation, caller):
     x, kernel, bias = _check_operands(x, kernel, bias, caller, 2, 2, _X2D, _K2D)
     strides = pair(strides, "strides", caller)
@@ -219,21 +266,25 @@ def _conv2d_setup(x, kernel, bias, strides, padding, dilation, caller):
     return x, kernel, bias, geometry
 
 
-def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1), caller="conv2d"):
+def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1), caller="conv2d",
+           activation=None):
     """2-D convolution (cross-correlation, as in every DL framework) of NHWC ``x`` with a
-    (kh, kw, C, F) ``kernel``, plus an optional (F,) ``bias``.
+    (kh, kw, C, F) ``kernel``, plus an optional (F,) ``bias``, then optionally a fused ReLU.
 
     ``padding``: 'valid', 'same' (TensorFlow's rule), or explicit ((top, bottom), (left, right)).
+    ``activation``: None or 'relu' (``relu(conv2d(...))`` in one pass).
     Output: (N, out_h, out_w, F).
     """
+    activation = _check_activation(activation, caller)
     x, kernel, bias, geometry = _conv2d_setup(x, kernel, bias, strides, padding, dilation, caller)
-    return Conv2DFunction(geometry)(*_operands(x, kernel, bias))
+    return Conv2DFunction(geometry, activation)(*_operands(x, kernel, bias))
 
 
 def conv2d_reference(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1),
-                     caller="conv2d_reference"):
+                     caller="conv2d_reference", activation=None):
     """``conv2d`` from primitive ops: y = sum over kernel offsets (i, j) of
-    x_padded[:, i*dh::sh, j*dw::sw, :] @ kernel[i, j]."""
+    x_padded[:, i*dh::sh, j*dw::sw, :] @ kernel[i, j], plus bias, then the activation."""
+    activation = _check_activation(activation, caller)
     x, kernel, bias, geometry = _conv2d_setup(x, kernel, bias, strides, padding, dilation, caller)
     if geometry.has_padding:
         x = shapes.pad(x, ((0, 0), *geometry.pads, (0, 0)))
@@ -242,7 +293,9 @@ def conv2d_reference(x, kernel, bias=None, strides=(1, 1), padding="valid", dila
         patch = shapes.getitem(x, geometry.window_slice(i, j))  # (N, out_h, out_w, C)
         term = math.matmul(patch, shapes.getitem(kernel, (i, j)))  # (C, F) tap of the kernel
         y = term if y is None else y + term
-    return y if bias is None else y + bias
+    if bias is not None:
+        y = y + bias
+    return activations.relu(y) if activation == "relu" else y
 
 
 # -- conv1d: a conv2d over a height of one ----------------------------------------------------
@@ -269,20 +322,21 @@ def _single(value, name, caller):
     return int_tuple(value, 1, name, caller)[0]
 
 
-def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation=1, caller="conv1d"):
+def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation=1, caller="conv1d", activation=None):
     """1-D convolution of (N, steps, C) ``x`` with a (k, C, F) ``kernel``: (N, out_steps, F).
 
-    ``padding``: 'valid', 'same' or 'causal' (Keras's Conv1D choices).
+    ``padding``: 'valid', 'same' or 'causal' (Keras's Conv1D choices); ``activation``: None or 'relu'.
     """
     x4, kernel4, bias, strides, padding, dilation = _conv1d_as_2d(x, kernel, bias, strides, padding, dilation, caller)
-    y = conv2d(x4, kernel4, bias, strides, padding, dilation, caller)
+    y = conv2d(x4, kernel4, bias, strides, padding, dilation, caller, activation)
     return shapes.reshape(y, (y.shape[0], y.shape[2], y.shape[3]))
 
 
-def conv1d_reference(x, kernel, bias=None, strides=1, padding="valid", dilation=1, caller="conv1d_reference"):
+def conv1d_reference(x, kernel, bias=None, strides=1, padding="valid", dilation=1, caller="conv1d_reference",
+                     activation=None):
     """``conv1d`` from primitive ops (through ``conv2d_reference``)."""
     x4, kernel4, bias, strides, padding, dilation = _conv1d_as_2d(x, kernel, bias, strides, padding, dilation, caller)
-    y = conv2d_reference(x4, kernel4, bias, strides, padding, dilation, caller)
+    y = conv2d_reference(x4, kernel4, bias, strides, padding, dilation, caller, activation)
     return shapes.reshape(y, (y.shape[0], y.shape[2], y.shape[3]))
 
 

@@ -23,17 +23,18 @@ Three pieces:
   only; each offset is one vectorised add of a strided slice.
 
 On the CPU the ops run a batch in chunks of a few samples (``batch_chunks``) whose im2col
-matrix fits in cache, reusing one buffer for every chunk, forward and backward: a GEMM on a
-cache-resident matrix runs several times faster than one on a matrix streamed from memory,
-which more than pays for the short loop over chunks. On a GPU the whole batch is one chunk.
+matrix fits in cache, each thread reusing one buffer for its chunks (``map_chunks``, one thread
+per core): a GEMM on a cache-resident matrix runs several times faster than one on a matrix
+streamed from memory, which more than pays for the short loop over chunks. On a GPU the whole
+batch is one chunk.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import xp
+from minidl.ops.parallel import sample_chunks
 
 PADDINGS = ("valid", "same")
 
@@ -213,21 +214,11 @@ def col2im_add(cols, geometry, target):
     return target
 
 
-# Batches are processed in chunks of about this many bytes of im2col matrix on the CPU: the
-# matrix of one chunk stays in cache between being written and being multiplied, which is
-# markedly faster than one huge matrix, and needs a fraction of the memory. A GPU wants the
-# opposite -- one large GEMM -- so there the whole batch is one chunk.
-CPU_CHUNK_BYTES = 2 << 20
-
-
 def batch_chunks(batch, geometry, channels, itemsize):
-    """(start, stop) ranges of samples, each chunk's im2col matrix about CPU_CHUNK_BYTES."""
-    if backend.get_backend() == "cupy" or batch == 0:
-        return [(0, batch)]
+    """(start, stop) ranges of samples, each chunk's im2col matrix about ``CPU_CHUNK_BYTES``
+    (``minidl.ops.parallel``): that matrix stays in cache between being written and multiplied."""
     row_bytes = geometry.kernel_size[0] * geometry.kernel_size[1] * channels * itemsize
-    sample_bytes = row_bytes * geometry.output_size[0] * geometry.output_size[1]
-    step = max(1, min(batch, CPU_CHUNK_BYTES // max(sample_bytes, 1)))
-    return [(start, min(start + step, batch)) for start in range(0, batch, step)]
+    return sample_chunks(batch, row_bytes * geometry.output_size[0] * geometry.output_size[1])
 
 
 def deconv_output_length(input_length, kernel, stride, padding, output_padding=None, dilation=1):

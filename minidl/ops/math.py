@@ -8,6 +8,7 @@ each section are the public ops: they accept Tensors, arrays or scalars.
 from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
 from minidl.ops._util import as_tensor, broadcast_shapes_or_raise, require_float, sum_to
+from minidl.ops.parallel import matmul_on_cores
 
 
 def _binary_operands(op_name, a, b):
@@ -298,20 +299,30 @@ def where(condition, a, b):
 # -- matrix product ---------------------------------------------------------------------------
 
 class MatMul(Function):
-    """Batched matrix product a @ b over the last two axes; leading axes broadcast."""
+    """Batched matrix product a @ b over the last two axes; leading axes broadcast.
+
+    A large 2-D product (a Dense layer on a big batch or a wide input) runs split by rows over
+    the CPU cores (``minidl.ops.parallel.matmul_on_cores``); the numbers are those of a @ b.
+    """
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        return a @ b
+        return _product(a, b)
 
     def backward(self, gy):
         # d(a@b)/da = gy @ b^T,  d(a@b)/db = a^T @ gy   (transposes of the last two axes)
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = sum_to(gy @ self.b.swapaxes(-1, -2), self.a.shape)
+            grad_a = sum_to(_product(gy, self.b.swapaxes(-1, -2)), self.a.shape)
         if self.needs_input_grad[1]:
-            grad_b = sum_to(self.a.swapaxes(-1, -2) @ gy, self.b.shape)
+            grad_b = sum_to(_product(self.a.swapaxes(-1, -2), gy), self.b.shape)
         return grad_a, grad_b
+
+
+def _product(a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return matmul_on_cores(a, b)
+    return a @ b
 
 
 def matmul(a, b):

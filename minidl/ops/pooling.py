@@ -32,6 +32,7 @@ from minidl.ops.im2col import (
     pair,
     window_geometry,
 )
+from minidl.ops.parallel import map_chunks, sample_chunks
 
 # -- max pooling ------------------------------------------------------------------------------
 
@@ -46,16 +47,24 @@ class MaxPool2DFunction(Function):
         padded = pad_spatial(x, geometry.pads, value=-np.inf)
         record = bool(self.needs_input_grad)
         index_dtype = np.uint8 if len(geometry.offsets) <= 255 else np.int32
-        y = winner = None
-        for index, (i, j) in enumerate(geometry.offsets):
-            window = padded[geometry.window_slice(i, j)]
-            if y is None:
-                y = window.copy()
-                winner = xp().zeros(y.shape, dtype=index_dtype) if record else None
-                continue
-            if record:  # strictly greater: the first maximum keeps its place
-                xp().copyto(winner, index, where=window > y)
-            xp().maximum(y, window, out=y)
+        n, channels = x.shape[0], x.shape[3]
+        y = xp().empty((n, *geometry.output_size, channels), dtype=x.dtype)
+        winner = xp().empty(y.shape, dtype=index_dtype) if record else None
+
+        def pool(start, stop, _):
+            y_chunk = y[start:stop]
+            for index, (i, j) in enumerate(geometry.offsets):
+                window = padded[start:stop][geometry.window_slice(i, j)]
+                if index == 0:
+                    y_chunk[...] = window
+                    if record:
+                        winner[start:stop] = 0
+                    continue
+                if record:  # strictly greater: the first maximum keeps its place
+                    xp().copyto(winner[start:stop], index, where=window > y_chunk)
+                xp().maximum(y_chunk, window, out=y_chunk)
+
+        map_chunks(pool, _pool_chunks(padded))
         self.winner, self.x_shape = winner, x.shape
         return y
 
@@ -65,9 +74,14 @@ class MaxPool2DFunction(Function):
         if _windows_tile(geometry):
             return crop_spatial(self._tiled_backward(gy, n, channels), geometry.pads)
         padded = xp().zeros((n, *geometry.padded_size, channels), dtype=gy.dtype)
-        for index, (i, j) in enumerate(geometry.offsets):
-            # d max(window) / d window[k] = 1 for the winning k, 0 for the others
-            padded[geometry.window_slice(i, j)] += xp().where(self.winner == index, gy, 0)
+
+        def route(start, stop, _):
+            for index, (i, j) in enumerate(geometry.offsets):
+                # d max(window) / d window[k] = 1 for the winning k, 0 for the others
+                won = self.winner[start:stop] == index
+                padded[start:stop][geometry.window_slice(i, j)] += xp().where(won, gy[start:stop], 0)
+
+        map_chunks(route, _pool_chunks(padded))
         return crop_spatial(padded, geometry.pads)
 
     def _tiled_backward(self, gy, n, channels):
@@ -76,10 +90,20 @@ class MaxPool2DFunction(Function):
         its place in a (n, out_h, kh, out_w, kw, channels) view, with no zero fill and no adds."""
         (kh, kw), (out_h, out_w) = self.geometry.kernel_size, self.geometry.output_size
         grad = xp().empty((n, out_h, kh, out_w, kw, channels), dtype=gy.dtype)
-        for index, (i, j) in enumerate(self.geometry.offsets):
-            # d max(window) / d window[k] = 1 for the winning k, 0 for the others
-            xp().multiply(gy, self.winner == index, out=grad[:, :, i, :, j, :])
+
+        def route(start, stop, _):
+            for index, (i, j) in enumerate(self.geometry.offsets):
+                # d max(window) / d window[k] = 1 for the winning k, 0 for the others
+                won = self.winner[start:stop] == index
+                xp().multiply(gy[start:stop], won, out=grad[start:stop, :, i, :, j, :])
+
+        map_chunks(route, sample_chunks(n, gy[:1].nbytes * kh * kw))
         return grad.reshape(n, out_h * kh, out_w * kw, channels)
+
+
+def _pool_chunks(padded):
+    """Cache-sized chunks of samples; pooling runs them in parallel (``map_chunks``)."""
+    return sample_chunks(padded.shape[0], padded[:1].nbytes)
 
 
 def _windows_tile(geometry):

@@ -1,0 +1,130 @@
+"""Running one op's independent pieces on every CPU core.
+
+NumPy runs an elementwise op or a copy on one core, and a BLAS GEMM on all of them. The heavy
+ops of a CNN (im2col copies, GEMMs, col2im adds, pooling) split naturally into chunks of a few
+samples that touch disjoint memory, and NumPy releases the GIL inside each of those calls, so a
+small thread pool runs the chunks side by side:
+
+* ``sample_chunks`` cuts a batch into cache-sized (start, stop) ranges of samples;
+* ``map_chunks`` runs a function over them, one thread per core, each thread with its own
+  scratch buffer and a single-threaded BLAS, and returns the results in chunk order (so a sum
+  of the chunks' partial gradients never depends on which thread ran what);
+* ``matmul_on_cores`` is a large 2-D GEMM split by rows the same way.
+
+Why not leave the threading to BLAS: a multi-threaded GEMM per chunk leaves a core idle during
+every copy between GEMMs, and OpenBLAS's worker threads keep spinning for a while after each
+call, stealing the core from whatever runs next. Running everything of an op on our threads
+with BLAS held to one thread avoids both (measured on the LM-3 CNN: see benchmarks/RESULTS.md).
+
+On a GPU there is one chunk and the pool is never used.
+"""
+
+import functools
+import os
+import queue
+from concurrent.futures import ThreadPoolExecutor
+
+from minidl import backend
+from minidl.autograd.function import xp
+
+# Batches are processed in chunks of about this many bytes of work (an im2col matrix, a pooled
+# input) on the CPU: a chunk stays in cache between being written and being used, which is
+# markedly faster than one huge array, and needs a fraction of the memory. A GPU wants the
+# opposite -- one large kernel -- so there the whole batch is one chunk.
+CPU_CHUNK_BYTES = 2 << 20
+
+# A 2-D product of at least this many multiply-adds goes through ``matmul_on_cores``; smaller
+# ones (an RNN's per-step GEMMs) are left to BLAS, whose threads are cheaper to wake.
+PARALLEL_MATMUL_MIN_MACS = 1 << 23
+
+
+def sample_chunks(batch, sample_bytes):
+    """(start, stop) ranges of samples of about CPU_CHUNK_BYTES each (one range on a GPU)."""
+    if backend.get_backend() == "cupy" or batch == 0:
+        return [(0, batch)]
+    step = max(1, min(batch, CPU_CHUNK_BYTES // max(sample_bytes, 1)))
+    return [(start, min(start + step, batch)) for start in range(0, batch, step)]
+
+
+def cpu_workers():
+    """How many threads ``map_chunks`` uses on the CPU: the cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    """threadpoolctl's handle on the BLAS that NumPy loaded (made once: finding it costs ~1 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@functools.lru_cache(maxsize=1)
+def _thread_pool(workers):
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minidl-chunks")
+
+
+def _scratch(shape, dtype):
+    return None if shape is None else xp().empty(shape, dtype=dtype)
+
+
+def map_chunks(work, chunks, buffer_shape=None, dtype=None):
+    """``[work(start, stop, buffer) for (start, stop) in chunks]``, run on every CPU core.
+
+    ``buffer`` is a scratch array of ``buffer_shape`` owned by the thread running the chunk
+    (big enough for the largest chunk; ``work`` slices what it needs), or None when no
+    ``buffer_shape`` is given. ``work`` must only write memory that belongs to its own chunk.
+    Results come back in chunk order. On a GPU, or with one chunk, it is a plain loop.
+    """
+    workers = min(cpu_workers(), len(chunks))
+    if workers <= 1 or backend.get_backend() == "cupy":
+        buffer = _scratch(buffer_shape, dtype)
+        return [work(start, stop, buffer) for start, stop in chunks]
+    pending = queue.SimpleQueue()
+    for index in range(len(chunks)):
+        pending.put(index)
+    results = [None] * len(chunks)
+
+    def worker():
+        buffer = _scratch(buffer_shape, dtype)
+        while True:
+            try:
+                index = pending.get_nowait()
+            except queue.Empty:
+                return
+            results[index] = work(*chunks[index], buffer)
+
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        futures = [_thread_pool(cpu_workers()).submit(worker) for _ in range(workers)]
+        for future in futures:
+            future.result()  # re-raises a worker's exception here
+    return results
+
+
+def matmul_on_cores(a, b):
+    """``a @ b`` for 2-D arrays; a large product is split into blocks run by ``map_chunks``.
+
+    The blocks are rows of the result (a[rows] @ b) or, when the result is wider than tall,
+    columns (a @ b[:, columns]): independent products, so the result is that of one GEMM up to
+    the order BLAS sums in. ``a`` and ``b`` may be transposed views.
+    """
+    rows, inner = a.shape
+    columns = b.shape[1]
+    workers = cpu_workers()
+    if backend.get_backend() == "cupy" or workers <= 1 or rows * inner * columns < PARALLEL_MATMUL_MIN_MACS:
+        return a @ b
+    out = xp().empty((rows, columns), dtype=xp().result_type(a, b))
+    by_rows = rows >= columns
+    length = rows if by_rows else columns
+    step = -(-length // workers)
+
+    def multiply(start, stop, _):
+        if by_rows:
+            xp().matmul(a[start:stop], b, out=out[start:stop])
+        else:
+            xp().matmul(a, b[:, start:stop], out=out[:, start:stop])
+
+    map_chunks(multiply, [(start, min(start + step, length)) for start in range(0, length, step)])
+    return out
