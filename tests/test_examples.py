@@ -43,3 +43,27 @@ def test_example_quick_run_writes_finite_metrics(script, tmp_path):
     record = json.loads((tmp_path / "metrics.json").read_text())
     assert record["metrics"], f"{script.name} wrote no metrics"
     assert _finite_numbers(record["metrics"]), record["metrics"]
+
+
+def test_imdb_keras_compare_quick_run_without_tensorflow(tmp_path):
+    """imdb_keras_compare needs no TensorFlow: with it hidden, minidl runs alone and metrics.json
+    records Keras as not installed (no Keras numbers)."""
+    script = pathlib.Path(__file__).parent.parent / "examples" / "imdb_keras_compare.py"
+    hide_tensorflow_and_run = (
+        "import os, runpy, sys; sys.modules['tensorflow'] = None; sys.argv = sys.argv[1:]; "
+        "sys.path.insert(0, os.path.dirname(sys.argv[0])); runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
+    env = dict(os.environ, MINIDL_DATA_DIR=str(data_dir()), MPLBACKEND="Agg")
+    env.pop("MINIDL_BACKEND", None)
+    completed = subprocess.run(
+        [sys.executable, "-c", hide_tensorflow_and_run, str(script), "--quick", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert completed.returncode == 0, f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    assert "Keras is not installed" in completed.stdout
+    record = json.loads((tmp_path / "metrics.json").read_text())
+    assert record["metrics"]["keras_status"] == "not installed"
+    for lab in record["metrics"]["labs"].values():
+        assert lab["keras"] == "not installed"
+        assert lab["difference_minidl_minus_keras"] is None
+        assert _finite_numbers(lab["minidl"])
