@@ -14,6 +14,14 @@ Three backends exist:
                    the op and layer tests under it, so a stray ``np.asarray`` or ``float(x)`` in a
                    hot path fails on a machine without a GPU (see ``minidl.simulated_device``).
 
+Host data on a device backend. Model and layer entry points (``fit``, ``evaluate``, ``predict``,
+``train_on_batch``, calling a layer or model) take NumPy arrays and move each batch to the
+device once, as Keras does: that is their job. A low-level op (``minidl.ops.*``, Tensor
+arithmetic) given a host NumPy array of more than one element while the backend is a device
+copies it over for that call and warns with ``DeviceTransferWarning`` -- in a loop that copy
+happens on every call, the hidden host round trip this warning exists to expose. Copy such data
+once with ``minidl.tensor(x)`` or ``to_device(x)``; scalars never warn.
+
 Random numbers: weights are initialised on the host from one seeded NumPy Generator
 (``host_rng()``) and then moved to the device, so the same seed gives the same initial weights
 on every backend. Random masks during training (dropout) come from ``device_rng()``, a
@@ -40,6 +48,15 @@ class _State:
 
 
 _state = _State()
+
+
+class DeviceTransferWarning(UserWarning):
+    """A host NumPy array went into a low-level op while the arrays live on a device."""
+
+
+def on_device():
+    """True when the active backend keeps arrays on a device (cupy, or the simulated one)."""
+    return _state.name != "numpy"
 
 
 class BackendUnavailableError(RuntimeError):

@@ -363,7 +363,7 @@ def test_no_grad_forward_matches(any_backend):
     rng = np.random.default_rng(5)
     x, kernel = rng.standard_normal((2, 6, 6, 2)), rng.standard_normal((3, 3, 2, 3))
     with minidl.no_grad():
-        y = conv2d(x, kernel, padding="same", strides=2)
+        y = conv2d(device(x), device(kernel), padding="same", strides=2)
     np.testing.assert_allclose(to_host(y), numpy_conv2d(x, kernel, None, (2, 2), "same", (1, 1)), atol=1e-12)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minidl
-from minidl import ops
+from minidl import backend, ops
 from tests.conftest import to_host
 
 HALF = np.float64(0.5)  # a NumPy float64 scalar argument must not promote float32 data
@@ -50,7 +50,7 @@ ONE_INPUT = {
 TWO_INPUTS = {
     "add": ops.add, "sub": ops.sub, "mul": ops.mul, "div": ops.div, "pow": ops.pow,
     "maximum": ops.maximum, "minimum": ops.minimum, "matmul": lambda a, b: ops.matmul(a, b.T),
-    "where": lambda a, b: ops.where(np.array([True, False, True]), a, b),
+    "where": lambda a, b: ops.where(backend.to_device(np.array([True, False, True])), a, b),
 }
 
 

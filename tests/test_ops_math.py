@@ -1,13 +1,16 @@
 """Elementwise arithmetic, exponentials, selection and matmul: NumPy forward checks and float64
 gradient checks on hypothesis-drawn (broadcast) shapes, on every backend."""
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import minidl
-from minidl import ops
+from minidl import backend, ops
+from minidl.backend import DeviceTransferWarning
 from tests.conftest import to_host
 
 fixture_ok = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -177,7 +180,7 @@ def test_where_forward_and_gradcheck(any_backend, shapes, seed):
             out[index] = a[index] if c[index] else b[index]
         return out
 
-    check_forward_and_gradients(lambda a, b: ops.where(condition, a, b), reference, a, b)
+    check_forward_and_gradients(lambda a, b: ops.where(backend.to_device(condition), a, b), reference, a, b)
     # the condition may also be a (boolean) Tensor
     out = ops.where(minidl.tensor(condition), minidl.tensor(a), minidl.tensor(b))
     np.testing.assert_array_equal(to_host(out), reference(a, b))
@@ -220,4 +223,7 @@ def test_matmul_operator_and_reflected(any_backend):
     a = np.arange(6.0).reshape(2, 3)
     b = np.arange(12.0).reshape(3, 4)
     np.testing.assert_allclose(to_host(minidl.tensor(a) @ minidl.tensor(b)), loop_matmul(a, b))
-    np.testing.assert_allclose(to_host(a @ minidl.tensor(b)), loop_matmul(a, b))
+    # a host array on the left: copied to the device, with a warning there (minidl.backend)
+    expect_warning = pytest.warns(DeviceTransferWarning) if backend.on_device() else contextlib.nullcontext()
+    with expect_warning:
+        np.testing.assert_allclose(to_host(a @ minidl.tensor(b)), loop_matmul(a, b))

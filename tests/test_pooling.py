@@ -178,7 +178,7 @@ def test_ties_go_to_the_first_maximum_of_each_window(any_backend):
 
 def test_ex_3_01_two_by_two_max_pool_example(any_backend):
     image = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.float32)
-    out = to_host(max_pool2d(image.reshape(1, 4, 4, 1)))[0, :, :, 0]
+    out = to_host(max_pool2d(device(image.reshape(1, 4, 4, 1))))[0, :, :, 0]
     np.testing.assert_array_equal(out, [[6, 8], [3, 4]])
 
 

@@ -3,11 +3,15 @@ allows the explicit ones."""
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 
+import minidl
 from minidl import backend
+from minidl.layers import Dense
+from minidl.models import Sequential
 from minidl.simulated_device import DeviceArray, DeviceTransferError, xp
 
 
@@ -100,3 +104,44 @@ def test_copies_and_pickling_stay_on_the_device(array):
     duplicate = copy.copy(array)
     duplicate[0, 0] = -5.0
     assert array.get()[0, 0] == 1.0
+
+
+# -- the mixed-device policy (minidl.backend): ops warn and copy, entry points move data silently --
+
+@pytest.fixture
+def on_simulated_device():
+    """The simulated backend (the autouse fixture in conftest puts numpy back afterwards)."""
+    minidl.set_backend("simulated")
+    minidl.set_seed(0)
+
+
+def test_a_host_array_given_to_an_op_on_a_device_is_copied_with_a_warning(on_simulated_device):
+    weights = minidl.tensor(np.ones((3, 2), np.float32))
+    host = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with pytest.warns(backend.DeviceTransferWarning, match=r"host numpy.ndarray of shape \(2, 3\) \(float32\).*"
+                                                           r"backend is 'simulated'.*minidl.tensor\(x\)"):
+        product = minidl.ops.matmul(host, weights)
+    assert isinstance(product.data, DeviceArray)
+    np.testing.assert_array_equal(product.data.get(), host @ np.ones((3, 2), np.float32))
+
+
+def test_scalars_explicit_copies_and_model_entry_points_never_warn(on_simulated_device):
+    x = np.random.default_rng(0).random((8, 4)).astype(np.float32)
+    y = np.ones((8, 1), np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", backend.DeviceTransferWarning)
+        t = minidl.tensor(x)  # an explicit copy
+        (t * 2.0 + np.float32(1)).sum()
+        model = Sequential([Dense(1, input_shape=(4,))])
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+        model.evaluate(x, y, verbose=0)
+        model.predict(x, verbose=0)
+        model.train_on_batch(x, y)
+        model(x)
+
+
+def test_the_numpy_backend_never_warns():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", backend.DeviceTransferWarning)
+        minidl.ops.matmul(np.ones((2, 3)), minidl.tensor(np.ones((3, 2))))

@@ -1,18 +1,36 @@
 """Helpers shared by the ops: turning operands into Tensors and undoing broadcasting."""
 
+import warnings
+
 import numpy as np
 
+from minidl import backend
 from minidl.autograd.tensor import Tensor, as_array
 
 
 def as_tensor(value, like=None):
     """``value`` as a Tensor. A Python/NumPy scalar takes the dtype of ``like`` (a Tensor), so
-    that ``float32_tensor * 2.0`` stays float32 as in Keras and PyTorch."""
+    that ``float32_tensor * 2.0`` stays float32 as in Keras and PyTorch.
+
+    A host NumPy array given to an op while the backend is a device is copied there with a
+    ``DeviceTransferWarning`` (see ``minidl.backend``: the policy for mixed-device operands).
+    """
     if isinstance(value, Tensor):
         return value
     if like is not None and (np.isscalar(value) or getattr(value, "ndim", None) == 0):
         return Tensor._from_op(as_array(value, dtype=like.dtype))
+    if isinstance(value, np.ndarray) and value.size > 1 and backend.on_device():
+        warn_host_array(value)
     return Tensor._from_op(as_array(value))
+
+
+def warn_host_array(value):
+    warnings.warn(
+        f"a host numpy.ndarray of shape {value.shape} ({value.dtype}) was given to a minidl op while the "
+        f"backend is {backend.get_backend()!r}; it was copied to the device for this call only. Copy it "
+        "once with minidl.tensor(x) (or minidl.backend.to_device(x)) to avoid a transfer on every call",
+        backend.DeviceTransferWarning, stacklevel=4,
+    )
 
 
 def sum_to(grad, shape):
