@@ -207,3 +207,21 @@ def test_class_weight_and_sample_weight_scale_the_loss():
     before = model.get_weights()
     model.train_on_batch(x, y, class_weight={0: 1.0, 1: 0.0})
     np.testing.assert_array_equal(before[0], model.get_weights()[0])  # only the zero-loss row counts
+
+
+def test_a_dataset_already_on_the_device_stays_there(monkeypatch):
+    """fit on device arrays slices batches on the device: no host-to-device copy per batch (only
+    the shuffle permutation, once per epoch)."""
+    minidl.set_backend("simulated")
+    model = Sequential([Dense(4, input_dim=3), Dense(1)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    host = np.random.default_rng(0).standard_normal((400, 3)).astype("float32")
+    x, y = backend.to_device(host), backend.to_device(host[:, :1])
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)  # warm up
+    copies = []
+    original = backend.to_device
+    monkeypatch.setattr(backend, "to_device", lambda a, dtype=None: copies.append(np.shape(a)) or original(a, dtype))
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=True)  # 100 steps
+    assert len(history.history["loss"]) == 2
+    assert [shape for shape in copies if shape and shape[0] > 1] == [(400,), (400,)]  # one permutation per epoch
+    assert model.evaluate(x, y, verbose=0) > 0

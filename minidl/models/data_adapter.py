@@ -206,7 +206,10 @@ class ArrayData:
                 permutation = _batch_shuffle(self.num_samples, self.batch_size)
             else:
                 permutation = np.random.permutation(self.num_samples)
-            columns = [_take(a, permutation) for a in columns]
+            on_device = None  # the permutation copied to the device once, for every device column
+            if any(_is_device_array(a) for a in columns):
+                on_device = backend.to_device(permutation)
+            columns = [a[on_device] if _is_device_array(a) else np.take(a, permutation, axis=0) for a in columns]
         count_x = len(self.xs)
         count_y = 0 if self.ys is None else len(self.ys)
         has_weight = self.sample_weight is not None
@@ -225,12 +228,6 @@ def _batch_shuffle(num_samples, batch_size):
     batch_count = math.ceil(num_samples / batch_size)
     order = np.random.permutation(batch_count)
     return np.concatenate([np.arange(b * batch_size, min((b + 1) * batch_size, num_samples)) for b in order])
-
-
-def _take(array, permutation):
-    if _is_device_array(array):
-        return array[backend.to_device(permutation)]
-    return np.take(array, permutation, axis=0)
 
 
 class _BatchSource:
