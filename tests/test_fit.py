@@ -224,4 +224,4 @@ def test_a_dataset_already_on_the_device_stays_there(monkeypatch):
     history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=True)  # 100 steps
     assert len(history.history["loss"]) == 2
     assert [shape for shape in copies if shape and shape[0] > 1] == [(400,), (400,)]  # one permutation per epoch
-    assert model.evaluate(x, y, verbose=0) > 0
+    assert np.isfinite(model.evaluate(x, y, verbose=0)).all()
