@@ -128,3 +128,53 @@ def matmul_on_cores(a, b):
 
     map_chunks(multiply, [(start, min(start + step, length)) for start in range(0, length, step)])
     return out
+
+
+def _time_blocks(length, macs):
+    """(start, stop) blocks of a stack of ``length`` products, one or two per core, or None when
+    the whole job (``macs`` multiply-adds) is too small to be worth the threads."""
+    workers = cpu_workers()
+    if backend.get_backend() == "cupy" or workers <= 1 or length < 2 or macs < PARALLEL_MATMUL_MIN_MACS:
+        return None
+    step = -(-length // (2 * workers))
+    return [(start, min(start + step, length)) for start in range(0, length, step)]
+
+
+def stacked_matmul_on_cores(a, b):
+    """``a @ b`` where at least one operand is a (T, m, k) / (T, k, n) stack of matrices and the
+    other a stack of the same T or one 2-D matrix: the T products split over the cores.
+
+    An RNN's input projection (every time step's x_t W at once) and its input gradient are such
+    stacks; each product is small, so NumPy's loop over them would otherwise use one core.
+    """
+    stack = a if a.ndim == 3 else b
+    length, rows, columns = stack.shape[0], a.shape[-2], b.shape[-1]
+    blocks = _time_blocks(length, length * rows * a.shape[-1] * columns)
+    if blocks is None:
+        return xp().matmul(a, b)
+    out = xp().empty((length, rows, columns), dtype=xp().result_type(a, b))
+
+    def multiply(start, stop, _):
+        a_block = a[start:stop] if a.ndim == 3 else a
+        b_block = b[start:stop] if b.ndim == 3 else b
+        xp().matmul(a_block, b_block, out=out[start:stop])
+
+    map_chunks(multiply, blocks)
+    return out
+
+
+def summed_matmul_on_cores(a, b):
+    """``sum over t of a[t] @ b[t]`` for stacks (T, m, k) and (T, k, n): a weight gradient summed
+    over time steps. Each core sums a block of steps; the blocks' sums are added in order."""
+    length, rows, columns = a.shape[0], a.shape[1], b.shape[2]
+    blocks = _time_blocks(length, length * rows * a.shape[2] * columns)
+    if blocks is None:
+        return xp().matmul(a, b).sum(axis=0)
+
+    def multiply_and_sum(start, stop, _):
+        return xp().matmul(a[start:stop], b[start:stop]).sum(axis=0)
+
+    total = None
+    for part in map_chunks(multiply_and_sum, blocks):
+        total = part if total is None else total + part
+    return total

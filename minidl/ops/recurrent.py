@@ -14,9 +14,9 @@ slower on the column slices the (batch, features) layout would give), and the re
 product is the single GEMM ``U^T (G*u, u) @ h (u, batch)``.
 
 Projections. The input projection of every time step is one batched GEMM call,
-``W^T (G*u, F) @ x_t (F, batch)`` for all t at once (one strided-batched GEMM on a GPU); the
-weight gradients are likewise summed over all steps in one call after the time loop, never
-per step.
+``W^T (G*u, F) @ x_t (F, batch)`` for all t at once (one strided-batched GEMM on a GPU; on the
+CPU the steps are split over the cores, ``minidl.ops.parallel``); the weight gradients are
+likewise summed over all steps in one call after the time loop, never per step.
 
 Dropout (Keras 2, ``implementation=1``): one mask per sequence, fixed across time steps, and a
 separate mask per gate -- gate g sees ``x * input_masks[g]`` and ``h * recurrent_masks[g]``.
@@ -32,6 +32,7 @@ import numpy as np
 
 from minidl.autograd.function import xp
 from minidl.autograd.tensor import Tensor
+from minidl.ops.parallel import stacked_matmul_on_cores, summed_matmul_on_cores
 
 # -- activations applied in place, with derivatives from their outputs --------------------------
 
@@ -248,7 +249,7 @@ class InputProjection:
         module = xp()
         self.xt = xt
         if self.masks is None:
-            projected = module.matmul(module.ascontiguousarray(self.kernel.T), xt)  # one batched GEMM
+            projected = stacked_matmul_on_cores(module.ascontiguousarray(self.kernel.T), xt)  # W^T x_t for all t
         else:
             blocks = gate_blocks(self.kernel, self.gates)  # (G, u, F)
             units = blocks.shape[1]
@@ -269,9 +270,9 @@ class InputProjection:
         grad_xt = grad_kernel = grad_bias = None
         if self.masks is None:
             if need_x:
-                grad_xt = module.matmul(grad.transpose(0, 2, 1), self.kernel.T)  # d(W^T x)/dx = W
+                grad_xt = stacked_matmul_on_cores(grad.transpose(0, 2, 1), self.kernel.T)  # d(W^T x)/dx = W
             if need_kernel:
-                grad_kernel = module.matmul(self.xt, grad.transpose(0, 2, 1)).sum(axis=0)  # dW = sum_t x_t dA_t^T
+                grad_kernel = summed_matmul_on_cores(self.xt, grad.transpose(0, 2, 1))  # dW = sum_t x_t dA_t^T
         else:
             units = grad.shape[1] // self.gates
             parts = []
@@ -326,7 +327,7 @@ class RecurrentProjection:
         """dL/dU (u, G*u) from the step inputs h_{t-1} (time, u, batch) and dL/dR (time, G*u, batch)."""
         module = xp()
         if self.masks is None:
-            return module.matmul(inputs, grad.transpose(0, 2, 1)).sum(axis=0)  # dU = sum_t h_{t-1} dR_t^T
+            return summed_matmul_on_cores(inputs, grad.transpose(0, 2, 1))  # dU = sum_t h_{t-1} dR_t^T
         units = grad.shape[1] // self.gates
         parts = [
             module.matmul(inputs * self.masks[gate], grad[:, gate * units:(gate + 1) * units].transpose(0, 2, 1)).sum(axis=0)

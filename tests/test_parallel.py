@@ -1,0 +1,84 @@
+"""minidl.ops.parallel: chunks run on threads give the plain NumPy results, in chunk order, and
+the recurrent ops give their references' results when every projection is split over cores."""
+
+import numpy as np
+import pytest
+
+import minidl
+from minidl.ops import parallel
+from minidl.ops.recurrent_reference import gru_reference, lstm_reference, simple_rnn_reference
+from minidl.ops.rnn_gru import gru
+from minidl.ops.rnn_lstm import lstm
+from minidl.ops.rnn_simple import simple_rnn
+from tests.conftest import device, to_host
+
+
+@pytest.fixture
+def always_parallel(monkeypatch):
+    """Every matmul helper takes its threaded path, however small the product, on two threads."""
+    monkeypatch.setattr(parallel, "PARALLEL_MATMUL_MIN_MACS", 0)
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+
+
+def test_map_chunks_returns_results_in_chunk_order_and_gives_each_thread_a_buffer(monkeypatch):
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 3)
+    chunks = [(start, start + 2) for start in range(0, 40, 2)]
+    buffers = set()
+
+    def work(start, stop, buffer):
+        assert buffer.shape == (4, 5)
+        buffers.add(id(buffer))
+        return start * 10 + stop
+
+    assert parallel.map_chunks(work, chunks, (4, 5), np.float32) == [start * 10 + stop for start, stop in chunks]
+    assert 1 <= len(buffers) <= 3
+
+
+def test_map_chunks_passes_a_workers_exception_on(monkeypatch):
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+
+    def work(start, stop, _):
+        if start == 4:
+            raise ValueError("chunk 4 failed")
+
+    with pytest.raises(ValueError, match="chunk 4 failed"):
+        parallel.map_chunks(work, [(0, 2), (2, 4), (4, 6), (6, 8)])
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((37, 5), (5, 3)), ((3, 5), (5, 41)), ((1, 4), (4, 1))])
+def test_matmul_on_cores_splits_rows_or_columns(any_backend, always_parallel, a_shape, b_shape):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    np.testing.assert_allclose(to_host(parallel.matmul_on_cores(device(a), device(b))), a @ b, rtol=1e-12)
+    np.testing.assert_allclose(to_host(parallel.matmul_on_cores(device(a.T.copy()).T, device(b))), a @ b, rtol=1e-12)
+
+
+def test_stacked_and_summed_matmuls(any_backend, always_parallel):
+    rng = np.random.default_rng(1)
+    stack_a, stack_b = rng.standard_normal((9, 4, 3)), rng.standard_normal((9, 3, 5))
+    single_a, single_b = rng.standard_normal((4, 3)), rng.standard_normal((3, 5))
+    for a, b in ((stack_a, stack_b), (single_a, stack_b), (stack_a, single_b)):
+        np.testing.assert_allclose(to_host(parallel.stacked_matmul_on_cores(device(a), device(b))), np.matmul(a, b),
+                                   rtol=1e-12)
+    np.testing.assert_allclose(to_host(parallel.summed_matmul_on_cores(device(stack_a), device(stack_b))),
+                               np.einsum("tmk,tkn->mn", stack_a, stack_b), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fused, reference, gates", [
+    (lstm, lstm_reference, 4), (gru, gru_reference, 3), (simple_rnn, simple_rnn_reference, 1),
+])
+def test_recurrent_ops_with_projections_split_over_cores_equal_their_references(always_parallel, fused, reference,
+                                                                                  gates):
+    minidl.set_floatx("float64")
+    rng = np.random.default_rng(2)
+    batch, time, features, units = 3, 6, 4, 2
+    arrays = [rng.standard_normal((batch, time, features)), rng.standard_normal((features, gates * units)),
+              rng.standard_normal((units, gates * units))]
+    results = []
+    for op in (fused, reference):
+        tensors = [minidl.tensor(a, requires_grad=True) for a in arrays]
+        output = op(*tensors, return_sequences=True)[0]
+        output.backward(np.linspace(-1, 1, output.size).reshape(output.shape))
+        results.append([to_host(output)] + [to_host(t.grad) for t in tensors])
+    for got, expected in zip(*results):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
