@@ -18,6 +18,7 @@ the weight gradients are summed over all steps in single calls afterwards. See
 from minidl.autograd.function import Function, xp
 from minidl.ops import rnn_cuda
 from minidl.ops._util import as_tensor, require_float
+from minidl.ops.parallel import one_blas_thread
 from minidl.ops.recurrent import (
     InputProjection,
     RecurrentProjection,
@@ -42,6 +43,7 @@ class GRUSequence(Function):
         self.options = options
         self.reset_after = bool(reset_after)
 
+    @one_blas_thread
     def forward(self, x, kernel, recurrent_kernel, *optional):
         module = xp()
         opts = self.options
@@ -114,6 +116,7 @@ class GRUSequence(Function):
         output = assemble_outputs(states, padding, opts.return_sequences, opts.go_backwards)
         return output, module.ascontiguousarray(states[-1].T)
 
+    @one_blas_thread
     def backward(self, grad_output, grad_h):
         module = xp()
         opts, padding = self.options, self.padding

@@ -19,6 +19,7 @@ layout, dropout and padding-mask conventions.
 from minidl.autograd.function import Function, xp
 from minidl.ops import rnn_cuda
 from minidl.ops._util import as_tensor, require_float
+from minidl.ops.parallel import one_blas_thread
 from minidl.ops.recurrent import (
     InputProjection,
     RecurrentProjection,
@@ -48,6 +49,7 @@ class LSTMSequence(Function):
     def __init__(self, options):
         self.options = options
 
+    @one_blas_thread
     def forward(self, x, kernel, recurrent_kernel, *optional):
         module = xp()
         opts = self.options
@@ -128,6 +130,7 @@ class LSTMSequence(Function):
             carry_c = module.where(padding.keep[first:stop], f, 1)
         return factor_o, factor_c, factor_ifg.reshape(stop - first, 3, units, -1), carry_c
 
+    @one_blas_thread
     def backward(self, grad_output, grad_h, grad_c):
         module = xp()
         opts, padding = self.options, self.padding

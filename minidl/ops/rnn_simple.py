@@ -11,6 +11,7 @@ one multiply per step (see ``minidl.ops.recurrent`` for layout, dropout and mask
 from minidl.autograd.function import Function, xp
 from minidl.ops import rnn_cuda
 from minidl.ops._util import as_tensor, require_float
+from minidl.ops.parallel import one_blas_thread
 from minidl.ops.recurrent import (
     InputProjection,
     RecurrentProjection,
@@ -33,6 +34,7 @@ class SimpleRNNSequence(Function):
     def __init__(self, options):
         self.options = options
 
+    @one_blas_thread
     def forward(self, x, kernel, recurrent_kernel, *optional):
         module = xp()
         opts = self.options
@@ -64,6 +66,7 @@ class SimpleRNNSequence(Function):
         output = assemble_outputs(states, padding, opts.return_sequences, opts.go_backwards)
         return output, module.ascontiguousarray(states[-1].T)
 
+    @one_blas_thread
     def backward(self, grad_output, grad_h):
         module = xp()
         opts, padding = self.options, self.padding
