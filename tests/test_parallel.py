@@ -82,3 +82,26 @@ def test_recurrent_ops_with_projections_split_over_cores_equal_their_references(
         results.append([to_host(output)] + [to_host(t.grad) for t in tensors])
     for got, expected in zip(*results):
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+
+
+def test_one_blas_thread_holds_blas_to_one_thread_inside_and_restores_it():
+    from threadpoolctl import ThreadpoolController
+
+    controller = ThreadpoolController()
+    if not controller.select(user_api="blas").info():
+        pytest.skip("threadpoolctl finds no BLAS library to control in this NumPy build")
+
+    def blas_threads():
+        return [entry["num_threads"] for entry in controller.select(user_api="blas").info()]
+
+    before = blas_threads()
+    seen = []
+
+    @parallel.one_blas_thread
+    def step_loop():
+        seen.extend(blas_threads())
+        return "done"
+
+    assert step_loop() == "done"
+    assert seen and all(count == 1 for count in seen)
+    assert blas_threads() == before
