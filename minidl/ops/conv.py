@@ -46,7 +46,7 @@ from minidl.ops.im2col import (
     pair,
     window_geometry,
 )
-from minidl.ops.parallel import map_chunks
+from minidl.ops.parallel import map_chunks, sum_in_order
 
 FUSED_ACTIVATIONS = (None, "relu")
 
@@ -122,8 +122,8 @@ class Conv2DFunction(Function):
 
         parts = map_chunks(backpropagate, self.chunks, self.buffer_shape, gy.dtype)
         grad_x = crop_spatial(grad_padded, geometry.pads) if need_x else None
-        grad_kernel = _sum_in_order(part[0] for part in parts).reshape(kernel.shape) if need_kernel else None
-        grad_bias = _sum_in_order(part[1] for part in parts) if need_bias else None
+        grad_kernel = sum_in_order(part[0] for part in parts).reshape(kernel.shape) if need_kernel else None
+        grad_bias = sum_in_order(part[1] for part in parts) if need_bias else None
         return grad_x, grad_kernel, grad_bias
 
 
@@ -188,7 +188,7 @@ class Conv2DTransposeFunction(Function):
             if need_x:
                 grad_x = grad_x_rows.reshape(gz.shape[0], *geometry.output_size, in_channels)
             if need_kernel:
-                grad_kernel = _sum_in_order(parts).reshape(kernel.shape)
+                grad_kernel = sum_in_order(parts).reshape(kernel.shape)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             # dL/dbias = sum of gz over batch and positions
             grad_bias = gz.sum(axis=(0, 1, 2))
@@ -197,14 +197,6 @@ class Conv2DTransposeFunction(Function):
 
 def _largest(chunks):
     return max(stop - start for start, stop in chunks)
-
-
-def _sum_in_order(parts):
-    """The chunks' partial sums added in chunk order (so the result never depends on threads)."""
-    total = None
-    for part in parts:
-        total = part if total is None else total + part
-    return total
 
 
 # -- argument checks --------------------------------------------------------------------------

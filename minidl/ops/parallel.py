@@ -195,7 +195,13 @@ def summed_matmul_on_cores(a, b):
     def multiply_and_sum(start, stop, _):
         return xp().matmul(a[start:stop], b[start:stop]).sum(axis=0)
 
+    return sum_in_order(map_chunks(multiply_and_sum, blocks))
+
+
+def sum_in_order(parts):
+    """Partial sums from ``map_chunks`` added in chunk order, so the total never depends on which
+    thread ran what."""
     total = None
-    for part in map_chunks(multiply_and_sum, blocks):
+    for part in parts:
         total = part if total is None else total + part
     return total
