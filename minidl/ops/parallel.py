@@ -9,7 +9,11 @@ small thread pool runs the chunks side by side:
 * ``map_chunks`` runs a function over them, one thread per core, each thread with its own
   scratch buffer and a single-threaded BLAS, and returns the results in chunk order (so a sum
   of the chunks' partial gradients never depends on which thread ran what);
-* ``matmul_on_cores`` is a large 2-D GEMM split by rows the same way.
+* ``matmul_on_cores`` is a large 2-D GEMM split by rows (or columns) the same way;
+  ``stacked_matmul_on_cores`` / ``summed_matmul_on_cores`` split an RNN's per-step products
+  (all time steps at once) by blocks of steps, and ``sum_in_order`` adds partial sums;
+* ``one_blas_thread`` holds BLAS to one thread around code making many small GEMMs in a row
+  (the recurrent time loops).
 
 Why not leave the threading to BLAS: a multi-threaded GEMM per chunk leaves a core idle during
 every copy between GEMMs, and OpenBLAS's worker threads keep spinning for a while after each
@@ -33,8 +37,8 @@ from minidl.autograd.function import xp
 # opposite -- one large kernel -- so there the whole batch is one chunk.
 CPU_CHUNK_BYTES = 2 << 20
 
-# A 2-D product of at least this many multiply-adds goes through ``matmul_on_cores``; smaller
-# ones (an RNN's per-step GEMMs) are left to BLAS, whose threads are cheaper to wake.
+# A product of at least this many multiply-adds is split over the cores; a smaller one is not
+# worth the thread hand-off and runs as one NumPy call.
 PARALLEL_MATMUL_MIN_MACS = 1 << 23
 
 
