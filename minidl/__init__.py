@@ -7,7 +7,20 @@ Two faces on one engine:
 * high level, Keras style -- ``minidl.layers``, ``minidl.models.Sequential``, compile/fit.
 """
 
-from minidl import callbacks, datasets, layers, losses, metrics, models, ops, optimizers, preprocessing, schedules, text
+from minidl import (  # host_memory: importing it keeps freed large arrays for reuse (see there)
+    callbacks,
+    datasets,
+    host_memory,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    preprocessing,
+    schedules,
+    text,
+)
 from minidl.autograd import (
     Function,
     GradcheckError,
@@ -54,7 +67,7 @@ from minidl.ops import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "callbacks", "datasets", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "schedules",
+    "callbacks", "datasets", "host_memory", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "schedules",
     "text",
     "Function", "GradcheckError", "Tensor", "abs", "argmax", "clip", "concatenate", "debug",
     "enable_grad", "exp", "floatx", "get_backend", "gradcheck", "is_grad_enabled", "log",

@@ -1,0 +1,53 @@
+"""Keep freed large arrays in the process for the next training step, instead of returning them
+to the operating system (Linux with glibc).
+
+A training step allocates and frees the same large arrays every step: an LSTM's gate buffer for
+all time steps (13 MB on the DLW LSTM workload), im2col matrices, activations, gradients. glibc
+serves every block above its mmap threshold (128 KiB to start, at most 32 MiB) with a fresh
+``mmap`` and unmaps it on ``free``, so each step the kernel faults in and zeroes every page of
+those arrays again. On the DLW LSTM workload that was a quarter of the step (67 -> 50 ms per
+batch, see ``benchmarks/RESULTS.md``). Raising the mmap threshold and the trim threshold makes
+glibc take large blocks from its heap and keep freed ones there for reuse -- the same thing
+PyTorch's performance guides get by preloading jemalloc or tcmalloc.
+
+The cost: memory freed by minidl stays with the process (up to ``KEEP_BYTES`` of it at the
+top of the heap) instead of going back to the system; the peak does not grow. Set the
+environment variable ``MINIDL_KEEP_FREED_MEMORY=0`` before importing minidl to leave glibc's
+defaults alone. Nothing happens on other C libraries or operating systems.
+"""
+
+import ctypes
+import os
+import sys
+
+# Blocks up to this size come from the heap, and this much freed memory may stay at its top.
+KEEP_BYTES = 1 << 30
+
+_M_TRIM_THRESHOLD = -1  # mallopt parameter numbers, from glibc's <malloc.h>
+_M_MMAP_THRESHOLD = -3
+
+kept = False  # whether glibc was asked to keep freed memory (read by tests and benchmarks)
+
+
+def is_glibc():
+    """Whether this process runs on Linux with glibc (whose mallopt parameters are used here)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
+    except (ValueError, OSError, AttributeError):
+        return False
+
+
+def keep_freed_memory():
+    """Ask glibc to keep freed blocks of up to KEEP_BYTES for reuse; True if it agreed."""
+    global kept
+    if not is_glibc() or os.environ.get("MINIDL_KEEP_FREED_MEMORY", "1") == "0":
+        return False
+    mallopt = ctypes.CDLL(None).mallopt
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    kept = bool(mallopt(_M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(mallopt(_M_TRIM_THRESHOLD, KEEP_BYTES))
+    return kept
+
+
+keep_freed_memory()  # on import, before the first training step allocates anything large
