@@ -164,6 +164,27 @@ def test_lstm_backward_in_several_time_chunks_equals_reference(any_backend, monk
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize("masked", [False, True])
+def test_lstm_one_tanh_for_all_gates_equals_the_sigmoid_form_exactly(any_backend, masked):
+    """With sigmoid and tanh, the LSTM halves its sigmoid gates' weights and applies one tanh to
+    all four gates (sigmoid(z) = (1 + tanh(z/2)) / 2); halving is exact, so the result must be
+    bit for bit that of the generic path, which applies sigmoid and tanh separately."""
+    from minidl.ops.recurrent import InplaceActivation, _sigmoid_apply, _sigmoid_derivative
+
+    batch, time, features, units = 3, 6, 4, 5
+    operands = _operands("lstm", batch, time, features, units, seed=7)
+    options = dict(return_sequences=True)
+    if masked:
+        padding, input_masks, recurrent_masks = _masks("lstm", batch, time, features, units, seed=8)
+        options.update(mask=minidl.to_device(padding), input_masks=device(input_masks),
+                       recurrent_masks=device(recurrent_masks))
+    generic_sigmoid = InplaceActivation("sigmoid, applied on its own", _sigmoid_apply, _sigmoid_derivative)
+    one_tanh = _run_with_grads(lstm, "lstm", operands, True, options)
+    separate = _run_with_grads(lstm, "lstm", operands, True, dict(options, recurrent_activation=generic_sigmoid))
+    for got, expected in zip(one_tanh[0] + one_tanh[1], separate[0] + separate[1]):
+        np.testing.assert_array_equal(got, expected)
+
+
 @pytest.mark.parametrize("activations", [("relu", "hard_sigmoid"), ("linear", "tanh"), ("tanh", "sigmoid")])
 @pytest.mark.parametrize("name", ["lstm", "gru_reset_after", "gru_reset_before"])
 def test_fused_equals_reference_for_other_activations(name, activations):

@@ -165,24 +165,31 @@ def _time_blocks(length, macs):
     return [(start, min(start + step, length)) for start in range(0, length, step)]
 
 
-def stacked_matmul_on_cores(a, b):
-    """``a @ b`` where at least one operand is a (T, m, k) / (T, k, n) stack of matrices and the
-    other a stack of the same T or one 2-D matrix: the T products split over the cores.
+def stacked_matmul_on_cores(a, b, add=None):
+    """``a @ b (+ add)`` where at least one operand is a (T, m, k) / (T, k, n) stack of matrices
+    and the other a stack of the same T or one 2-D matrix: the T products split over the cores.
 
-    An RNN's input projection (every time step's x_t W at once) and its input gradient are such
-    stacks; each product is small, so NumPy's loop over them would otherwise use one core.
+    An RNN's input projection (every time step's x_t W + b at once) and its input gradient are
+    such stacks; each product is small, so NumPy's loop over them would otherwise use one core.
+    ``add`` (broadcastable to one product, e.g. a bias column) is added to each block while it is
+    still in cache.
     """
     stack = a if a.ndim == 3 else b
     length, rows, columns = stack.shape[0], a.shape[-2], b.shape[-1]
     blocks = _time_blocks(length, length * rows * a.shape[-1] * columns)
     if blocks is None:
-        return xp().matmul(a, b)
+        product = xp().matmul(a, b)
+        if add is not None:
+            product += add
+        return product
     out = xp().empty((length, rows, columns), dtype=xp().result_type(a, b))
 
     def multiply(start, stop, _):
         a_block = a[start:stop] if a.ndim == 3 else a
         b_block = b[start:stop] if b.ndim == 3 else b
         xp().matmul(a_block, b_block, out=out[start:stop])
+        if add is not None:
+            out[start:stop] += add
 
     map_chunks(multiply, blocks)
     return out

@@ -237,27 +237,38 @@ class PaddingMask:
 # -- projections ---------------------------------------------------------------------------------
 
 
-class InputProjection:
-    """``A[t] = sum_g W_g^T (x_t * m_g) + b``: the input part of every gate, all steps at once."""
+def scaled_columns(matrix, scale):
+    """``matrix * scale`` (one factor per column), or ``matrix`` itself when ``scale`` is None."""
+    return matrix if scale is None else matrix * scale
 
-    def __init__(self, kernel, input_masks, gates):
-        self.kernel, self.gates = kernel, gates
+
+class InputProjection:
+    """``A[t] = sum_g W_g^T (x_t * m_g) + b``: the input part of every gate, all steps at once.
+
+    ``forward_scale`` (G*u,), if given, multiplies the forward pre-activations column by column
+    (the LSTM halves its sigmoid gates' so that one tanh call serves all four gates); it is
+    folded into W and b, and the backward pass is that of the unscaled A.
+    """
+
+    def __init__(self, kernel, input_masks, gates, forward_scale=None):
+        self.kernel, self.gates, self.forward_scale = kernel, gates, forward_scale
         self.masks = feature_major_masks(input_masks)  # (G, F, batch)
 
     def forward(self, xt, bias):
         """``xt`` (time, F, batch) -> pre-activations (time, G*u, batch), a fresh buffer."""
         module = xp()
         self.xt = xt
-        if self.masks is None:
-            projected = stacked_matmul_on_cores(module.ascontiguousarray(self.kernel.T), xt)  # W^T x_t for all t
-        else:
-            blocks = gate_blocks(self.kernel, self.gates)  # (G, u, F)
-            units = blocks.shape[1]
-            projected = module.empty((xt.shape[0], self.gates * units, xt.shape[2]), dtype=xt.dtype)
-            for gate in range(self.gates):
-                projected[:, gate * units:(gate + 1) * units] = module.matmul(blocks[gate], xt * self.masks[gate])
-        if bias is not None:
-            projected += bias[:, None]
+        kernel = scaled_columns(self.kernel, self.forward_scale)
+        bias_column = None if bias is None else scaled_columns(bias, self.forward_scale)[:, None]
+        if self.masks is None:  # W^T x_t + b for all t
+            return stacked_matmul_on_cores(module.ascontiguousarray(kernel.T), xt, add=bias_column)
+        blocks = gate_blocks(kernel, self.gates)  # (G, u, F)
+        units = blocks.shape[1]
+        projected = module.empty((xt.shape[0], self.gates * units, xt.shape[2]), dtype=xt.dtype)
+        for gate in range(self.gates):
+            projected[:, gate * units:(gate + 1) * units] = module.matmul(blocks[gate], xt * self.masks[gate])
+        if bias_column is not None:
+            projected += bias_column
         return projected
 
     def backward(self, grad, need_x, need_kernel, need_bias):
@@ -287,21 +298,27 @@ class InputProjection:
             if need_kernel:
                 grad_kernel = module.concatenate(parts, axis=1)
         if need_bias:
-            grad_bias = grad.sum(axis=(0, 2))  # d(A + b)/db = 1, summed over time and batch
+            # d(A + b)/db = 1, summed over time and batch; adding whole (G*u, batch) slabs over
+            # time first is twice as fast as one two-axis reduction
+            grad_bias = grad.sum(axis=0).sum(axis=1)
         return grad_xt, grad_kernel, grad_bias
 
 
 class RecurrentProjection:
-    """``R = sum_g U_g^T (h * r_g)`` for one step, into a preallocated (G*u, batch) buffer."""
+    """``R = sum_g U_g^T (h * r_g)`` for one step, into a preallocated (G*u, batch) buffer.
 
-    def __init__(self, recurrent_kernel, recurrent_masks, gates):
+    ``forward_scale`` as in ``InputProjection``: folded into the forward kernel only.
+    """
+
+    def __init__(self, recurrent_kernel, recurrent_masks, gates, forward_scale=None):
         self.kernel, self.gates = recurrent_kernel, gates
         self.masks = feature_major_masks(recurrent_masks)  # (G, u, batch)
+        forward_kernel = scaled_columns(recurrent_kernel, forward_scale)
         if self.masks is None:
-            self.kernel_t = xp().ascontiguousarray(recurrent_kernel.T)  # (G*u, u)
+            self.kernel_t = xp().ascontiguousarray(forward_kernel.T)  # (G*u, u)
         else:
-            self.blocks_t = gate_blocks(recurrent_kernel, gates)  # (G, u, u): U_g^T
-            self.blocks = xp().ascontiguousarray(self.blocks_t.transpose(0, 2, 1))  # U_g
+            self.blocks_t = gate_blocks(forward_kernel, gates)  # (G, u, u): U_g^T
+            self.blocks = xp().ascontiguousarray(gate_blocks(recurrent_kernel, gates).transpose(0, 2, 1))  # U_g
 
     def forward(self, h, out):
         """``out`` (G*u, batch) = the recurrent pre-activations from ``h`` (u, batch)."""

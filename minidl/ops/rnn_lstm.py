@@ -9,11 +9,13 @@ Keras's LSTM cell (gates i, f, c, o along the last axis of kernel (F, 4u), recur
 
 Inside the op the gate blocks are reordered to (o, i, f, g): the three sigma gates are then one
 contiguous block (one in-place sigma call per step), and so are the three gates whose gradient
-is ``dc * something`` (one broadcast multiply per step in backward). Everything that does not
-depend on the recurrence -- the derivatives of the activations, the products they are
-multiplied with -- is computed for all steps at once before the backward time loop, which then
-does one GEMM and five element-wise calls per step. See ``minidl.ops.recurrent`` for the
-layout, dropout and padding-mask conventions.
+is ``dc * something`` (one broadcast multiply per step in backward). With Keras's default
+activations the step needs just one tanh call for all four gates: sigmoid(z) = (1 + tanh(z/2)) / 2,
+and the sigmoid gates' weights are halved beforehand (exactly: halving only changes the exponent).
+Everything that does not depend on the recurrence -- the derivatives of the activations, the
+products they are multiplied with -- is computed for all steps at once before the backward time
+loop, which then does one GEMM and six element-wise calls per step. See ``minidl.ops.recurrent``
+for the layout, dropout and padding-mask conventions.
 """
 
 from minidl.autograd.function import Function, xp
@@ -57,9 +59,18 @@ class LSTMSequence(Function):
         units = opts.units
         batch, time, _ = x.shape
         input_masks, recurrent_masks = opts.internal_masks(KERAS_TO_INTERNAL)
-        self.projection = InputProjection(reorder_gates(kernel, KERAS_TO_INTERNAL, units), input_masks, 4)
+        sigma, act = opts.recurrent_activation, opts.activation
+        self.fused_kernels = rnn_cuda.available(x.dtype, 4 * units, sigma, act)
+        # sigmoid(z) = (1 + tanh(z / 2)) / 2: with the sigmoid gates' weights halved, one tanh call
+        # per step serves all four gates (halving is exact in floating point)
+        one_tanh = not self.fused_kernels and sigma.name == "sigmoid" and act.name == "tanh"
+        scale = None
+        if one_tanh:
+            scale = module.ones(4 * units, dtype=x.dtype)
+            scale[:3 * units] = 0.5
+        self.projection = InputProjection(reorder_gates(kernel, KERAS_TO_INTERNAL, units), input_masks, 4, scale)
         self.recurrence = RecurrentProjection(reorder_gates(recurrent_kernel, KERAS_TO_INTERNAL, units),
-                                              recurrent_masks, 4)
+                                              recurrent_masks, 4, scale)
         internal_bias = None if bias is None else reorder_gates(bias, KERAS_TO_INTERNAL, units, axis=0)
         self.padding = padding = opts.padding(x.dtype)
 
@@ -75,8 +86,6 @@ class LSTMSequence(Function):
         if padding is not None:
             new_h = module.empty((units, batch), dtype=x.dtype)
             new_c = module.empty((units, batch), dtype=x.dtype)
-        sigma, act = opts.recurrent_activation, opts.activation
-        self.fused_kernels = rnn_cuda.available(x.dtype, 4 * units, sigma, act)
         if self.fused_kernels:  # the whole time loop in one GPU launch
             rnn_cuda.lstm_forward(gates, states_h, states_c, act_c, self.recurrence.kernel, self.recurrence.masks,
                                   padding, sigma, act)
@@ -84,8 +93,14 @@ class LSTMSequence(Function):
             for t in range(time):
                 z = gates[t]
                 z += self.recurrence.forward(states_h[t], recurrent)
-                sigma.apply(z[:3 * units])
-                act.apply(z[3 * units:])
+                if one_tanh:
+                    module.tanh(z, out=z)
+                    sigmoid_gates = z[:3 * units]
+                    sigmoid_gates *= 0.5
+                    sigmoid_gates += 0.5
+                else:
+                    sigma.apply(z[:3 * units])
+                    act.apply(z[3 * units:])
                 o, i, f, g = z[:units], z[units:2 * units], z[2 * units:3 * units], z[3 * units:]
                 if padding is None:
                     new_h, new_c = states_h[t + 1], states_c[t + 1]
@@ -147,14 +162,18 @@ class LSTMSequence(Function):
 
         grad_gates = module.empty_like(gates)  # dL/dz, pre-activation gradients of all steps
         product = module.empty_like(dh)
-        dh_prev = module.empty_like(dh)
-        flush = SubnormalFlush(dh.shape, dh.dtype)
+        # (dh, dc) arriving at the current step, and the pair it passes to the step before: side
+        # by side, so that one flush call cleans both
+        current, previous = module.empty((2, 2) + dh.shape, dtype=dh.dtype)
+        current[0], current[1] = dh, dc
+        flush = SubnormalFlush(current.shape, dh.dtype)
         chunk = max(1, CHUNK_BYTES // gates[0].nbytes)
         for stop in range(time, 0, -chunk):
             first = max(0, stop - chunk)
             factor_o, factor_c, factor_ifg, carry_c = self._step_factors(first, stop)
             for t in range(stop - 1, first - 1, -1):
                 k = t - first
+                dh, dc = current
                 if per_step is not None and t < time - 1:
                     dh += per_step[t]
                 dz = grad_gates[t]
@@ -162,15 +181,14 @@ class LSTMSequence(Function):
                 module.multiply(dh, factor_c[k], out=product)
                 dc += product
                 module.multiply(dc[None], factor_ifg[k], out=dz[units:].reshape(3, units, -1))
-                dc *= carry_c[k]
-                flush(dc)
-                self.recurrence.grad_h(dz, out=dh_prev)  # dh_prev = U dz
+                module.multiply(dc, carry_c[k], out=previous[1])  # dc_prev = dc * f
+                self.recurrence.grad_h(dz, out=previous[0])  # dh_prev = U dz
                 if padding is not None:
                     module.multiply(dh, padding.skip_float[t], out=product)
-                    dh_prev += product
-                flush(dh_prev)
-                dh, dh_prev = dh_prev, dh
-        return self._weight_gradients(grad_gates, dh, dc)
+                    previous[0] += product
+                flush(previous)
+                current, previous = previous, current
+        return self._weight_gradients(grad_gates, current[0], current[1])
 
     def _weight_gradients(self, grad_gates, dh, dc):
         """All the op's input gradients from dL/d(pre-activations) of every step and the state gradients."""
