@@ -14,8 +14,8 @@ activations the step needs just one tanh call for all four gates: sigmoid(z) = (
 and the sigmoid gates' weights are halved beforehand (exactly: halving only changes the exponent).
 Everything that does not depend on the recurrence -- the derivatives of the activations, the
 products they are multiplied with -- is computed for all steps at once before the backward time
-loop, which then does one GEMM and six element-wise calls per step. See ``minidl.ops.recurrent``
-for the layout, dropout and padding-mask conventions.
+loop, which then does one GEMM, five element-wise calls and one subnormal flush per step.
+See ``minidl.ops.recurrent`` for the layout, dropout and padding-mask conventions.
 """
 
 from minidl.autograd.function import Function, xp
