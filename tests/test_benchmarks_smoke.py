@@ -65,3 +65,14 @@ def test_report_names_missing_frameworks_and_computes_ratios():
 def test_linearity_is_the_worst_deviation_from_the_largest_size():
     assert report._linearity([(50, 1.0), (100, 2.0), (200, 4.0)]) == pytest.approx(0.0)
     assert report._linearity([(100, 1.2), (200, 2.0)]) == pytest.approx(0.2)
+
+
+def test_straight_line_fit_allows_a_fixed_cost_but_not_curvature():
+    fixed_plus_slope = [(50, 3.0), (100, 5.0), (200, 9.0), (400, 17.0)]  # 1 + 0.04 * size
+    assert report._straight_line_fit(fixed_plus_slope) == pytest.approx(0.0, abs=1e-12)
+    assert report._linearity(fixed_plus_slope) > 0.4  # far from proportional, yet a straight line
+    quadratic = [(size, size * size / 100.0) for size in (50, 100, 200, 400)]
+    assert report._straight_line_fit(quadratic) > 0.5
+    assert report._straight_line_fit([(100, 1.0), (200, 2.0)]) is None  # two points are always a line
+    sentence = report._linearity_sentence([fixed_plus_slope], "time per step grows")
+    assert sentence == "time per step grows within 0% of a straight line (41% of proportional)"
