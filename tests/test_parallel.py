@@ -45,6 +45,46 @@ def test_map_chunks_passes_a_workers_exception_on(monkeypatch):
         parallel.map_chunks(work, [(0, 2), (2, 4), (4, 6), (6, 8)])
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_work_behind_returns_every_block_in_hand_over_order(monkeypatch, workers):
+    import threading
+    import time
+
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: workers)
+    caller = threading.get_ident()
+    ran_on = []
+
+    def work(index):
+        ran_on.append(threading.get_ident())
+        time.sleep(0.002 * (index % 3))  # uneven blocks, so the helper sometimes runs dry and stops
+        return index * index
+
+    blocks = parallel.WorkBehind(work)
+    for index in range(12):
+        blocks.add(index)
+        time.sleep(0.001 * (index % 2))  # the caller's own work between hand-overs
+    assert blocks.results() == [index * index for index in range(12)]
+    if workers == 1:
+        assert set(ran_on) == {caller}  # one core: everything runs in results(), on the caller
+    else:
+        assert any(thread != caller for thread in ran_on)
+
+
+def test_work_behind_passes_a_blocks_exception_on(monkeypatch):
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+
+    def work(index):
+        if index == 3:
+            raise ValueError("block 3 failed")
+        return index
+
+    blocks = parallel.WorkBehind(work)
+    with pytest.raises(ValueError, match="block 3 failed"):
+        for index in range(6):
+            blocks.add(index)
+        blocks.results()
+
+
 @pytest.mark.parametrize("a_shape, b_shape", [((37, 5), (5, 3)), ((3, 5), (5, 41)), ((1, 4), (4, 1))])
 def test_matmul_on_cores_splits_rows_or_columns(any_backend, always_parallel, a_shape, b_shape):
     rng = np.random.default_rng(0)

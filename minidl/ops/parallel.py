@@ -13,7 +13,9 @@ small thread pool runs the chunks side by side:
   ``stacked_matmul_on_cores`` / ``summed_matmul_on_cores`` split an RNN's per-step products
   (all time steps at once) by blocks of steps, and ``sum_in_order`` adds partial sums;
 * ``one_blas_thread`` holds BLAS to one thread around code making many small GEMMs in a row
-  (the recurrent time loops).
+  (the recurrent time loops);
+* ``WorkBehind`` runs blocks of work on another core as they become ready while the caller
+  goes on (an RNN's weight gradients behind its backward time loop).
 
 Why not leave the threading to BLAS: a multi-threaded GEMM per chunk leaves a core idle during
 every copy between GEMMs, and OpenBLAS's worker threads keep spinning for a while after each
@@ -207,6 +209,49 @@ def summed_matmul_on_cores(a, b):
         return xp().matmul(a[start:stop], b[start:stop]).sum(axis=0)
 
     return sum_in_order(map_chunks(multiply_and_sum, blocks))
+
+
+class WorkBehind:
+    """Blocks of work done on another core as they become ready, while the calling thread goes
+    on with something else; ``results()`` has the caller help with what is left, and returns the
+    blocks' results in the order they were handed over (so sums of them are deterministic).
+
+    Meant for a caller that runs a Python loop of small NumPy calls (an RNN's backward time
+    loop) beside large calls on the other core (its weight-gradient GEMMs): those release the GIL
+    for their whole length, so the two overlap. On a GPU or a single core, the blocks simply run
+    in ``results()``.
+    """
+
+    def __init__(self, work):
+        self.work = work
+        self.pending = queue.SimpleQueue()
+        self.results_by_block = []
+        self.helper = None
+        self.in_background = backend.get_backend() != "cupy" and cpu_workers() > 1
+
+    def add(self, *args):
+        """Hand over one block: ``work(*args)`` will run on a pool thread (or in ``results()``)."""
+        self.results_by_block.append(None)
+        self.pending.put((len(self.results_by_block) - 1, args))
+        if self.in_background and (self.helper is None or self.helper.done()):
+            if self.helper is not None:
+                self.helper.result()  # re-raise what went wrong there
+            self.helper = _thread_pool(cpu_workers()).submit(self._work_through_pending)
+
+    def _work_through_pending(self):
+        while True:
+            try:
+                index, args = self.pending.get_nowait()
+            except queue.Empty:
+                return
+            self.results_by_block[index] = self.work(*args)
+
+    def results(self):
+        """Every block's result, in hand-over order, once all are done."""
+        self._work_through_pending()  # a block still waiting runs here, beside the helper's last one
+        if self.helper is not None:
+            self.helper.result()
+        return self.results_by_block
 
 
 def sum_in_order(parts):

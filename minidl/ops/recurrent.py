@@ -32,7 +32,7 @@ import numpy as np
 
 from minidl.autograd.function import xp
 from minidl.autograd.tensor import Tensor
-from minidl.ops.parallel import stacked_matmul_on_cores, summed_matmul_on_cores
+from minidl.ops.parallel import WorkBehind, stacked_matmul_on_cores, sum_in_order, summed_matmul_on_cores
 
 # -- activations applied in place, with derivatives from their outputs --------------------------
 
@@ -349,6 +349,67 @@ class RecurrentProjection:
             for gate in range(self.gates)
         ]
         return module.concatenate(parts, axis=1)
+
+
+class WeightGradients:
+    """dL/dx, dL/dW, dL/dU and dL/db of a fused RNN whose every step has one pre-activation
+    ``A_t = x_t W + h_{t-1} U + b`` (LSTM, SimpleRNN), from dL/dA of all steps::
+
+        dx_t = dA_t^T W^T       dW = sum_t x_t dA_t^T       dU = sum_t h_{t-1} dA_t^T       db = sum dA
+
+    On the CPU (without dropout masks) these run in blocks of steps on another core *during* the
+    backward time loop: the loop calls ``steps_final(first)`` once dL/dA of steps ``first`` and
+    later are final, and those blocks' GEMMs overlap with the loop's remaining steps (which are
+    Python-call bound and leave the second core idle). Otherwise -- a GPU, dropout masks -- all
+    of it runs in ``result()`` through the projections' whole-sequence methods.
+    """
+
+    BLOCK_STEPS_FRACTION = 8  # hand over about time / 8 steps at a time
+
+    def __init__(self, projection, recurrence, step_inputs, grad, need_x, need_kernel, need_recurrent, need_bias):
+        self.projection, self.recurrence = projection, recurrence
+        self.step_inputs, self.grad = step_inputs, grad  # h_{t-1} (time, u, batch); dL/dA (time, G*u, batch)
+        self.need_x, self.need_kernel, self.need_recurrent, self.need_bias = need_x, need_kernel, need_recurrent, need_bias
+        time, _, batch = grad.shape
+        self.blockwise = (xp() is np and projection.masks is None and recurrence.masks is None and time > 1)
+        if self.blockwise:
+            self.grad_xt = np.empty((time, batch, projection.kernel.shape[0]), dtype=grad.dtype) if need_x else None
+            self.block_steps = max(1, time // self.BLOCK_STEPS_FRACTION)
+            self.handed_over = time  # steps from here on are with the workers
+            self.blocks = WorkBehind(self._block)
+
+    def steps_final(self, first):
+        """dL/dA of steps ``first``.. are final: hand over whole blocks of them."""
+        if not self.blockwise:
+            return
+        while self.handed_over > first and (self.handed_over - first >= self.block_steps or first == 0):
+            start = max(first, self.handed_over - self.block_steps)
+            self.blocks.add(start, self.handed_over)
+            self.handed_over = start
+
+    def _block(self, start, stop):
+        """Steps start..stop-1: write their dx_t, return their parts of dW, dU and db."""
+        grad = self.grad[start:stop]
+        grad_t = grad.transpose(0, 2, 1)
+        if self.need_x:
+            np.matmul(grad_t, self.projection.kernel.T, out=self.grad_xt[start:stop])  # d(x W)/dx = W
+        grad_kernel = np.matmul(self.projection.xt[start:stop], grad_t).sum(axis=0) if self.need_kernel else None
+        grad_recurrent = (np.matmul(self.step_inputs[start:stop], grad_t).sum(axis=0) if self.need_recurrent
+                          else None)
+        grad_bias = grad.sum(axis=(0, 2)) if self.need_bias else None
+        return grad_kernel, grad_recurrent, grad_bias
+
+    def result(self):
+        """(dL/dx_t (time, batch, F), dL/dW, dL/dU, dL/db), each None where not needed."""
+        if not self.blockwise:
+            grad_xt, grad_kernel, grad_bias = self.projection.backward(
+                self.grad, self.need_x, self.need_kernel, self.need_bias)
+            grad_recurrent = self.recurrence.grad_kernel(self.step_inputs, self.grad) if self.need_recurrent else None
+            return grad_xt, grad_kernel, grad_recurrent, grad_bias
+        self.steps_final(0)
+        parts = self.blocks.results()
+        grad_kernel, grad_recurrent, grad_bias = (sum_in_order([part[k] for part in parts]) for k in range(3))
+        return self.grad_xt, grad_kernel, grad_recurrent, grad_bias
 
 
 class SubnormalFlush:

@@ -27,6 +27,7 @@ from minidl.ops.recurrent import (
     RecurrentProjection,
     SequenceOptions,
     SubnormalFlush,
+    WeightGradients,
     as_tensor_list,
     assemble_outputs,
     check_sequence_arguments,
@@ -158,9 +159,10 @@ class LSTMSequence(Function):
             grad_gates, dh, dc = rnn_cuda.lstm_backward(
                 gates, self.states_c, self.act_c, self.recurrence.kernel, self.recurrence.masks, padding, per_step,
                 dh, dc, opts.recurrent_activation, opts.activation)
-            return self._weight_gradients(grad_gates, dh, dc)
+            return self._all_gradients(self._weight_gradients(grad_gates), dh, dc)
 
         grad_gates = module.empty_like(gates)  # dL/dz, pre-activation gradients of all steps
+        weights = self._weight_gradients(grad_gates)  # computed behind the loop, block by block
         product = module.empty_like(dh)
         # (dh, dc) arriving at the current step, and the pair it passes to the step before: side
         # by side, so that one flush call cleans both
@@ -188,23 +190,26 @@ class LSTMSequence(Function):
                     previous[0] += product
                 flush(previous)
                 current, previous = previous, current
-        return self._weight_gradients(grad_gates, current[0], current[1])
+            weights.steps_final(first)
+        return self._all_gradients(weights, current[0], current[1])
 
-    def _weight_gradients(self, grad_gates, dh, dc):
-        """All the op's input gradients from dL/d(pre-activations) of every step and the state gradients."""
+    def _weight_gradients(self, grad_gates):
+        """The weight gradients of the pre-activation gradients ``grad_gates`` (filled in later)."""
+        needs = self.needs_input_grad
+        return WeightGradients(self.projection, self.recurrence, self.states_h[:-1], grad_gates,
+                               needs[0], needs[1], needs[2], self.options.has_bias and needs[3])
+
+    def _all_gradients(self, weights, dh, dc):
+        """All the op's input gradients, in Keras's gate order, from the weight gradients and dh_0, dc_0."""
         module = xp()
         opts = self.options
         units = opts.units
-        needs = self.needs_input_grad
-        grad_xt, grad_kernel, grad_bias = self.projection.backward(
-            grad_gates, needs[0], needs[1], opts.has_bias and needs[3])
+        grad_xt, grad_kernel, grad_recurrent, grad_bias = weights.result()
         grad_x = None if grad_xt is None else from_time_batch_feature(grad_xt, opts.go_backwards)
         if grad_kernel is not None:
             grad_kernel = reorder_gates(grad_kernel, INTERNAL_TO_KERAS, units)
-        grad_recurrent = None
-        if needs[2]:
-            grad_recurrent = reorder_gates(self.recurrence.grad_kernel(self.states_h[:-1], grad_gates),
-                                           INTERNAL_TO_KERAS, units)
+        if grad_recurrent is not None:
+            grad_recurrent = reorder_gates(grad_recurrent, INTERNAL_TO_KERAS, units)
         if grad_bias is not None:
             grad_bias = reorder_gates(grad_bias, INTERNAL_TO_KERAS, units, axis=0)
         grad_states = [module.ascontiguousarray(dh.T), module.ascontiguousarray(dc.T)]

@@ -17,6 +17,7 @@ from minidl.ops.recurrent import (
     RecurrentProjection,
     SequenceOptions,
     SubnormalFlush,
+    WeightGradients,
     as_tensor_list,
     assemble_outputs,
     check_sequence_arguments,
@@ -75,9 +76,10 @@ class SimpleRNNSequence(Function):
         if self.fused_kernels:
             grad_pre, dh = rnn_cuda.simple_backward(self.cell, self.recurrence.kernel, self.recurrence.masks, padding,
                                                     per_step, dh, opts.activation)
-            return self._weight_gradients(grad_pre, dh)
+            return self._all_gradients(self._weight_gradients(grad_pre), dh)
 
         grad_pre = module.empty_like(self.cell)  # dL/dz for z = x W + h U + b, all steps
+        weights = self._weight_gradients(grad_pre)  # computed behind the loop, block by block
         dh_prev = module.empty_like(dh)
         skipped = module.empty_like(dh)
         flush = SubnormalFlush(dh.shape, dh.dtype)
@@ -94,18 +96,21 @@ class SimpleRNNSequence(Function):
                 dh_prev += skipped
             flush(dh_prev)
             dh, dh_prev = dh_prev, dh
-        return self._weight_gradients(grad_pre, dh)
+            weights.steps_final(t)
+        return self._all_gradients(weights, dh)
 
-    def _weight_gradients(self, grad_pre, dh):
-        """All the op's input gradients from dL/dz of every step and the state gradient."""
-        module = xp()
-        opts = self.options
+    def _weight_gradients(self, grad_pre):
+        """The weight gradients of the pre-activation gradients ``grad_pre`` (filled in later)."""
         needs = self.needs_input_grad
-        grad_xt, grad_kernel, grad_bias = self.projection.backward(
-            grad_pre, needs[0], needs[1], opts.has_bias and needs[3])
+        return WeightGradients(self.projection, self.recurrence, self.states[:-1], grad_pre,
+                               needs[0], needs[1], needs[2], self.options.has_bias and needs[3])
+
+    def _all_gradients(self, weights, dh):
+        """All the op's input gradients from the weight gradients and dh_0."""
+        opts = self.options
+        grad_xt, grad_kernel, grad_recurrent, grad_bias = weights.result()
         grad_x = None if grad_xt is None else from_time_batch_feature(grad_xt, opts.go_backwards)
-        grad_recurrent = self.recurrence.grad_kernel(self.states[:-1], grad_pre) if needs[2] else None
-        return (grad_x, grad_kernel, grad_recurrent, *opts.pack(grad_bias, [module.ascontiguousarray(dh.T)]))
+        return (grad_x, grad_kernel, grad_recurrent, *opts.pack(grad_bias, [xp().ascontiguousarray(dh.T)]))
 
 
 def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
