@@ -145,3 +145,24 @@ def test_one_blas_thread_holds_blas_to_one_thread_inside_and_restores_it():
     assert step_loop() == "done"
     assert seen and all(count == 1 for count in seen)
     assert blas_threads() == before
+
+
+@pytest.mark.parametrize("op, gates", [(lstm, 4), (simple_rnn, 1)])
+def test_recurrent_backward_leaves_no_reference_cycles(always_parallel, op, gates):
+    """The weight gradients computed behind the time loop (WorkBehind) must not leave a
+    reference cycle: the cycle would keep a whole step's gate gradients alive until the garbage
+    collector ran (measured: 99 MiB -> 430 MiB peak on the DLW LSTM workload before the fix)."""
+    import gc
+
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((3, 8, 4)), rng.standard_normal((4, gates * 2)), rng.standard_normal((2, gates * 2))]
+    gc.collect()
+    gc.disable()
+    try:
+        tensors = [minidl.tensor(a, requires_grad=True) for a in arrays]
+        output = op(*tensors, return_sequences=True)[0]
+        output.backward(np.ones(output.shape))
+        del output, tensors
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

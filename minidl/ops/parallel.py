@@ -251,7 +251,12 @@ class WorkBehind:
         self._work_through_pending()  # a block still waiting runs here, beside the helper's last one
         if self.helper is not None:
             self.helper.result()
-        return self.results_by_block
+        results = self.results_by_block
+        # Done: drop the work and the helper's future. ``work`` is usually a bound method of an
+        # object that holds this one (a reference cycle); left in place, the cycle -- and the
+        # arrays it reaches -- would wait for the garbage collector instead of going at once.
+        self.work = self.helper = self.results_by_block = None
+        return results
 
 
 def sum_in_order(parts):

@@ -16,7 +16,9 @@ product is the single GEMM ``U^T (G*u, u) @ h (u, batch)``.
 Projections. The input projection of every time step is one batched GEMM call,
 ``W^T (G*u, F) @ x_t (F, batch)`` for all t at once (one strided-batched GEMM on a GPU; on the
 CPU the steps are split over the cores, ``minidl.ops.parallel``); the weight gradients are
-likewise summed over all steps in one call after the time loop, never per step.
+likewise sums over blocks of steps, never per-step GEMMs inside the loop -- on the CPU they run on
+the second core while the backward time loop is still busy with earlier steps
+(``WeightGradients``).
 
 Dropout (Keras 2, ``implementation=1``): one mask per sequence, fixed across time steps, and a
 separate mask per gate -- gate g sees ``x * input_masks[g]`` and ``h * recurrent_masks[g]``.
