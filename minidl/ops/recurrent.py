@@ -318,7 +318,8 @@ class RecurrentProjection:
             self.kernel_t = xp().ascontiguousarray(forward_kernel.T)  # (G*u, u)
         else:
             self.blocks_t = gate_blocks(forward_kernel, gates)  # (G, u, u): U_g^T
-            self.blocks = xp().ascontiguousarray(gate_blocks(recurrent_kernel, gates).transpose(0, 2, 1))  # U_g
+            unscaled_t = self.blocks_t if forward_scale is None else gate_blocks(recurrent_kernel, gates)
+            self.blocks = xp().ascontiguousarray(unscaled_t.transpose(0, 2, 1))  # U_g, for the backward
 
     def forward(self, h, out):
         """``out`` (G*u, batch) = the recurrent pre-activations from ``h`` (u, batch)."""
