@@ -286,7 +286,9 @@ def markdown(result, frameworks, memory=False):
     lines = ["### Machine", "", *_machine_lines(result), "", "Command:", "", f"    {result['command']}", ""]
     table = throughput_table(result, frameworks, footnotes)
     if table:
-        lines += ["### Training and inference throughput (median of repeats; ratio > 1: minidl faster)", "", *table, ""]
+        rounds = result["settings"].get("rounds", 1)
+        measure = "median of repeats" if rounds == 1 else f"median over {rounds} rounds of each round's median of repeats"
+        lines += [f"### Training and inference throughput ({measure}; ratio > 1: minidl faster)", "", *table, ""]
     if memory and table:
         lines += ["### Peak resident memory per process (MiB; in brackets: growth after imports; ratio < 1: minidl "
                   "smaller)", "", *memory_table(result, frameworks, footnotes), ""]

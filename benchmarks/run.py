@@ -3,9 +3,14 @@
     python benchmarks/run.py                                  # lstm, gru, rnn, cnn; all frameworks
     python benchmarks/run.py --workloads all --memory --out benchmarks/results.json
     python benchmarks/run.py --sweep --frameworks minidl,torch
+    python benchmarks/run.py --rounds 3 --memory           # frameworks take turns, job by job
 
 Each framework runs in its own subprocess (``worker.py``); with ``--memory`` each
-(framework, workload) pair gets its own, so every peak RSS belongs to one model. The result is
+(framework, workload) pair gets its own, so every peak RSS belongs to one model. With
+``--rounds N`` every job runs N times, the frameworks taking turns on it (minidl, torch, keras,
+minidl, ...), each time in a fresh process: on a shared machine whose speed drifts over minutes,
+the frameworks being compared then meet the same conditions, and the median over the rounds is
+reported. The result is
 printed as Markdown tables ready for ``RESULTS.md`` (machine, versions, command, samples/s,
 ratios minidl/peer, optionally peak memory and the sweep) and written as JSON to ``--out``.
 Nothing is installed: a framework that is missing is reported as "not installed".
@@ -16,6 +21,7 @@ import json
 import os
 import pathlib
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,12 +94,53 @@ def run_framework(framework, jobs, options):
     return records
 
 
+def run_in_rounds(jobs, options):
+    """Every job ``options.rounds`` times, the frameworks taking turns on it, one process each."""
+    records = []
+    for job in jobs:
+        for round_number in range(options.rounds):
+            for framework in options.framework_names:
+                for record in run_framework(framework, [job], options):
+                    records.append({**record, "round": round_number} if "workload" in record else record)
+    return records
+
+
+def _job_key(record):
+    return (record["framework"], record["workload"], json.dumps(record.get("overrides", {}), sort_keys=True),
+            record.get("mode", "step"), record.get("sweep"), record.get("samples"))
+
+
+def combine_rounds(records):
+    """One record per (framework, job): the median over its rounds of the seconds per step (each
+    round's own figure is the median of its repeats), the largest peak memory of any round. A
+    job that failed in any round is reported by its failure."""
+    rounds = {}
+    for record in records:
+        if "workload" in record:
+            rounds.setdefault(_job_key(record), []).append(record)
+    combined = [record for record in records if "workload" not in record]  # the versions lines
+    for same_job in rounds.values():
+        failed = [record for record in same_job if record["status"] != "ok"]
+        if failed:
+            combined.append(failed[0])
+            continue
+        seconds = [record["seconds_per_step"] for record in same_job]
+        largest_peak = max(same_job, key=lambda record: record["peak_rss_mb"])
+        median = statistics.median(seconds)
+        combined.append({**largest_peak, "seconds_per_step": median, "round_seconds_per_step": seconds,
+                         "throughput": largest_peak["samples_per_step"] / median, "rounds": len(same_job)})
+    return combined
+
+
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", default=",".join(workloads.DEFAULT_WORKLOADS),
                         help=f"comma-separated, or 'all' (known: {', '.join(workloads.WORKLOADS)})")
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS), help="comma-separated subset of minidl,torch,keras")
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats; the median is reported")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every job this many times, the frameworks taking turns on it (a fresh process each "
+                             "time); the median over the rounds is reported")
     parser.add_argument("--warmup", type=int, default=2, help="untimed calls before timing")
     parser.add_argument("--steps", type=int, default=None,
                         help="calls per repeat (default: as many as fill --target-seconds)")
@@ -121,7 +168,7 @@ def parse_arguments(argv=None):
     unknown = sorted(asked - set(FRAMEWORKS))
     if unknown:
         parser.error(f"unknown framework(s) {unknown}; choose from {', '.join(FRAMEWORKS)}")
-    for flag in ("repeats", "steps"):
+    for flag in ("repeats", "steps", "rounds"):
         value = getattr(options, flag)
         if value is not None and value < 1:
             parser.error(f"--{flag} must be >= 1, got {value}")
@@ -142,10 +189,15 @@ def main(argv=None):
     if (machine["load_average_1min"] or 0) > 0.5 * (machine["logical_cores"] or 1):
         print(f"warning: load average {machine['load_average_1min']:.1f} on {machine['logical_cores']} cores; "
               "other processes are using the CPU and the timings will be noisy", file=sys.stderr)
-    records = []
-    for framework in options.framework_names:
-        print(f"running {framework} ({len(jobs)} job(s))...", file=sys.stderr, flush=True)
-        records.extend(run_framework(framework, jobs, options))
+    if options.rounds > 1:
+        print(f"running {len(jobs)} job(s), {options.rounds} rounds each, frameworks taking turns...",
+              file=sys.stderr, flush=True)
+        records = combine_rounds(run_in_rounds(jobs, options))
+    else:
+        records = []
+        for framework in options.framework_names:
+            print(f"running {framework} ({len(jobs)} job(s))...", file=sys.stderr, flush=True)
+            records.extend(run_framework(framework, jobs, options))
 
     command = "python " + " ".join(shlex.quote(arg) for arg in [os.path.relpath(__file__)] + sys.argv[1:]) \
         if argv is None else "python benchmarks/run.py " + " ".join(shlex.quote(arg) for arg in argv)
@@ -153,7 +205,7 @@ def main(argv=None):
         "command": command,
         "machine": machine,
         "versions": report.collect_versions(records),
-        "settings": {"repeats": options.repeats, "warmup": options.warmup, "steps": options.steps,
+        "settings": {"rounds": options.rounds, "repeats": options.repeats, "warmup": options.warmup, "steps": options.steps,
                      "target_seconds": options.target_seconds, "memory": options.memory,
                      "minidl_backend": options.minidl_backend or "numpy"},
         "results": [record for record in records if "workload" in record],

@@ -76,3 +76,46 @@ def test_straight_line_fit_allows_a_fixed_cost_but_not_curvature():
     assert report._straight_line_fit([(100, 1.0), (200, 2.0)]) is None  # two points are always a line
     sentence = report._linearity_sentence([fixed_plus_slope], "time per step grows")
     assert sentence == "time per step grows within 0% of a straight line (41% of proportional)"
+
+
+def test_rounds_take_the_median_per_job_and_report_any_failure():
+    import run
+
+    def step(framework, seconds, round_number, status="ok", peak=100.0):
+        record = {"framework": framework, "workload": "lstm", "mode": "step", "overrides": {}, "sweep": None,
+                  "samples": None, "samples_per_step": 128, "status": status, "round": round_number,
+                  "peak_rss_mb": peak, "rss_before_mb": 50.0}
+        if status == "ok":
+            record.update(seconds_per_step=seconds, throughput=128 / seconds)
+        return record
+
+    records = [{"framework": "minidl", "versions": {"minidl": "0"}},
+               step("minidl", 0.04, 0), step("minidl", 0.10, 1, peak=120.0), step("minidl", 0.05, 2),
+               step("torch", 0.05, 0), step("torch", None, 1, status="error")]
+    combined = run.combine_rounds(records)
+    assert combined[0] == {"framework": "minidl", "versions": {"minidl": "0"}}
+    minidl = next(record for record in combined if record.get("framework") == "minidl" and "workload" in record)
+    assert minidl["seconds_per_step"] == pytest.approx(0.05)  # the slow round does not count
+    assert minidl["throughput"] == pytest.approx(128 / 0.05)
+    assert minidl["round_seconds_per_step"] == [0.04, 0.10, 0.05]
+    assert minidl["peak_rss_mb"] == 120.0  # memory: the largest of the rounds
+    torch = next(record for record in combined if record.get("framework") == "torch")
+    assert torch["status"] == "error"
+
+
+def test_rounds_interleave_the_frameworks_job_by_job(monkeypatch):
+    import run
+
+    calls = []
+
+    def fake_run_framework(framework, jobs, options):
+        calls.append((jobs[0]["workload"], framework))
+        return [{"framework": framework, "workload": jobs[0]["workload"], "status": "ok"}]
+
+    monkeypatch.setattr(run, "run_framework", fake_run_framework)
+    options = run.parse_arguments(["--workloads", "lstm,cnn", "--frameworks", "torch,minidl", "--rounds", "2"])
+    records = run.run_in_rounds(run._jobs_for_steps(options.workload_names), options)
+    assert calls == [("lstm", "minidl"), ("lstm", "torch")] * 2 + [("cnn", "minidl"), ("cnn", "torch")] * 2
+    assert [record["round"] for record in records] == [0, 0, 1, 1] * 2
+    with pytest.raises(SystemExit):
+        run.parse_arguments(["--rounds", "0"])
