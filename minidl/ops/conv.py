@@ -12,7 +12,7 @@ and its backward, for gy = dL/dy reshaped to (N*out_h*out_w, F)::
 
     dL/dkernel = cols^T @ gy                 one GEMM
     dL/dbias   = sum of gy over all output positions
-    dL/dx      = crop(col2im(gy @ kernel^T)) one GEMM, then one strided add per kernel offset
+    dL/dx      = crop(col2im(gy @ kernel^T)) one GEMM per kernel offset, then one strided add each
 
 ``activation='relu'`` fuses the layer's ReLU into the same pass: y = max(cols @ kernel + bias, 0)
 is applied to each chunk while it is still in cache, and the backward first masks gy with
@@ -45,6 +45,7 @@ from minidl.ops.im2col import (
     pad_spatial,
     pair,
     window_geometry,
+    windows_by_offset,
 )
 from minidl.ops.parallel import map_chunks, sum_in_order
 
@@ -92,7 +93,6 @@ class Conv2DFunction(Function):
     def backward(self, gy):
         geometry, kernel = self.geometry, self.kernel
         per_sample = geometry.output_size[0] * geometry.output_size[1]
-        kernel_rows = kernel.reshape(-1, kernel.shape[3])
         gy_rows = gy.reshape(-1, kernel.shape[3])
         need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
         need_bias = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
@@ -116,7 +116,7 @@ class Conv2DFunction(Function):
                 grad_kernel_part = xp().matmul(cols.T, gy_chunk)
             if need_x:
                 # dL/dcols = gy @ kernel^T; every window's gradient goes back where it was read
-                grad_cols = xp().matmul(gy_chunk, kernel_rows.T, out=buffer)
+                grad_cols = windows_by_offset(gy_chunk, kernel, out=by_offset(buffer, kernel))
                 col2im_add(grad_cols, geometry, grad_padded[start:stop])
             return grad_kernel_part, grad_bias_part
 
@@ -148,8 +148,8 @@ class Conv2DTransposeFunction(Function):
         padded = xp().zeros((n, *geometry.padded_size, filters), dtype=x.dtype)
 
         def scatter_windows(start, stop, buffer):
-            windows = xp().matmul(x_rows[start * per_sample:stop * per_sample], kernel_rows.T,
-                                  out=buffer[:(stop - start) * per_sample])
+            rows = x_rows[start * per_sample:stop * per_sample]
+            windows = windows_by_offset(rows, kernel, out=by_offset(buffer[:len(rows)], kernel))
             col2im_add(windows, geometry, padded[start:stop])
 
         self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
@@ -193,6 +193,14 @@ class Conv2DTransposeFunction(Function):
             # dL/dbias = sum of gz over batch and positions
             grad_bias = gz.sum(axis=(0, 1, 2))
         return grad_x, grad_kernel, grad_bias
+
+
+def by_offset(buffer, kernel):
+    """A chunk's scratch ``buffer`` (rows, kh*kw*channels) viewed as (kh*kw, rows, channels),
+    the layout of ``windows_by_offset`` with ``kernel`` (kh, kw, channels, ...): the same memory,
+    regrouped."""
+    kh, kw, channels = kernel.shape[:3]
+    return buffer.reshape(kh * kw, buffer.shape[0], channels)
 
 
 def _largest(chunks):

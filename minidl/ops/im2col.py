@@ -18,9 +18,10 @@ Three pieces:
   are read through a strided view of the input (``as_strided``), so building the matrix is a
   single vectorised copy with no Python loop over pixels.
 
-* ``col2im_add`` -- the adjoint of ``im2col``: adds every row of such a matrix back onto the
-  window it came from. Overlapping windows accumulate. It loops over the kh * kw kernel offsets
-  only; each offset is one vectorised add of a strided slice.
+* ``col2im_add`` -- the adjoint of ``im2col``: adds every window's values back onto the window
+  they came from. Overlapping windows accumulate. It loops over the kh * kw kernel offsets only;
+  each offset is one vectorised add of a strided slice. Its input is laid out offset by offset
+  (``windows_by_offset``), so each add runs over long contiguous stretches.
 
 On the CPU the ops run a batch in chunks of a few samples (``batch_chunks``) whose im2col
 matrix fits in cache, each thread reusing one buffer for its chunks (``map_chunks``, one thread
@@ -203,14 +204,28 @@ def im2col(padded, geometry, out=None):
     return out
 
 
-def col2im_add(cols, geometry, target):
-    """The adjoint of ``im2col``: add each row of ``cols`` onto the window of ``target``
-    (N, Hp, Wp, C) it would have been read from. Overlapping windows accumulate."""
+def windows_by_offset(rows, kernel, out=None):
+    """What every window receives from ``rows`` (R, B) through ``kernel`` (kh, kw, A, B), kernel
+    offset by offset: block k of the result (kh*kw, R, A) is ``rows @ kernel[i, j]^T`` for the
+    k-th offset (i, j). Together the blocks are ``rows @ kernel.reshape(-1, B)^T`` with its
+    columns regrouped by offset -- the layout ``col2im_add`` reads fastest."""
+    kh, kw, a, b = kernel.shape
+    per_offset = kernel.reshape(kh * kw, a, b).transpose(0, 2, 1)  # (kh*kw, B, A)
+    return xp().matmul(rows, per_offset, out=out)
+
+
+def col2im_add(blocks, geometry, target):
+    """The adjoint of ``im2col``: add each window's values back onto the window of ``target``
+    (N, Hp, Wp, C) they belong to. Overlapping windows accumulate.
+
+    ``blocks`` is (kh*kw, N*out_h*out_w, C), one block per kernel offset (``windows_by_offset``):
+    each offset's add then reads one contiguous block and, with stride 1, writes runs of
+    out_w*C contiguous elements of ``target`` -- far fewer, longer inner loops than adding the
+    (N*out_h*out_w, kh*kw*C) im2col layout, whose runs are only C long."""
     n, channels = target.shape[0], target.shape[3]
-    blocks = cols.reshape(n, *geometry.output_size, *geometry.kernel_size, channels)
-    for i, j in geometry.offsets:
-        # d cols[:, :, :, i, j, :] / d target[window_slice(i, j)] = 1: route the block back
-        target[geometry.window_slice(i, j)] += blocks[:, :, :, i, j, :]
+    for k, (i, j) in enumerate(geometry.offsets):
+        # d cols[:, k] / d target[window_slice(i, j)] = 1: route the block back
+        target[geometry.window_slice(i, j)] += blocks[k].reshape(n, *geometry.output_size, channels)
     return target
 
 
