@@ -182,19 +182,26 @@ def _strided_windows(padded, geometry):
 
 
 def im2col(padded, geometry, out=None):
-    """Every window of ``padded`` (N, Hp, Wp, C) as one row: (N*out_h*out_w, kh*kw*C), contiguous.
+    """Every window of ``padded`` (N, Hp, Wp, C) as one row: (N*out_h*out_w, kh*kw*C).
 
     Columns are ordered (kernel row, kernel column, channel), matching a (kh, kw, C, F) kernel
     reshaped to (kh*kw*C, F). ``out``, when given, is a contiguous buffer of that size to fill
-    (so one buffer serves every chunk of a batch).
+    (so one buffer serves every chunk of a batch). The matrix is contiguous, except for a
+    one-channel input (a grayscale image), where it is the transpose of a contiguous
+    (kh*kw, N*out_h*out_w) matrix: each offset's windows are then one copy along whole image
+    rows instead of one element per window -- about twice as fast (BLAS takes either layout).
     """
     n, channels = padded.shape[0], padded.shape[3]
     out_h, out_w = geometry.output_size
     kh, kw = geometry.kernel_size
-    blocks_shape = (n, out_h, out_w, kh, kw, channels)
     if out is None:
         out = xp().empty((n * out_h * out_w, kh * kw * channels), dtype=padded.dtype)
-    blocks = out.reshape(blocks_shape)
+    if channels == 1:
+        by_offset = out.reshape(kh * kw, n, out_h, out_w)
+        for k, (i, j) in enumerate(geometry.offsets):
+            by_offset[k] = padded[geometry.window_slice(i, j)][..., 0]
+        return by_offset.reshape(kh * kw, -1).T
+    blocks = out.reshape(n, out_h, out_w, kh, kw, channels)
     windows = _strided_windows(padded, geometry)
     if windows is not None:
         blocks[...] = windows  # the whole im2col: one strided copy
