@@ -412,3 +412,18 @@ def test_symbolic_call_gives_output_shapes():
 def test_float32_layer_output_stays_float32(any_backend):
     out = LSTM(3)(np.ones((2, 4, 5), dtype=np.float32))
     assert out.dtype == np.float32
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(1, 5)),
+       axes=st.permutations([0, 1, 2]), block_axis=st.integers(0, 2), block=st.integers(1, 17),
+       reverse=st.booleans())
+def test_transposed_copy_in_blocks_equals_one_transposing_copy(shape, axes, block_axis, block, reverse):
+    from minidl.ops.recurrent import transposed_copy
+
+    array = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    if reverse:
+        array = array[:, ::-1]
+    copied = transposed_copy(array, tuple(axes), block_axis, block)
+    assert copied.flags.c_contiguous
+    np.testing.assert_array_equal(copied, array.transpose(axes))
