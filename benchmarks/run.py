@@ -7,10 +7,11 @@
 
 Each framework runs in its own subprocess (``worker.py``); with ``--memory`` each
 (framework, workload) pair gets its own, so every peak RSS belongs to one model. With
-``--rounds N`` every job runs N times, the frameworks taking turns on it (minidl, torch, keras,
-minidl, ...), each time in a fresh process: on a shared machine whose speed drifts over minutes,
-the frameworks being compared then meet the same conditions, and the median over the rounds is
-reported. The result is
+``--rounds N`` every job runs N times, each time in a fresh process, the frameworks taking turns
+on it (minidl, torch, keras) and the rounds following one another through the whole job list: on
+a shared machine whose speed drifts over minutes, the frameworks being compared meet the same
+conditions, a slow spell spoils one round rather than all of a job's, and the median over the
+rounds is reported. The result is
 printed as Markdown tables ready for ``RESULTS.md`` (machine, versions, command, samples/s,
 ratios minidl/peer, optionally peak memory and the sweep) and written as JSON to ``--out``.
 Nothing is installed: a framework that is missing is reported as "not installed".
@@ -95,10 +96,13 @@ def run_framework(framework, jobs, options):
 
 
 def run_in_rounds(jobs, options):
-    """Every job ``options.rounds`` times, the frameworks taking turns on it, one process each."""
+    """Every job ``options.rounds`` times, one process each: round after round through all the
+    jobs, the frameworks taking turns on each job. The frameworks compared on a job run back to
+    back (the same conditions), and a job's rounds lie minutes apart (a slow spell of the
+    machine spoils one round of a job, not all of them)."""
     records = []
-    for job in jobs:
-        for round_number in range(options.rounds):
+    for round_number in range(options.rounds):
+        for job in jobs:
             for framework in options.framework_names:
                 for record in run_framework(framework, [job], options):
                     records.append({**record, "round": round_number} if "workload" in record else record)

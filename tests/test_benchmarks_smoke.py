@@ -103,7 +103,7 @@ def test_rounds_take_the_median_per_job_and_report_any_failure():
     assert torch["status"] == "error"
 
 
-def test_rounds_interleave_the_frameworks_job_by_job(monkeypatch):
+def test_rounds_go_through_all_jobs_with_the_frameworks_taking_turns(monkeypatch):
     import run
 
     calls = []
@@ -115,7 +115,7 @@ def test_rounds_interleave_the_frameworks_job_by_job(monkeypatch):
     monkeypatch.setattr(run, "run_framework", fake_run_framework)
     options = run.parse_arguments(["--workloads", "lstm,cnn", "--frameworks", "torch,minidl", "--rounds", "2"])
     records = run.run_in_rounds(run._jobs_for_steps(options.workload_names), options)
-    assert calls == [("lstm", "minidl"), ("lstm", "torch")] * 2 + [("cnn", "minidl"), ("cnn", "torch")] * 2
-    assert [record["round"] for record in records] == [0, 0, 1, 1] * 2
+    assert calls == [("lstm", "minidl"), ("lstm", "torch"), ("cnn", "minidl"), ("cnn", "torch")] * 2
+    assert [record["round"] for record in records] == [0, 0, 0, 0, 1, 1, 1, 1]
     with pytest.raises(SystemExit):
         run.parse_arguments(["--rounds", "0"])
