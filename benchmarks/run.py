@@ -102,11 +102,20 @@ def run_in_rounds(jobs, options):
     machine spoils one round of a job, not all of them)."""
     records = []
     for round_number in range(options.rounds):
-        for job in jobs:
+        for number, job in enumerate(jobs, 1):
+            print(f"round {round_number + 1}/{options.rounds}, job {number}/{len(jobs)}: {_describe_job(job)}",
+                  file=sys.stderr, flush=True)
             for framework in options.framework_names:
                 for record in run_framework(framework, [job], options):
                     records.append({**record, "round": round_number} if "workload" in record else record)
     return records
+
+
+def _describe_job(job):
+    details = [f"{name} {value}" for name, value in job.get("overrides", {}).items()]
+    if job.get("samples"):
+        details.append(f"one epoch of {job['samples']} samples")
+    return job["workload"] + (f" ({', '.join(details)})" if details else "")
 
 
 def _job_key(record):
