@@ -231,7 +231,7 @@ def col2im_add(blocks, geometry, target):
     (N*out_h*out_w, kh*kw*C) im2col layout, whose runs are only C long."""
     n, channels = target.shape[0], target.shape[3]
     for k, (i, j) in enumerate(geometry.offsets):
-        # d cols[:, k] / d target[window_slice(i, j)] = 1: route the block back
+        # block k was read from target[window_slice(i, j)] (derivative 1): route it back there
         target[geometry.window_slice(i, j)] += blocks[k].reshape(n, *geometry.output_size, channels)
     return target
 
