@@ -191,10 +191,9 @@ def to_time_feature_batch(x, go_backwards):
 
 def from_time_feature_batch(seq, go_backwards):
     """(time, F, batch) -> contiguous (batch, time, F); undoes ``to_time_feature_batch``."""
-    out = seq.transpose(2, 0, 1)
     if go_backwards:
-        out = out[:, ::-1]
-    return xp().ascontiguousarray(out)
+        seq = seq[::-1]
+    return transposed_copy(seq, (2, 0, 1), block_axis=0)
 
 
 def from_time_batch_feature(seq, go_backwards):
