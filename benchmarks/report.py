@@ -303,7 +303,10 @@ def markdown(result, frameworks, memory=False):
                                                     if name in peaks), ""]
     sweep = sweep_tables(result, frameworks, footnotes)
     if sweep:
-        lines += ["### How cost grows (lstm workload)", *sweep, ""]
+        lines += ["### How cost grows (lstm workload)", "",
+                  "The sequence lengths of one batch size are timed in turns in one process (each repeat times "
+                  "every length once), so the cells of a row, which are judged against each other, meet the "
+                  "same conditions.", *sweep, ""]
     if footnotes.reasons:
         lines += ["Notes:", "", *footnotes.lines()]
     return "\n".join(lines)

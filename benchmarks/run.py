@@ -40,9 +40,12 @@ def _jobs_for_steps(names):
 
 
 def _jobs_for_sweep(seq_lengths, batch_sizes, dataset_sizes):
+    """One job per batch size whose sequence lengths are timed in turns (a row of the sweep is
+    judged by how its cells compare, so they are measured under the same conditions), and one
+    job per dataset size."""
     jobs = [{"workload": workloads.SWEEP_WORKLOAD, "mode": "step", "sweep": "seq_batch",
-             "overrides": {"seq": seq, "batch": batch}}
-            for seq in seq_lengths for batch in batch_sizes]
+             "overrides": {"batch": batch}, "in_turns": {"seq": list(seq_lengths)}}
+            for batch in batch_sizes]
     jobs += [{"workload": workloads.SWEEP_WORKLOAD, "mode": "epoch", "sweep": "dataset", "samples": samples}
              for samples in dataset_sizes]
     return jobs
@@ -86,13 +89,27 @@ def run_framework(framework, jobs, options):
         while remaining:
             got, failure = run_worker(framework, remaining, options)
             records.extend(got)
-            done = len([record for record in got if "workload" in record])
-            if done >= len(remaining):
+            finished = _jobs_finished(remaining, len([record for record in got if "workload" in record]))
+            if finished >= len(remaining):
                 break
-            records.append({**worker.job_fields(remaining[done]), "framework": framework, "status": "error",
-                            "reason": failure or "the worker ended without reporting this job"})
-            remaining = remaining[done + 1:]
+            crashed = remaining[finished]
+            records.extend({**worker.job_fields(cell), "framework": framework, "status": "error",
+                            "reason": failure or "the worker ended without reporting this job"}
+                           for cell in worker.job_cells(crashed))
+            remaining = remaining[finished + 1:]
     return records
+
+
+def _jobs_finished(jobs, records_written):
+    """How many of ``jobs``, in order, a worker finished, given how many records it wrote (a
+    job writes one record per cell, all at once when it ends)."""
+    finished = 0
+    for job in jobs:
+        records_written -= len(worker.job_cells(job))
+        if records_written < 0:
+            break
+        finished += 1
+    return finished
 
 
 def run_in_rounds(jobs, options):
@@ -113,6 +130,7 @@ def run_in_rounds(jobs, options):
 
 def _describe_job(job):
     details = [f"{name} {value}" for name, value in job.get("overrides", {}).items()]
+    details += [f"{name} {'/'.join(map(str, values))} in turns" for name, values in job.get("in_turns", {}).items()]
     if job.get("samples"):
         details.append(f"one epoch of {job['samples']} samples")
     return job["workload"] + (f" ({', '.join(details)})" if details else "")

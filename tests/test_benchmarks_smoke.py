@@ -119,3 +119,37 @@ def test_rounds_go_through_all_jobs_with_the_frameworks_taking_turns(monkeypatch
     assert [record["round"] for record in records] == [0, 0, 0, 0, 1, 1, 1, 1]
     with pytest.raises(SystemExit):
         run.parse_arguments(["--rounds", "0"])
+
+
+def test_measure_in_turns_times_every_step_once_per_repeat_in_order():
+    calls = []
+    measured = timing.measure_in_turns({"short": lambda: calls.append("short"), "long": lambda: calls.append("long")},
+                                       warmup=1, repeats=3, steps=2)
+    assert calls[:2] == ["short", "long"]  # warm-up, one call each, before any timing
+    assert calls[2:] == ["short", "short", "long", "long"] * 3  # repeat by repeat, taking turns
+    assert set(measured) == {"short", "long"}
+    assert all(len(one["repeat_seconds_per_step"]) == 3 for one in measured.values())
+
+
+def test_sweep_rows_are_one_job_per_batch_timed_in_turns_and_a_crash_fails_every_cell(monkeypatch):
+    import run
+    import worker
+
+    jobs = run._jobs_for_sweep([50, 100], [32, 64], [1280])
+    assert [worker.job_cells(job)[1]["overrides"] for job in jobs[:2]] == [{"batch": 32, "seq": 100},
+                                                                         {"batch": 64, "seq": 100}]
+    assert worker.job_cells(jobs[2]) == [jobs[2]]
+    assert run._jobs_finished(jobs, 3) == 1  # the second job's two cells were not both written
+    assert run._jobs_finished(jobs, 5) == 3
+
+    def first_job_then_crash(framework, remaining, options):
+        return [{**worker.job_fields(cell), "framework": framework, "status": "ok"}
+                for cell in worker.job_cells(remaining[0])], "worker exited with status -11"
+
+    monkeypatch.setattr(run, "run_worker", first_job_then_crash)
+    options = run.parse_arguments(["--no-workloads", "--frameworks", "minidl"])
+    records = run.run_framework("minidl", jobs, options)
+    assert [(record["overrides"], record["status"]) for record in records] == [
+        ({"batch": 32, "seq": 50}, "ok"), ({"batch": 32, "seq": 100}, "ok"),
+        ({"batch": 64, "seq": 50}, "error"), ({"batch": 64, "seq": 100}, "error"),
+        ({}, "ok")]
