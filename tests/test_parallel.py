@@ -85,6 +85,43 @@ def test_work_behind_passes_a_blocks_exception_on(monkeypatch):
         blocks.results()
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_chunks_ahead_yields_every_chunk_in_order_the_next_one_already_under_way(monkeypatch, workers):
+    import threading
+
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: workers)
+    caller = threading.get_ident()
+    started = [threading.Event() for _ in range(3)]
+    ran_on = []
+
+    def work(first, stop):
+        ran_on.append(threading.get_ident())
+        started[first // 4].set()
+        return list(range(first, stop))
+
+    got = []
+    for first, stop, result in parallel.chunks_ahead(work, 10, 4):
+        got.append((first, stop, result))
+        following = first // 4 + 1
+        if workers > 1 and following < 3:  # the next chunk starts before this one is used up
+            assert started[following].wait(timeout=10)
+    assert got == [(0, 4, [0, 1, 2, 3]), (4, 8, [4, 5, 6, 7]), (8, 10, [8, 9])]
+    assert (caller in ran_on) == (workers == 1)
+    assert list(parallel.chunks_ahead(work, 0, 4)) == []
+
+
+def test_chunks_ahead_passes_a_chunks_exception_on(monkeypatch):
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+
+    def work(first, stop):
+        if first == 4:
+            raise ValueError("chunk 4..8 failed")
+        return first
+
+    with pytest.raises(ValueError, match="chunk 4..8 failed"):
+        list(parallel.chunks_ahead(work, 10, 4))
+
+
 @pytest.mark.parametrize("a_shape, b_shape", [((37, 5), (5, 3)), ((3, 5), (5, 41)), ((1, 4), (4, 1))])
 def test_matmul_on_cores_splits_rows_or_columns(any_backend, always_parallel, a_shape, b_shape):
     rng = np.random.default_rng(0)

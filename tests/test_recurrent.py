@@ -127,12 +127,8 @@ OPTION_SETS = {
 }
 
 
-@pytest.mark.parametrize("option_set", sorted(OPTION_SETS))
-@pytest.mark.parametrize("name", sorted(CELLS))
-def test_fused_equals_reference_forward_and_backward(any_backend, name, option_set):
-    minidl.set_floatx("float64")
-    batch, time, features, units = 3, 5, 4, 3
-    operands = _operands(name, batch, time, features, units)
+def _option_set(name, option_set, batch, time, features, units):
+    """The keyword arguments of ``OPTION_SETS[option_set]`` with its masks drawn."""
     padding, input_masks, recurrent_masks = _masks(name, batch, time, features, units)
     padding[0, :2] = False  # a sample whose first steps are padding (output zero, state initial)
     options = dict(OPTION_SETS[option_set])
@@ -141,11 +137,46 @@ def test_fused_equals_reference_forward_and_backward(any_backend, name, option_s
     if options.pop("dropout", False):
         options["input_masks"] = device(input_masks)
         options["recurrent_masks"] = device(recurrent_masks)
+    return options
+
+
+@pytest.mark.parametrize("option_set", sorted(OPTION_SETS))
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_fused_equals_reference_forward_and_backward(any_backend, name, option_set):
+    minidl.set_floatx("float64")
+    batch, time, features, units = 3, 5, 4, 3
+    operands = _operands(name, batch, time, features, units)
+    options = _option_set(name, option_set, batch, time, features, units)
     for with_states in (False, True):
         fused = _run_with_grads(CELLS[name]["fused"], name, operands, with_states, options)
         reference = _run_with_grads(CELLS[name]["reference"], name, operands, with_states, options)
         for got, expected in zip(fused[0] + fused[1], reference[0] + reference[1]):
             np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("option_set", sorted(OPTION_SETS))
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, name, option_set, monkeypatch):
+    """The forward loop reads its input projection a chunk of steps at a time, each chunk
+    projected ahead on another core (here 3 steps a chunk, 8 steps); without recording
+    (inference) it keeps two state slots instead of every step's. Same numbers either way."""
+    import minidl.ops.recurrent as recurrent_module
+
+    minidl.set_floatx("float64")
+    batch, time, features, units = 3, 8, 4, 3
+    monkeypatch.setattr(recurrent_module, "CPU_CHUNK_BYTES", 3 * CELLS[name]["gates"] * units * batch * 8)
+    operands = _operands(name, batch, time, features, units)
+    options = _option_set(name, option_set, batch, time, features, units)
+    recorded, _ = _run_with_grads(CELLS[name]["fused"], name, operands, True, options)
+    reference, _ = _run_with_grads(CELLS[name]["reference"], name, operands, True, options)
+    for got, expected in zip(recorded, reference):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+    with minidl.no_grad():
+        inputs = [minidl.tensor(device(operands[key])) for key in ("x", "kernel", "recurrent_kernel", "bias")]
+        states = [minidl.tensor(device(state)) for state in operands["states"]]
+        inferred = CELLS[name]["fused"](*inputs, initial_state=states, **CELLS[name]["extra"], **options)
+    for got, expected in zip(inferred, recorded):
+        np.testing.assert_array_equal(to_host(got), expected)
 
 
 def test_lstm_backward_in_several_time_chunks_equals_reference(any_backend, monkeypatch):

@@ -15,7 +15,9 @@ small thread pool runs the chunks side by side:
 * ``one_blas_thread`` holds BLAS to one thread around code making many small GEMMs in a row
   (the recurrent time loops);
 * ``WorkBehind`` runs blocks of work on another core as they become ready while the caller
-  goes on (an RNN's weight gradients behind its backward time loop).
+  goes on (an RNN's weight gradients behind its backward time loop);
+* ``chunks_ahead`` is the other way round: the next chunk of work is computed on another core
+  while the caller uses the current one (an RNN's input projection ahead of its forward loop).
 
 Why not leave the threading to BLAS: a multi-threaded GEMM per chunk leaves a core idle during
 every copy between GEMMs, and OpenBLAS's worker threads keep spinning for a while after each
@@ -257,6 +259,29 @@ class WorkBehind:
         # arrays it reaches -- would wait for the garbage collector instead of going at once.
         self.work = self.helper = self.results_by_block = None
         return results
+
+
+def chunks_ahead(work, length, chunk):
+    """``(first, stop, work(first, stop))`` for consecutive chunks of ``range(length)``, ``chunk``
+    long; while the caller uses one chunk's result, the next chunk's is computed on another core.
+
+    Meant for a producer of large GIL-free calls (an RNN's input projection, one GEMM per chunk
+    of steps) feeding a Python loop of small calls (the forward time loop): the two overlap, and
+    each chunk is still in cache when the loop reads it. On a GPU or a single core the chunks
+    are simply computed in turn.
+    """
+    bounds = [(first, min(first + chunk, length)) for first in range(0, length, chunk)]
+    if backend.get_backend() == "cupy" or cpu_workers() <= 1:
+        for first, stop in bounds:
+            yield first, stop, work(first, stop)
+        return
+    pool = _thread_pool(cpu_workers())
+    upcoming = pool.submit(work, *bounds[0]) if bounds else None
+    for index, (first, stop) in enumerate(bounds):
+        result = upcoming.result()
+        if index + 1 < len(bounds):
+            upcoming = pool.submit(work, *bounds[index + 1])
+        yield first, stop, result
 
 
 def sum_in_order(parts):

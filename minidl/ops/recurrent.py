@@ -13,12 +13,16 @@ memory, so the many small element-wise calls per step run on contiguous data (Nu
 slower on the column slices the (batch, features) layout would give), and the recurrent
 product is the single GEMM ``U^T (G*u, u) @ h (u, batch)``.
 
-Projections. The input projection of every time step is one batched GEMM call,
-``W^T (G*u, F) @ x_t (F, batch)`` for all t at once (one strided-batched GEMM on a GPU; on the
-CPU the steps are split over the cores, ``minidl.ops.parallel``); the weight gradients are
-likewise sums over blocks of steps, never per-step GEMMs inside the loop -- on the CPU they run on
-the second core while the backward time loop is still busy with earlier steps
-(``WeightGradients``).
+Projections. The input projection is never a per-step GEMM inside the loop: it is
+``W^T (G*u, F) @ x_t (F, batch)`` for a whole chunk of steps in one batched call (all steps at
+once on a GPU). On the CPU the forward loop gets it chunk by chunk, each chunk projected on the
+second core while the loop runs the one before (``InputProjection.forward_in_chunks``); the
+weight gradients are likewise sums over blocks of steps, computed on the second core while the
+backward time loop is still busy with earlier steps (``WeightGradients``).
+
+Inference. When nothing will call backward (``no_grad``, ``predict``), the forward loops keep
+only what the next step needs -- two state slots taking turns, one chunk of projected gates --
+instead of every step's gates and states: the same numbers, with far less memory traffic.
 
 Dropout (Keras 2, ``implementation=1``): one mask per sequence, fixed across time steps, and a
 separate mask per gate -- gate g sees ``x * input_masks[g]`` and ``h * recurrent_masks[g]``.
@@ -32,9 +36,17 @@ states carry over unchanged, and so does the output (which starts as zeros).
 
 import numpy as np
 
+from minidl import backend
 from minidl.autograd.function import xp
 from minidl.autograd.tensor import Tensor
-from minidl.ops.parallel import WorkBehind, stacked_matmul_on_cores, sum_in_order, summed_matmul_on_cores
+from minidl.ops.parallel import (
+    CPU_CHUNK_BYTES,
+    WorkBehind,
+    chunks_ahead,
+    stacked_matmul_on_cores,
+    sum_in_order,
+    summed_matmul_on_cores,
+)
 
 # -- activations applied in place, with derivatives from their outputs --------------------------
 
@@ -261,6 +273,13 @@ def scaled_columns(matrix, scale):
     return matrix if scale is None else matrix * scale
 
 
+def steps_per_chunk(step_bytes, time):
+    """How many time steps of ``step_bytes`` each make one cache-sized chunk (all of them on a GPU)."""
+    if backend.get_backend() == "cupy":
+        return max(time, 1)
+    return max(1, CPU_CHUNK_BYTES // max(step_bytes, 1))
+
+
 class InputProjection:
     """``A[t] = sum_g W_g^T (x_t * m_g) + b``: the input part of every gate, all steps at once.
 
@@ -275,17 +294,51 @@ class InputProjection:
 
     def forward(self, xt, bias):
         """``xt`` (time, F, batch) -> pre-activations (time, G*u, batch), a fresh buffer."""
-        module = xp()
         self.xt = xt
+        weights, bias_column = self._forward_weights(bias)
+        if self.masks is None:  # W^T x_t + b for all t, the steps split over the cores
+            return stacked_matmul_on_cores(weights, xt, add=bias_column)
+        return self._project(xt, weights, bias_column)
+
+    def forward_in_chunks(self, xt, bias, keep):
+        """The pre-activations of ``xt`` (time, F, batch) chunk by chunk, for a forward time loop:
+        returns ``(whole, chunks)``. ``chunks`` yields ``(first, stop, A[first:stop])``, each chunk
+        projected on another core while the loop runs the one before (``chunks_ahead``). With
+        ``keep`` (backward will need them) the chunks are views of ``whole`` (time, G*u, batch);
+        without, each chunk is a fresh cache-sized buffer and ``whole`` is None. The numbers are
+        those of ``forward``: every step's product is the same GEMM."""
+        self.xt = xt
+        time, _, batch = xt.shape
+        weights, bias_column = self._forward_weights(bias)
+        rows = self.kernel.shape[1]  # G*u
+        whole = xp().empty((time, rows, batch), dtype=xt.dtype) if keep else None
+
+        def project(first, stop):
+            return self._project(xt[first:stop], weights, bias_column, None if whole is None else whole[first:stop])
+
+        chunk = steps_per_chunk(rows * batch * xt.dtype.itemsize, time)
+        return whole, chunks_ahead(project, time, chunk)
+
+    def _forward_weights(self, bias):
+        """W as the projection multiplies it -- W^T (G*u, F), or per gate (G, u, F) when each gate
+        has its own dropout mask -- and the bias column, both scaled by ``forward_scale``."""
+        module = xp()
         kernel = scaled_columns(self.kernel, self.forward_scale)
         bias_column = None if bias is None else scaled_columns(bias, self.forward_scale)[:, None]
-        if self.masks is None:  # W^T x_t + b for all t
-            return stacked_matmul_on_cores(module.ascontiguousarray(kernel.T), xt, add=bias_column)
-        blocks = gate_blocks(kernel, self.gates)  # (G, u, F)
-        units = blocks.shape[1]
-        projected = module.empty((xt.shape[0], self.gates * units, xt.shape[2]), dtype=xt.dtype)
-        for gate in range(self.gates):
-            projected[:, gate * units:(gate + 1) * units] = module.matmul(blocks[gate], xt * self.masks[gate])
+        weights = module.ascontiguousarray(kernel.T) if self.masks is None else gate_blocks(kernel, self.gates)
+        return weights, bias_column
+
+    def _project(self, xt, weights, bias_column, out=None):
+        """A[t] = W^T x_t (+ b) for the steps of ``xt``, into ``out`` if given."""
+        module = xp()
+        if self.masks is None:
+            projected = module.matmul(weights, xt, out=out)
+        else:
+            units = weights.shape[1]
+            projected = module.empty((xt.shape[0], self.gates * units, xt.shape[2]), dtype=xt.dtype) \
+                if out is None else out
+            for gate in range(self.gates):  # gate g sees x * m_g
+                projected[:, gate * units:(gate + 1) * units] = module.matmul(weights[gate], xt * self.masks[gate])
         if bias_column is not None:
             projected += bias_column
         return projected
@@ -459,8 +512,9 @@ class SubnormalFlush:
 # -- outputs -------------------------------------------------------------------------------------
 
 
-def assemble_outputs(states, padding, return_sequences, go_backwards):
-    """The op's first output from the hidden states (time+1, u, batch) of a run.
+def assemble_outputs(states, final, padding, return_sequences, go_backwards):
+    """The op's first output from the hidden states of a run: ``states`` (time+1, u, batch) for
+    ``return_sequences`` (every step's), else just ``final`` (u, batch), the last step's.
 
     Keras's output is the new hidden state, except that under a padding mask it is zero until a
     sample's first real step (``padding.started``). The sequence is in processed order.
@@ -468,7 +522,7 @@ def assemble_outputs(states, padding, return_sequences, go_backwards):
     if return_sequences:
         sequence = states[1:] if padding is None else states[1:] * padding.started
         return from_time_feature_batch(sequence, False)
-    last = states[-1] if padding is None else states[-1] * padding.started[-1]
+    last = final if padding is None else final * padding.started[-1]
     return xp().ascontiguousarray(last.T)
 
 

@@ -66,55 +66,67 @@ class GRUSequence(Function):
         self.padding = padding = opts.padding(dtype)
         self.recurrent_kernel = recurrent_kernel
 
-        # gates[t] holds x_t W + b, then the gate values (z, r, hh) of step t
-        gates = self.projection.forward(to_time_feature_batch(x, opts.go_backwards), input_bias)
-        states = module.empty((time + 1, units, batch), dtype=dtype)
+        # Training keeps every step's gates, states and saved products for backward; inference
+        # keeps two state slots that take turns (all states for return_sequences), one slot of
+        # the saved product and each chunk of projected gates until its steps are done. With
+        # every step kept, ``t % slots`` is just t.
+        sigma, act = opts.recurrent_activation, opts.activation
+        self.fused_kernels = rnn_cuda.available(dtype, 3 * units, sigma, act)
+        keep = bool(self.needs_input_grad) or self.fused_kernels
+        slots = time + 1 if keep or opts.return_sequences else 2
+        states = module.empty((slots, units, batch), dtype=dtype)
         states[0] = initial_state(h0, units, batch, dtype)
         # reset_after: the recurrent pre-activations h U + b' of every step (r multiplies their
         # h-block); otherwise the candidate's recurrent input r * h of every step
+        saved_steps = time if keep else 1
         if self.reset_after:
-            saved = module.empty((time, 3 * units, batch), dtype=dtype)
+            saved = module.empty((saved_steps, 3 * units, batch), dtype=dtype)
         else:
-            saved = module.empty((time, units, batch), dtype=dtype)
+            saved = module.empty((saved_steps, units, batch), dtype=dtype)
             recurrent_zr = module.empty((2 * units, batch), dtype=dtype)
             recurrent_h = module.empty((units, batch), dtype=dtype)
         product = module.empty((units, batch), dtype=dtype)
         new_h = module.empty((units, batch), dtype=dtype)
-        sigma, act = opts.recurrent_activation, opts.activation
 
-        self.fused_kernels = rnn_cuda.available(dtype, 3 * units, sigma, act)
+        xt = to_time_feature_batch(x, opts.go_backwards)
         if self.fused_kernels:  # the whole time loop in one GPU launch
+            gates = self.projection.forward(xt, input_bias)
             rnn_cuda.gru_forward(gates, saved, states, recurrent_kernel, recurrent_bias,
                                  feature_major_masks(masks), padding, sigma, act, self.reset_after)
         else:
-            for t in range(time):
-                a, h = gates[t], states[t]
-                z, r, candidate = a[:units], a[units:2 * units], a[2 * units:]
-                if self.reset_after:
-                    recurrent = self.recurrence.forward(h, saved[t])
-                    if recurrent_bias is not None:
-                        recurrent += recurrent_bias
-                    a[:2 * units] += recurrent[:2 * units]
-                    sigma.apply(a[:2 * units])
-                    module.multiply(r, recurrent[2 * units:], out=product)
-                    candidate += product
-                else:
-                    a[:2 * units] += self.recurrence_zr.forward(h, recurrent_zr)
-                    sigma.apply(a[:2 * units])
-                    module.multiply(r, h, out=saved[t])
-                    candidate += self.recurrence_h.forward(saved[t], recurrent_h)
-                act.apply(candidate)
-                # h' = z h + (1 - z) hh = hh + z (h - hh)
-                target = states[t + 1] if padding is None else new_h
-                module.subtract(h, candidate, out=target)
-                target *= z
-                target += candidate
-                if padding is not None:  # a skipped step carries the state over
-                    states[t + 1] = module.where(padding.keep[t], new_h, h)
+            # x_t W + b, projected a chunk of steps ahead of the loop; each step's
+            # a = chunk[t - first] becomes that step's gate values (z, r, hh) in place
+            gates, chunks = self.projection.forward_in_chunks(xt, input_bias, keep)
+            for first, stop, chunk in chunks:
+                for t in range(first, stop):
+                    a, h, saved_t = chunk[t - first], states[t % slots], saved[t % saved_steps]
+                    z, r, candidate = a[:units], a[units:2 * units], a[2 * units:]
+                    if self.reset_after:
+                        recurrent = self.recurrence.forward(h, saved_t)
+                        if recurrent_bias is not None:
+                            recurrent += recurrent_bias
+                        a[:2 * units] += recurrent[:2 * units]
+                        sigma.apply(a[:2 * units])
+                        module.multiply(r, recurrent[2 * units:], out=product)
+                        candidate += product
+                    else:
+                        a[:2 * units] += self.recurrence_zr.forward(h, recurrent_zr)
+                        sigma.apply(a[:2 * units])
+                        module.multiply(r, h, out=saved_t)
+                        candidate += self.recurrence_h.forward(saved_t, recurrent_h)
+                    act.apply(candidate)
+                    # h' = z h + (1 - z) hh = hh + z (h - hh)
+                    target = states[(t + 1) % slots] if padding is None else new_h
+                    module.subtract(h, candidate, out=target)
+                    target *= z
+                    target += candidate
+                    if padding is not None:  # a skipped step carries the state over
+                        states[(t + 1) % slots] = module.where(padding.keep[t], new_h, h)
 
         self.gates, self.states, self.saved = gates, states, saved
-        output = assemble_outputs(states, padding, opts.return_sequences, opts.go_backwards)
-        return output, module.ascontiguousarray(states[-1].T)
+        final = states[time % slots]
+        output = assemble_outputs(states, final, padding, opts.return_sequences, opts.go_backwards)
+        return output, module.ascontiguousarray(final.T)
 
     @one_blas_thread
     def backward(self, grad_output, grad_h):

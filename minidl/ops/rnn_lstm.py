@@ -75,48 +75,62 @@ class LSTMSequence(Function):
         internal_bias = None if bias is None else reorder_gates(bias, KERAS_TO_INTERNAL, units, axis=0)
         self.padding = padding = opts.padding(x.dtype)
 
-        # gates[t] holds the pre-activations x_t W + b, then (after the step) the gate values
-        gates = self.projection.forward(to_time_feature_batch(x, opts.go_backwards), internal_bias)
-        states_h = module.empty((time + 1, units, batch), dtype=x.dtype)
-        states_c = module.empty((time + 1, units, batch), dtype=x.dtype)
+        # Training keeps every step's gates and states for backward. Inference (nothing will call
+        # backward) keeps only what the loop needs: two slots of states that take turns (all of h
+        # for return_sequences), one of act(c), and each chunk of projected gates until its steps
+        # are done. With every step kept, ``t % slots`` is just t.
+        keep = bool(self.needs_input_grad) or self.fused_kernels
+        h_slots = time + 1 if keep or opts.return_sequences else 2
+        c_slots = time + 1 if keep else 2
+        states_h = module.empty((h_slots, units, batch), dtype=x.dtype)
+        states_c = module.empty((c_slots, units, batch), dtype=x.dtype)
+        act_c = module.empty((time if keep else 1, units, batch), dtype=x.dtype)  # act(c_t), for backward
         states_h[0] = initial_state(h0, units, batch, x.dtype)
         states_c[0] = initial_state(c0, units, batch, x.dtype)
-        act_c = module.empty((time, units, batch), dtype=x.dtype)  # act(c_t), kept for backward
         recurrent = module.empty((4 * units, batch), dtype=x.dtype)
         product = module.empty((units, batch), dtype=x.dtype)
         if padding is not None:
             new_h = module.empty((units, batch), dtype=x.dtype)
             new_c = module.empty((units, batch), dtype=x.dtype)
+        xt = to_time_feature_batch(x, opts.go_backwards)
         if self.fused_kernels:  # the whole time loop in one GPU launch
+            gates = self.projection.forward(xt, internal_bias)
             rnn_cuda.lstm_forward(gates, states_h, states_c, act_c, self.recurrence.kernel, self.recurrence.masks,
                                   padding, sigma, act)
         else:
-            for t in range(time):
-                z = gates[t]
-                z += self.recurrence.forward(states_h[t], recurrent)
-                if one_tanh:
-                    module.tanh(z, out=z)
-                    sigmoid_gates = z[:3 * units]
-                    sigmoid_gates *= 0.5
-                    sigmoid_gates += 0.5
-                else:
-                    sigma.apply(z[:3 * units])
-                    act.apply(z[3 * units:])
-                o, i, f, g = z[:units], z[units:2 * units], z[2 * units:3 * units], z[3 * units:]
-                if padding is None:
-                    new_h, new_c = states_h[t + 1], states_c[t + 1]
-                module.multiply(f, states_c[t], out=new_c)
-                module.multiply(i, g, out=product)
-                new_c += product
-                act.apply(new_c, out=act_c[t])
-                module.multiply(o, act_c[t], out=new_h)
-                if padding is not None:  # skipped steps carry the states over
-                    states_h[t + 1] = module.where(padding.keep[t], new_h, states_h[t])
-                    states_c[t + 1] = module.where(padding.keep[t], new_c, states_c[t])
+            # the pre-activations x_t W + b, projected a chunk of steps ahead of the loop; each
+            # step's z = chunk[t - first] becomes that step's gate values in place
+            gates, chunks = self.projection.forward_in_chunks(xt, internal_bias, keep)
+            for first, stop, chunk in chunks:
+                for t in range(first, stop):
+                    z = chunk[t - first]
+                    h, c = states_h[t % h_slots], states_c[t % c_slots]
+                    z += self.recurrence.forward(h, recurrent)
+                    if one_tanh:
+                        module.tanh(z, out=z)
+                        sigmoid_gates = z[:3 * units]
+                        sigmoid_gates *= 0.5
+                        sigmoid_gates += 0.5
+                    else:
+                        sigma.apply(z[:3 * units])
+                        act.apply(z[3 * units:])
+                    o, i, f, g = z[:units], z[units:2 * units], z[2 * units:3 * units], z[3 * units:]
+                    if padding is None:
+                        new_h, new_c = states_h[(t + 1) % h_slots], states_c[(t + 1) % c_slots]
+                    act_c_t = act_c[t % len(act_c)]
+                    module.multiply(f, c, out=new_c)
+                    module.multiply(i, g, out=product)
+                    new_c += product
+                    act.apply(new_c, out=act_c_t)
+                    module.multiply(o, act_c_t, out=new_h)
+                    if padding is not None:  # skipped steps carry the states over
+                        states_h[(t + 1) % h_slots] = module.where(padding.keep[t], new_h, h)
+                        states_c[(t + 1) % c_slots] = module.where(padding.keep[t], new_c, c)
 
         self.gates, self.states_h, self.states_c, self.act_c = gates, states_h, states_c, act_c
-        output = assemble_outputs(states_h, padding, opts.return_sequences, opts.go_backwards)
-        return output, module.ascontiguousarray(states_h[-1].T), module.ascontiguousarray(states_c[-1].T)
+        final_h, final_c = states_h[time % h_slots], states_c[time % c_slots]
+        output = assemble_outputs(states_h, final_h, padding, opts.return_sequences, opts.go_backwards)
+        return output, module.ascontiguousarray(final_h.T), module.ascontiguousarray(final_c.T)
 
     def _step_factors(self, first, stop):
         """What the backward step needs that does not depend on the recurrence, for steps

@@ -46,26 +46,37 @@ class SimpleRNNSequence(Function):
         self.recurrence = RecurrentProjection(recurrent_kernel, opts.recurrent_masks, 1)
         self.padding = padding = opts.padding(x.dtype)
 
-        # cell[t] holds x_t W + b, then the cell's new state act(...)
-        cell = self.projection.forward(to_time_feature_batch(x, opts.go_backwards), bias)
-        states = module.empty((time + 1, units, batch), dtype=x.dtype)
+        # Training keeps every step's pre-activations and states for backward; inference keeps
+        # two state slots that take turns (all states for return_sequences) and each chunk of
+        # projected inputs until its steps are done. With every step kept, ``t % slots`` is t.
+        self.fused_kernels = rnn_cuda.available(x.dtype, units, opts.activation)
+        keep = bool(self.needs_input_grad) or self.fused_kernels
+        slots = time + 1 if keep or opts.return_sequences else 2
+        states = module.empty((slots, units, batch), dtype=x.dtype)
         states[0] = initial_state(h0, units, batch, x.dtype)
         recurrent = module.empty((units, batch), dtype=x.dtype)
-        self.fused_kernels = rnn_cuda.available(x.dtype, units, opts.activation)
+        xt = to_time_feature_batch(x, opts.go_backwards)
         if self.fused_kernels:  # the whole time loop in one GPU launch
+            cell = self.projection.forward(xt, bias)
             rnn_cuda.simple_forward(cell, states, self.recurrence.kernel, self.recurrence.masks, padding,
                                     opts.activation)
         else:
-            for t in range(time):
-                cell[t] += self.recurrence.forward(states[t], recurrent)
-                opts.activation.apply(cell[t])
-                if padding is None:
-                    states[t + 1] = cell[t]
-                else:  # a skipped step carries the state over
-                    states[t + 1] = module.where(padding.keep[t], cell[t], states[t])
+            # x_t W + b, projected a chunk of steps ahead of the loop; each step's
+            # z = chunk[t - first] becomes that step's new state act(z) in place
+            cell, chunks = self.projection.forward_in_chunks(xt, bias, keep)
+            for first, stop, chunk in chunks:
+                for t in range(first, stop):
+                    z, h = chunk[t - first], states[t % slots]
+                    z += self.recurrence.forward(h, recurrent)
+                    opts.activation.apply(z)
+                    if padding is None:
+                        states[(t + 1) % slots] = z
+                    else:  # a skipped step carries the state over
+                        states[(t + 1) % slots] = module.where(padding.keep[t], z, h)
         self.cell, self.states = cell, states
-        output = assemble_outputs(states, padding, opts.return_sequences, opts.go_backwards)
-        return output, module.ascontiguousarray(states[-1].T)
+        final = states[time % slots]
+        output = assemble_outputs(states, final, padding, opts.return_sequences, opts.go_backwards)
+        return output, module.ascontiguousarray(final.T)
 
     @one_blas_thread
     def backward(self, grad_output, grad_h):
