@@ -272,6 +272,36 @@ def test_float32_weights_stay_float32(make, any_backend):
     assert all(slot.dtype == np.float32 for slot in slots_before.values())
 
 
+@pytest.mark.parametrize("index", range(len(CASES)))
+def test_a_large_weights_update_split_over_the_cores_equals_the_whole_update(index, monkeypatch):
+    """A weight of at least two ``UPDATE_RANGE_SIZE`` ranges is updated range by range on the
+    CPU cores (here ranges of 4 elements of a (7, 5) weight, the last range short): the same
+    bits as one update of the whole array."""
+    import minidl.optimizers.base as optimizer_base
+
+    make, _ = CASES[index]
+    rng = np.random.default_rng(index)
+    start = [rng.standard_normal((7, 5)), rng.standard_normal((2, 3))]
+    grads = [[rng.standard_normal(value.shape) for value in start] for _ in range(3)]
+    whole = _run_minidl(make(), start, grads)
+    monkeypatch.setattr(optimizer_base, "UPDATE_RANGE_SIZE", 4)
+    monkeypatch.setattr(optimizer_base, "map_chunks", _counting_map_chunks(optimizer_base.map_chunks))
+    split = _run_minidl(make(), start, grads)
+    for got, expected in zip(split, whole):
+        np.testing.assert_array_equal(got, expected)
+    assert _counting_map_chunks.ranges == [9] * 3  # per step: the (7, 5) weight in 9 ranges; (2, 3) whole
+
+
+def _counting_map_chunks(map_chunks):
+    _counting_map_chunks.ranges = []
+
+    def counting(work, chunks, *args):
+        _counting_map_chunks.ranges.append(len(chunks))
+        return map_chunks(work, chunks, *args)
+
+    return counting
+
+
 def test_update_is_in_place_on_the_weight_array():
     weight = minidl.tensor(np.ones(4))
     array = weight.data

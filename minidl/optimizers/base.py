@@ -27,9 +27,15 @@ import numpy as np
 from minidl import backend
 from minidl.autograd.function import enable_grad
 from minidl.autograd.tensor import Tensor
+from minidl.ops.parallel import map_chunks
 from minidl.optimizers import clipping
 
 _ALLOWED_KWARGS = ("lr", "decay")
+
+# A weight of at least two ranges of this many elements has its update split over the CPU cores
+# (``Optimizer._apply_on_cores``): a range's handful of arrays (weight, gradient, slots, scratch)
+# stays in cache from one pass of the update to the next.
+UPDATE_RANGE_SIZE = 1 << 17
 
 
 class Optimizer:
@@ -160,7 +166,7 @@ class Optimizer:
             dtype = weight.data.dtype
             if dtype not in coefficients:
                 coefficients[dtype] = self._coefficients(dtype)
-            self._apply_dense(weight.data, grad, self._slots_of(weight), coefficients[dtype])
+            self._apply_on_cores(weight.data, grad, self._slots_of(weight), coefficients[dtype])
         self.iterations += 1
         return self.iterations
 
@@ -298,6 +304,26 @@ class Optimizer:
                 slots[slot_name] = array
             entry = self._slots[id(weight)] = (weight, slots)
         return entry[1]
+
+    def _apply_on_cores(self, var, grad, slots, c):
+        """``_apply_dense``, with a large weight's update split into ranges of elements run on
+        every CPU core. Every optimizer's update is element-wise, so each range gets exactly the
+        numbers the whole array would; only a weight and slots laid out contiguously are split
+        (their flat views are then the arrays themselves)."""
+        arrays = [var, *slots.values()]
+        on_gpu = backend.get_backend() == "cupy"  # one kernel per pass over the whole array is best there
+        if on_gpu or var.size < 2 * UPDATE_RANGE_SIZE or not all(array.flags.c_contiguous for array in arrays):
+            self._apply_dense(var, grad, slots, c)
+            return
+        flat_var, flat_grad = var.reshape(-1), grad.reshape(-1)
+        flat_slots = {name: slot.reshape(-1) for name, slot in slots.items()}
+
+        def update(start, stop, _):
+            self._apply_dense(flat_var[start:stop], flat_grad[start:stop],
+                              {name: slot[start:stop] for name, slot in flat_slots.items()}, c)
+
+        ranges = [(start, min(start + UPDATE_RANGE_SIZE, var.size)) for start in range(0, var.size, UPDATE_RANGE_SIZE)]
+        map_chunks(update, ranges)
 
     # -- to be written by each optimizer ----------------------------------------------------------
     def _coefficients(self, dtype):
