@@ -45,6 +45,10 @@ CPU_CHUNK_BYTES = 2 << 20
 # worth the thread hand-off and runs as one NumPy call.
 PARALLEL_MATMUL_MIN_MACS = 1 << 23
 
+# OpenBLAS runs a product of at most this many multiply-adds on one thread by itself
+# (SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD in its interface/gemm.c).
+OPENBLAS_ONE_THREAD_MACS = 1 << 18
+
 
 def sample_chunks(batch, sample_bytes):
     """(start, stop) ranges of samples of about CPU_CHUNK_BYTES each (one range on a GPU)."""
@@ -142,8 +146,15 @@ def matmul_on_cores(a, b):
     rows, inner = a.shape
     columns = b.shape[1]
     workers = cpu_workers()
-    if backend.get_backend() == "cupy" or workers <= 1 or rows * inner * columns < PARALLEL_MATMUL_MIN_MACS:
+    macs = rows * inner * columns
+    if backend.get_backend() == "cupy" or workers <= 1 or macs <= OPENBLAS_ONE_THREAD_MACS:
         return a @ b
+    if macs < PARALLEL_MATMUL_MIN_MACS:
+        # Too small to split, yet big enough that OpenBLAS would wake its own threads, which then
+        # spin for a while and take a core from the next split product's threads (GB-2A's model:
+        # a step of 18 ms instead of 11): one BLAS thread.
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return a @ b
     out = xp().empty((rows, columns), dtype=xp().result_type(a, b))
     by_rows = rows >= columns
     length = rows if by_rows else columns
