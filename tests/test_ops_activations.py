@@ -130,6 +130,33 @@ def test_keras_defaults_leaky_relu_slope_and_hard_sigmoid_corners(any_backend):
     np.testing.assert_allclose(to_host(ops.hard_sigmoid(x)), [0, 0, 0.3, 0.5, 0.7, 1, 1])
 
 
+@settings(max_examples=20, deadline=None)
+@given(size=st.integers(1, 40), alpha=st.sampled_from([0.0, 0.01, 0.2, 0.3, 1.0, 1.5, -0.5]), seed=seeds,
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_leaky_relu_in_element_ranges_equals_the_where_form_bit_for_bit(monkeypatch, size, alpha, seed, dtype):
+    """max(x, alpha x), run in ranges (here of 4 elements, so most arrays split), is exactly
+    where(x > 0, x, alpha x) -- signed zeros, infinities and NaN included -- and so is its
+    gradient where(x > 0, gy, alpha gy); the slopes outside (0, 1] take the where form itself."""
+    import minidl.ops.parallel as parallel
+
+    monkeypatch.setattr(parallel, "ELEMENT_RANGE_SIZE", 4)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(size).astype(dtype)
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan], dtype=dtype)
+    x[:min(size, 5)] = rng.permutation(specials)[:min(size, 5)]
+    gy = rng.standard_normal(size).astype(dtype)
+    leaf = minidl.tensor(x, requires_grad=True)
+    with np.errstate(invalid="ignore"):  # alpha = 0 times inf in the where form; NaN in the sum
+        y = ops.leaky_relu(leaf, alpha)
+        (y * minidl.tensor(gy)).sum().backward()
+        expected_y = np.where(x > 0, x, dtype(alpha) * x)
+    expected_grad = np.where(x > 0, gy, dtype(alpha) * gy)
+    for got, expected in ((y.data, expected_y), (leaf.grad, expected_grad)):
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
 def test_relu_gradient_at_zero_is_zero(any_backend):
     x = minidl.tensor(np.array([-1.0, 0.0, 2.0]), requires_grad=True)
     ops.relu(x).sum().backward()

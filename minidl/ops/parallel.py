@@ -5,7 +5,8 @@ ops of a CNN (im2col copies, GEMMs, col2im adds, pooling) split naturally into c
 samples that touch disjoint memory, and NumPy releases the GIL inside each of those calls, so a
 small thread pool runs the chunks side by side:
 
-* ``sample_chunks`` cuts a batch into cache-sized (start, stop) ranges of samples;
+* ``sample_chunks`` cuts a batch into cache-sized (start, stop) ranges of samples, and
+  ``element_ranges`` a flat array into ranges of elements (element-wise work);
 * ``map_chunks`` runs a function over them, one thread per core, each thread with its own
   scratch buffer and a single-threaded BLAS, and returns the results in chunk order (so a sum
   of the chunks' partial gradients never depends on which thread ran what);
@@ -44,6 +45,10 @@ CPU_CHUNK_BYTES = 2 << 20
 # A product of at least this many multiply-adds is split over the cores; a smaller one is not
 # worth the thread hand-off and runs as one NumPy call.
 PARALLEL_MATMUL_MIN_MACS = 1 << 23
+
+# Element-wise work on a large array is split into ranges of this many elements (256 KiB of
+# float32 per array: a range's arrays stay in cache between the passes over it).
+ELEMENT_RANGE_SIZE = 1 << 16
 
 # OpenBLAS runs a product of at most this many multiply-adds on one thread by itself
 # (SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD in its interface/gemm.c).
@@ -101,6 +106,16 @@ def one_blas_thread(method):
 
 def _scratch(shape, dtype):
     return None if shape is None else xp().empty(shape, dtype=dtype)
+
+
+def element_ranges(size, range_size=None):
+    """(start, stop) ranges of ``range_size`` (default ``ELEMENT_RANGE_SIZE``) elements of a flat
+    array of ``size``, for element-wise work run on every core by ``map_chunks``; one range on a
+    GPU or for fewer than two ranges."""
+    range_size = range_size or ELEMENT_RANGE_SIZE
+    if backend.get_backend() == "cupy" or size < 2 * range_size:
+        return [(0, size)]
+    return [(start, min(start + range_size, size)) for start in range(0, size, range_size)]
 
 
 def map_chunks(work, chunks, buffer_shape=None, dtype=None):

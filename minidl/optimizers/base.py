@@ -27,7 +27,7 @@ import numpy as np
 from minidl import backend
 from minidl.autograd.function import enable_grad
 from minidl.autograd.tensor import Tensor
-from minidl.ops.parallel import map_chunks
+from minidl.ops.parallel import element_ranges, map_chunks
 from minidl.optimizers import clipping
 
 _ALLOWED_KWARGS = ("lr", "decay")
@@ -310,9 +310,8 @@ class Optimizer:
         every CPU core. Every optimizer's update is element-wise, so each range gets exactly the
         numbers the whole array would; only a weight and slots laid out contiguously are split
         (their flat views are then the arrays themselves)."""
-        arrays = [var, *slots.values()]
-        on_gpu = backend.get_backend() == "cupy"  # one kernel per pass over the whole array is best there
-        if on_gpu or var.size < 2 * UPDATE_RANGE_SIZE or not all(array.flags.c_contiguous for array in arrays):
+        ranges = element_ranges(var.size, UPDATE_RANGE_SIZE)  # one range on a GPU or for a small weight
+        if len(ranges) == 1 or not all(array.flags.c_contiguous for array in [var, *slots.values()]):
             self._apply_dense(var, grad, slots, c)
             return
         flat_var, flat_grad = var.reshape(-1), grad.reshape(-1)
@@ -322,7 +321,6 @@ class Optimizer:
             self._apply_dense(flat_var[start:stop], flat_grad[start:stop],
                               {name: slot[start:stop] for name, slot in flat_slots.items()}, c)
 
-        ranges = [(start, min(start + UPDATE_RANGE_SIZE, var.size)) for start in range(0, var.size, UPDATE_RANGE_SIZE)]
         map_chunks(update, ranges)
 
     # -- to be written by each optimizer ----------------------------------------------------------
