@@ -100,14 +100,14 @@ def test_chunks_ahead_yields_every_chunk_in_order_the_next_one_already_under_way
         return list(range(first, stop))
 
     got = []
-    for first, stop, result in parallel.chunks_ahead(work, 10, 4):
+    for first, stop, result in parallel.chunks_ahead(work, [(0, 4), (4, 8), (8, 10)]):
         got.append((first, stop, result))
         following = first // 4 + 1
         if workers > 1 and following < 3:  # the next chunk starts before this one is used up
             assert started[following].wait(timeout=10)
     assert got == [(0, 4, [0, 1, 2, 3]), (4, 8, [4, 5, 6, 7]), (8, 10, [8, 9])]
     assert (caller in ran_on) == (workers == 1)
-    assert list(parallel.chunks_ahead(work, 0, 4)) == []
+    assert list(parallel.chunks_ahead(work, [])) == []
 
 
 def test_chunks_ahead_passes_a_chunks_exception_on(monkeypatch):
@@ -119,7 +119,7 @@ def test_chunks_ahead_passes_a_chunks_exception_on(monkeypatch):
         return first
 
     with pytest.raises(ValueError, match="chunk 4..8 failed"):
-        list(parallel.chunks_ahead(work, 10, 4))
+        list(parallel.chunks_ahead(work, [(0, 4), (4, 8), (8, 10)]))
 
 
 @pytest.mark.parametrize("a_shape, b_shape", [((37, 5), (5, 3)), ((3, 5), (5, 41)), ((1, 4), (4, 1))])

@@ -160,11 +160,11 @@ def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, n
     """The forward loop reads its input projection a chunk of steps at a time, each chunk
     projected ahead on another core (here 3 steps a chunk, 8 steps); without recording
     (inference) it keeps two state slots instead of every step's. Same numbers either way."""
-    import minidl.ops.recurrent as recurrent_module
+    import minidl.ops.parallel as parallel
 
     minidl.set_floatx("float64")
     batch, time, features, units = 3, 8, 4, 3
-    monkeypatch.setattr(recurrent_module, "CPU_CHUNK_BYTES", 3 * CELLS[name]["gates"] * units * batch * 8)
+    monkeypatch.setattr(parallel, "CPU_CHUNK_BYTES", 3 * CELLS[name]["gates"] * units * batch * 8)
     operands = _operands(name, batch, time, features, units)
     options = _option_set(name, option_set, batch, time, features, units)
     recorded, _ = _run_with_grads(CELLS[name]["fused"], name, operands, True, options)

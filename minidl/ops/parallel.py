@@ -287,26 +287,25 @@ class WorkBehind:
         return results
 
 
-def chunks_ahead(work, length, chunk):
-    """``(first, stop, work(first, stop))`` for consecutive chunks of ``range(length)``, ``chunk``
-    long; while the caller uses one chunk's result, the next chunk's is computed on another core.
+def chunks_ahead(work, chunks):
+    """``(first, stop, work(first, stop))`` for each (first, stop) of ``chunks``, in order; while the
+    caller uses one chunk's result, the next chunk's is computed on another core.
 
     Meant for a producer of large GIL-free calls (an RNN's input projection, one GEMM per chunk
     of steps) feeding a Python loop of small calls (the forward time loop): the two overlap, and
     each chunk is still in cache when the loop reads it. On a GPU or a single core the chunks
     are simply computed in turn.
     """
-    bounds = [(first, min(first + chunk, length)) for first in range(0, length, chunk)]
     if backend.get_backend() == "cupy" or cpu_workers() <= 1:
-        for first, stop in bounds:
+        for first, stop in chunks:
             yield first, stop, work(first, stop)
         return
     pool = _thread_pool(cpu_workers())
-    upcoming = pool.submit(work, *bounds[0]) if bounds else None
-    for index, (first, stop) in enumerate(bounds):
+    upcoming = pool.submit(work, *chunks[0]) if chunks else None
+    for index, (first, stop) in enumerate(chunks):
         result = upcoming.result()
-        if index + 1 < len(bounds):
-            upcoming = pool.submit(work, *bounds[index + 1])
+        if index + 1 < len(chunks):
+            upcoming = pool.submit(work, *chunks[index + 1])
         yield first, stop, result
 
 

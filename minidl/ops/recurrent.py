@@ -36,13 +36,12 @@ states carry over unchanged, and so does the output (which starts as zeros).
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import xp
 from minidl.autograd.tensor import Tensor
 from minidl.ops.parallel import (
-    CPU_CHUNK_BYTES,
     WorkBehind,
     chunks_ahead,
+    sample_chunks,
     stacked_matmul_on_cores,
     sum_in_order,
     summed_matmul_on_cores,
@@ -273,13 +272,6 @@ def scaled_columns(matrix, scale):
     return matrix if scale is None else matrix * scale
 
 
-def steps_per_chunk(step_bytes, time):
-    """How many time steps of ``step_bytes`` each make one cache-sized chunk (all of them on a GPU)."""
-    if backend.get_backend() == "cupy":
-        return max(time, 1)
-    return max(1, CPU_CHUNK_BYTES // max(step_bytes, 1))
-
-
 class InputProjection:
     """``A[t] = sum_g W_g^T (x_t * m_g) + b``: the input part of every gate, all steps at once.
 
@@ -316,8 +308,8 @@ class InputProjection:
         def project(first, stop):
             return self._project(xt[first:stop], weights, bias_column, None if whole is None else whole[first:stop])
 
-        chunk = steps_per_chunk(rows * batch * xt.dtype.itemsize, time)
-        return whole, chunks_ahead(project, time, chunk)
+        steps = sample_chunks(time, rows * batch * xt.dtype.itemsize)  # cache-sized chunks of steps
+        return whole, chunks_ahead(project, steps)
 
     def _forward_weights(self, bias):
         """W as the projection multiplies it -- W^T (G*u, F), or per gate (G, u, F) when each gate
