@@ -32,24 +32,15 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from minidl.errors import (  # noqa: F401 - DatasetError is re-exported for the loaders
+    ChecksumMismatchError,
+    CorruptDatasetError,
+    DatasetError,
+    DatasetNotFoundError,
+)
+
 DOWNLOAD_TIMEOUT_S = 60
 _CHUNK = 1 << 20
-
-
-class DatasetError(Exception):
-    """Base class for every dataset problem minidl reports."""
-
-
-class DatasetNotFoundError(DatasetError, FileNotFoundError):
-    """A dataset file is not on disk and could not be downloaded."""
-
-
-class CorruptDatasetError(DatasetError, ValueError):
-    """A dataset file exists but is truncated, corrupt or not the expected format."""
-
-
-class ChecksumMismatchError(CorruptDatasetError):
-    """A downloaded file's SHA-256 differs from the canonical file's published hash."""
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,13 @@ import numpy as np
 
 import minidl
 from minidl import backend, losses, metrics, optimizers
+from minidl.errors import ModelFileError
 from minidl.models import registry
 
 MODEL_FORMAT = "minidl-model"
 WEIGHTS_FORMAT = "minidl-weights"
 FORMAT_VERSION = 1
 _HDF5_SUFFIXES = (".h5", ".hdf5", ".keras_h5")
-
-
-class ModelFileError(ValueError):
-    """A model or weights file that cannot be used: corrupt, truncated, or for another model."""
 
 
 # -- architecture ---------------------------------------------------------------------------------
