@@ -137,12 +137,54 @@ def _machine_lines(result):
         f"SIMD {' '.join(machine.get('simd') or []) or 'unknown'}, {machine.get('memory_gib')} GiB RAM; {machine.get('os')}",
         f"- Load average (1 min) at the start: {machine.get('load_average_1min')}",
         f"- Python {machine.get('python')}, NumPy {machine.get('numpy')} (BLAS: {machine.get('blas') or 'unknown'})",
+        f"- NumPy's BLAS in the worker processes: {_blas_probe_line(machine)}",
         "- Versions: " + (", ".join(f"{name} {value}" for name, value in sorted(versions.items())) or "none reported"),
         f"- Settings: {result['settings']}",
         f"- Date: {machine.get('date')}",
     ]
     if machine.get("thread_variables"):
         lines.append(f"- Thread variables: {machine['thread_variables']}")
+    return lines
+
+
+def _blas_probe_line(machine):
+    import blas
+
+    probe = machine.get("blas_probe")
+    return blas.describe(probe) if probe else "not probed"
+
+
+def _sgemm_gflops(result):
+    probe = result["machine"].get("blas_probe") or {}
+    return probe.get("sgemm_gflops")
+
+
+def sgemm_fraction_table(result, frameworks):
+    """GFLOP/s reached and the fraction of the machine's SGEMM rate, for the workloads whose
+    work is matrix products (``flops.py`` says what is counted)."""
+    import flops
+    import workloads
+
+    limit = _sgemm_gflops(result)
+    index = _index(result["results"])
+    names = [name for name in dict.fromkeys(record["workload"] for record in result["results"]
+                                            if not record.get("sweep") and record.get("mode", "step") == "step")
+             if flops.flops_per_sample(workloads.get(name))]
+    if not names or not limit:
+        return []
+    header = ["workload", "MFLOP per sample", *(f"{framework} GFLOP/s (of SGEMM)" for framework in frameworks)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in names:
+        per_sample = flops.flops_per_sample(workloads.get(name))
+        cells = []
+        for framework in frameworks:
+            record = index.get((framework, name))
+            if record is None or record["status"] != "ok":
+                cells.append("–")
+                continue
+            rate = record["throughput"] * per_sample / 1e9
+            cells.append(f"{rate:.1f} ({100 * rate / limit:.0f}%)")
+        lines.append("| " + " | ".join([name, f"{per_sample / 1e6:.2f}", *cells]) + " |")
     return lines
 
 
@@ -289,6 +331,10 @@ def markdown(result, frameworks, memory=False):
         rounds = result["settings"].get("rounds", 1)
         measure = "median of repeats" if rounds == 1 else f"median over {rounds} rounds of each round's median of repeats"
         lines += [f"### Training and inference throughput ({measure}; ratio > 1: minidl faster)", "", *table, ""]
+    fractions = sgemm_fraction_table(result, frameworks)
+    if fractions:
+        lines += [f"### Fraction of the SGEMM limit ({_sgemm_gflops(result):.0f} GFLOP/s on this machine; "
+                  "matrix-product FLOP only, see benchmarks/flops.py)", "", *fractions, ""]
     if memory and table:
         lines += ["### Peak resident memory per process (MiB; in brackets: growth after imports; ratio < 1: minidl "
                   "smaller)", "", *memory_table(result, frameworks, footnotes), ""]

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 
+import blas
 import report
 import worker
 import workloads
@@ -67,7 +68,8 @@ def run_worker(framework, jobs, options):
         if options.minidl_backend:
             command += ["--minidl-backend", options.minidl_backend]
         try:
-            completed = subprocess.run(command, capture_output=True, text=True, timeout=options.timeout)
+            completed = subprocess.run(command, capture_output=True, text=True, timeout=options.timeout,
+                                       env=options.environment)
             failure = None if completed.returncode == 0 else (
                 f"worker exited with status {completed.returncode}: {completed.stderr.strip()[-800:]}")
         except subprocess.TimeoutExpired:
@@ -187,9 +189,13 @@ def parse_arguments(argv=None):
                         help="one process per (framework, workload) so each peak RSS is that model's; prints a memory table")
     parser.add_argument("--minidl-backend", default=None, help="minidl array backend (default: numpy)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed to one worker process")
+    parser.add_argument("--keep-blas-variables", action="store_true",
+                        help=f"keep {' and '.join(blas.HANDICAP_VARIABLES)} in the workers' environment (by default "
+                             "they are unset, so OpenBLAS runs the processor's own kernels)")
     parser.add_argument("--out", default=str(HERE / "results.json"), help="JSON file for the results ('' for none)")
     options = parser.parse_args(argv)
 
+    options.environment = blas.environment(keep_handicap=options.keep_blas_variables)
     options.workload_names = list(workloads.WORKLOADS) if options.workloads == "all" else [
         name.strip() for name in options.workloads.split(",") if name.strip()]
     for name in options.workload_names:
@@ -217,6 +223,8 @@ def main(argv=None):
         jobs += _jobs_for_sweep(_integers(options.sweep_seq), _integers(options.sweep_batch),
                                 _integers(options.sweep_samples))
     machine = report.machine_info()
+    machine["blas_probe"] = blas.probe_in_subprocess(options.environment)
+    print(f"NumPy's BLAS in the workers: {blas.describe(machine['blas_probe'])}", file=sys.stderr, flush=True)
     if (machine["load_average_1min"] or 0) > 0.5 * (machine["logical_cores"] or 1):
         print(f"warning: load average {machine['load_average_1min']:.1f} on {machine['logical_cores']} cores; "
               "other processes are using the CPU and the timings will be noisy", file=sys.stderr)
@@ -238,7 +246,8 @@ def main(argv=None):
         "versions": report.collect_versions(records),
         "settings": {"rounds": options.rounds, "repeats": options.repeats, "warmup": options.warmup, "steps": options.steps,
                      "target_seconds": options.target_seconds, "memory": options.memory,
-                     "minidl_backend": options.minidl_backend or "numpy"},
+                     "minidl_backend": options.minidl_backend or "numpy",
+                     "blas_variables_unset": not options.keep_blas_variables},
         "results": [record for record in records if "workload" in record],
     }
     print(report.markdown(result, options.framework_names, memory=options.memory))

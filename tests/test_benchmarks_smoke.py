@@ -153,3 +153,44 @@ def test_sweep_rows_are_one_job_per_batch_timed_in_turns_and_a_crash_fails_every
         ({"batch": 32, "seq": 50}, "ok"), ({"batch": 32, "seq": 100}, "ok"),
         ({"batch": 64, "seq": 50}, "error"), ({"batch": 64, "seq": 100}, "error"),
         ({}, "ok")]
+
+
+def test_workers_run_without_the_blas_handicap_variables(monkeypatch):
+    import blas
+
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "512")
+    assert not set(blas.HANDICAP_VARIABLES) & set(blas.environment())
+    assert blas.environment(keep_handicap=True)["OPENBLAS_CORETYPE"] == "Haswell"
+    probe = blas.probe_in_subprocess(blas.environment())
+    assert probe["variables"] == {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}
+    assert probe["sgemm_gflops"] > 0
+    assert "unset: OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE" in blas.describe(probe)
+
+
+def test_flop_counts_follow_the_layer_shapes():
+    import flops
+    import workloads
+
+    # LM-3: conv 26x26x(3x3x1)x32, conv 24x24x(3x3x32)x64, dense 9216x128, dense 128x10 multiply-adds
+    macs = 26 * 26 * 9 * 32 + 24 * 24 * 288 * 64 + 9216 * 128 + 128 * 10
+    first = 26 * 26 * 9 * 32
+    assert flops.flops_per_sample(workloads.get("cnn")) == 2 * (3 * macs - first)
+    assert flops.flops_per_sample(workloads.get("cnn_predict")) == 2 * macs
+    # LSTM(32) on 32 features over 200 steps: 4 gates x (32 + 32) x 32 per step, three products each
+    lstm = 200 * 4 * 64 * 32 + 32
+    assert flops.flops_per_sample(workloads.get("lstm")) == 2 * 3 * lstm
+    assert flops.flops_per_sample(workloads.get("word2vec")) is None
+
+
+def test_report_gives_the_fraction_of_the_sgemm_limit():
+    results = [{"framework": "minidl", "workload": "cnn", "mode": "step", "status": "ok", "throughput": 1000.0,
+                "peak_rss_mb": 1.0, "rss_before_mb": 1.0}]
+    machine = {"cpu": "test CPU", "logical_cores": 2,
+               "blas_probe": {"blas_libraries": [], "sgemm_size": 1024, "sgemm_gflops": 143.14,
+                              "variables": {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}}}
+    result = {"command": "x", "machine": machine, "versions": {}, "settings": {}, "results": results}
+    text = report.markdown(result, ["minidl"])
+    # 1000 samples/s x 71.57 MFLOP = 71.6 GFLOP/s, half of 143 GFLOP/s
+    assert "| cnn | 71.57 | 71.6 (50%) |" in text
+    assert "SGEMM 1024^3 143 GFLOP/s" in text
