@@ -29,7 +29,10 @@ One script for the chapter, selected with ``--lab``:
                the rare word "oeuvre".
 ``ex4.06``     word vectors from different corpora: ``most_similar('money')`` from Brown and from
                NLTK's movie_reviews with skip-gram; pre-trained GloVe (money, king/queen and the
-               bias examples doctor - man + woman, smart - man + woman).
+               bias examples doctor - man + woman, smart - man + woman). Without NLTK's corpora the
+               SUBSTITUTE pair is Alice (a novel) and the first IMDB train reviews up to
+               movie_reviews' 1.58 million words, split into words alike; the same words'
+               neighbours are printed side by side with how many of the top ten they share.
 ``act4.02``    Activity 4.02 on Alice (the unstemmed tokens): word2vec with the defaults, with
                ``window=2`` and skip-gram; "rabbit"'s neighbours and the cosine between the phrase
                vectors "white rabbit" and "mad hatter" -- on so small a corpus every cosine is
@@ -76,10 +79,11 @@ from _common import parse_args, setup, write_metrics
 
 from minidl.datasets import DatasetNotFoundError, alice, imdb, nltk_corpora, text8, word_vectors
 from minidl.preprocessing import nlp
+from minidl.preprocessing.text import text_to_word_sequence
 from minidl.text import KeyedVectors, Word2Vec
 
 LABS = ("text", "bow", "word2vec", "w2v-params", "ex4.06", "act4.02")
-W2V_LABS = ("word2vec", "w2v-params", "ex4.06")
+W2V_LABS = ("word2vec", "w2v-params")  # the labs that train on the book's word2vec corpus
 
 RAW_TXT = ("Welcome to the world of Deep Learning for NLP! We're in this together, and we'll learn together. "
            "NLP is amazing, and Deep Learning makes it even more fun. Let's learn!")
@@ -484,9 +488,53 @@ def load_glove(path):
     return KeyedVectors(words, vectors)
 
 
-def different_datasets(args, corpus):
+# Words asked of both Ex 4.06 models: the book's "money" and words common to a novel and reviews.
+EX406_WORDS = ("money", "queen", "time", "head", "voice", "house", "eyes", "game")
+MOVIE_REVIEWS_WORDS = 1_583_820  # NLTK's movie_reviews corpus, the size the IMDB half is cut to
+
+
+def ex406_substitute_pair(args):
+    """Ex 4.06's SUBSTITUTE pair when NLTK's corpora are absent: Alice (a novel, for Brown's fiction)
+    and IMDB reviews cut to movie_reviews' size, both split into words the same way (Keras's
+    lower-casing split, as minidl's IMDB ids), so only the corpus differs between the two models."""
+    def words_of(text):  # Keras's split, then quote marks (Alice's dialogue) taken off the words
+        return [word for word in (token.strip("'") for token in text_to_word_sequence(text)) if word]
+
+    alice_sentences = [words_of(sentence) for sentence in nlp.sent_tokenize(alice.load_text())]
+    (train_texts, _), _ = imdb.load_texts()
+    budget = 60_000 if args.quick else MOVIE_REVIEWS_WORDS
+    imdb_sentences, words = [], 0
+    for text in train_texts:
+        if words >= budget:
+            break
+        sentence = words_of(text.replace("<br />", " "))
+        imdb_sentences.append(sentence)
+        words += len(sentence)
+    return (("Alice (SUBSTITUTE for Brown)", [s for s in alice_sentences if s]),
+            (f"IMDB, first {len(imdb_sentences)} train reviews (SUBSTITUTE for movie_reviews)", imdb_sentences))
+
+
+def compare_neighbours(models, words, topn=10):
+    """The same words' neighbours in each model, and how many of the top ``topn`` they share."""
+    (name_a, wv_a), (name_b, wv_b) = models
+    overlaps = {}
+    for word in words:
+        if word not in wv_a or word not in wv_b:
+            print(f"{word!r}: not in both vocabularies, skipped")
+            continue
+        near_a = [term for term, _ in wv_a.most_similar(word, topn=topn)]
+        near_b = [term for term, _ in wv_b.most_similar(word, topn=topn)]
+        overlaps[word] = {"shared": len(set(near_a) & set(near_b)), name_a: near_a[:5], name_b: near_b[:5]}
+        print(f"{word!r}: {name_a.split(' (')[0]}: {', '.join(near_a[:5])}")
+        print(f"{' ' * (len(word) + 4)}{name_b.split(' (')[0]}: {', '.join(near_b[:5])}"
+              f"   [{overlaps[word]['shared']} of the top {topn} shared]")
+    return overlaps
+
+
+def different_datasets(args):
     print("\n=== Exercise 4.06: training word vectors on different datasets ===")
     metrics = {}
+    models = []
     for name, reader in (("brown", nltk_corpora.brown_sents), ("movie_reviews", nltk_corpora.movie_reviews_sents)):
         try:
             root = None if args.nltk_corpora is None else f"{args.nltk_corpora}/{name}"
@@ -499,16 +547,32 @@ def different_datasets(args, corpus):
         model = Word2Vec(sentences, sg=1, seed=1, epochs=1 if args.quick else args.epochs)
         result = show_similar(model.wv, "money", topn=5)
         metrics[f"ex4.06_{name}_money_top1"] = result[0][0] if result else None
-    print(f"The skip-gram model trained on {corpus.name} (movie reviews from IMDb, like NLTK's movie_reviews):")
-    result = show_similar(corpus.model(sg=1).wv, "money", topn=5)
-    metrics["ex4.06_imdb_sg_money_top5"] = [term for term, _ in result] if result else None
+        models.append((name, model.wv))
+    if len(models) < 2:
+        print("SUBSTITUTE: skip-gram (sg=1) on Alice and on as many IMDB words as movie_reviews has, "
+              "compared on the same words:")
+        models = []
+        for name, sentences in ex406_substitute_pair(args):
+            started = time.perf_counter()
+            model = Word2Vec(sentences, sg=1, seed=1, epochs=1 if args.quick else args.epochs)
+            words = sum(len(sentence) for sentence in sentences)
+            print(f"(skip-gram on {name}: {words} words, {len(model.wv)} in the vocabulary, "
+                  f"{time.perf_counter() - started:.1f} s)")
+            metrics[f"ex4.06_substitute_words[{name}]"] = words
+            models.append((name, model.wv))
+    overlaps = compare_neighbours(models, EX406_WORDS)
+    metrics["ex4.06_neighbours"] = overlaps
+    if overlaps:
+        metrics["ex4.06_mean_shared_of_top10"] = round(float(np.mean([o["shared"] for o in overlaps.values()])), 2)
+        print(f"mean neighbours shared (of 10) over {len(overlaps)} words: {metrics['ex4.06_mean_shared_of_top10']}")
 
     print("\n=== Using pre-trained word vectors (GloVe) ===")
     if not args.glove:
-        print("GloVe vectors are not available here (give --glove glove.6B.100d.txt); the bias queries on the "
-              f"CBOW model trained on {corpus.name} instead:")
-        show_analogy(corpus.model().wv, "doctor", "man", "woman")
-        show_analogy(corpus.model().wv, "smart", "man", "woman")
+        reviews_name, reviews_wv = models[-1]
+        print(f"GloVe vectors are not available here (give --glove glove.6B.100d.txt); the bias queries on the "
+              f"skip-gram model of {reviews_name} instead:")
+        show_analogy(reviews_wv, "doctor", "man", "woman")
+        show_analogy(reviews_wv, "smart", "man", "woman")
         return metrics
     glove_model = load_glove(args.glove)
     show_similar(glove_model, "money", topn=5)
@@ -592,10 +656,10 @@ def main(argv=None):
                 corpus = Corpus(args)
             if lab == "word2vec":
                 metrics.update(word2vec_lab(corpus))
-            elif lab == "w2v-params":
-                metrics.update(word2vec_parameters(corpus))
             else:
-                metrics.update(different_datasets(args, corpus))
+                metrics.update(word2vec_parameters(corpus))
+        elif lab == "ex4.06":
+            metrics.update(different_datasets(args))
         elif lab == "act4.02":
             metrics.update(alice_vectors(args, state))
         lab_times[lab] = round(time.perf_counter() - lab_started, 1)

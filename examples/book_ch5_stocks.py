@@ -18,6 +18,9 @@ The book's data preparation (every lab below starts from it)::
 
 The labs (``--lab``)::
 
+    ex5.01   visualise the series: Close against Date as read (newest first), then after
+             ``sort_index(ascending=False)`` (oldest first), saved as PNGs; prints the rows, the
+             date range and the Close range of both files
     ex5.02   yt0 = tanh(xt0 Wf + b); yt1 = tanh(yt0 Wr + xt1 Wf + b), 2 inputs, 3 neurons, by hand
     ex5.03   Reshape((10,1)) -> SimpleRNN(32) -> Dense(1) -> Activation('linear')    1,121 params
              compile('mean_squared_error', 'adam'); fit(epochs=3, batch_size=1, verbose=2,
@@ -87,7 +90,7 @@ from minidl.layers.pooling import MaxPooling1D
 from minidl.models import Sequential
 from minidl.preprocessing.sequence import get_lookback
 
-LABS = ("ex5.02", "ex5.03", "ex5.04", "ex5.05", "act5.01")
+LABS = ("ex5.01", "ex5.02", "ex5.03", "ex5.04", "ex5.05", "act5.01")
 LOOK_BACK = 10
 EPOCHS = {"ex5.03": 3, "ex5.04": 5, "ex5.05": 3, "act5.01": 5}
 BOOK_RMSE = {"ex5.03": (0.02, 0.03), "ex5.04": (0.04, 0.05), "ex5.05": (0.02, 0.03), "act5.01": (0.03, 0.03)}
@@ -163,6 +166,30 @@ def load_close_series(path, out, tag, plots=True):
         plt.savefig(out / f"{tag}_close_series.png", dpi=80)
         plt.close()
     return ts_data
+
+
+def run_ex5_01(args, out):
+    """Exercise 5.01 on its own: both files read, described and plotted (the plots are the lab)."""
+    print("\n=== Exercise 5.01: visualising the series ===")
+    metrics = {}
+    for csv_name in ("AAPL.csv", "IBM.csv"):
+        path = find_stock_csv(csv_name, args.aapl_csv if csv_name == "AAPL.csv" else args.ibm_csv)
+        tag = csv_name[:-4].lower()
+        ts_data = load_close_series(path, out, tag, plots=True)
+        dates = pd.read_csv(path, usecols=[0]).iloc[:, 0]
+        facts = {
+            "rows": int(len(ts_data)),
+            "first_row_date": str(dates.iloc[0]), "last_row_date": str(dates.iloc[-1]),
+            "close_min": float(ts_data.min()), "close_max": float(ts_data.max()),
+            "close_oldest": float(ts_data[0, 0]), "close_newest": float(ts_data[-1, 0]),
+            "plots": [f"{tag}_close_newest_first.png", f"{tag}_close_by_date.png", f"{tag}_close_series.png"],
+        }
+        print(f"{csv_name}: {facts['rows']} rows, file order {facts['first_row_date']} .. {facts['last_row_date']} "
+              f"(newest first); Close from {facts['close_min']:.2f} to {facts['close_max']:.2f}, "
+              f"oldest {facts['close_oldest']:.2f}, newest {facts['close_newest']:.2f}")
+        print("plots: " + ", ".join(str(out / name) for name in facts["plots"]))
+        metrics[tag] = facts
+    return metrics
 
 
 def prepare(ts_data, look_back=LOOK_BACK):
@@ -380,6 +407,8 @@ def main(argv=None):
     print("NOTE: the book's AAPL.csv holds IBM's prices, not Apple's (its Close column equals IBM.csv's on "
           "every shared date); the 'Apple' exercises below therefore model IBM, as the book's did.")
     metrics = {}
+    if "ex5.01" in labs:
+        metrics["ex5.01"] = run_ex5_01(args, out)
     if "ex5.02" in labs:
         metrics["ex5.02"] = run_ex5_02(args)
 
