@@ -75,7 +75,7 @@ def test_data_dir_wins_over_cache(dirs):
     data, cache = dirs
     for root in (data, cache):
         (root / "toy").mkdir()
-        (root / "toy" / "toy.bin").write_bytes(b"x")
+        (root / "toy" / "toy.bin").write_bytes(b"hello world")
     assert resolve(SMALL)["toy.bin"] == data / "toy" / "toy.bin"
     os.remove(data / "toy" / "toy.bin")
     assert resolve(SMALL)["toy.bin"] == cache / "toy" / "toy.bin"
@@ -84,7 +84,7 @@ def test_data_dir_wins_over_cache(dirs):
 def test_system_dir_is_searched(dirs, tmp_path):
     system = tmp_path / "usr-share"
     system.mkdir()
-    (system / "toy.bin").write_bytes(b"x")
+    (system / "toy.bin").write_bytes(b"hello world")
     spec = DatasetSpec(name="toy", files=SMALL.files, system_dirs=(str(system),))
     assert resolve(spec)["toy.bin"] == system / "toy.bin"
 
@@ -100,7 +100,7 @@ def test_download_lands_atomically_in_cache(dirs, monkeypatch):
     assert calls == ["https://example.org/toy.bin"]
     assert path == cache / "toy" / "toy.bin"
     assert path.read_bytes() == b"hello world"
-    assert leftovers(cache) == ["toy.bin"]
+    assert leftovers(cache) == ["toy.bin", "verified-files.json"]
     resolve(SMALL)  # found in the cache now: no second download
     assert len(calls) == 1
 

@@ -8,7 +8,8 @@ own data folders (``~/nltk_data/corpora/gutenberg``) are searched too.
 
 import pathlib
 
-from minidl.datasets._resolve import CorruptDatasetError, DatasetSpec, RemoteFile, checked, resolve
+from minidl.datasets._errors import corrupt, reading
+from minidl.datasets._resolve import DatasetSpec, RemoteFile, load_file
 
 FILE = "carroll-alice.txt"
 SPEC = DatasetSpec(
@@ -25,15 +26,12 @@ SPEC = DatasetSpec(
 
 def load_text():
     """The whole book as one ``str``."""
-    path = resolve(SPEC)[FILE]
-    return checked(path, _read)
+    return load_file(SPEC, FILE, _read)
 
 
 def _read(path):
-    try:
+    with reading(path):
         text = pathlib.Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise CorruptDatasetError(f"{path}: not a UTF-8 text file ({error})") from error
     if "Alice" not in text[:200]:
-        raise CorruptDatasetError(f"{path}: does not start like Alice's Adventures in Wonderland")
+        raise corrupt(path, "does not start like Alice's Adventures in Wonderland") from None
     return text
