@@ -188,7 +188,7 @@ def _size(field, path, number):
 
 def _read_metadata(stream, path, size, number):
     if size > _MAX_TAR_METADATA:
-        raise corrupt(path, f"tar member {number} is a metadata header declaring {size} bytes, more than the "
+        raise corrupt(path, f"tar member {number} is a metadata header that declares {size} bytes, more than the "
                             f"{_MAX_TAR_METADATA} such headers need (damaged or crafted archive)") from None
     data = stream.read_exactly(size, f"the metadata of member {number}")
     stream.skip(-size % _BLOCK, f"the metadata of member {number}")

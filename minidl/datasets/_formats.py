@@ -73,16 +73,36 @@ def _idx_shape(header, path, magic, header_size):
     return tuple(int.from_bytes(header[4 + 4 * i: 8 + 4 * i], "big") for i in range(IDX_MAGIC[magic]))
 
 
+def require_final_line_break(path):
+    """Refuse a text file whose last line has no line break: it was cut short.
+
+    Without a published checksum this is the only sign of a text table truncated inside its
+    last value (``...,21.6`` cut to ``...,21`` still parses).  Every writer of these formats
+    ends its lines with a line break.
+    """
+    with reading(path), open(path, "rb") as stream:
+        stream.seek(0, os.SEEK_END)
+        if stream.tell() == 0:
+            raise corrupt(path, "the file is empty") from None
+        stream.seek(-1, os.SEEK_END)
+        last = stream.read(1)
+    if last not in (b"\n", b"\r"):
+        raise corrupt(path, "truncated or damaged: the last line does not end with a line break (if the file is "
+                            "complete, add one)") from None
+
+
 def read_csv_rows(path, expected_columns=None, expected_rows=None, strip_header=True):
     """A CSV file as ``(header, rows)`` of strings, with its shape checked.
 
     ``strip_header`` removes the spaces some files have around their column names (the book's
-    stock files say ``Date,Close, Open, ...``).  Every row must have as many fields as the header.
+    stock files say ``Date,Close, Open, ...``).  Every row must have as many fields as the header,
+    quoting must be well formed, and the file must end with a line break.
     """
+    require_final_line_break(path)
     with reading(path):
         with open(path, encoding="utf-8-sig", newline="") as stream:
             text = stream.read()
-        rows = [row for row in csv.reader(io.StringIO(text)) if row]
+        rows = [row for row in csv.reader(io.StringIO(text), strict=True) if row]
     if not rows:
         raise corrupt(path, "the file is empty") from None
     header = [name.strip() for name in rows[0]] if strip_header else rows[0]

@@ -251,7 +251,7 @@ def check_published(path, remote, record, in_cache):
                 f"{remote.filename} has {remote.content_sha256} (a recompressed copy would match)"
                 f"{_replace_hint(remote, in_cache)}",
                 path=path,
-            )
+            ) from None
         record.store(path, before, sha256=digest, content_sha256=content, verdict=VERDICT_CONTENT_HASH)
         return digest
     if remote.sha256 and in_cache:
@@ -259,7 +259,7 @@ def check_published(path, remote, record, in_cache):
             f"{path}: altered or damaged: its SHA-256 is {digest}, but the published {remote.filename} has "
             f"{remote.sha256}",
             path=path,
-        )
+        ) from None
     record.store(path, before, sha256=digest, verdict=VERDICT_DIGEST_ONLY)
     return digest
 

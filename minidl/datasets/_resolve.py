@@ -142,9 +142,19 @@ def find_local(spec, filename):
 
 
 def in_cache(path):
-    """Whether ``path`` lies inside minidl's user cache (where minidl may delete and rebuild)."""
+    """Whether ``path`` lies inside minidl's user cache (where minidl may delete and rebuild).
+
+    Symbolic links are followed, so a cache folder linked to the user's own copies is theirs; a
+    file that is also inside ``$MINIDL_DATA_DIR`` is never minidl's to delete.
+    """
+    real = pathlib.Path(path).resolve()
+    configured = data_dir()
+    return _within(real, cache_dir()) and not (configured is not None and _within(real, configured))
+
+
+def _within(real, folder):
     try:
-        pathlib.Path(path).resolve().relative_to(cache_dir().resolve())
+        real.relative_to(pathlib.Path(folder).resolve())
     except (ValueError, OSError):
         return False
     return True
@@ -344,12 +354,12 @@ def download(url, destination, sha256, progress=None):
         if total is not None and received != total:
             raise CorruptDatasetError(
                 f"download of {url} stopped after {received} of {total} bytes; nothing was saved to {destination}",
-                path=destination)
+                path=destination) from None
         actual = digest.hexdigest()
         if actual != sha256.lower():
             raise ChecksumMismatchError(
                 f"download of {url} has SHA-256 {actual}, expected {sha256}; the file was discarded "
-                f"(nothing was saved to {destination})", path=destination)
+                f"(nothing was saved to {destination})", path=destination) from None
 
     atomic_write(destination, stream_into)
     return destination

@@ -2,7 +2,8 @@
 
 The Deep Learning Workshop's chapter 4 reads it with ``nltk.corpus.gutenberg.raw('carroll-alice.txt')``;
 this gives the same string from ``text/carroll-alice.txt`` (144,396 characters, beginning
-``[Alice's Adventures in Wonderland by Lewis Carroll 1865]``), without NLTK's downloader.  NLTK's
+``[Alice's Adventures in Wonderland by Lewis Carroll 1865]`` and ending with the story's last
+sentence, which is checked so that a truncated copy is refused), without NLTK's downloader.  NLTK's
 own data folders (``~/nltk_data/corpora/gutenberg``) are searched too.
 """
 
@@ -12,6 +13,7 @@ from minidl.datasets._errors import corrupt, reading
 from minidl.datasets._resolve import DatasetSpec, RemoteFile, load_file
 
 FILE = "carroll-alice.txt"
+LAST_SENTENCE = "the happy summer days."
 SPEC = DatasetSpec(
     name="text",
     files=(RemoteFile(FILE),),
@@ -34,4 +36,6 @@ def _read(path):
         text = pathlib.Path(path).read_text(encoding="utf-8")
     if "Alice" not in text[:200]:
         raise corrupt(path, "does not start like Alice's Adventures in Wonderland") from None
+    if LAST_SENTENCE not in text[-30000:]:  # Gutenberg's copy has its licence after the story
+        raise corrupt(path, f"truncated or damaged: the story does not end with {LAST_SENTENCE!r}") from None
     return text

@@ -20,6 +20,7 @@ import csv
 import numpy as np
 
 from minidl.datasets._errors import corrupt, reading
+from minidl.datasets._formats import require_final_line_break
 from minidl.datasets._resolve import DatasetSpec, RemoteFile, load_file
 
 FILE = "Reviews.csv"
@@ -57,8 +58,9 @@ def load_reviews(path=None, sort_by_time=False):
 
 
 def _read_rows(path):
+    require_final_line_break(path)
     with reading(path), open(path, encoding="utf-8-sig", newline="") as stream:
-        reader = csv.DictReader(stream)
+        reader = csv.DictReader(stream, strict=True)
         missing = [name for name in COLUMNS if name not in (reader.fieldnames or [])]
         if missing:
             raise corrupt(path, f"lacks the Reviews.csv columns {missing}") from None

@@ -230,7 +230,7 @@ def _parsed(path=None):
     else:
         archive = pathlib.Path(path)
         if not archive.is_file():
-            raise DatasetNotFoundError(f"imdb: archive {archive} does not exist or is not a file", path=archive)
+            raise DatasetNotFoundError(f"imdb: archive {archive} does not exist or is not a file", path=archive) from None
         parsed, digest, built = _cached_or_parsed(archive)
     if built:  # only now: the archive has passed every check, including its checksum
         _write_cache(_cache_file(digest), parsed)

@@ -29,7 +29,7 @@ def corpus_root(name, root=None):
     if root is not None:
         folder = pathlib.Path(root)
         if not folder.is_dir():
-            raise DatasetNotFoundError(f"corpus {name!r}: {folder} is not a directory")
+            raise DatasetNotFoundError(f"corpus {name!r}: {folder} is not a directory") from None
         return folder
     candidates = [base / name for base in (data_dir(), cache_dir()) if base is not None]
     candidates += [base / name for base in NLTK_DIRS]
@@ -39,7 +39,7 @@ def corpus_root(name, root=None):
     raise DatasetNotFoundError(
         f"corpus {name!r} not found; looked in: {', '.join(str(c) for c in candidates)}. "
         f"Put NLTK's unzipped {name}/ folder in one of them (nltk.download('{name}') puts it in ~/nltk_data/corpora)."
-    )
+    ) from None
 
 
 def brown_categories(root=None):

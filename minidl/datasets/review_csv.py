@@ -11,6 +11,7 @@ import csv
 import numpy as np
 
 from minidl.datasets._errors import corrupt, reading
+from minidl.datasets._formats import require_final_line_break
 from minidl.datasets._resolve import DatasetSpec, RemoteFile, load_files
 
 TRAIN_FILE = "Amazon_reviews_train.csv"
@@ -28,8 +29,9 @@ def read_review_csv(path, text_column="review_text", label_column="label"):
     If the named columns are absent and the file has exactly two columns, the first is taken
     as the text and the second as the label.
     """
+    require_final_line_break(path)
     with reading(path), open(path, encoding="utf-8-sig", newline="") as stream:
-        reader = csv.reader(stream)
+        reader = csv.reader(stream, strict=True)
         header = next(reader, None)
         if header is None:
             raise corrupt(path, "the file is empty") from None

@@ -5,7 +5,8 @@ Returns plain ``(words, vectors)``; :class:`minidl.text.KeyedVectors` offers the
 
 These are user files with no published checksum, so they get full format checks: every line must
 hold a word and exactly ``dimension`` finite numbers, a word2vec header's ``count`` must match the
-lines that follow, and a ``.gz`` file is read to its end (also when ``max_words`` stops early) so
+lines that follow, a plain file must end with a line break (a file cut inside its last number
+still parses), and a ``.gz`` file is read to its end (also when ``max_words`` stops early) so
 its CRC is checked.  Sizes are bounded before memory is spent on them: a header declaring more
 vectors than the file could hold is refused before any line is read, and lines longer than
 :data:`MAX_LINE_CHARS` (a 300-dimensional GloVe line is about 3,000 characters) are refused
@@ -61,10 +62,15 @@ def _parse(stream, path, capacity, max_words):
     words, rows = [], []
     declared = dimension = None
     number = 0
+    ended = True
     while max_words is None or len(words) < max_words:
         line = stream.readline(MAX_LINE_CHARS + 1)
         if not line:
+            if not ended:
+                raise corrupt(path, f"truncated or damaged: the last line ({number}) does not end with a line "
+                                    "break (if the file is complete, add one)") from None
             break
+        ended = line.endswith(("\n", "\r"))
         number += 1
         if len(line) > MAX_LINE_CHARS:
             raise corrupt(path, f"line {number} is longer than {MAX_LINE_CHARS} characters; not a word-vector "

@@ -39,17 +39,17 @@ def list_class_folders(directory, classes=None):
     """
     root = pathlib.Path(directory)
     if not root.is_dir():
-        raise DatasetNotFoundError(f"image folder {root} does not exist or is not a directory", path=root)
+        raise DatasetNotFoundError(f"image folder {root} does not exist or is not a directory", path=root) from None
     if classes is None:
         classes = sorted(entry.name for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith("."))
     if not classes:
         raise CorruptDatasetError(
-            f"image folder {root} has no class sub-folders; expected {root}/<class name>/<image files>", path=root)
+            f"image folder {root} has no class sub-folders; expected {root}/<class name>/<image files>", path=root) from None
     paths, labels = [], []
     for label, name in enumerate(classes):
         folder = root / name
         if not folder.is_dir():
-            raise DatasetNotFoundError(f"image folder {root}: class folder {name!r} does not exist", path=folder)
+            raise DatasetNotFoundError(f"image folder {root}: class folder {name!r} does not exist", path=folder) from None
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:
                 paths.append(path)
@@ -67,8 +67,8 @@ def load_img(path, color_mode="rgb", target_size=None):
         raise ValueError(f"load_img: color_mode must be one of {sorted(COLOR_MODES)}, got {color_mode!r}")
     if isinstance(path, (str, os.PathLike)) and not pathlib.Path(path).is_file():
         if pathlib.Path(path).is_dir():
-            raise UnreadableImageError(f"{path}: is a folder, not an image file", path=path)
-        raise DatasetNotFoundError(f"{path}: no such image file", path=path)
+            raise UnreadableImageError(f"{path}: is a folder, not an image file", path=path) from None
+        raise DatasetNotFoundError(f"{path}: no such image file", path=path) from None
     try:
         pixels = _decode_with_pillow(path, color_mode)
     except ImportError:
@@ -101,8 +101,10 @@ def _decode_with_pillow(path, color_mode):
                 converted = image.convert(mode)
     except UnreadableImageError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise UnreadableImageError(f"cannot read image {path}: it declares more pixels than allowed ({error})",
+                                   path=path, cause=error) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
         raise UnreadableImageError(f"cannot read image {path}: {error}", path=path, cause=error) from None
     pixels = np.asarray(converted, dtype=np.uint8)
     return pixels[:, :, None] if pixels.ndim == 2 else pixels
@@ -111,12 +113,12 @@ def _decode_with_pillow(path, color_mode):
 def _check_declared_size(path, size, max_pixels):
     width, height = size
     if width <= 0 or height <= 0:
-        raise UnreadableImageError(f"cannot read image {path}: it declares {width} x {height} pixels", path=path)
+        raise UnreadableImageError(f"cannot read image {path}: it declares {width} x {height} pixels", path=path) from None
     if max_pixels is not None and width * height > max_pixels:
         raise UnreadableImageError(
             f"cannot read image {path}: it declares {width} x {height} pixels, more than the {max_pixels} "
             "allowed (damaged or crafted file; raise PIL.Image.MAX_IMAGE_PIXELS for real images this large)",
-            path=path)
+            path=path) from None
 
 
 def _png_declared_size(path):
