@@ -709,7 +709,7 @@ def test_altered_but_valid_mnist_in_the_cache_is_replaced_with_a_warning(world, 
     small_mnist.write(world.cache / "mnist")
     name, altered = altered_labels(small_mnist)
     (world.cache / "mnist" / name).write_bytes(altered)
-    with pytest.warns(DatasetCacheWarning, match=f"{name}.*removed from minidl's cache and is downloaded again"):
+    with pytest.warns(DatasetCacheWarning, match=f"{name}.*removed from minidl's cache and downloaded again"):
         small_mnist.check(mnist.load_data())
     assert world.requests == [URL + "mnist/" + name]
     assert (world.cache / "mnist" / name).read_bytes() == small_mnist.packed[name]
@@ -1173,3 +1173,147 @@ def test_real_mnist_and_fashion_verify_by_their_contents(tmp_path, monkeypatch):
     monkeypatch.setattr(_integrity, "gzip_content_sha256", lambda *args: pytest.fail("re-hashed a recorded file"))
     (_, y_train), _ = mnist.load_data()
     assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+
+
+# -- fuzzed headers: any declared size gives the right data or a clean error, never a big allocation --
+
+def outcome(load, name):
+    """Run ``load`` under tracemalloc; a failure must be a clean CorruptDatasetError naming ``name``."""
+    peak, error = peak_bytes(load)
+    assert peak < LIMIT, f"{peak / 1e6:.0f} MB allocated"
+    if error is not None:
+        assert isinstance(error, CorruptDatasetError), f"{type(error).__name__}: {error}"
+        assert_clean_error(error, name)
+    return error
+
+
+@settings(max_examples=80, deadline=None)
+@given(magic=st.sampled_from([2049, 2051, 2050, 0]), dims=st.lists(st.integers(0, 2**32 - 1), min_size=0, max_size=3),
+       body=st.integers(0, 3000))
+def test_fuzzed_idx_headers(world, magic, dims, body):
+    raw = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in dims) + bytes(body)
+    path = _write(world.tmp / "fuzz.gz", gzip.compress(raw))
+    result = {}
+    error = outcome(lambda: result.setdefault("array", read_idx_gz(path, 2051 if magic == 2051 else 2049)), "fuzz.gz")
+    expected_magic = 2051 if magic == 2051 else 2049
+    ndim = 3 if expected_magic == 2051 else 1
+    header = 4 + 4 * ndim
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    valid = magic == expected_magic and len(raw) >= header and len(raw) == header + int(np.prod(shape, dtype=object))
+    assert (error is None) == valid, error
+    if valid:
+        assert result["array"].shape == shape and result["array"].tobytes() == raw[header:]
+
+
+@settings(max_examples=80, deadline=None)
+@given(shape=st.lists(st.integers(0, 2**40), min_size=0, max_size=3),
+       dtype=st.sampled_from(["<f8", "<i4", "|u1", ">f4", "|O", "<U5", "|V3"]), payload=st.integers(0, 400),
+       deflate=st.booleans())
+def test_fuzzed_npy_headers_in_npz(world, shape, dtype, payload, deflate):
+    packed = npz_with_member("x", tuple(shape), dtype=dtype, payload=bytes(payload),
+                             compression=zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED)
+    path = _write(world.tmp / "fuzz.npz", packed)
+    result = {}
+    error = outcome(lambda: result.setdefault("x", _archives.read_npz(path, {"x": lambda d, s: None})["x"]), "fuzz.npz")
+    if error is None:
+        assert result["x"].shape == tuple(shape) and result["x"].nbytes == payload
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from([b"aclImdb/train/pos/5_7.txt", b"aclImdb/x", b"././@PaxHeader", b"././@LongLink"]),
+       kind=st.sampled_from([b"0", b"x", b"g", b"L", b"K", b"S", b"2", b"5", b"Z"]),
+       size=st.one_of(st.integers(0, 4096), st.integers(0, 2**60)), tail=st.integers(0, 3000))
+def test_fuzzed_tar_headers(world, small_imdb, name, kind, size, tail):
+    tar = gzip.decompress(small_imdb)
+    body = tar[: -(-len(tar.rstrip(b"\0")) // 512) * 512]
+    field = f"{size:011o}\0".encode() if size < 8**11 else b"\x80" + size.to_bytes(11, "big")
+    crafted = body + raw_tar_header(name, field, kind) + b"7 path=\n" * (tail // 8) + bytes(-(tail // 8 * 8) % 512)
+    path = _write(world.tmp / "fuzz" / imdb.ARCHIVE, gzip.compress(crafted + bytes(1024)))
+    outcome(lambda: load_small_imdb(path), imdb.ARCHIVE)
+
+
+@settings(max_examples=60, deadline=None)
+@given(header=st.tuples(st.integers(0, 10**15), st.integers(0, 10**9)), lines=st.integers(0, 4))
+def test_fuzzed_word2vec_headers(world, header, lines):
+    text = f"{header[0]} {header[1]}\n" + "".join(f"w{i} 1 2 3\n" for i in range(lines))
+    path = _write(world.tmp / "fuzz.txt", text.encode())
+    result = {}
+    error = outcome(lambda: result.setdefault("v", word_vectors.load_word_vectors(path)), "fuzz.txt")
+    if error is None:
+        assert header == (lines, 3) and result["v"][1].shape == (lines, 3)
+
+
+@settings(max_examples=80, deadline=None)
+@given(raw=st.binary(max_size=300))
+def test_fuzzed_cifar_pickles(world, raw):
+    folder = world.data / "cifar10" / cifar10.FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, name in enumerate(cifar10.BATCHES):
+        (folder / name).write_bytes(pickle.dumps(cifar_batch(1, number), protocol=2))
+    (folder / "test_batch").write_bytes(b"\x80\x02" + raw)
+    outcome(cifar10.load_data, "test_batch")
+
+
+@settings(max_examples=60, deadline=None)
+@given(field=st.sampled_from([16, 20, 24, 28, 30, 42]), value=st.integers(0, 2**32 - 1))
+def test_fuzzed_zip_directory_fields(world, field, value):
+    """Sizes, CRC, name length and offset in the zip's central directory, set to anything."""
+    packed = bytearray(text8_zip(b"abc " * 500))
+    central = packed.rfind(b"PK\x01\x02")
+    width = 2 if field in (28, 30) else 4
+    packed[central + field: central + field + width] = value.to_bytes(8, "little")[:width]
+    path = _write(world.tmp / "text8.zip", bytes(packed))
+    result = {}
+    error = outcome(lambda: result.setdefault("words", text8.load_words(path)), "text8.zip")
+    if error is None:
+        assert result["words"] == ["abc"] * 500
+
+
+# -- downloads -------------------------------------------------------------------------------------
+
+def test_a_download_that_sends_more_than_announced_leaves_nothing(world, monkeypatch):
+    def chatty(url, timeout):
+        response = io.BytesIO(b"hello world and more")
+        response.headers = {"Content-Length": "11"}
+        return response
+
+    monkeypatch.setattr(_resolve, "open_url", chatty)
+    spec = _resolve.DatasetSpec("toy", (_resolve.RemoteFile("toy.bin", URL + "toy.bin", sha256(b"hello world")),))
+    with pytest.raises(CorruptDatasetError, match="more than the 11 bytes"):
+        _resolve.resolve(spec)
+    assert world.folders_in_cache() == [] and world.files_in_cache() == []
+
+
+def test_an_interrupted_download_leaves_nothing(world, monkeypatch):
+    class Interrupted(io.BytesIO):
+        headers = {"Content-Length": "100"}
+
+        def read(self, size=-1):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_resolve, "open_url", lambda url, timeout: Interrupted())
+    spec = _resolve.DatasetSpec("toy", (_resolve.RemoteFile("toy.bin", URL + "toy.bin", sha256(b"x")),))
+    with pytest.raises(KeyboardInterrupt):
+        _resolve.resolve(spec)
+    assert world.folders_in_cache() == [] and world.files_in_cache() == []
+
+
+def test_a_cache_inside_the_data_dir_never_deletes_data(world, small_mnist, monkeypatch):
+    monkeypatch.setenv("MINIDL_CACHE_DIR", str(world.data))
+    small_mnist.write(world.data / "mnist")
+    name, altered = altered_labels(small_mnist)
+    (world.data / "mnist" / name).write_bytes(altered)
+    with pytest.raises(ChecksumMismatchError):
+        mnist.load_data()
+    assert (world.data / "mnist" / name).read_bytes() == altered
+
+
+def test_a_cache_folder_linked_to_user_files_is_not_deleted(world, small_mnist):
+    own = small_mnist.write(world.tmp / "my-mnist")
+    name, altered = altered_labels(small_mnist)
+    (own / name).write_bytes(altered)
+    world.cache.mkdir()
+    (world.cache / "mnist").symlink_to(own)
+    with pytest.raises(ChecksumMismatchError):
+        mnist.load_data()
+    assert (own / name).read_bytes() == altered

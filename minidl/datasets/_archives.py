@@ -73,7 +73,8 @@ class InflatedStream:
         return b"".join(parts)
 
     def readinto_exactly(self, buffer, what):
-        view = memoryview(buffer).cast("B")
+        """Fill the flat uint8 array ``buffer``; returns how many bytes the stream had."""
+        view = memoryview(buffer)
         done = 0
         while done < len(view):
             data = self.read(len(view) - done)

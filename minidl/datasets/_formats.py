@@ -50,7 +50,7 @@ def read_idx_gz(path, magic, count=None, item_shape=None):
         if nbytes > MAX_IDX_BYTES or expected > possible:
             raise corrupt(path, f"IDX header declares shape {shape} ({expected} bytes), more than this file can "
                                 "hold (damaged or crafted header)") from None
-        data = np.empty(shape, dtype=np.uint8)
+        data = np.empty(nbytes, dtype=np.uint8)
         done = stream.readinto_exactly(data, "the IDX data")
         if done < nbytes:
             raise corrupt(path, f"IDX header promises shape {shape} ({expected} bytes) but the file holds "
@@ -58,7 +58,27 @@ def read_idx_gz(path, magic, count=None, item_shape=None):
         if stream.read(1):
             raise corrupt(path, f"IDX header promises shape {shape} ({expected} bytes) but the file holds more"
                           ) from None
-    return data
+    return data.reshape(shape)
+
+
+def parse_idx(raw, path, magic, count=None):
+    """Parse IDX bytes already in memory (see :func:`read_idx_gz`, which reads a file bounded)."""
+    ndim = IDX_MAGIC[magic]
+    header_size = 4 + 4 * ndim
+    shape = _idx_shape(raw[:header_size], path, magic, header_size)
+    expected = header_size + math.prod(shape)
+    if len(raw) != expected:
+        raise corrupt(path, f"IDX header promises shape {shape} ({expected} bytes) but the file holds {len(raw)} "
+                            "bytes") from None
+    if count is not None and shape[0] != count:
+        raise corrupt(path, f"holds {shape[0]} items, expected {count}") from None
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape).copy()
+
+
+def verify_gzip(path, max_bytes=1 << 34):
+    """Decompress ``path`` to its end (CRC and length checked), keeping nothing in memory."""
+    with reading(path), InflatedStream(path, max_bytes) as stream:
+        stream.drain()
 
 
 def _idx_shape(header, path, magic, header_size):

@@ -277,12 +277,13 @@ def _heal(spec, name, path, before, error, record, download):
         reason = "downloads are off (MINIDL_OFFLINE)" if not downloads_allowed() else "it cannot be downloaded"
         raise _amended(error, f"it was removed from minidl's cache, and {reason}: put a good copy in "
                               f"{_suggested_folder(spec)}", path) from None
-    cache_warning(f"{error}; it was removed from minidl's cache and is downloaded again")
     try:
-        return _download_into_cache(spec, remote, [name])
+        fresh = _download_into_cache(spec, remote, [name])
     except DatasetNotFoundError as failure:
         raise _amended(error, "it was removed from minidl's cache, and downloading it again failed: "
                               f"{_one_line(failure.cause or failure)}", path) from None
+    cache_warning(f"{error}; it was removed from minidl's cache and downloaded again")
+    return fresh
 
 
 def _discard(path, before, record):
@@ -349,6 +350,10 @@ def download(url, destination, sha256, progress=None):
                 sink.write(chunk)
                 digest.update(chunk)
                 received += len(chunk)
+                if total is not None and received > total:
+                    raise CorruptDatasetError(
+                        f"download of {url} sent more than the {total} bytes it announced; nothing was saved to "
+                        f"{destination}", path=destination) from None
                 progress.update(received, total)
         progress.close()
         if total is not None and received != total:
