@@ -234,7 +234,8 @@ def check_published(path, remote, record, in_cache):
     entry = record.lookup(path)
     if entry is not None and _vouches(entry, remote, in_cache):
         return entry["sha256"]
-    before = fingerprint(path)
+    with reading(path):
+        before = fingerprint(path)
     digest = entry["sha256"] if entry is not None else sha256_of(path)
     if remote.sha256 and digest == remote.sha256.lower():
         record.store(path, before, sha256=digest, verdict=VERDICT_FILE_HASH)
@@ -269,7 +270,8 @@ def file_sha256(path, record):
     entry = record.lookup(path)
     if entry is not None:
         return entry["sha256"]
-    before = fingerprint(path)
+    with reading(path):
+        before = fingerprint(path)
     digest = sha256_of(path)
     record.store(path, before, sha256=digest, verdict=VERDICT_DIGEST_ONLY)
     return digest

@@ -229,8 +229,8 @@ def _read(spec, name, paths, reader, record, download):
     healed = relocated = False
     while True:
         path = paths[name]
+        before = _fingerprint_or_none(path)
         try:
-            before = _integrity.fingerprint(path)
             return reader(path)
         except FileNotFoundError:  # removed (by another process?) between finding and reading it
             if relocated:
@@ -284,6 +284,13 @@ def _heal(spec, name, path, before, error, record, download):
                               f"{_one_line(failure.cause or failure)}", path) from None
     cache_warning(f"{error}; it was removed from minidl's cache and downloaded again")
     return fresh
+
+
+def _fingerprint_or_none(path):
+    try:
+        return _integrity.fingerprint(path)
+    except OSError:
+        return None
 
 
 def _discard(path, before, record):
