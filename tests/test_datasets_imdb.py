@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minidl.datasets import imdb
-from minidl.datasets._resolve import CorruptDatasetError
+from minidl.datasets import DatasetCacheWarning, imdb
+from minidl.errors import CorruptDatasetError
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATA_DIR = pathlib.Path(os.environ.get("MINIDL_DATA_DIR") or REPO_ROOT.parent / "shared" / "data").resolve()
@@ -220,10 +220,11 @@ def test_parse_and_cache_round_trip_on_a_small_archive(tmp_path, monkeypatch):
     monkeypatch.setattr(imdb, "_read_reviews", lambda path: pytest.fail("the cache should have been used"))
     (x_again, _), _ = imdb.load_data(path=archive, seed=0)
     assert list(x_again) == list(x_train)
-    cached[0].write_bytes(b"garbage")  # an unreadable cache is rebuilt, not used
+    cached[0].write_bytes(b"garbage")  # an unreadable cache is removed with a warning and rebuilt, not used
     monkeypatch.setattr(imdb, "_memo", {})
-    with pytest.raises(pytest.fail.Exception):
+    with pytest.warns(DatasetCacheWarning, match="token cache was removed"), pytest.raises(pytest.fail.Exception):
         imdb.load_data(path=archive, seed=0)
+    assert not cached[0].exists()
 
 
 def test_incomplete_archive_is_reported_by_name(tmp_path, monkeypatch):

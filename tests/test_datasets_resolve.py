@@ -9,7 +9,7 @@ import urllib.error
 import numpy as np
 import pytest
 
-from minidl.datasets import _resolve, fashion_mnist, mnist
+from minidl.datasets import DatasetCacheWarning, _resolve, fashion_mnist, mnist
 from minidl.datasets._formats import read_idx_gz
 from minidl.datasets._resolve import (
     ChecksumMismatchError,
@@ -75,7 +75,7 @@ def test_data_dir_wins_over_cache(dirs):
     data, cache = dirs
     for root in (data, cache):
         (root / "toy").mkdir()
-        (root / "toy" / "toy.bin").write_bytes(b"x")
+        (root / "toy" / "toy.bin").write_bytes(b"hello world")
     assert resolve(SMALL)["toy.bin"] == data / "toy" / "toy.bin"
     os.remove(data / "toy" / "toy.bin")
     assert resolve(SMALL)["toy.bin"] == cache / "toy" / "toy.bin"
@@ -84,7 +84,7 @@ def test_data_dir_wins_over_cache(dirs):
 def test_system_dir_is_searched(dirs, tmp_path):
     system = tmp_path / "usr-share"
     system.mkdir()
-    (system / "toy.bin").write_bytes(b"x")
+    (system / "toy.bin").write_bytes(b"hello world")
     spec = DatasetSpec(name="toy", files=SMALL.files, system_dirs=(str(system),))
     assert resolve(spec)["toy.bin"] == system / "toy.bin"
 
@@ -100,7 +100,7 @@ def test_download_lands_atomically_in_cache(dirs, monkeypatch):
     assert calls == ["https://example.org/toy.bin"]
     assert path == cache / "toy" / "toy.bin"
     assert path.read_bytes() == b"hello world"
-    assert leftovers(cache) == ["toy.bin"]
+    assert leftovers(cache) == ["toy.bin", "verified-files.json"]
     resolve(SMALL)  # found in the cache now: no second download
     assert len(calls) == 1
 
@@ -193,7 +193,7 @@ def test_truncated_idx_in_data_dir_is_reported_by_name(dirs):
 def test_corrupt_file_in_cache_is_removed(dirs):
     _data, cache = dirs
     write_mnist_folder(cache / "mnist", broken="t10k-images-idx3-ubyte.gz")
-    with pytest.raises(CorruptDatasetError, match="t10k-images-idx3-ubyte.gz"):
+    with pytest.raises(CorruptDatasetError, match="t10k-images-idx3-ubyte.gz.*removed from minidl's cache"):
         mnist.load_data()
     assert "t10k-images-idx3-ubyte.gz" not in leftovers(cache)
 
@@ -230,7 +230,8 @@ def test_downloaded_mnist_is_verified_then_used(dirs, monkeypatch):
         RemoteFile(remote.filename, remote.url, digest) for remote in mnist.SPEC.files))
     serve(monkeypatch, payload)
     from minidl.datasets._mnist_format import load_idx_dataset
-    with pytest.raises(CorruptDatasetError, match="magic number"):
+    with pytest.warns(DatasetCacheWarning, match="downloaded again"), \
+            pytest.raises(CorruptDatasetError, match="magic number.*a fresh download has the same problem"):
         load_idx_dataset(spec)
     assert "train-images-idx3-ubyte.gz" not in leftovers(cache)
 

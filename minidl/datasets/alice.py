@@ -2,15 +2,18 @@
 
 The Deep Learning Workshop's chapter 4 reads it with ``nltk.corpus.gutenberg.raw('carroll-alice.txt')``;
 this gives the same string from ``text/carroll-alice.txt`` (144,396 characters, beginning
-``[Alice's Adventures in Wonderland by Lewis Carroll 1865]``), without NLTK's downloader.  NLTK's
+``[Alice's Adventures in Wonderland by Lewis Carroll 1865]`` and ending with the story's last
+sentence, which is checked so that a truncated copy is refused), without NLTK's downloader.  NLTK's
 own data folders (``~/nltk_data/corpora/gutenberg``) are searched too.
 """
 
 import pathlib
 
-from minidl.datasets._resolve import CorruptDatasetError, DatasetSpec, RemoteFile, checked, resolve
+from minidl.datasets._errors import corrupt, reading
+from minidl.datasets._resolve import DatasetSpec, RemoteFile, load_file
 
 FILE = "carroll-alice.txt"
+LAST_SENTENCE = "the happy summer days."
 SPEC = DatasetSpec(
     name="text",
     files=(RemoteFile(FILE),),
@@ -25,15 +28,14 @@ SPEC = DatasetSpec(
 
 def load_text():
     """The whole book as one ``str``."""
-    path = resolve(SPEC)[FILE]
-    return checked(path, _read)
+    return load_file(SPEC, FILE, _read)
 
 
 def _read(path):
-    try:
+    with reading(path):
         text = pathlib.Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise CorruptDatasetError(f"{path}: not a UTF-8 text file ({error})") from error
     if "Alice" not in text[:200]:
-        raise CorruptDatasetError(f"{path}: does not start like Alice's Adventures in Wonderland")
+        raise corrupt(path, "does not start like Alice's Adventures in Wonderland") from None
+    if LAST_SENTENCE not in text[-30000:]:  # Gutenberg's copy has its licence after the story
+        raise corrupt(path, f"truncated or damaged: the story does not end with {LAST_SENTENCE!r}") from None
     return text

@@ -19,7 +19,9 @@ import csv
 
 import numpy as np
 
-from minidl.datasets._resolve import CorruptDatasetError, DatasetSpec, RemoteFile, resolve
+from minidl.datasets._errors import corrupt, reading
+from minidl.datasets._formats import require_final_line_break
+from minidl.datasets._resolve import DatasetSpec, RemoteFile, load_file
 
 FILE = "Reviews.csv"
 COLUMNS = ("Id", "ProductId", "UserId", "ProfileName", "HelpfulnessNumerator", "HelpfulnessDenominator",
@@ -35,8 +37,7 @@ def load_reviews(path=None, sort_by_time=False):
     """``(texts, labels, times)`` after the cleanup above: a list of review texts, int64 labels
     (1 positive) and int64 Unix times.  Rows are in ProductId order, or by ``Time`` (stable) with
     ``sort_by_time=True`` (for a time-based train/test split)."""
-    path = path if path is not None else resolve(SPEC)[FILE]
-    rows = _read_rows(path)
+    rows = _read_rows(path) if path is not None else load_file(SPEC, FILE, _read_rows)
     rows = [row for row in rows if row["Score"] != 3]
     rows.sort(key=lambda row: row["ProductId"])
     seen = set()
@@ -57,17 +58,26 @@ def load_reviews(path=None, sort_by_time=False):
 
 
 def _read_rows(path):
-    with open(path, encoding="utf-8", newline="") as stream:
-        reader = csv.DictReader(stream)
+    require_final_line_break(path)
+    with reading(path), open(path, encoding="utf-8-sig", newline="") as stream:
+        reader = csv.DictReader(stream, strict=True)
         missing = [name for name in COLUMNS if name not in (reader.fieldnames or [])]
         if missing:
-            raise CorruptDatasetError(f"{path}: lacks the Reviews.csv columns {missing}")
+            raise corrupt(path, f"lacks the Reviews.csv columns {missing}") from None
         rows = []
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
+            line = reader.line_num
+            expected = len(reader.fieldnames)
+            found = expected + len(row[None]) if None in row else sum(value is not None for value in row.values())
+            if found != expected:
+                raise corrupt(path, f"line {line} has {found} fields, expected {expected} "
+                                    "(truncated or damaged file?)") from None
             try:
                 for name in ("HelpfulnessNumerator", "HelpfulnessDenominator", "Score", "Time"):
                     row[name] = int(row[name])
-            except (TypeError, ValueError) as error:
-                raise CorruptDatasetError(f"{path}: line {line} has a non-integer Score/Time/Helpfulness ({error})") from error
+            except ValueError as error:
+                raise corrupt(path, f"line {line} has a non-integer Score/Time/Helpfulness ({error})", error) from None
+            if not 1 <= row["Score"] <= 5:
+                raise corrupt(path, f"line {line} has Score {row['Score']}; scores are 1-5") from None
             rows.append(row)
     return rows

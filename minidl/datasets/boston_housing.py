@@ -7,13 +7,16 @@ training set, the remaining 102 the test set.
 
 Sources, in order: ``housing.csv`` (header ``CRIM,...,LSTAT,MEDV``, original row order) found
 locally, else Keras's ``boston_housing.npz`` (arrays ``x`` and ``y`` in the same original order),
-found locally or downloaded and checked against its published SHA-256.
+found locally or downloaded and checked against its published SHA-256.  The ``.npz`` is read
+without pickle and with its arrays' declared shapes checked before anything is allocated.
 """
 
 import numpy as np
 
+from minidl.datasets._archives import read_npz
+from minidl.datasets._errors import corrupt
 from minidl.datasets._formats import read_csv_rows, to_float_matrix
-from minidl.datasets._resolve import CorruptDatasetError, DatasetSpec, RemoteFile, checked, find_local, resolve
+from minidl.datasets._resolve import DatasetSpec, RemoteFile, find_local, load_file
 
 FEATURE_NAMES = ("CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO", "B", "LSTAT")
 TARGET_NAME = "MEDV"
@@ -35,12 +38,10 @@ SPEC = DatasetSpec(
 
 def load_arrays():
     """All 506 rows in the original order: ``(x, y, feature_names)``, x float64 (506, 13)."""
-    csv_path = find_local(SPEC, CSV_FILE)
-    if csv_path is not None:
-        table = checked(csv_path, _read_csv)
+    if find_local(SPEC, CSV_FILE) is not None:
+        table = load_file(SPEC, CSV_FILE, _read_csv)
         return table[:, :-1], table[:, -1], FEATURE_NAMES
-    path = resolve(SPEC, [NPZ_FILE])[NPZ_FILE]
-    x, y = checked(path, _read_npz)
+    x, y = load_file(SPEC, NPZ_FILE, _read_npz)
     return x, y, FEATURE_NAMES
 
 
@@ -72,11 +73,17 @@ def _read_csv(path):
 
 
 def _read_npz(path):
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            x, y = np.asarray(stored["x"], dtype=np.float64), np.asarray(stored["y"], dtype=np.float64)
-    except (OSError, ValueError, KeyError, EOFError) as error:
-        raise CorruptDatasetError(f"{path}: not a readable boston_housing.npz ({error})") from error
-    if x.shape != (ROWS, len(FEATURE_NAMES)) or y.shape != (ROWS,):
-        raise CorruptDatasetError(f"{path}: arrays of shape {x.shape} and {y.shape}, expected (506, 13) and (506,)")
+    def expect(shape):
+        def accept(dtype, found):
+            if dtype.kind not in "fiu":
+                return f"dtype {dtype}, expected numbers"
+            if found != shape:
+                return f"shape {found}, expected {shape}"
+            return None
+        return accept
+
+    arrays = read_npz(path, {"x": expect((ROWS, len(FEATURE_NAMES))), "y": expect((ROWS,))}, max_member_bytes=1 << 20)
+    x, y = arrays["x"].astype(np.float64), arrays["y"].astype(np.float64)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise corrupt(path, "holds values that are not finite numbers") from None
     return x, y

@@ -42,30 +42,43 @@ the same.
 
 Parsing 50,000 files takes about ten seconds, so the token ids are cached in
 ``<cache>/imdb/aclImdb_v1.tokens-<sha256 prefix>-v1.npz`` (``<cache>`` is ``$MINIDL_CACHE_DIR``
-or ``~/.minidl/datasets``), keyed by the archive's SHA-256 and written atomically; later calls load
-that in well under a second.  :func:`load_texts` gives the raw review texts for labs with their
-own text pipeline.
+or ``~/.minidl/datasets``), keyed by the archive's SHA-256 (itself remembered in the verification
+record, so a warm load does not re-hash the archive) and written atomically; later calls load that
+in well under a second.  :func:`load_texts` gives the raw review texts for labs with their own
+text pipeline.
+
+Integrity
+---------
+The archive is read with minidl's bounded tar reader (:mod:`minidl.datasets._archives`): only
+regular files named ``aclImdb/{train,test}/{neg,pos}/<id>_<rating>.txt`` are read (links,
+devices and any other member are skipped, nothing is extracted), a review may hold at most
+:data:`MAX_REVIEW_BYTES`, and the gzip stream is read to its end so a flipped bit anywhere fails
+its CRC check.  The canonical download must match its published SHA-256; a copy elsewhere (the
+development archive omits ``train/unsup``) is accepted after these checks.  The token cache is
+read without pickle, with every declared array size checked first and every value validated
+(ranks within the vocabulary, lengths adding up, labels ordered as built) before it is used; a
+cache that fails is removed with a :class:`~minidl.datasets.DatasetCacheWarning` and rebuilt.
 """
 
-import io
 import pathlib
 import re
-import tarfile
-import zlib
 from collections import Counter
 
 import numpy as np
 
+from minidl.datasets import _integrity
+from minidl.datasets._archives import read_npz, read_tar_gz
+from minidl.datasets._errors import corrupt
 from minidl.datasets._resolve import (
     CorruptDatasetError,
+    DatasetNotFoundError,
     DatasetSpec,
     RemoteFile,
-    atomic_write_bytes,
     cache_dir,
-    checked,
+    load_file,
     resolve,
-    sha256_of,
 )
+from minidl.fileio import atomic_write
 from minidl.preprocessing.text import DEFAULT_FILTERS, text_to_word_sequence
 
 ARCHIVE = "aclImdb_v1.tar.gz"
@@ -82,6 +95,8 @@ REVIEWS_PER_FOLDER = 12500
 SPLITS = ("train", "test")
 LABELS = {"neg": 0, "pos": 1}
 CACHE_FORMAT_VERSION = 1
+MAX_REVIEW_BYTES = 1 << 20  # the longest review is 13,704 bytes
+MAX_ARCHIVE_BYTES = 1 << 30  # the whole tar, inflated: the canonical one is a few hundred MB
 _MEMBER = re.compile(r"^(?:\./)?aclImdb/(train|test)/(neg|pos)/(\d+)_(\d+)\.txt$")
 _memo = {}
 
@@ -97,8 +112,7 @@ def load_texts():
     Texts are the files' contents as ``str`` (HTML ``<br />`` tags left in), in the order described
     in the module docstring; labels are an int64 array (0 negative, 1 positive).
     """
-    path = archive_path()
-    reviews = checked(path, _read_reviews)
+    reviews = load_file(SPEC, ARCHIVE, _read_reviews)
     return tuple(
         ([text for text, _ in reviews[split]], np.array([label for _, label in reviews[split]], dtype=np.int64))
         for split in SPLITS
@@ -211,51 +225,65 @@ def _as_object_array(ids, lengths):
 
 def _parsed(path=None):
     """The tokenised archive as arrays (memoised per process, cached on disk per archive hash)."""
-    archive = pathlib.Path(path) if path is not None else archive_path()
-    if not archive.is_file():
-        raise FileNotFoundError(f"imdb: archive {archive} does not exist")
-    digest = sha256_of(archive)
-    if digest in _memo:
-        return _memo[digest]
-    cache_file = cache_dir() / SPEC.name / f"aclImdb_v1.tokens-{digest[:16]}-v{CACHE_FORMAT_VERSION}.npz"
-    parsed = _read_cache(cache_file)
-    if parsed is None:
-        parsed = _tokenise(checked(archive, _read_reviews))
-        _write_cache(cache_file, parsed)
+    if path is None:
+        parsed, digest, built = load_file(SPEC, ARCHIVE, _cached_or_parsed)
+    else:
+        archive = pathlib.Path(path)
+        if not archive.is_file():
+            raise DatasetNotFoundError(f"imdb: archive {archive} does not exist or is not a file", path=archive) from None
+        parsed, digest, built = _cached_or_parsed(archive)
+    if built:  # only now: the archive has passed every check, including its checksum
+        _write_cache(_cache_file(digest), parsed)
     _memo.clear()
     _memo[digest] = parsed
     return parsed
 
 
+def _cached_or_parsed(archive):
+    """``(parsed, archive digest, built)``: from the memo, the token cache, or a full parse."""
+    record = _integrity.VerificationRecord(cache_dir())
+    digest = _integrity.file_sha256(archive, record)
+    record.save()
+    if digest in _memo:
+        return _memo[digest], digest, False
+    parsed = _read_cache(_cache_file(digest), archive)
+    if parsed is not None:
+        return parsed, digest, False
+    return _tokenise(_read_reviews(archive)), digest, True
+
+
+def _cache_file(digest):
+    return cache_dir() / SPEC.name / f"aclImdb_v1.tokens-{digest[:16]}-v{CACHE_FORMAT_VERSION}.npz"
+
+
 def _read_reviews(path):
     """``{split: [(text, label), ...]}`` from the archive, checking it is complete.
 
-    A truncated or damaged archive, or one without 12,500 reviews in each of train/test x
-    neg/pos, raises :class:`CorruptDatasetError` naming the file.
+    A truncated, damaged or crafted archive, or one without 12,500 reviews in each of
+    train/test x neg/pos, raises :class:`CorruptDatasetError` naming the file.
     """
-    found = {(split, label): [] for split in SPLITS for label in LABELS}
-    try:
-        with tarfile.open(path, "r:gz") as archive:
-            for member in archive:
-                match = _MEMBER.match(member.name)
-                if match is None or not member.isfile():
-                    continue
-                split, label, review_id, _rating = match.groups()
-                raw = archive.extractfile(member).read()
-                found[(split, label)].append((int(review_id), raw.decode("utf-8", errors="replace")))
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
-        raise CorruptDatasetError(f"{path}: the archive is truncated or damaged ({error}); delete it and fetch it again") from error
+    found = {(split, label): {} for split in SPLITS for label in LABELS}
+
+    def wanted(name):
+        match = _MEMBER.match(name)
+        return match.groups() if match else None
+
+    for name, (split, label, review_id, _rating), raw in read_tar_gz(path, wanted, MAX_REVIEW_BYTES,
+                                                                      MAX_ARCHIVE_BYTES):
+        folder = found[(split, label)]
+        if int(review_id) in folder:
+            raise corrupt(path, f"the archive holds review {review_id} of aclImdb/{split}/{label} twice "
+                                f"(again as {name!r})") from None
+        folder[int(review_id)] = raw.decode("utf-8", errors="replace")
     for (split, label), items in found.items():
         if len(items) != REVIEWS_PER_FOLDER:
-            raise CorruptDatasetError(
-                f"{path}: aclImdb/{split}/{label} holds {len(items)} reviews, expected {REVIEWS_PER_FOLDER} "
-                "(truncated or not the Large Movie Review Dataset)"
-            )
+            raise corrupt(path, f"aclImdb/{split}/{label} holds {len(items)} reviews, expected {REVIEWS_PER_FOLDER} "
+                                "(truncated or not the Large Movie Review Dataset)") from None
     reviews = {}
     for split in SPLITS:
         reviews[split] = []
         for label in LABELS:
-            for _review_id, text in sorted(found[(split, label)]):
+            for _review_id, text in sorted(found[(split, label)].items()):
                 reviews[split].append((text, LABELS[label]))
     return reviews
 
@@ -286,32 +314,71 @@ def _write_cache(cache_file, parsed):
         if key.endswith("_tokens"):
             arrays[key] = arrays[key].astype(np.int32)
     arrays["vocabulary"] = np.frombuffer("\n".join(parsed["vocabulary"]).encode("utf-8"), dtype=np.uint8)
-    arrays["format_version"] = np.array(CACHE_FORMAT_VERSION)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # uncompressed: several times faster to write and read
-    try:
-        atomic_write_bytes(cache_file, buffer.getvalue())
+    arrays["format_version"] = np.array(CACHE_FORMAT_VERSION, dtype=np.int64)
+    try:  # uncompressed: several times faster to write and read
+        atomic_write(cache_file, lambda stream: np.savez(stream, **arrays))
     except OSError:
         pass  # a read-only cache only costs speed
 
 
-def _read_cache(cache_file):
+def _cache_layout():
+    """What each array of the token cache must be: ``{name: (dtype, ndim)}``."""
+    layout = {"vocabulary": (np.uint8, 1), "format_version": (np.int64, 0)}
+    for split in SPLITS:
+        layout.update({f"{split}_tokens": (np.int32, 1), f"{split}_lengths": (np.int64, 1),
+                       f"{split}_labels": (np.int64, 1)})
+    return layout
+
+
+def _read_cache(cache_file, archive):
+    """The token cache as ``parsed``, or ``None`` when there is none or it had to be removed."""
     if not cache_file.is_file():
         return None
     try:
-        with np.load(cache_file) as stored:
-            if int(stored["format_version"]) != CACHE_FORMAT_VERSION:
-                return None
-            parsed = {"vocabulary": stored["vocabulary"].tobytes().decode("utf-8").split("\n")}
-            for split in SPLITS:
-                parsed[f"{split}_tokens"] = stored[f"{split}_tokens"].astype(np.int64)
-                parsed[f"{split}_lengths"] = stored[f"{split}_lengths"]
-                parsed[f"{split}_labels"] = stored[f"{split}_labels"]
-    except (OSError, ValueError, KeyError, zlib.error, EOFError):
-        return None  # an unreadable cache is rebuilt, never half-used
-    total = len(parsed["vocabulary"])
-    for split in SPLITS:
-        tokens = parsed[f"{split}_tokens"]
-        if tokens.size != parsed[f"{split}_lengths"].sum() or (tokens.size and (tokens.min() < 1 or tokens.max() > total)):
+        return _checked_cache(cache_file)
+    except DatasetNotFoundError:
+        return None  # removed by another process meanwhile: rebuild
+    except CorruptDatasetError as error:
+        try:
+            cache_file.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
             return None
+        _integrity.cache_warning(f"{error}; this IMDB token cache was removed and is rebuilt from {archive}")
+        return None
+
+
+def _checked_cache(cache_file):
+    def expect(dtype, ndim):
+        def accept(found_dtype, shape):
+            if found_dtype != np.dtype(dtype) or len(shape) != ndim:
+                return f"{found_dtype} with {len(shape)} dimensions, expected {np.dtype(dtype)} with {ndim}"
+            return None
+        return accept
+
+    stored = read_npz(cache_file, {name: expect(*kind) for name, kind in _cache_layout().items()})
+    if int(stored["format_version"]) != CACHE_FORMAT_VERSION:
+        raise corrupt(cache_file, f"cache format {int(stored['format_version'])}, expected {CACHE_FORMAT_VERSION}"
+                      ) from None
+    try:
+        vocabulary = stored["vocabulary"].tobytes().decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        raise corrupt(cache_file, "the vocabulary is not UTF-8 text") from None
+    if len(set(vocabulary)) != len(vocabulary):
+        raise corrupt(cache_file, "the vocabulary repeats words") from None
+    parsed = {"vocabulary": vocabulary}
+    expected_labels = np.repeat(np.arange(len(LABELS), dtype=np.int64), REVIEWS_PER_FOLDER)
+    for split in SPLITS:
+        tokens, lengths, labels = (stored[f"{split}_{part}"] for part in ("tokens", "lengths", "labels"))
+        if not np.array_equal(labels, expected_labels) or len(lengths) != len(labels):
+            raise corrupt(cache_file, f"the {split} labels or review count differ from what the archive gives"
+                          ) from None
+        if lengths.size and (lengths.min() < 0 or int(lengths.sum()) != tokens.size):
+            raise corrupt(cache_file, f"the {split} review lengths do not add up to its {tokens.size} tokens") from None
+        if tokens.size and (tokens.min() < 1 or tokens.max() > len(vocabulary)):
+            raise corrupt(cache_file, f"{split} token ids outside the vocabulary 1..{len(vocabulary)}") from None
+        parsed[f"{split}_tokens"] = tokens.astype(np.int64)
+        parsed[f"{split}_lengths"] = lengths
+        parsed[f"{split}_labels"] = labels
     return parsed

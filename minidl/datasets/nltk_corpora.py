@@ -6,11 +6,14 @@
   spaces), one sentence per line.
 
 Folders are searched in ``$MINIDL_DATA_DIR``, the minidl cache and NLTK's usual data folders
-(``~/nltk_data/corpora`` and the system ones), or given as ``root``.
+(``~/nltk_data/corpora`` and the system ones), or given as ``root``.  Nobody publishes checksums
+for these folders; every file is read in full as strict UTF-8, and a missing or unreadable file
+is reported by name (:mod:`minidl.errors`).
 """
 
 import pathlib
 
+from minidl.datasets._errors import corrupt, reading
 from minidl.datasets._resolve import DatasetNotFoundError, cache_dir, data_dir
 
 NLTK_DIRS = (
@@ -26,7 +29,7 @@ def corpus_root(name, root=None):
     if root is not None:
         folder = pathlib.Path(root)
         if not folder.is_dir():
-            raise DatasetNotFoundError(f"corpus {name!r}: {folder} is not a directory")
+            raise DatasetNotFoundError(f"corpus {name!r}: {folder} is not a directory") from None
         return folder
     candidates = [base / name for base in (data_dir(), cache_dir()) if base is not None]
     candidates += [base / name for base in NLTK_DIRS]
@@ -36,15 +39,17 @@ def corpus_root(name, root=None):
     raise DatasetNotFoundError(
         f"corpus {name!r} not found; looked in: {', '.join(str(c) for c in candidates)}. "
         f"Put NLTK's unzipped {name}/ folder in one of them (nltk.download('{name}') puts it in ~/nltk_data/corpora)."
-    )
+    ) from None
 
 
 def brown_categories(root=None):
     """``{file_id: [categories]}`` from ``cats.txt``."""
     folder = corpus_root("brown", root)
     categories = {}
-    for line in (folder / "cats.txt").read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(_read_corpus_file(folder, "cats.txt").splitlines(), start=1):
         parts = line.split()
+        if parts and (parts[0] in (".", "..") or "/" in parts[0] or "\\" in parts[0]):
+            raise corrupt(folder / "cats.txt", f"line {number} names {parts[0]!r}, not a file of the corpus folder") from None
         if parts:
             categories[parts[0]] = parts[1:]
     return categories
@@ -63,7 +68,7 @@ def brown_sents(root=None, categories=None):
         file_ids = [file_id for file_id in file_ids if wanted & set(mapping[file_id])]
     sentences = []
     for file_id in file_ids:
-        for line in (folder / file_id).read_text(encoding="utf-8").splitlines():
+        for line in _read_corpus_file(folder, file_id).splitlines():
             tokens = line.split()
             if tokens:
                 sentences.append([token.rsplit("/", 1)[0] for token in tokens])
@@ -76,7 +81,7 @@ def movie_reviews_docs(root=None):
     documents = []
     for label in ("neg", "pos"):
         for path in sorted((folder / label).glob("*.txt")):
-            documents.append((path.read_text(encoding="utf-8").split(), label))
+            documents.append((_read_corpus_file(folder, path.relative_to(folder)).split(), label))
     return documents
 
 
@@ -86,7 +91,16 @@ def movie_reviews_sents(root=None):
     sentences = []
     for label in ("neg", "pos"):
         for path in sorted((folder / label).glob("*.txt")):
-            for line in path.read_text(encoding="utf-8").splitlines():
+            for line in _read_corpus_file(folder, path.relative_to(folder)).splitlines():
                 if line.split():
                     sentences.append(line.split())
     return sentences
+
+
+def _read_corpus_file(folder, name):
+    """The text of ``folder/name``; a missing file is a damaged corpus, not a missing one."""
+    path = folder / name
+    if not path.is_file():
+        raise corrupt(path, f"the corpus folder {folder} lacks this file (incomplete corpus?)") from None
+    with reading(path):
+        return path.read_text(encoding="utf-8")

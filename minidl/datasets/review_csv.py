@@ -10,7 +10,9 @@ import csv
 
 import numpy as np
 
-from minidl.datasets._resolve import CorruptDatasetError, DatasetSpec, RemoteFile, resolve
+from minidl.datasets._errors import corrupt, reading
+from minidl.datasets._formats import require_final_line_break
+from minidl.datasets._resolve import DatasetSpec, RemoteFile, load_files
 
 TRAIN_FILE = "Amazon_reviews_train.csv"
 TEST_FILE = "Amazon_reviews_test.csv"
@@ -27,35 +29,45 @@ def read_review_csv(path, text_column="review_text", label_column="label"):
     If the named columns are absent and the file has exactly two columns, the first is taken
     as the text and the second as the label.
     """
-    with open(path, encoding="utf-8", newline="") as stream:
-        reader = csv.reader(stream)
+    require_final_line_break(path)
+    with reading(path), open(path, encoding="utf-8-sig", newline="") as stream:
+        reader = csv.reader(stream, strict=True)
         header = next(reader, None)
         if header is None:
-            raise CorruptDatasetError(f"{path}: the file is empty")
+            raise corrupt(path, "the file is empty") from None
         header = [name.strip() for name in header]
         if text_column in header and label_column in header:
             text_at, label_at = header.index(text_column), header.index(label_column)
         elif len(header) == 2:
             text_at, label_at = 0, 1
         else:
-            raise ValueError(
-                f"{path}: columns {header}; expected {text_column!r} and {label_column!r} or exactly two columns"
-            )
+            raise corrupt(path, f"columns {header}; expected {text_column!r} and {label_column!r} or exactly "
+                                "two columns") from None
         texts, labels = [], []
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
+            line = reader.line_num
             if not row:
                 continue
             if len(row) != len(header):
-                raise CorruptDatasetError(f"{path}: line {line} has {len(row)} fields, expected {len(header)}")
-            try:
-                labels.append(int(float(row[label_at])))
-            except ValueError as error:
-                raise CorruptDatasetError(f"{path}: line {line}: label {row[label_at]!r} is not a number") from error
+                raise corrupt(path, f"line {line} has {len(row)} fields, expected {len(header)}") from None
+            label = _label(row[label_at])
+            if label is None:
+                raise corrupt(path, f"line {line}: label {row[label_at]!r} is not a whole number") from None
+            labels.append(label)
             texts.append(row[text_at])
     return texts, np.array(labels, dtype=np.int64)
 
 
 def load_amazon_reviews():
     """``(train_texts, train_labels), (test_texts, test_labels)`` from the book's two files."""
-    paths = resolve(SPEC)
-    return read_review_csv(paths[TRAIN_FILE]), read_review_csv(paths[TEST_FILE])
+    tables = load_files(SPEC, {TRAIN_FILE: read_review_csv, TEST_FILE: read_review_csv})
+    return tables[TRAIN_FILE], tables[TEST_FILE]
+
+
+def _label(cell):
+    """``int(float(cell))`` for a finite whole number, else ``None``."""
+    try:
+        value = float(cell)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None

@@ -7,8 +7,9 @@ is accepted too; its labels are mapped to ``Rock``/``Mine``.
 
 import numpy as np
 
+from minidl.datasets._errors import corrupt
 from minidl.datasets._formats import read_csv_rows, to_float_matrix
-from minidl.datasets._resolve import CorruptDatasetError, DatasetSpec, RemoteFile, checked, resolve
+from minidl.datasets._resolve import DatasetSpec, RemoteFile, load_file
 
 FILE = "sonar.csv"
 ROWS = 208
@@ -23,8 +24,7 @@ _LABELS = {"R": "Rock", "M": "Mine", "Rock": "Rock", "Mine": "Mine"}
 
 def load_data():
     """``(x, labels, feature_names)``: x float64 (208, 60), labels a str array of Rock/Mine."""
-    path = resolve(SPEC)[FILE]
-    return checked(path, _read)
+    return load_file(SPEC, FILE, _read)
 
 
 def load_dataframe():
@@ -45,10 +45,10 @@ def _read(path):
         body = [header] + rows
         header = [f"attribute_{i}" for i in range(1, FEATURES + 1)] + ["Class"]
     if len(header) != FEATURES + 1 or len(body) != ROWS:
-        raise CorruptDatasetError(f"{path}: {len(body)} rows x {len(header)} columns, expected {ROWS} x {FEATURES + 1}")
+        raise corrupt(path, f"{len(body)} rows x {len(header)} columns, expected {ROWS} x {FEATURES + 1}") from None
     unknown = sorted({row[-1] for row in body} - set(_LABELS))
     if unknown:
-        raise CorruptDatasetError(f"{path}: unknown class labels {unknown}, expected Rock/Mine or R/M")
+        raise corrupt(path, f"unknown class labels {unknown}, expected Rock/Mine or R/M") from None
     x = to_float_matrix([row[:-1] for row in body], path)
     labels = np.array([_LABELS[row[-1]] for row in body])
     return x, labels, tuple(header[:-1])

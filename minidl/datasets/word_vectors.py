@@ -2,14 +2,29 @@
 format (the same, after a ``count dimension`` header line).  ``.gz`` files are read directly.
 
 Returns plain ``(words, vectors)``; :class:`minidl.text.KeyedVectors` offers the query API.
+
+These are user files with no published checksum, so they get full format checks: every line must
+hold a word and exactly ``dimension`` finite numbers, a word2vec header's ``count`` must match the
+lines that follow, a plain file must end with a line break (a file cut inside its last number
+still parses), and a ``.gz`` file is read to its end (also when ``max_words`` stops early) so
+its CRC is checked.  Sizes are bounded before memory is spent on them: a header declaring more
+vectors than the file could hold is refused before any line is read, and lines longer than
+:data:`MAX_LINE_CHARS` (a 300-dimensional GloVe line is about 3,000 characters) are refused
+without reading them whole.
 """
 
 import gzip
+import io
+import os
 import pathlib
 
 import numpy as np
 
-from minidl.datasets._resolve import CorruptDatasetError
+from minidl.datasets._archives import CHUNK, DEFLATE_MAX_RATIO
+from minidl.datasets._errors import corrupt, reading
+
+MAX_LINE_CHARS = 1 << 20
+MAX_DIMENSION = 100_000
 
 
 def load_word_vectors(path, max_words=None, dtype="float32"):
@@ -18,31 +33,82 @@ def load_word_vectors(path, max_words=None, dtype="float32"):
     ``max_words`` keeps only the first words (such files list frequent words first).  Every
     line must have the same dimension; a bad line is reported with its number.
     """
+    if max_words is not None and (isinstance(max_words, bool) or not isinstance(max_words, (int, np.integer))
+                                  or max_words < 1):
+        raise ValueError(f"load_word_vectors: max_words must be a positive int or None, got {max_words!r}")
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"load_word_vectors: dtype must be a floating-point type, got {dtype}")
     path = pathlib.Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    words, rows = [], []
-    dimension = None
-    with opener(path, "rt", encoding="utf-8", errors="strict") as stream:
-        for number, line in enumerate(stream, start=1):
-            parts = line.rstrip("\n").rstrip(" ").split(" ")
-            if number == 1 and len(parts) == 2 and all(part.isdigit() for part in parts):
-                dimension = int(parts[1])
-                continue
-            if not line.strip():
-                continue
-            if dimension is None:
-                dimension = len(parts) - 1
-            if len(parts) != dimension + 1:
-                raise CorruptDatasetError(
-                    f"{path}: line {number} has {len(parts) - 1} values, expected {dimension} (truncated file?)"
-                )
-            try:
-                rows.append(np.array(parts[1:], dtype=np.float64))
-            except ValueError as error:
-                raise CorruptDatasetError(f"{path}: line {number} holds a non-number ({error})") from error
-            words.append(parts[0])
-            if max_words is not None and len(words) >= max_words:
-                break
+    compressed = path.suffix == ".gz"
+    with reading(path):
+        size = os.stat(path).st_size
+        raw = gzip.open(path, "rb") if compressed else open(path, "rb")
+        with raw, io.TextIOWrapper(raw, encoding="utf-8", errors="strict") as stream:
+            capacity = DEFLATE_MAX_RATIO * size + 1024 if compressed else size
+            words, rows, declared = _parse(stream, path, capacity, max_words)
+            if compressed and max_words is not None:
+                while raw.read(CHUNK):  # the rest is not used, but its CRC must still be checked
+                    pass
     if not words:
-        raise CorruptDatasetError(f"{path}: no word vectors found")
-    return words, np.stack(rows).astype(dtype)
+        raise corrupt(path, "no word vectors found") from None
+    if declared is not None and max_words is None and len(words) != declared:
+        raise corrupt(path, f"the header declares {declared} vectors but the file holds {len(words)} "
+                            "(truncated file?)") from None
+    return words, np.stack(rows).astype(dtype, copy=False)
+
+
+def _parse(stream, path, capacity, max_words):
+    words, rows = [], []
+    declared = dimension = None
+    number = 0
+    ended = True
+    while max_words is None or len(words) < max_words:
+        line = stream.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            if not ended:
+                raise corrupt(path, f"truncated or damaged: the last line ({number}) does not end with a line "
+                                    "break (if the file is complete, add one)") from None
+            break
+        ended = line.endswith(("\n", "\r"))
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise corrupt(path, f"line {number} is longer than {MAX_LINE_CHARS} characters; not a word-vector "
+                                "text file") from None
+        parts = line.rstrip("\r\n").rstrip(" ").split(" ")
+        if number == 1 and len(parts) == 2 and all(part.isascii() and part.isdigit() for part in parts):
+            declared, dimension = int(parts[0]), int(parts[1])
+            _check_header(path, declared, dimension, capacity)
+            continue
+        if not line.strip():
+            continue
+        if dimension is None:
+            dimension = len(parts) - 1
+            if not 1 <= dimension <= MAX_DIMENSION:
+                raise corrupt(path, f"line {number} holds {dimension} values; expected 1 to {MAX_DIMENSION}") from None
+        if len(parts) != dimension + 1:
+            raise corrupt(path, f"line {number} has {len(parts) - 1} values, expected {dimension} (truncated file?)"
+                          ) from None
+        if not parts[0]:
+            raise corrupt(path, f"line {number} starts with a space instead of a word") from None
+        try:
+            vector = np.array(parts[1:], dtype=np.float64)
+        except ValueError as error:
+            raise corrupt(path, f"line {number} holds a non-number ({error})", error) from None
+        if not np.isfinite(vector).all():
+            raise corrupt(path, f"line {number} holds a value that is not a finite number") from None
+        words.append(parts[0])
+        rows.append(vector)
+        if declared is not None and len(words) > declared:
+            raise corrupt(path, f"the header declares {declared} vectors but the file holds more") from None
+    return words, rows, declared
+
+
+def _check_header(path, count, dimension, capacity):
+    if not 1 <= dimension <= MAX_DIMENSION:
+        raise corrupt(path, f"the header declares {dimension} values per vector; expected 1 to {MAX_DIMENSION}"
+                      ) from None
+    smallest = count * (2 * dimension + 2)  # a one-letter word, one-digit values, separators
+    if smallest > capacity:
+        raise corrupt(path, f"the header declares {count} vectors of {dimension} values (at least {smallest} "
+                            f"bytes) but the file can hold at most {capacity}") from None

@@ -2,19 +2,33 @@
 
 Images are decoded with Pillow when it is installed, else with ``matplotlib.image`` (which
 itself reads PNG; JPEG needs Pillow).  A file that cannot be decoded raises
-:class:`UnreadableImageError` naming it.
+:class:`UnreadableImageError` naming it, and a missing file or folder
+:class:`~minidl.errors.DatasetNotFoundError`; both are minidl's public dataset errors, raised
+without the decoder's chained traceback (the decoder's exception is kept on ``cause``).
+
+The width and height an image *declares* are checked before it is decoded: a small crafted file
+can declare 50,000 x 50,000 pixels, which would take gigabytes to decode.  The limit is Pillow's
+own ``Image.MAX_IMAGE_PIXELS`` (about 89 million pixels; set it to ``None`` to lift it), applied
+as an error instead of Pillow's warning; without Pillow, a PNG's declared size is read from its
+header and held to :data:`DEFAULT_MAX_PIXELS`.
 """
 
+import os
 import pathlib
+import warnings
 
 import numpy as np
 
+from minidl.errors import CorruptDatasetError, DatasetNotFoundError
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".tif", ".tiff")
 COLOR_MODES = {"grayscale": 1, "rgb": 3, "rgba": 4}
+DEFAULT_MAX_PIXELS = 89_478_485  # Pillow's default Image.MAX_IMAGE_PIXELS
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-class UnreadableImageError(ValueError):
-    """An image file could not be decoded."""
+class UnreadableImageError(CorruptDatasetError):
+    """An image file could not be decoded (a :class:`~minidl.errors.CorruptDatasetError`, so also a ValueError)."""
 
 
 def list_class_folders(directory, classes=None):
@@ -25,18 +39,17 @@ def list_class_folders(directory, classes=None):
     """
     root = pathlib.Path(directory)
     if not root.is_dir():
-        raise FileNotFoundError(f"image folder {root} does not exist or is not a directory")
+        raise DatasetNotFoundError(f"image folder {root} does not exist or is not a directory", path=root) from None
     if classes is None:
         classes = sorted(entry.name for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith("."))
     if not classes:
-        raise ValueError(
-            f"image folder {root} has no class sub-folders; expected {root}/<class name>/<image files>"
-        )
+        raise CorruptDatasetError(
+            f"image folder {root} has no class sub-folders; expected {root}/<class name>/<image files>", path=root) from None
     paths, labels = [], []
     for label, name in enumerate(classes):
         folder = root / name
         if not folder.is_dir():
-            raise FileNotFoundError(f"image folder {root}: class folder {name!r} does not exist")
+            raise DatasetNotFoundError(f"image folder {root}: class folder {name!r} does not exist", path=folder) from None
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS:
                 paths.append(path)
@@ -52,6 +65,10 @@ def load_img(path, color_mode="rgb", target_size=None):
     """
     if color_mode not in COLOR_MODES:
         raise ValueError(f"load_img: color_mode must be one of {sorted(COLOR_MODES)}, got {color_mode!r}")
+    if isinstance(path, (str, os.PathLike)) and not pathlib.Path(path).is_file():
+        if pathlib.Path(path).is_dir():
+            raise UnreadableImageError(f"{path}: is a folder, not an image file", path=path) from None
+        raise DatasetNotFoundError(f"{path}: no such image file", path=path) from None
     try:
         pixels = _decode_with_pillow(path, color_mode)
     except ImportError:
@@ -76,22 +93,57 @@ def _decode_with_pillow(path, color_mode):
 
     mode = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}[color_mode]
     try:
-        with Image.open(path) as image:
-            image.load()
-            converted = image.convert(mode)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
-        raise UnreadableImageError(f"cannot read image {path}: {error}") from error
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:  # reads the header only
+                _check_declared_size(path, image.size, Image.MAX_IMAGE_PIXELS)
+                image.load()
+                converted = image.convert(mode)
+    except UnreadableImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise UnreadableImageError(f"cannot read image {path}: it declares more pixels than allowed ({error})",
+                                   path=path, cause=error) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
+        raise UnreadableImageError(f"cannot read image {path}: {error}", path=path, cause=error) from None
     pixels = np.asarray(converted, dtype=np.uint8)
     return pixels[:, :, None] if pixels.ndim == 2 else pixels
+
+
+def _check_declared_size(path, size, max_pixels):
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise UnreadableImageError(f"cannot read image {path}: it declares {width} x {height} pixels", path=path) from None
+    if max_pixels is not None and width * height > max_pixels:
+        raise UnreadableImageError(
+            f"cannot read image {path}: it declares {width} x {height} pixels, more than the {max_pixels} "
+            "allowed (damaged or crafted file; raise PIL.Image.MAX_IMAGE_PIXELS for real images this large)",
+            path=path) from None
+
+
+def _png_declared_size(path):
+    """(width, height) from a PNG's IHDR chunk, or ``None`` for files that are not PNG."""
+    if not isinstance(path, (str, os.PathLike)):
+        return None
+    with open(path, "rb") as stream:
+        head = stream.read(24)
+    if len(head) < 24 or head[:8] != _PNG_SIGNATURE or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
 def _decode_with_matplotlib(path, color_mode):
     import matplotlib.image
 
     try:
+        declared = _png_declared_size(path)
+        if declared is not None:
+            _check_declared_size(path, declared, DEFAULT_MAX_PIXELS)
         pixels = matplotlib.image.imread(path)
+    except UnreadableImageError:
+        raise
     except Exception as error:  # matplotlib raises assorted errors for bad files
-        raise UnreadableImageError(f"cannot read image {path}: {error}") from error
+        raise UnreadableImageError(f"cannot read image {path}: {error}", path=path, cause=error) from None
     if pixels.dtype != np.uint8:
         pixels = np.clip(np.round(pixels * 255), 0, 255).astype(np.uint8)
     if pixels.ndim == 2:

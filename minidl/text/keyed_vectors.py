@@ -8,11 +8,11 @@ line ``count dimension``, then ``word v1 v2 ...`` per line) and GloVe's (the sam
 header).
 """
 
-import os
 import pathlib
-import tempfile
 
 import numpy as np
+
+from minidl.fileio import atomic_write
 
 
 class KeyedVectors:
@@ -94,14 +94,24 @@ class KeyedVectors:
         return result
 
     def save_word2vec_format(self, path):
-        """Write the word2vec text format atomically."""
-        path = pathlib.Path(path)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        """Write the word2vec text format atomically (a failure leaves no file and no temporary).
+
+        Words that the format cannot carry (empty, or holding whitespace) and vectors that are
+        not finite are refused before anything is written, so every saved file loads back.
+        """
+        for word in self.index_to_key:
+            if not isinstance(word, str) or not word or any(character.isspace() for character in word):
+                raise ValueError(f"save_word2vec_format: the word {word!r} cannot be written in the word2vec text "
+                                 "format (words must be non-empty strings without whitespace)")
+        if not np.isfinite(self.vectors).all():
+            raise ValueError("save_word2vec_format: the vectors hold NaN or infinite values")
+
+        def write(stream):
             stream.write(f"{len(self)} {self.vector_size}\n")
             for word, vector in zip(self.index_to_key, self.vectors):
                 stream.write(word + " " + " ".join(f"{value:.6g}" for value in vector) + "\n")
-        os.replace(temporary, path)
+
+        atomic_write(pathlib.Path(path), write, text=True, make_parents=False)
 
     @classmethod
     def load_word2vec_format(cls, path, max_words=None):
