@@ -14,10 +14,12 @@ exception, where one exists, is kept on the ``cause`` attribute for debugging.
 __all__ = [
     "ChecksumMismatchError",
     "CorruptDatasetError",
+    "DatasetCacheWarning",
     "DatasetError",
     "DatasetNotFoundError",
     "MinidlError",
     "ModelFileError",
+    "UnreadableImageError",
 ]
 
 
@@ -47,6 +49,14 @@ class CorruptDatasetError(DatasetError, ValueError):
 
 class ChecksumMismatchError(CorruptDatasetError):
     """A file's SHA-256 differs from the one published for it."""
+
+
+class UnreadableImageError(CorruptDatasetError):
+    """An image file could not be decoded (so also a ``ValueError``)."""
+
+
+class DatasetCacheWarning(UserWarning):
+    """minidl removed a damaged file from its own cache and rebuilt or downloaded it again."""
 
 
 class ModelFileError(MinidlError, ValueError):

@@ -50,7 +50,7 @@ import time
 import warnings
 
 from minidl.datasets._errors import reading
-from minidl.errors import ChecksumMismatchError
+from minidl.errors import ChecksumMismatchError, DatasetCacheWarning
 from minidl.fileio import atomic_write_text
 
 RECORD_NAME = "verified-files.json"
@@ -63,10 +63,6 @@ _CHUNK = 1 << 20
 VERDICT_FILE_HASH = "matches the published SHA-256"
 VERDICT_CONTENT_HASH = "its contents match the published SHA-256"
 VERDICT_DIGEST_ONLY = "digest recorded; no published hash applies"
-
-
-class DatasetCacheWarning(UserWarning):
-    """minidl removed a damaged file from its own cache and rebuilt or downloaded it again."""
 
 
 def cache_warning(message):

@@ -19,16 +19,12 @@ import warnings
 
 import numpy as np
 
-from minidl.errors import CorruptDatasetError, DatasetNotFoundError
+from minidl.errors import CorruptDatasetError, DatasetNotFoundError, UnreadableImageError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".tif", ".tiff")
 COLOR_MODES = {"grayscale": 1, "rgb": 3, "rgba": 4}
 DEFAULT_MAX_PIXELS = 89_478_485  # Pillow's default Image.MAX_IMAGE_PIXELS
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-class UnreadableImageError(CorruptDatasetError):
-    """An image file could not be decoded (a :class:`~minidl.errors.CorruptDatasetError`, so also a ValueError)."""
 
 
 def list_class_folders(directory, classes=None):
