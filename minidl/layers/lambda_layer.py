@@ -86,3 +86,8 @@ def _function_at(path):
     for part in path["name"].split("."):
         target = getattr(target, part)
     return target
+
+
+class TFOpLambda(Lambda):
+    """A TensorFlow-style function (``tf.concat``, ``tf.reduce_mean``, ...) called on the symbolic
+    tensors of a functional model, recorded as a layer named after the function, as in Keras 2."""

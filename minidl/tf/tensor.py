@@ -351,14 +351,16 @@ class EagerTensor(Tensor):
     __hash__ = Tensor.__hash__
 
     def __str__(self):
-        return f"tf.Tensor({_numpy_text(self)}, shape={self.shape}, dtype={_dtype_name(self.dtype)})"
+        text = _numpy_text(self)
+        opening = "tf.Tensor(\n" if "\n" in text else "tf.Tensor("
+        return f"{opening}{text}, shape={self.shape}, dtype={_dtype_name(self.dtype)})"
 
     def __repr__(self):
         return f"<tf.Tensor: shape={self.shape}, dtype={_dtype_name(self.dtype)}, numpy={_numpy_repr(self)}>"
 
 
 def _dtype_name(dtype):
-    return "string" if dtype == object else np.dtype(dtype).name
+    return "string" if np.dtype(dtype) == dtypes.string else np.dtype(dtype).name
 
 
 def _numpy_text(tensor):

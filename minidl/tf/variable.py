@@ -12,6 +12,7 @@ from minidl.autograd.tensor import Tensor
 from minidl.tf import dtypes
 from minidl.tf.tensor import EagerTensor, _host_array, constant
 
+
 def _unique_variable_name(name):
     """'Variable:0' for every unnamed variable, as TensorFlow 2 shows it; 'w:0' for name='w'."""
     base = name or "Variable"
