@@ -257,12 +257,6 @@ class EagerTensor(Tensor):
         array = np.asarray(self.numpy())
         return array if dtype is None else array.astype(dtype)
 
-    def __float__(self):
-        return float(self._scalar("float"))
-
-    def __int__(self):
-        return int(self._scalar("int"))
-
     def __index__(self):
         if not dtypes.is_integer(self.dtype):
             raise TypeError(f"only integer scalar tensors can be used as an index, this one is {self.dtype.name}")
