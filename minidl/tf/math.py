@@ -334,7 +334,7 @@ def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
             "tf.reduce_prod has no gradient in minidl; for a product of positive values use "
             "tf.exp(tf.reduce_sum(tf.math.log(x), axis))"
         )
-    return _constant(x.data.prod(axis=_axis(axis), keepdims=keepdims))
+    return _constant(x.data.prod(axis=_axis(axis), keepdims=keepdims, dtype=x.dtype))
 
 
 @tf_function("tf.math.reduce_all")

@@ -2,7 +2,7 @@
 subclassing").
 
 Patterns: a ``keras.layers.Layer`` subclass with ``__init__(**kwargs)``, ``build(input_shape)``
-creating weights with ``self.add_weight(...)`` and ``call(inputs)``; a ``keras.Model`` subclass
+creating weights with ``self.add_weight(name=..., shape=..., initializer=...)`` and ``call(inputs)``; a ``keras.Model`` subclass
 holding layers as attributes and a ``call(inputs, training=False)`` that passes ``training`` to
 ``Dropout``; ``compile``/``fit``/``evaluate`` on it; ``model.trainable_weights`` counts;
 ``get_config`` of the custom layer.
@@ -22,8 +22,9 @@ class Linear(keras.layers.Layer):
         self.units = units
 
     def build(self, input_shape):
-        self.w = self.add_weight("w", (input_shape[-1], self.units), initializer="random_normal", trainable=True)
-        self.b = self.add_weight("b", (self.units,), initializer="zeros", trainable=True)
+        self.w = self.add_weight(name="w", shape=(input_shape[-1], self.units), initializer="random_normal",
+                                 trainable=True)
+        self.b = self.add_weight(name="b", shape=(self.units,), initializer="zeros", trainable=True)
 
     def call(self, inputs, training=False):
         return tf.matmul(inputs, self.w) + self.b
