@@ -134,7 +134,7 @@ class GradientTape:
         zero = UnconnectedGradients(unconnected_gradients) == UnconnectedGradients.ZERO
         results = []
         for source, grad in zip(flat_sources, grads):
-            if grad is None and not self._counts(source):
+            if not self._counts(source):
                 grad = None
             if grad is None and zero:
                 grad = backend.get_xp().zeros_like(source.data)
@@ -142,6 +142,7 @@ class GradientTape:
         return _pack_like(sources, iter(results))
 
     def _counts(self, source):
+        """Whether the tape watched ``source``: every variable it used, or only those given to ``watch``."""
         return self.watch_accessed_variables or any(source is watched for watched in self._watched)
 
     def jacobian(self, *args, **kwargs):

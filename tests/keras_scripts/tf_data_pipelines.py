@@ -6,7 +6,6 @@ dataset passed as ``validation_data``, ``repeat()`` with ``steps_per_epoch``, ``
 iterating a dataset for a batch, ``as_numpy_iterator``, and ``model.evaluate(dataset)``.
 """
 
-import numpy as np
 
 import minidl.keras as keras
 import minidl.tf as tf
