@@ -158,3 +158,15 @@ def test_tf_functions_and_keras_ops_on_symbolic_tensors_become_layers():
     mean = x.mean(axis=1)
     expected = np.concatenate([mean, np.maximum(mean, 0), x.sum(axis=1)], axis=1) @ kernel + bias
     np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5)
+
+
+def test_the_coverage_page_tells_the_truth_about_layers():
+    page = (REPO_ROOT / "docs" / "keras_coverage.md").read_text()
+    rows = [line.split("|") for line in page.splitlines() if line.startswith("| `") and line.count("|") == 4]
+    listed = {cells[1].strip().strip("`"): cells[2].strip() for cells in rows if cells[2].strip() in ("yes", "no")}
+    assert len(listed) > 150
+    wrong = {name: claim for name, claim in listed.items() if hasattr(keras.layers, name) != (claim == "yes")}
+    assert not wrong, wrong
+    for name in ("RepeatVector", "Permute", "Cropping1D", "Cropping2D", "ZeroPadding1D", "ZeroPadding2D",
+                 "GlobalAveragePooling1D", "GlobalAveragePooling2D", "TimeDistributed", "Lambda"):
+        assert listed[name] == "yes"
