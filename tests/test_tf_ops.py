@@ -134,7 +134,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("label, call, reference", CASES, ids=[case[0] for case in CASES])
-def test_against_numpy(label, call, reference):
+def test_against_numpy(any_backend, label, call, reference):
     result = call(mtf)
     expected = np.asarray(reference())
     assert tuple(result.shape) == expected.shape

@@ -8,6 +8,7 @@ too, for code that imports from them. What Keras has and minidl does not is list
 
 import minidl.layers as _minidl_layers
 from minidl.keras._export import export as _export
+from minidl.keras.layers import experimental
 from minidl.layers.convolutional import Convolution1D, Convolution2D, Convolution2DTranspose, Deconvolution2D
 from minidl.layers.lambda_layer import TFOpLambda
 from minidl.layers.merge import Average, Maximum, Minimum, Multiply, Subtract
@@ -25,7 +26,7 @@ from minidl.layers.pooling import (
 __all__ = _export(_minidl_layers, globals()) + [
     "AvgPool1D", "AvgPool2D", "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Deconvolution2D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "MaxPool1D", "MaxPool2D",
-    "TFOpLambda", "average", "maximum", "minimum", "multiply", "subtract",
+    "TFOpLambda", "average", "experimental", "maximum", "minimum", "multiply", "subtract",
 ]
 
 
