@@ -163,3 +163,44 @@ def test_layer_normalization_and_time_distributed_match_keras_values():
     np.testing.assert_allclose(to_host(ours(x)), np.asarray(theirs(x)), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(to_host(Rescaling(1 / 255, 0.5)(x)), np.asarray(keras.layers.Rescaling(1 / 255, 0.5)(x)),
                                rtol=1e-6)
+
+
+@given(batch=st.integers(1, 3), steps=st.integers(2, 5), features=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_masking_zeroes_padded_steps_and_the_rnn_skips_them(any_backend, batch, steps, features, seed):
+    from minidl.layers import LSTM
+    from minidl.layers.masking import Masking
+
+    minidl.set_floatx("float64")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, steps, features))
+    lengths = rng.integers(1, steps + 1, size=batch)
+    for sample, length in enumerate(lengths):
+        x[sample, length:] = -1.0  # padding with mask_value
+    masking = Masking(mask_value=-1.0)
+    out = masking(device(x))
+    keep = np.arange(steps)[None, :] < lengths[:, None]
+    np.testing.assert_array_equal(to_host(out.mask), keep)
+    np.testing.assert_array_equal(to_host(out), x * keep[:, :, None])
+    # the mask itself jumps when a padded value moves, so finite differences apply to real steps only;
+    # a padded step's gradient is zero
+    unpadded = rng.standard_normal((batch, steps, features))
+    assert max(minidl.gradcheck(lambda t: masking(t), device(unpadded))) < 1e-8
+    leaf = minidl.tensor(device(x), requires_grad=True)
+    minidl.ops.sum(masking(leaf)).backward()
+    np.testing.assert_array_equal(to_host(leaf.grad), np.broadcast_to(keep[:, :, None], x.shape).astype(float))
+    lstm = LSTM(2)
+    masked_last = to_host(lstm(masking(device(x))))
+    for sample, length in enumerate(lengths):  # the state after the last real step is the output
+        alone = to_host(lstm(device(x[sample:sample + 1, :length])))
+        np.testing.assert_allclose(masked_last[sample], alone[0], rtol=1e-10, atol=1e-12)
+
+
+def test_masking_matches_keras():
+    keras = pytest.importorskip("keras", reason="real Keras is not installed (CI does not install it)")
+    from minidl.layers.masking import Masking
+
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]], np.float32)
+    theirs = keras.layers.Masking(0.0)
+    np.testing.assert_array_equal(to_host(Masking(0.0)(x)), np.asarray(theirs(x)))
+    np.testing.assert_array_equal(to_host(Masking(0.0)(x).mask), np.asarray(theirs.compute_mask(x)))
+    assert set(theirs.get_config()) - {"dtype", "trainable", "name"} <= set(Masking().get_config())

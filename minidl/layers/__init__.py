@@ -16,6 +16,7 @@ from minidl.layers.embedding import Embedding
 from minidl.layers.input_layer import Input, InputLayer
 from minidl.layers.lambda_layer import Lambda
 from minidl.layers.layer_normalization import LayerNormalization
+from minidl.layers.masking import Masking
 from minidl.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, concatenate
 from minidl.layers.noise import GaussianDropout, GaussianNoise
 from minidl.layers.normalization import BatchNormalization
@@ -45,5 +46,5 @@ __all__ = [
     "Multiply", "Parameter", "ReLU", "Reshape", "SimpleRNN", "Softmax", "SpatialDropout1D", "Subtract",
     "SymbolicTensor", "add", "clear_session", "concatenate",
     "Cropping1D", "Cropping2D", "GaussianDropout", "GaussianNoise", "Identity", "Lambda", "LayerNormalization",
-    "Permute", "RepeatVector", "Rescaling", "TimeDistributed",
+    "Masking", "Permute", "RepeatVector", "Rescaling", "TimeDistributed",
 ]
