@@ -151,11 +151,13 @@ def _output_meta(function):
     return meta
 
 
-def _topological_order(root_functions):
-    """Functions reachable from ``root_functions``, each after the functions feeding it."""
+def _topological_order(roots):
+    """Functions reachable from ``roots`` (a Function or a list of them), each after the
+    functions feeding it."""
+    roots = list(roots) if isinstance(roots, (list, tuple)) else [roots]
     order = []
     visited = set()
-    stack = [(function, False) for function in reversed(root_functions)]
+    stack = [(function, False) for function in reversed(roots)]
     while stack:
         function, inputs_done = stack.pop()
         if inputs_done:
