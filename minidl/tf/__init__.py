@@ -18,7 +18,7 @@ and minidl does not raise ``UnsupportedError`` naming the nearest minidl call (s
 import contextlib
 import functools
 
-from minidl.autograd.tensor import Tensor
+from minidl.autograd.tensor import Tensor  # every minidl Tensor is a tf.Tensor; tf functions return EagerTensors
 from minidl.tf import config, data, dtypes, linalg, math, nn, random, unsupported
 from minidl.tf.array_ops import (
     argsort,
@@ -135,7 +135,6 @@ from minidl.tf.variable import Variable
 __version__ = "2.15.0"  # the TensorFlow API level this face follows
 
 newaxis = None
-Tensor = Tensor  # every minidl Tensor is a tf.Tensor; tf functions return the EagerTensor subclass
 
 
 def function(func=None, input_signature=None, autograph=True, jit_compile=None, reduce_retracing=False, **kwargs):
