@@ -68,7 +68,9 @@ class Metric:
     def reset_state(self):
         raise NotImplementedError(f"{type(self).__name__} must define reset_state()")
 
-    reset_states = reset_state  # the TF 2.0-2.4 spelling
+    def reset_states(self):
+        """The TF 2.0-2.4 spelling of ``reset_state`` (a method, so subclasses' versions are called)."""
+        self.reset_state()
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Update with one batch and return the running result, as a Keras metric does."""
@@ -136,7 +138,10 @@ class MeanMetricWrapper(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = _device(y_pred)
         y_true = _device(y_true)
-        self._accumulate(self.fn(y_true, y_pred, **self.fn_kwargs), sample_weight)
+        values = self.fn(y_true, y_pred, **self.fn_kwargs)
+        if isinstance(values, Tensor):  # a user's metric written with tensor ops (keras.backend, minidl.tf)
+            values = values.data
+        self._accumulate(values, sample_weight)
 
     def get_config(self):
         return {**super().get_config(), **self.fn_kwargs}

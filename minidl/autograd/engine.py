@@ -12,6 +12,10 @@
 
 Afterwards each Function releases what it saved, which frees the graph, unless
 ``retain_graph=True`` asks to keep it for a second backward pass.
+
+``grad(roots, sources)`` runs the same three steps but delivers nothing into ``.grad``: it
+returns d(roots)/d(source) for each source -- leaf or intermediate tensor -- as PyTorch's
+``torch.autograd.grad`` does; ``tf.GradientTape.gradient`` is built on it.
 """
 
 from minidl import backend
@@ -25,21 +29,77 @@ def backward(root, grad=None, retain_graph=False):
             "backward: this tensor does not require grad and has no graph to backpropagate "
             "through (was it computed under no_grad(), or from tensors without requires_grad=True?)"
         )
-    grad = _initial_grad(root, grad, xp)
-    if root.creator is None:
-        _accumulate_leaf(root, grad)
-        return
+    _propagate([(root, _initial_grad(root, grad, xp))], retain_graph, _accumulate_leaf)
 
-    pending = {root.creator: [None] * len(_output_meta(root.creator))}
-    pending[root.creator][root.output_index] = grad
-    for function in reversed(_topological_order(root.creator)):
+
+def grad(roots, sources, grad_roots=None, retain_graph=False):
+    """d(roots)/d(source) for every source, as backend arrays (None where no path leads).
+
+    ``roots`` is a tensor or a list of them; several roots are differentiated as their sum,
+    each weighted by its entry of ``grad_roots`` (default: ones, so a non-scalar root counts
+    as the sum of its elements). A source may be a leaf or a tensor computed inside the graph.
+    No ``.grad`` attribute is read or written.
+    """
+    xp = backend.get_xp()
+    roots = list(roots) if isinstance(roots, (list, tuple)) else [roots]
+    if grad_roots is None:
+        grad_roots = [None] * len(roots)
+    if len(grad_roots) != len(roots):
+        raise ValueError(f"grad: {len(roots)} roots but {len(grad_roots)} root gradients")
+    sources = list(sources)
+    results = [None] * len(sources)
+    leaf_slots = {}
+    output_slots = {}
+    for index, source in enumerate(sources):
+        if source.creator is None:
+            leaf_slots.setdefault(id(source), []).append(index)
+        else:
+            output_slots.setdefault((id(source.creator), source.output_index), []).append(index)
+
+    def receive_leaf(tensor, leaf_grad):
+        for index in leaf_slots.get(id(tensor), ()):
+            results[index] = leaf_grad if results[index] is None else results[index] + leaf_grad
+
+    def receive_outputs(function, grad_outputs):
+        for output_index, output_grad in enumerate(grad_outputs):
+            for index in output_slots.get((id(function), output_index), ()):
+                results[index] = output_grad
+
+    seeds = []
+    for root, root_grad in zip(roots, grad_roots):
+        if root.requires_grad:
+            seed = xp.ones_like(root.data) if root_grad is None else _initial_grad(root, root_grad, xp)
+            seeds.append((root, seed))
+    if seeds:
+        _propagate(seeds, retain_graph, receive_leaf, receive_outputs)
+    return results
+
+
+def _propagate(seeds, retain_graph, receive_leaf, receive_outputs=None):
+    """The chain rule from ``seeds`` -- (tensor, dL/d(tensor)) pairs -- down to the leaves.
+
+    ``receive_leaf(leaf, grad)`` is called for every gradient arriving at a leaf;
+    ``receive_outputs(function, grads)`` (optional) sees the complete dL/d(outputs) of every
+    function just before its backward runs.
+    """
+    xp = backend.get_xp()
+    pending = {}
+    for tensor, seed in seeds:
+        if tensor.creator is None:
+            receive_leaf(tensor, seed)
+        else:
+            _add_pending(pending, tensor, seed)
+    starts = [tensor.creator for tensor, _ in seeds if tensor.creator is not None]
+    for function in reversed(_topological_order(starts)):
         grad_outputs = pending.pop(function, None)
-        if grad_outputs is None:  # no path from the root reaches this function's outputs
+        if grad_outputs is None:  # no path from the roots reaches this function's outputs
             continue
         grad_outputs = [
             g if g is not None else xp.zeros(shape, dtype)
             for g, (shape, dtype) in zip(grad_outputs, function.output_meta)
         ]
+        if receive_outputs is not None:
+            receive_outputs(function, grad_outputs)
         grad_inputs = function.backward(*grad_outputs)
         if not isinstance(grad_inputs, tuple):
             grad_inputs = (grad_inputs,)
@@ -48,16 +108,21 @@ def backward(root, grad=None, retain_graph=False):
                 continue
             _check_grad_shape(function, tensor, grad_input)
             if tensor.creator is None:
-                _accumulate_leaf(tensor, grad_input)
+                receive_leaf(tensor, grad_input)
             else:
-                slots = pending.get(tensor.creator)
-                if slots is None:
-                    slots = [None] * len(tensor.creator.output_meta)
-                    pending[tensor.creator] = slots
-                previous = slots[tensor.output_index]
-                slots[tensor.output_index] = grad_input if previous is None else previous + grad_input
+                _add_pending(pending, tensor, grad_input)
         if not retain_graph:
             function.release()
+
+
+def _add_pending(pending, tensor, grad):
+    """Sum ``grad`` into the slot of ``tensor`` among its creator's output gradients."""
+    slots = pending.get(tensor.creator)
+    if slots is None:
+        slots = [None] * len(_output_meta(tensor.creator))
+        pending[tensor.creator] = slots
+    previous = slots[tensor.output_index]
+    slots[tensor.output_index] = grad if previous is None else previous + grad
 
 
 def _initial_grad(root, grad, xp):
@@ -86,11 +151,13 @@ def _output_meta(function):
     return meta
 
 
-def _topological_order(root_function):
-    """Functions reachable from ``root_function``, each after the functions feeding it."""
+def _topological_order(roots):
+    """Functions reachable from ``roots`` (a Function or a list of them), each after the
+    functions feeding it."""
+    roots = list(roots) if isinstance(roots, (list, tuple)) else [roots]
     order = []
     visited = set()
-    stack = [(root_function, False)]
+    stack = [(function, False) for function in reversed(roots)]
     while stack:
         function, inputs_done = stack.pop()
         if inputs_done:

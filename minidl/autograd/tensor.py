@@ -125,6 +125,19 @@ class Tensor:
     def tolist(self):
         return self.numpy().tolist()
 
+    # ``float(loss)``, ``int(t)`` and ``f"{loss:.4f}"`` read a one-element tensor explicitly, as in
+    # PyTorch and TensorFlow; they copy one number to the host, so keep them out of hot loops.
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __format__(self, spec):
+        if self.data.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
     def detach(self):
         """A new leaf sharing this tensor's data, cut off from the graph."""
         return Tensor._from_op(self.data)

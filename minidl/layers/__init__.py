@@ -14,7 +14,11 @@ from minidl.layers.convolutional import (
 from minidl.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from minidl.layers.embedding import Embedding
 from minidl.layers.input_layer import Input, InputLayer
+from minidl.layers.lambda_layer import Lambda
+from minidl.layers.layer_normalization import LayerNormalization
+from minidl.layers.masking import Masking
 from minidl.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, concatenate
+from minidl.layers.noise import GaussianDropout, GaussianNoise
 from minidl.layers.normalization import BatchNormalization
 from minidl.layers.pooling import (
     AveragePooling1D,
@@ -26,8 +30,11 @@ from minidl.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from minidl.layers.preprocessing import Rescaling
 from minidl.layers.recurrent import GRU, LSTM, BaseRNN, SimpleRNN
 from minidl.layers.regularization import SpatialDropout1D
+from minidl.layers.reshaping import Cropping1D, Cropping2D, Identity, Permute, RepeatVector
+from minidl.layers.time_distributed import TimeDistributed
 from minidl.layers.wrappers import Bidirectional
 
 __all__ = [
@@ -38,4 +45,6 @@ __all__ = [
     "Embedding", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU", "Maximum", "Minimum",
     "Multiply", "Parameter", "ReLU", "Reshape", "SimpleRNN", "Softmax", "SpatialDropout1D", "Subtract",
     "SymbolicTensor", "add", "clear_session", "concatenate",
+    "Cropping1D", "Cropping2D", "GaussianDropout", "GaussianNoise", "Identity", "Lambda", "LayerNormalization",
+    "Masking", "Permute", "RepeatVector", "Rescaling", "TimeDistributed",
 ]

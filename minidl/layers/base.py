@@ -206,12 +206,26 @@ class Layer:
         ]
         self.input_shape_seen = [s.shape for s in symbols] if several else symbols[0].shape
         self.output_shape_seen = [r.shape for r in results] if len(results) > 1 else results[0].shape
-        return results if returned_list else results[0]
+        self._symbolic_input = list(symbols) if several else symbols[0]
+        self._symbolic_output = results if returned_list else results[0]
+        return self._symbolic_output
 
     # -- weights -----------------------------------------------------------------------------
-    def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None,
-                   trainable=True, dtype=None):
-        """Create a weight, drawn on the host by ``initializer`` and moved to the device."""
+    def add_weight(self, name=None, shape=None, initializer="glorot_uniform", regularizer=None,
+                   trainable=True, dtype=None, constraint=None):
+        """Create a weight, drawn on the host by ``initializer`` and moved to the device.
+
+        Keras 2's ``add_weight('kernel', (3, 4), ...)`` and Keras 3's ``add_weight(shape=(3, 4),
+        initializer=...)`` (shape first, name optional) are both accepted.
+        """
+        if shape is None and isinstance(name, (tuple, list)):
+            name, shape = None, name  # Keras 3 passes the shape first
+        if shape is None:
+            raise TypeError(f"{self.name}.add_weight: the weight's shape is required, e.g. add_weight(shape=(4, 8))")
+        if name is None:
+            name = f"weight_{len(self._params)}" if self._params else "weight"
+        if initializer is None:
+            initializer = "glorot_uniform"
         dtype = np.dtype(dtype or self.dtype)
         values = initializers.get(initializer)(tuple(int(s) for s in shape), dtype)
         weight = Parameter(
@@ -259,6 +273,56 @@ class Layer:
     def parameters(self):
         """The trainable weights, for the low-level API: ``opt = Adam(layer.parameters())``."""
         return self.trainable_weights
+
+    # TensorFlow's names for the same lists (``model.trainable_variables`` in tf.GradientTape code)
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
+    def variables(self):
+        return self.weights
+
+    # -- the symbolic tensors of the last call on Input(...) tensors (Keras's layer.output) --------
+    @property
+    def output(self):
+        """The symbolic output of this layer's last call in a functional graph (Keras's ``layer.output``)."""
+        output = getattr(self, "_symbolic_output", None)
+        if output is None:
+            raise AttributeError(
+                f"{self.name}.output: the layer has not been called on a symbolic input (keras.Input(...)) yet, "
+                "so it has no output tensor"
+            )
+        return output
+
+    @output.setter
+    def output(self, value):
+        self._symbolic_output = value
+
+    @property
+    def input(self):
+        """The symbolic input of this layer's last call in a functional graph."""
+        symbolic_input = getattr(self, "_symbolic_input", None)
+        if symbolic_input is None:
+            raise AttributeError(f"{self.name}.input: the layer has not been called on a symbolic input yet")
+        return symbolic_input
+
+    @property
+    def output_shape(self):
+        """The output shape of the last call, batch axis None (Keras 2's ``layer.output_shape``)."""
+        if self.output_shape_seen is None:
+            raise AttributeError(f"{self.name}.output_shape: the layer has not been called yet")
+        return self.output_shape_seen
+
+    @property
+    def input_shape(self):
+        if self.input_shape_seen is None:
+            raise AttributeError(f"{self.name}.input_shape: the layer has not been called yet")
+        return self.input_shape_seen
 
     def get_weights(self):
         """The weights as NumPy arrays, in Keras's order and shapes."""

@@ -312,6 +312,11 @@ class ImageBatches:
     def __len__(self):
         return int(math.ceil(self.n / self.batch_size))
 
+    @property
+    def samples(self):
+        """The number of images (Keras's ``DirectoryIterator.samples``, used for steps_per_epoch)."""
+        return self.n
+
     def _epoch_order(self):
         if not self.shuffle:
             return self.rows

@@ -1,0 +1,51 @@
+"""``keras.layers``: minidl's layers under Keras's names and aliases.
+
+The classes are minidl's own (``minidl.keras.layers.Dense is minidl.layers.Dense``). Keras 2's
+module paths (``keras.layers.core``, ``keras.layers.convolutional``, ...) are submodules here
+too, for code that imports from them. What Keras has and minidl does not is listed in
+``docs/keras_coverage.md``.
+"""
+
+import minidl.layers as _minidl_layers
+from minidl.keras._export import export as _export
+from minidl.keras.layers import experimental
+from minidl.layers.convolutional import Convolution1D, Convolution2D, Convolution2DTranspose, Deconvolution2D
+from minidl.layers.lambda_layer import TFOpLambda
+from minidl.layers.merge import Average, Maximum, Minimum, Multiply, Subtract
+from minidl.layers.pooling import (
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    MaxPool1D,
+    MaxPool2D,
+)
+
+__all__ = _export(_minidl_layers, globals()) + [
+    "AvgPool1D", "AvgPool2D", "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Deconvolution2D",
+    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "MaxPool1D", "MaxPool2D",
+    "TFOpLambda", "average", "experimental", "maximum", "minimum", "multiply", "subtract",
+]
+
+
+# Keras's functional forms of the merge layers: ``multiply([a, b])`` is ``Multiply()([a, b])``.
+def subtract(inputs, **kwargs):
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    return Minimum(**kwargs)(inputs)

@@ -1,0 +1,10 @@
+"""Keras 2's ``keras.layers.advanced_activations``: the same layers as ``minidl.keras.layers``, for code importing from there."""
+
+from minidl.keras.layers import (  # noqa: F401 - re-exported
+    ELU,
+    LeakyReLU,
+    ReLU,
+    Softmax,
+)
+
+__all__ = ["ELU", "LeakyReLU", "ReLU", "Softmax"]

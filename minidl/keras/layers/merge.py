@@ -1,0 +1,20 @@
+"""Keras 2's ``keras.layers.merge``: the same layers as ``minidl.keras.layers``, for code importing from there."""
+
+from minidl.keras.layers import (  # noqa: F401 - re-exported
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+
+__all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]

@@ -1,0 +1,366 @@
+"""``tf.data.Dataset``: the input pipelines of TensorFlow tutorials --
+``from_tensor_slices((x, y)).shuffle(1000).batch(32)`` -- over NumPy arrays.
+
+A dataset is a recipe for one pass over its elements; every ``for`` loop over it (every epoch)
+runs the recipe again, so a shuffled dataset is reshuffled each pass, as in TensorFlow.
+Elements are nested structures (tuples, dicts) of arrays, kept on the host; iterating yields
+tensors (``EagerTensor``), and ``map`` functions receive tensors too.
+
+``model.fit(dataset)`` works through minidl's Sequence path: a finite dataset has ``len()``
+(its number of elements, i.e. batches once batched) and ``dataset[i]``, the i-th element of the
+current pass; ``on_epoch_end`` starts a new pass. ``dataset.repeat()`` without a count is
+endless: it is then an iterator, which ``fit`` reads ``steps_per_epoch`` batches at a time.
+
+``shuffle(buffer_size)`` is TensorFlow's streaming shuffle (a buffer of ``buffer_size``
+elements, each output drawn at random from it), from minidl's generator: the order is random
+like TensorFlow's but not TensorFlow's order.
+"""
+
+import numpy as np
+
+from minidl.autograd.tensor import Tensor
+from minidl.tf.tensor import constant
+
+AUTOTUNE = -1
+INFINITE_CARDINALITY = -1
+UNKNOWN_CARDINALITY = -2
+
+
+def _to_host(value):
+    if isinstance(value, Tensor):
+        return value.numpy()
+    if isinstance(value, dict):
+        return {key: _to_host(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_to_host(item) for item in value)
+    if isinstance(value, list):
+        return np.asarray([_to_host(item) for item in value])
+    if hasattr(value, "to_numpy"):  # pandas
+        return value.to_numpy()
+    return np.asarray(value)
+
+
+def _to_tensors(element):
+    if isinstance(element, dict):
+        return {key: _to_tensors(item) for key, item in element.items()}
+    if isinstance(element, tuple):
+        return tuple(_to_tensors(item) for item in element)
+    return constant(element)
+
+
+def _map_structure(function, *elements):
+    first = elements[0]
+    if isinstance(first, dict):
+        return {key: _map_structure(function, *(e[key] for e in elements)) for key in first}
+    if isinstance(first, tuple):
+        return tuple(_map_structure(function, *parts) for parts in zip(*elements))
+    return function(*elements)
+
+
+def _rows(structure):
+    """The number of rows of the first array of a structure."""
+    if isinstance(structure, dict):
+        return _rows(next(iter(structure.values())))
+    if isinstance(structure, tuple):
+        return _rows(structure[0])
+    return len(structure)
+
+
+class Dataset:
+    """A re-iterable pipeline of elements (see the module docstring)."""
+
+    def __init__(self, make_iterator, cardinality):
+        self._make_iterator = make_iterator
+        self._cardinality = cardinality
+        self._pass = None  # the elements of the current pass, for dataset[i]
+
+    # -- sources ------------------------------------------------------------------------------
+    @staticmethod
+    def from_tensor_slices(tensors, name=None):
+        """One element per row of ``tensors`` (an array, or a tuple/dict of arrays of equal length)."""
+        data = _to_host(tensors)
+        lengths = set()
+        _map_structure(lambda array: lengths.add(len(array)), data)
+        if len(lengths) != 1:
+            raise ValueError(f"Dataset.from_tensor_slices: all arrays need the same number of rows, got {sorted(lengths)}")
+        count = lengths.pop()
+
+        def iterate():
+            for index in range(count):
+                yield _map_structure(lambda array, i=index: array[i], data)
+
+        return _dataset(iterate, count)
+
+    @staticmethod
+    def from_tensors(tensors, name=None):
+        """A dataset of one element: ``tensors`` itself."""
+        data = _to_host(tensors)
+        return _dataset(lambda: iter([data]), 1)
+
+    @staticmethod
+    def range(*args, **kwargs):
+        values = np.arange(*args, dtype=kwargs.get("dtype", np.int64))
+        return _dataset(lambda: iter(list(values)), len(values))
+
+    @staticmethod
+    def zip(*datasets, name=None):
+        if len(datasets) == 1 and isinstance(datasets[0], tuple):
+            datasets = datasets[0]
+        cardinalities = [d._cardinality for d in datasets]
+        finite = [c for c in cardinalities if c >= 0]
+        count = min(finite) if finite else INFINITE_CARDINALITY
+        return _dataset(lambda: zip(*(d._host_iterator() for d in datasets)), count)
+
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None, output_signature=None, name=None):
+        def iterate():
+            for element in generator(*(args or ())):
+                yield _to_host(element)
+
+        return _dataset(iterate, UNKNOWN_CARDINALITY)
+
+    # -- transformations --------------------------------------------------------------------------
+    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None, name=None):
+        """Consecutive elements stacked into batches of ``batch_size`` (the last one may be smaller)."""
+        batch_size = int(batch_size)
+        if batch_size < 1:
+            raise ValueError(f"Dataset.batch: batch_size must be >= 1, got {batch_size}")
+
+        def iterate():
+            pending = []
+            for element in self._host_iterator():
+                pending.append(element)
+                if len(pending) == batch_size:
+                    yield _map_structure(lambda *rows: np.stack(rows), *pending)
+                    pending = []
+            if pending and not drop_remainder:
+                yield _map_structure(lambda *rows: np.stack(rows), *pending)
+
+        count = self._cardinality
+        if count >= 0:
+            count = count // batch_size if drop_remainder else -(-count // batch_size)
+        return _dataset(iterate, count)
+
+    def unbatch(self, name=None):
+        def iterate():
+            for element in self._host_iterator():
+                for index in range(_rows(element)):
+                    yield _map_structure(lambda array, i=index: array[i], element)
+
+        return _dataset(iterate, UNKNOWN_CARDINALITY)
+
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=None, name=None):
+        """Each output element is drawn at random from a buffer of the next ``buffer_size`` elements."""
+        buffer_size = int(buffer_size)
+        if buffer_size < 1:
+            raise ValueError(f"Dataset.shuffle: buffer_size must be >= 1, got {buffer_size}")
+        passes = []
+
+        def iterate():
+            rng = _shuffle_generator(seed, len(passes) if reshuffle_each_iteration is not False else 0)
+            passes.append(None)
+            buffer = []
+            for element in self._host_iterator():
+                buffer.append(element)
+                if len(buffer) == buffer_size:
+                    yield buffer.pop(int(rng.integers(len(buffer))))
+            while buffer:
+                yield buffer.pop(int(rng.integers(len(buffer))))
+
+        return _dataset(iterate, self._cardinality)
+
+    def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
+        """``map_func`` applied to every element (a tuple element is passed as separate arguments)."""
+        def iterate():
+            for element in self._host_iterator():
+                tensors = _to_tensors(element)
+                result = map_func(*tensors) if isinstance(tensors, tuple) else map_func(tensors)
+                yield _to_host(result)
+
+        return _dataset(iterate, self._cardinality)
+
+    def filter(self, predicate, name=None):
+        def iterate():
+            for element in self._host_iterator():
+                tensors = _to_tensors(element)
+                keep = predicate(*tensors) if isinstance(tensors, tuple) else predicate(tensors)
+                if bool(np.asarray(_to_host(keep))):
+                    yield element
+
+        return _dataset(iterate, UNKNOWN_CARDINALITY)
+
+    def take(self, count, name=None):
+        count = int(count)
+
+        def iterate():
+            for index, element in enumerate(self._host_iterator()):
+                if index >= count >= 0:
+                    return
+                yield element
+
+        known = self._cardinality
+        limit = count if count >= 0 else known
+        if known >= 0 and count >= 0:
+            limit = min(count, known)
+        return _dataset(iterate, limit)
+
+    def skip(self, count, name=None):
+        count = int(count)
+
+        def iterate():
+            for index, element in enumerate(self._host_iterator()):
+                if index >= count:
+                    yield element
+
+        known = self._cardinality
+        return _dataset(iterate, max(known - count, 0) if known >= 0 else known)
+
+    def repeat(self, count=None, name=None):
+        """The elements ``count`` times over (forever when ``count`` is None or -1)."""
+        endless = count is None or int(count) < 0
+
+        def iterate():
+            passes = 0
+            while endless or passes < int(count):
+                yield from self._host_iterator()
+                passes += 1
+
+        known = self._cardinality
+        if endless:
+            cardinality = INFINITE_CARDINALITY
+        else:
+            cardinality = known * int(count) if known >= 0 else known
+        return _dataset(iterate, cardinality)
+
+    def enumerate(self, start=0, name=None):
+        def iterate():
+            for index, element in enumerate(self._host_iterator(), start=start):
+                yield (np.int64(index), element)
+
+        return _dataset(iterate, self._cardinality)
+
+    def concatenate(self, dataset, name=None):
+        def iterate():
+            yield from self._host_iterator()
+            yield from dataset._host_iterator()
+
+        both = (self._cardinality, dataset._cardinality)
+        if min(both) >= 0:
+            cardinality = sum(both)
+        elif INFINITE_CARDINALITY in both:
+            cardinality = INFINITE_CARDINALITY
+        else:
+            cardinality = UNKNOWN_CARDINALITY
+        return _dataset(iterate, cardinality)
+
+    def prefetch(self, buffer_size=None, name=None):
+        """The same elements (minidl prepares them when asked)."""
+        return self
+
+    def cache(self, filename="", name=None):
+        """The same elements, computed on the first pass and kept in memory afterwards."""
+        stored = []
+        source = self
+
+        def iterate():
+            if stored:
+                yield from stored
+                return
+            fresh = []
+            for element in source._host_iterator():
+                fresh.append(element)
+                yield element
+            stored.extend(fresh)
+
+        return _dataset(iterate, self._cardinality)
+
+    def with_options(self, options, name=None):
+        return self
+
+    # -- reading ------------------------------------------------------------------------------------
+    def _host_iterator(self):
+        return iter(self._make_iterator())
+
+    def __iter__(self):
+        for element in self._host_iterator():
+            yield _to_tensors(element)
+
+    def as_numpy_iterator(self):
+        return iter(self._make_iterator())
+
+    def cardinality(self):
+        return constant(np.int64(self._cardinality))
+
+    @property
+    def element_spec(self):
+        first = next(self._host_iterator())
+        return _map_structure(lambda array: (tuple(np.shape(array)), np.asarray(array).dtype), first)
+
+    def __repr__(self):
+        return f"<Dataset cardinality={self._cardinality}>"
+
+
+class _FiniteDataset(Dataset):
+    """A dataset that ends: also a Keras ``Sequence`` of its elements (for ``model.fit``)."""
+
+    def __len__(self):
+        if self._cardinality >= 0:
+            return self._cardinality
+        return len(self._current_pass())
+
+    def __getitem__(self, index):
+        elements = self._current_pass()
+        return _to_tensors(elements[index])
+
+    def _current_pass(self):
+        if self._pass is None:
+            self._pass = list(self._host_iterator())
+        return self._pass
+
+    def on_epoch_end(self):
+        self._pass = None
+
+
+class _EndlessDataset(Dataset):
+    """A repeated dataset: also an iterator over its elements (``fit`` needs ``steps_per_epoch``)."""
+
+    def __len__(self):
+        raise TypeError("The dataset is infinite (repeat() without a count); it has no length")
+
+    def __next__(self):
+        if self._pass is None:
+            self._pass = self.__iter__()
+        return next(self._pass)
+
+
+def _shuffle_generator(seed, pass_number):
+    """The generator of one shuffled pass: from ``seed`` and the pass number when a seed is given,
+    else from NumPy's global generator (so ``np.random.seed`` makes a run repeatable)."""
+    if seed is None:
+        return np.random.default_rng(np.random.randint(2**31))
+    return np.random.default_rng([int(seed), pass_number])
+
+
+def _dataset(make_iterator, cardinality):
+    cls = _EndlessDataset if cardinality == INFINITE_CARDINALITY else _FiniteDataset
+    return cls(make_iterator, cardinality)
+
+
+class experimental:  # noqa: N801 - TensorFlow's module name
+    AUTOTUNE = AUTOTUNE
+    INFINITE_CARDINALITY = INFINITE_CARDINALITY
+    UNKNOWN_CARDINALITY = UNKNOWN_CARDINALITY
+
+    @staticmethod
+    def cardinality(dataset):
+        return dataset.cardinality()
+
+
+class Options:
+    """``tf.data.Options``: accepted and ignored (minidl's pipelines have no tuning knobs)."""
+
+    def __getattr__(self, name):
+        return self
+
+    def __setattr__(self, name, value):
+        pass

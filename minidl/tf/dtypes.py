@@ -1,0 +1,80 @@
+"""TensorFlow's dtype names (``tf.float32``, ``tf.int32``, ...) as NumPy dtypes, and TensorFlow's
+rules for the dtype of Python data.
+
+A ``tf.float32`` here *is* ``numpy.dtype('float32')``, so it can be passed anywhere minidl or
+NumPy takes a dtype and compares equal to ``tensor.dtype``. TensorFlow's inference differs from
+NumPy's in one way that matters for reproducing its numbers: Python floats become float32 and
+Python ints int32 (int64 only when a value does not fit), while NumPy arrays keep their dtype.
+"""
+
+import numpy as np
+
+float16 = half = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = double = np.dtype("float64")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+uint8 = np.dtype("uint8")
+uint16 = np.dtype("uint16")
+uint32 = np.dtype("uint32")
+uint64 = np.dtype("uint64")
+bool = np.dtype("bool")  # noqa: A001 - TensorFlow's name
+complex64 = np.dtype("complex64")
+complex128 = np.dtype("complex128")
+string = np.dtype("object")  # TensorFlow's byte strings; they stay on the host
+
+DType = np.dtype
+
+_INT32 = np.iinfo(np.int32)
+
+
+def as_dtype(type_value):
+    """``tf.as_dtype``: a dtype from a name ('float32'), a NumPy type or a dtype."""
+    if isinstance(type_value, str) and type_value == "string":
+        return string
+    try:
+        return np.dtype(type_value)
+    except TypeError:
+        raise TypeError(f"tf.as_dtype: cannot convert {type_value!r} to a dtype (expected e.g. tf.float32 or 'int32')") from None
+
+
+def inferred_array(value):
+    """``value`` (Python data or NumPy) as a NumPy array with the dtype TensorFlow would give it."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.asarray(value)
+    if isinstance(value, (str, bytes)):
+        return np.asarray(value.encode() if isinstance(value, str) else value, dtype=object)
+    array = np.asarray(value)
+    if array.dtype.kind == "U" or array.dtype.kind == "S":
+        return np.vectorize(lambda text: text.encode() if isinstance(text, str) else text, otypes=[object])(array)
+    if array.dtype == np.float64 and not _holds_numpy_float64(value):
+        return array.astype(np.float32)
+    if array.dtype.kind == "i" and array.dtype.itemsize == 8 and not _holds_numpy_int64(value):
+        if array.size == 0 or (array.min() >= _INT32.min and array.max() <= _INT32.max):
+            return array.astype(np.int32)
+    return array
+
+
+def _holds_numpy_float64(value):
+    """Whether nested Python data contains NumPy float64 values (TensorFlow then keeps float64)."""
+    return _any_leaf(value, lambda leaf: isinstance(leaf, (np.ndarray, np.generic)) and np.asarray(leaf).dtype == np.float64)
+
+
+def _holds_numpy_int64(value):
+    return _any_leaf(value, lambda leaf: isinstance(leaf, (np.ndarray, np.generic)) and np.asarray(leaf).dtype == np.int64)
+
+
+def _any_leaf(value, test):
+    if isinstance(value, (list, tuple)):
+        return any(_any_leaf(item, test) for item in value)
+    return test(value)
+
+
+def is_floating(dtype):
+    return np.issubdtype(np.dtype(dtype), np.floating)
+
+
+def is_integer(dtype):
+    return np.issubdtype(np.dtype(dtype), np.integer)

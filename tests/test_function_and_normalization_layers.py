@@ -1,0 +1,206 @@
+"""Lambda, TimeDistributed, Rescaling, GaussianNoise/GaussianDropout and LayerNormalization:
+plain NumPy references, float64 gradient checks on drawn shapes, every backend, Keras's
+weight layout and configs, and (where Keras is installed) Keras's values for the same weights."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minidl
+from minidl.layers import Dense, Input
+from minidl.layers.base import clear_session
+from minidl.layers.lambda_layer import Lambda
+from minidl.layers.layer_normalization import LayerNormalization
+from minidl.layers.noise import GaussianDropout, GaussianNoise
+from minidl.layers.preprocessing import Rescaling
+from minidl.layers.time_distributed import TimeDistributed
+from minidl.models import Model, Sequential
+from tests.conftest import device, to_host
+
+
+def numpy_layer_norm(x, gamma, beta, axes, epsilon):
+    """Normalise each sample over ``axes`` with loops over the other positions."""
+    out = np.zeros_like(x)
+    kept = [axis for axis in range(x.ndim) if axis not in axes]
+    for index in np.ndindex(*[x.shape[axis] for axis in kept]):
+        selector = [slice(None)] * x.ndim
+        for axis, position in zip(kept, index):
+            selector[axis] = position
+        block = x[tuple(selector)]
+        out[tuple(selector)] = (block - block.mean()) / np.sqrt(block.var() + epsilon) * gamma + beta
+    return out
+
+
+def with_weights(layer, names, x_tensor_fn):
+    def fn(x, *weights):
+        saved = [getattr(layer, name) for name in names]
+        for name, weight in zip(names, weights):
+            setattr(layer, name, weight)
+        try:
+            return x_tensor_fn(x)
+        finally:
+            for name, weight in zip(names, saved):
+                setattr(layer, name, weight)
+
+    return fn
+
+
+@given(batch=st.integers(1, 3), shape=st.lists(st.integers(2, 4), min_size=1, max_size=2), both_axes=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_layer_normalization_forward_and_gradcheck(any_backend, batch, shape, both_axes, seed):
+    minidl.set_floatx("float64")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, *shape))
+    axis = [-2, -1] if both_axes and len(shape) == 2 else -1
+    layer = LayerNormalization(axis=axis, epsilon=1e-3)
+    layer(device(x))
+    gamma, beta = rng.standard_normal(layer.gamma.shape), rng.standard_normal(layer.beta.shape)
+    layer.set_weights([gamma, beta])
+    axes = tuple(a % x.ndim for a in (axis if isinstance(axis, list) else [axis]))
+    np.testing.assert_allclose(to_host(layer(device(x))), numpy_layer_norm(x, gamma, beta, axes, 1e-3),
+                               rtol=1e-10, atol=1e-12)
+    fn = with_weights(layer, ["gamma", "beta"], lambda t: layer(t))
+    assert max(minidl.gradcheck(fn, device(x), device(gamma), device(beta))) < 1e-6
+
+
+@given(batch=st.integers(1, 3), steps=st.integers(1, 4), features=st.integers(1, 3), units=st.integers(1, 3),
+       seed=st.integers(0, 2**16))
+def test_time_distributed_dense_is_dense_at_every_step(any_backend, batch, steps, features, units, seed):
+    minidl.set_floatx("float64")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, steps, features))
+    layer = TimeDistributed(Dense(units, activation="tanh"))
+    out = to_host(layer(device(x)))
+    kernel, bias = layer.get_weights()
+    expected = np.stack([np.tanh(x[:, step] @ kernel + bias) for step in range(steps)], axis=1)
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+    fn = with_weights(layer.layer, ["kernel", "bias"], lambda t: layer(t))
+    assert max(minidl.gradcheck(fn, device(x), device(kernel), device(bias))) < 1e-6
+
+
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), scale=st.floats(-3, 3), offset=st.floats(-2, 2),
+       seed=st.integers(0, 2**16))
+def test_rescaling_and_lambda_forward_and_gradcheck(any_backend, shape, scale, offset, seed):
+    minidl.set_floatx("float64")
+    x = np.random.default_rng(seed).standard_normal((2, *shape))
+    rescaling = Rescaling(scale, offset)
+    np.testing.assert_allclose(to_host(rescaling(device(x))), x * scale + offset, rtol=1e-12, atol=1e-12)
+    assert max(minidl.gradcheck(lambda t: rescaling(t), device(x))) < 1e-6
+    squaring = Lambda(lambda t, power: t ** power, arguments={"power": 2})
+    np.testing.assert_allclose(to_host(squaring(device(x))), x ** 2, rtol=1e-12)
+    assert max(minidl.gradcheck(lambda t: squaring(t), device(x))) < 1e-6
+
+
+def test_noise_layers_only_act_while_training(any_backend):
+    minidl.set_floatx("float64")
+    minidl.set_seed(3)
+    x = device(np.ones((2000, 10)))
+    noise, dropout = GaussianNoise(0.5), GaussianDropout(0.2)
+    for layer in (noise, dropout):
+        np.testing.assert_array_equal(to_host(layer(x, training=False)), np.ones((2000, 10)))
+    noisy = to_host(noise(x, training=True)) - 1
+    assert abs(noisy.mean()) < 0.02 and abs(noisy.std() - 0.5) < 0.02
+    scaled = to_host(dropout(x, training=True))
+    assert abs(scaled.mean() - 1) < 0.02 and abs(scaled.std() - np.sqrt(0.2 / 0.8)) < 0.02
+
+    def same_noise_each_time(layer):
+        def fn(t):
+            minidl.set_seed(5)  # the noise is a constant of the graph: redraw the same one per evaluation
+            return layer(t, training=True)
+
+        return fn
+
+    for layer in (GaussianNoise(0.3), GaussianDropout(0.3)):
+        assert max(minidl.gradcheck(same_noise_each_time(layer), device(np.ones((3, 2))))) < 1e-6
+
+
+def test_weights_and_configs_follow_keras():
+    clear_session()
+    model = Sequential([Input((5, 4)), TimeDistributed(Dense(3)), LayerNormalization(), Rescaling(0.5), GaussianNoise(0.1)])
+    distributed, normalization = model.layers[:2]
+    assert [w.shape for w in distributed.weights] == [(4, 3), (3,)]
+    assert [w.name.split("/")[-1] for w in normalization.weights] == ["gamma", "beta"]
+    assert model.count_params() == 4 * 3 + 3 + 2 * 3
+    json = model.to_json()
+    rebuilt = minidl.models.model_from_json(json)
+    assert [type(layer).__name__ for layer in rebuilt.layers] == [type(layer).__name__ for layer in model.layers]
+    assert normalization.get_config()["epsilon"] == 1e-3 and normalization.get_config()["axis"] == -1
+
+
+def module_level_double(x):
+    return x * 2
+
+
+def test_lambda_saves_a_named_function_and_refuses_an_anonymous_one():
+    inputs = Input((3,))
+    named = Model(inputs, Lambda(module_level_double)(inputs))
+    rebuilt = minidl.models.model_from_json(named.to_json())
+    np.testing.assert_allclose(rebuilt.predict(np.ones((1, 3))), [[2, 2, 2]])
+    anonymous = Model(inputs, Lambda(lambda x: x * 2)(inputs))
+    with pytest.raises(ValueError, match="has no import path"):
+        anonymous.to_json()
+    with pytest.raises(ValueError, match=r"output_shape=\(4,\)"):
+        Lambda(lambda x: x, output_shape=(4,))(np.ones((2, 3), dtype="float32"))
+
+
+def test_layer_normalization_and_time_distributed_match_keras_values():
+    keras = pytest.importorskip("keras", reason="real Keras is not installed (CI does not install it)")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 4)).astype("float32")
+    ours, theirs = LayerNormalization(epsilon=1e-3), keras.layers.LayerNormalization(epsilon=1e-3)
+    ours(x)
+    theirs(x)
+    weights = [rng.standard_normal(w.shape).astype("float32") for w in theirs.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    np.testing.assert_allclose(to_host(ours(x)), np.asarray(theirs(x)), rtol=1e-5, atol=1e-5)
+    ours, theirs = TimeDistributed(Dense(2)), keras.layers.TimeDistributed(keras.layers.Dense(2))
+    ours(x)
+    theirs(x)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(to_host(ours(x)), np.asarray(theirs(x)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_host(Rescaling(1 / 255, 0.5)(x)), np.asarray(keras.layers.Rescaling(1 / 255, 0.5)(x)),
+                               rtol=1e-6)
+
+
+@given(batch=st.integers(1, 3), steps=st.integers(2, 5), features=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_masking_zeroes_padded_steps_and_the_rnn_skips_them(any_backend, batch, steps, features, seed):
+    from minidl.layers import LSTM
+    from minidl.layers.masking import Masking
+
+    minidl.set_floatx("float64")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, steps, features))
+    lengths = rng.integers(1, steps + 1, size=batch)
+    for sample, length in enumerate(lengths):
+        x[sample, length:] = -1.0  # padding with mask_value
+    masking = Masking(mask_value=-1.0)
+    out = masking(device(x))
+    keep = np.arange(steps)[None, :] < lengths[:, None]
+    np.testing.assert_array_equal(to_host(out.mask), keep)
+    np.testing.assert_array_equal(to_host(out), x * keep[:, :, None])
+    # the mask itself jumps when a padded value moves, so finite differences apply to real steps only;
+    # a padded step's gradient is zero
+    unpadded = rng.standard_normal((batch, steps, features))
+    assert max(minidl.gradcheck(lambda t: masking(t), device(unpadded))) < 1e-8
+    leaf = minidl.tensor(device(x), requires_grad=True)
+    minidl.ops.sum(masking(leaf)).backward()
+    np.testing.assert_array_equal(to_host(leaf.grad), np.broadcast_to(keep[:, :, None], x.shape).astype(float))
+    lstm = LSTM(2)
+    masked_last = to_host(lstm(masking(device(x))))
+    for sample, length in enumerate(lengths):  # the state after the last real step is the output
+        alone = to_host(lstm(device(x[sample:sample + 1, :length])))
+        np.testing.assert_allclose(masked_last[sample], alone[0], rtol=1e-10, atol=1e-12)
+
+
+def test_masking_matches_keras():
+    keras = pytest.importorskip("keras", reason="real Keras is not installed (CI does not install it)")
+    from minidl.layers.masking import Masking
+
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]], np.float32)
+    theirs = keras.layers.Masking(0.0)
+    np.testing.assert_array_equal(to_host(Masking(0.0)(x)), np.asarray(theirs(x)))
+    np.testing.assert_array_equal(to_host(Masking(0.0)(x).mask), np.asarray(theirs.compute_mask(x)))
+    assert set(theirs.get_config()) - {"dtype", "trainable", "name"} <= set(Masking().get_config())

@@ -1,0 +1,48 @@
+"""The Keras/TensorFlow-style scripts in ``tests/keras_scripts`` run to the end on minidl.
+
+Each script is lab-style code written against ``minidl.keras`` / ``minidl.tf`` (see its
+docstring for the patterns it exercises) on a few hundred samples, and checks its own results
+with asserts. It runs in a fresh interpreter, in a temporary working directory (the files it
+saves go there), with the development datasets of ``MINIDL_DATA_DIR``.
+"""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT, data_dir
+
+SCRIPTS_DIR = pathlib.Path(__file__).parent / "keras_scripts"
+
+# Scripts that need work on other branches; each reason names the missing piece.
+WAITING = {
+    "custom_train_step.py": "needs train_step overrides, compiled_loss/compiled_metrics and Model(inputs, outputs) "
+                            "for Model subclasses (the model-contracts work on models/model.py)",
+    "keras3_custom_layers.py": "needs call-signature inspection (call(self, inputs) without training) and "
+                               "Layer.add_loss / model.losses (the model-contracts work on layers/base.py)",
+    "encoder_decoder_states.py": "needs symbolic tensors as keyword arguments of a layer call (initial_state=[h, c] "
+                                 "in a functional model): layers/base.py _call_symbolic and models/functional.py",
+}
+SCRIPTS = sorted(path.name for path in SCRIPTS_DIR.glob("*.py"))
+
+
+def test_every_script_is_run_or_waiting_for_a_named_reason():
+    assert set(WAITING) <= set(SCRIPTS), sorted(set(WAITING) - set(SCRIPTS))
+    assert len(SCRIPTS) >= 20
+
+
+@pytest.mark.parametrize("script", [
+    pytest.param(name, marks=pytest.mark.skip(reason=WAITING[name])) if name in WAITING else name
+    for name in SCRIPTS
+])
+def test_script_runs_to_the_end(script, tmp_path):
+    if not (data_dir() / "mnist").exists():
+        pytest.skip(f"the development datasets are not in {data_dir()}; set MINIDL_DATA_DIR")
+    environment = dict(os.environ, MINIDL_DATA_DIR=str(data_dir()), MPLBACKEND="Agg",
+                       PYTHONPATH=os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]))
+    completed = subprocess.run([sys.executable, str(SCRIPTS_DIR / script)], cwd=tmp_path, env=environment,
+                               capture_output=True, text=True, timeout=240)
+    assert completed.returncode == 0, f"{script} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-6000:]}"
