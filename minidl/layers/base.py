@@ -188,6 +188,10 @@ class Layer:
     def call(self, inputs, training=False):
         raise NotImplementedError(f"{type(self).__name__} must define call()")
 
+    def check_input_data(self, array, what):
+        """Check a whole input array once, before a model that feeds it to this layer runs on it
+        (``fit``/``evaluate``/``predict``); ``what`` names the argument. Nothing by default."""
+
     def get_config(self):
         """Constructor arguments, for ``to_json`` / ``model_from_json``."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype.name}

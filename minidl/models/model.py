@@ -8,27 +8,53 @@ wired. Everything about training lives here, in one place:
   weights, as Keras does: a discriminator compiled while trainable keeps training in its own
   ``train_on_batch`` after ``discriminator.trainable = False``, while a GAN compiled after that
   leaves it frozen. (A model not built at compile time captures its weights when it is built.)
-* One training step: forward with ``training=True``, the loss (plus the layers' regularization
-  penalties, as Keras reports it), backward, ``optimizer.apply_gradients`` on the captured
-  weights, then metric updates on the device. The running loss is accumulated on the device;
-  nothing is read back to the host except when the progress bar redraws or a callback asks
-  for the batch's logs.
+* One training step: forward with ``training=True``, the loss (plus ``model.losses``: the
+  layers' regularization penalties and what they ``add_loss``-ed, as Keras reports it),
+  backward, ``optimizer.apply_gradients`` on the captured weights, then metric updates on the
+  device. The running loss is accumulated on the device; nothing is read back to the host
+  except when the progress bar redraws or a callback asks for the batch's logs.
 * Inference (``evaluate``, ``predict``) runs under ``no_grad()`` with ``training=False``.
+
+Customising, as in Keras 3 (and tf.keras 2): a subclass may override
+
+* ``train_step(self, data)`` / ``test_step(self, data)`` -- ``data`` is the batch as Keras
+  passes it: ``x`` alone, ``(x, y)`` or ``(x, y, sample_weight)``, as tensors (a list for
+  several inputs); the returned dict of logs (tensors, floats, metric results) is what the
+  progress bar, the callbacks and ``History`` show; the logs of the last step of an epoch
+  are the epoch's logs. ``model.metrics`` (the ``"loss"`` tracker and the compiled metrics,
+  plus metric objects assigned as attributes) are reset at the start of every epoch.
+* ``predict_step(self, data)`` -- returns the batch's outputs, concatenated by ``predict``;
+* ``compute_loss(self, x, y, y_pred, sample_weight)`` -- used by the default steps;
+* ``compile(...)`` with arguments of its own, calling ``super().compile()``.
+
+Every argument of compile/fit/evaluate/predict is checked first (``minidl.models.arguments``)
+and the input data against the model's declared inputs (``minidl.models.input_contract``), so
+bad input is an error that names what is wrong before anything has run or trained.
 """
 
-import copy
+import inspect
 import warnings
 
 import numpy as np
 
-from minidl import backend, callbacks, losses, metrics, optimizers
+from minidl import backend, callbacks, optimizers
 from minidl.autograd.function import no_grad
-from minidl.layers.base import Layer
-from minidl.models import data_adapter
+from minidl.autograd.tensor import Tensor
+from minidl.layers.base import Layer, SymbolicTensor
+from minidl.metrics import Metric
+from minidl.models import arguments, data_adapter
+from minidl.models.compile_utils import (
+    Compiled,
+    CompiledLoss,
+    CompiledMetrics,
+    LossTracker,
+    per_output,
+    read_floats,
+    read_logs,
+    resolve_losses,
+    resolve_metrics,
+)
 from minidl.models.progbar import Progbar
-
-# ``compile(metrics=...)`` and ``fit(callbacks=...)`` shadow the module names inside those methods.
-_metrics_module = metrics
 
 _KNOWN_SHAPE_LOSSES = {
     "binary_crossentropy", "categorical_crossentropy", "mean_squared_error", "mse",
@@ -37,94 +63,22 @@ _KNOWN_SHAPE_LOSSES = {
 _SPARSE_LOSSES = {"sparse_categorical_crossentropy"}
 
 
-class _RunningMean:
-    """A mean weighted by batch size whose running total stays on the device."""
-
-    __slots__ = ("total", "count")
-
-    def __init__(self):
-        self.total = None
-        self.count = 0
-
-    def reset(self):
-        self.total = None
-        self.count = 0
-
-    def add(self, value, weight):
-        term = value * weight
-        self.total = term if self.total is None else self.total + term
-        self.count += weight
-
-    def result(self):
-        """The mean as a 0-d device array (zero before any update)."""
-        if self.total is None:
-            return backend.get_xp().zeros(())
-        return self.total / self.count
-
-
-class _Compiled:
-    """What ``compile`` resolved; kept together so re-compiling replaces all of it at once."""
-
-    def __init__(self, optimizer, loss_fns, loss_weights, metrics_per_output, identifiers):
-        self.optimizer = optimizer
-        self.loss_fns = loss_fns
-        self.loss_weights = loss_weights
-        self.metrics = metrics_per_output
-        self.identifiers = identifiers  # what the user passed, for saving
-        self.train_weights = None  # captured trainable weights (None until the model is built)
-        self.all_weights = None
-
-
-def _read_floats(values):
-    """Device scalars -> Python floats with ONE device-to-host transfer."""
-    if not values:
-        return []
-    xp = backend.get_xp()
-    stacked = xp.stack([xp.asarray(v, dtype=np.float64).reshape(()) for v in values])
-    return [float(v) for v in backend.to_numpy(stacked)]
-
-
-def _resolve_verbose(verbose):
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2, True, False):
-        raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
-    return int(verbose)
-
-
-def _per_output(value, names, what):
-    """One entry per model output from a single value, a list, or a dict keyed by output name."""
-    if isinstance(value, dict):
-        unknown = sorted(set(value) - set(names))
-        if unknown:
-            raise ValueError(f"compile: {what} names unknown outputs {unknown}; the outputs are {names}")
-        return [value.get(name) for name in names]
-    if isinstance(value, (list, tuple)) and len(names) > 1:
-        if len(value) != len(names):
-            raise ValueError(f"compile: {what} has {len(value)} entries but the model has {len(names)} outputs {names}")
-        return list(value)
-    if isinstance(value, (list, tuple)) and len(value) == 1 and what == "loss":
-        return list(value)
-    return [value] * len(names)
-
-
-def _metric_lists(value, names):
-    if value is None:
-        return [[] for _ in names]
-    if isinstance(value, dict):
-        lists = _per_output(value, names, "metrics")
-        return [[] if m is None else (list(m) if isinstance(m, (list, tuple)) else [m]) for m in lists]
-    if not isinstance(value, (list, tuple)):
-        value = [value]
-    if len(names) > 1 and len(value) == len(names) and all(isinstance(m, (list, tuple)) for m in value):
-        return [list(m) for m in value]
-    return [list(value) for _ in names]
-
-
 def _shapes_match(data_shape, model_shape):
     return len(data_shape) == len(model_shape) and all(
         m is None or d == m for d, m in zip(data_shape, model_shape)
     )
+
+
+def _raw(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _as_step_tensor(array):
+    return None if array is None else Tensor._from_op(array)
+
+
+def _takes_argument(method, name):
+    return name in inspect.signature(method).parameters
 
 
 class Model(Layer):
@@ -146,9 +100,11 @@ class Model(Layer):
         self.optimizer = None
         self.stop_training = False
         self.history = None
-        self._loss_tracker = _RunningMean()
+        self._loss_tracker = LossTracker("loss")
         self._output_loss_trackers = []
-        self._auto_track = type(self).call is not Model.call  # subclassed models track attributes
+        self._added_metric_trackers = {}  # add_metric name -> LossTracker
+        self._tracked_metrics = []  # metric objects assigned as attributes (Keras 3 tracks them)
+        self._auto_track = True
 
     # -- structure ---------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -157,6 +113,8 @@ class Model(Layer):
             for item in candidates:
                 if isinstance(item, Layer) and item is not self and all(item is not s for s in self._sublayers):
                     self.track(item)
+                elif isinstance(item, (Metric, LossTracker)) and all(item is not m for m in self._tracked_metrics):
+                    self._tracked_metrics.append(item)
         object.__setattr__(self, name, value)
 
     def call(self, inputs, training=False):
@@ -164,18 +122,79 @@ class Model(Layer):
             f"{type(self).__name__}: a subclassed Model must define call(inputs, training=False)"
         )
 
+    def __call__(self, inputs, training=None, **kwargs):
+        contract = self.input_contract()
+        if contract is not None:
+            inputs = self._conform_call_inputs(contract, inputs)
+        if not self.built and not _has_symbols(inputs):
+            # A model is built by running its layers, not by a build() of its own (which, for a
+            # subclassed model, is this very call on zeros).
+            self.built = True
+            shapes = [tuple(np.shape(x)) for x in inputs] if isinstance(inputs, (list, tuple)) else np.shape(inputs)
+            self.input_shape_seen = _with_none_batch(shapes)
+        return super().__call__(inputs, training=training, **kwargs)
+
+    def _conform_call_inputs(self, contract, inputs):
+        """A direct call's inputs checked against the declared inputs (see ``input_contract``)."""
+        if isinstance(inputs, dict):
+            names = [spec.name for spec in contract.inputs]
+            if sorted(inputs) != sorted(names):
+                return inputs  # Functional.call names the missing/extra keys
+            inputs = [inputs[name] for name in names]
+        several = isinstance(inputs, (list, tuple))
+        values = list(inputs) if several else [inputs]
+        if len(values) != len(contract):
+            return inputs  # Functional.call reports the count
+        if _has_symbols(values):
+            for index, value in enumerate(values):
+                contract.check_symbolic(value, index)
+            return inputs
+        conformed = [contract.conform_tensor(_input_tensor(v, self, index), index) for index, v in enumerate(values)]
+        return conformed if several else conformed[0]
+
+    def input_contract(self):
+        """The model's ``InputContract`` (declared shapes, value kinds); None for a subclassed
+        model, whose inputs only its layers know."""
+        return None
+
+    def build(self, input_shape=None):
+        """Build a subclassed model by running it once on zeros of ``input_shape`` (batch axis
+        included, None allowed; a list of shapes for several inputs), as Keras's build does."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError(f"{self.name}.build: an input shape is needed, e.g. build((None, 784))")
+        several = isinstance(input_shape, list) and all(isinstance(s, (list, tuple)) for s in input_shape)
+        shapes = input_shape if several else [input_shape]
+        xp = backend.get_xp()
+        probes = [xp.zeros(tuple(1 if size is None else int(size) for size in shape), dtype=backend.floatx())
+                  for shape in shapes]
+        with no_grad():
+            self(probes if several else probes[0], training=False)
+
     @property
     def layers(self):
         return list(self._sublayers)
 
     def get_layer(self, name=None, index=None):
-        """A layer by name or by index in ``self.layers``, as in Keras."""
+        """A layer by name or by index in ``self.layers``, with Keras 3's errors."""
+        if name is not None and index is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        layers = self.layers
         if index is not None:
-            return self.layers[index]
-        for layer in self.layers:
+            if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+                raise TypeError(f"get_layer: index must be an integer, got {index!r}")
+            if len(layers) <= index:
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has {len(layers)} layers."
+                )
+            return layers[index]
+        if name is None:
+            raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+        for layer in layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"{self.name}: no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}")
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
 
     @property
     def input_names(self):
@@ -233,39 +252,37 @@ class Model(Layer):
 
     # -- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                weighted_metrics=None, run_eagerly=None, steps_per_execution=None, **kwargs):
+                weighted_metrics=None, run_eagerly=None, steps_per_execution=None, jit_compile=None,
+                **kwargs):
         """Choose the optimizer, loss(es) and metrics; capture the trainable weights.
 
-        ``run_eagerly`` and ``steps_per_execution`` are accepted for Keras compatibility and
-        have no effect (minidl always runs eagerly). ``weighted_metrics`` are computed with the
-        sample weights, like ``metrics``.
+        ``run_eagerly``, ``steps_per_execution`` and ``jit_compile`` are checked and have no
+        effect (minidl always runs eagerly). ``weighted_metrics`` are computed with the sample
+        weights, like ``metrics``. Everything is resolved before anything changes, so a bad
+        argument leaves an earlier compile in place.
         """
         if kwargs:
             raise TypeError(f"compile: unexpected argument(s) {sorted(kwargs)}")
+        what = "compile"
+        if run_eagerly is not None:
+            arguments.boolean(run_eagerly, "run_eagerly", what)
+        if jit_compile is not None and jit_compile != "auto":
+            arguments.boolean(jit_compile, "jit_compile", what)
+        arguments.integer(steps_per_execution, "steps_per_execution", what, minimum=1, allow_none=True)
+        arguments.loss_weights(loss_weights, what)
         names = self.output_names
-        loss_ids = _per_output(loss, names, "loss")
-        if all(identifier is None for identifier in loss_ids):
-            warnings.warn(f"{self.name}.compile: no loss given; fit() and evaluate() will need one", stacklevel=2)
-        loss_fns = [None if identifier is None else losses.get(identifier) for identifier in loss_ids]
-        weights = [1.0 if w is None else float(w) for w in _per_output(loss_weights, names, "loss_weights")]
-        metric_ids = _metric_lists(metrics, names)
-        for index, extra in enumerate(_metric_lists(weighted_metrics, names)):
-            metric_ids[index] = metric_ids[index] + extra
-        metric_objects = []
-        for index, identifiers in enumerate(metric_ids):
-            resolved = []
-            for identifier in identifiers:
-                if not isinstance(identifier, (str, dict)) and index > 0:
-                    identifier = copy.deepcopy(identifier)  # one stateful metric per output
-                resolved.append(_metrics_module.get(identifier, loss=loss_fns[index]))
-            metric_objects.append(resolved)
-        self.optimizer = optimizers.get(optimizer)
-        self._compiled = _Compiled(self.optimizer, loss_fns, weights, metric_objects, {
+        loss_fns = resolve_losses(loss, names)
+        weights = [1.0 if w is None else float(w) for w in per_output(loss_weights, names, "loss_weights")]
+        metric_objects = resolve_metrics(metrics, weighted_metrics, names, loss_fns)
+        optimizer_object = optimizers.get(optimizer)
+        self.optimizer = optimizer_object
+        self._compiled = Compiled(optimizer_object, loss_fns, weights, metric_objects, {
             "optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights,
             "weighted_metrics": weighted_metrics,
         })
-        self._loss_tracker = _RunningMean()
-        self._output_loss_trackers = [_RunningMean() for _ in names]
+        self._loss_tracker = LossTracker("loss")
+        self._output_loss_trackers = [LossTracker(f"{name}_loss") for name in names]
+        self._added_metric_trackers = {}
         if self.built:
             self._capture_trainable_weights()
 
@@ -281,6 +298,18 @@ class Model(Layer):
                                "evaluating it: model.compile(optimizer=..., loss=...)")
 
     @property
+    def compiled_loss(self):
+        """tf.keras 2's ``compiled_loss(y, y_pred, sample_weight, regularization_losses)``."""
+        self._assert_compiled("compiled_loss")
+        return CompiledLoss(self)
+
+    @property
+    def compiled_metrics(self):
+        """tf.keras 2's ``compiled_metrics.update_state(y, y_pred, sample_weight)``."""
+        self._assert_compiled("compiled_metrics")
+        return CompiledMetrics(self)
+
+    @property
     def metrics_names(self):
         """The keys of the logs, in order: 'loss', per-output losses, then the metrics."""
         if self._compiled is None:
@@ -289,12 +318,17 @@ class Model(Layer):
 
     @property
     def metrics(self):
-        if self._compiled is None:
-            return []
-        return [m for group in self._compiled.metrics for m in group]
+        """Keras 3's list of metric objects: once compiled, the ``"loss"`` tracker (and one per
+        output), the compiled metrics and the ``add_metric`` means; then the metric objects
+        assigned as attributes (a custom ``train_step``'s trackers). ``fit`` resets them all at
+        the start of every epoch."""
+        found = []
+        if self._compiled is not None:
+            found = [source for _, source in self._log_sources()]
+        return found + [m for m in self._tracked_metrics if all(m is not f for f in found)]
 
     def _log_sources(self):
-        """(name, object with .result()) pairs: the loss tracker(s) then the metrics."""
+        """(name, object with .result()) pairs: the loss tracker(s), the metrics, add_metric means."""
         compiled = self._compiled
         names = self.output_names
         sources = [("loss", self._loss_tracker)]
@@ -307,67 +341,117 @@ class Model(Layer):
         for name, group in zip(names, compiled.metrics):
             prefix = f"{name}_" if several else ""
             sources += [(prefix + metric.name, metric) for metric in group]
+        sources += list(self._added_metric_trackers.items())
         return sources
 
     def reset_metrics(self):
-        self._loss_tracker.reset()
+        self._loss_tracker.reset_state()
         for tracker in self._output_loss_trackers:
-            tracker.reset()
+            tracker.reset_state()
+        for tracker in self._added_metric_trackers.values():
+            tracker.reset_state()
+        if self._compiled is not None:
+            for group in self._compiled.metrics:
+                for metric in group:
+                    metric.reset_state()
         for metric in self.metrics:
             metric.reset_state()
 
     def _logs(self):
         """The current loss and metric values as Python floats (one device-to-host transfer)."""
         sources = self._log_sources()
-        values = _read_floats([source.result() for _, source in sources])
+        values = read_floats([source.result() for _, source in sources])
         return {name: value for (name, _), value in zip(sources, values)}
 
-    # -- the step ----------------------------------------------------------------------------
-    def _model_inputs(self, xs):
-        return xs[0] if len(xs) == 1 else xs
+    def _device_logs(self):
+        """The current loss and metric values as 0-d device arrays (no transfer)."""
+        return {name: source.result() for name, source in self._log_sources()}
 
+    # -- losses ------------------------------------------------------------------------------
     def _as_output_list(self, outputs):
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
-    def _total_loss(self, outputs, ys, sample_weight):
+    def _compiled_total(self, outputs, ys, sample_weight):
+        """The compiled loss(es) alone: (total, per-output values)."""
         compiled = self._compiled
         total = None
-        per_output = []
+        per_output_values = []
         for index, loss_fn in enumerate(compiled.loss_fns):
             if loss_fn is None:
-                per_output.append(None)
+                per_output_values.append(None)
                 continue
             value = loss_fn(ys[index], outputs[index], sample_weight=sample_weight)
-            per_output.append(value)
+            per_output_values.append(value)
             weight = compiled.loss_weights[index]
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
         if total is None:
             raise RuntimeError(f"{self.name}: compile() was given no loss, so there is nothing to train or evaluate")
-        for penalty in self.regularization_losses():
-            total = total + penalty
-        return total, per_output
+        return total, per_output_values
 
-    def compute_loss(self, y, y_pred, sample_weight=None):
-        """The compiled loss (regularisation penalties included) of predictions ``y_pred``
-        against targets ``y`` (one array, or a list for several outputs), as a scalar Tensor."""
+    def _total_loss(self, outputs, ys, sample_weight):
+        """The compiled loss plus ``self.losses`` (penalties and added losses)."""
+        total, per_output_values = self._compiled_total(outputs, ys, sample_weight)
+        for penalty in self.losses:
+            total = total + penalty
+        return total, per_output_values
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss of predictions ``y_pred`` against targets ``y`` as a scalar Tensor: the
+        compiled loss plus ``self.losses``, as Keras 3. Override it to change the loss of the
+        default training and test steps; ``x`` and ``training`` are for such overrides."""
         self._assert_compiled("compute_loss")
-        ys = [y] if not isinstance(y, (list, tuple)) else list(y)
+        if y is None:
+            raise ValueError(f"{self.name}.compute_loss: y (the targets) is needed for the compiled loss")
+        ys = [_raw(target) for target in (y if isinstance(y, (list, tuple)) else [y])]
         ys = [target if backend.is_array(target) else backend.to_device(np.asarray(target)) for target in ys]
-        total, _ = self._total_loss(self._as_output_list(y_pred), ys, sample_weight)
+        total, _ = self._total_loss(self._as_output_list(y_pred), ys, _raw(sample_weight))
         return total
 
-    def _record(self, total, per_output, outputs, ys, sample_weight, rows):
-        """Update the running loss(es) and the metrics (device work only)."""
+    def _step_loss(self, inputs, outputs, ys, sample_weight, training):
+        """The step's (total, per-output losses): the compiled path, or an overridden compute_loss."""
+        if type(self).compute_loss is Model.compute_loss:
+            self._check_output_count(outputs, ys)
+            return self._total_loss(outputs, ys, sample_weight)
+        y = None if ys is None else [_as_step_tensor(target) for target in ys]
+        y = y[0] if y is not None and len(y) == 1 else y
+        y_pred = outputs[0] if len(outputs) == 1 else outputs
+        keywords = {"x": inputs, "y": y, "y_pred": y_pred, "sample_weight": _as_step_tensor(sample_weight)}
+        if _takes_argument(self.compute_loss, "training"):
+            keywords["training"] = training
+        total = self.compute_loss(**keywords)
+        if not isinstance(total, Tensor):
+            raise TypeError(f"{type(self).__name__}.compute_loss must return a scalar Tensor, "
+                            f"got {type(total).__name__}")
+        return total, [None] * len(outputs)
+
+    def _check_output_count(self, outputs, ys):
+        if ys is None:
+            raise ValueError(f"{self.name}: targets (y) are needed to compute the loss, but none were given")
+        if len(ys) != len(outputs):
+            raise ValueError(f"{self.name}: the model has {len(outputs)} output(s) but {len(ys)} target array(s) were given")
+
+    # -- the default steps -------------------------------------------------------------------
+    def _model_inputs(self, xs):
+        return xs[0] if len(xs) == 1 else xs
+
+    def _record(self, total, per_output_values, outputs, ys, sample_weight, rows):
+        """Update the running loss(es), the metrics and the add_metric means (device work only)."""
         with no_grad():
             self._loss_tracker.add(total.data, rows)
-            if len(per_output) > 1:
-                for tracker, value in zip(self._output_loss_trackers, per_output):
+            if len(per_output_values) > 1:
+                for tracker, value in zip(self._output_loss_trackers, per_output_values):
                     if value is not None:
                         tracker.add(value.data, rows)
-            for index, group in enumerate(self._compiled.metrics):
-                for metric in group:
-                    metric.update_state(ys[index], outputs[index].data, sample_weight)
+            if ys is not None:
+                for index, group in enumerate(self._compiled.metrics):
+                    for metric in group:
+                        metric.update_state(ys[index], outputs[index].data, sample_weight)
+            if self._loss_layers:
+                for layer in self._loss_layers:
+                    for name, value in layer._added_metrics:
+                        tracker = self._added_metric_trackers.setdefault(name, LossTracker(name))
+                        tracker.add(_raw(value).mean(), rows)
 
     def _train_step(self, xs, ys, sample_weight):
         compiled = self._compiled
@@ -377,9 +461,9 @@ class Model(Layer):
         for weight in train_weights:
             weight.requires_grad = True
         try:
-            outputs = self._as_output_list(self(self._model_inputs(xs), training=True))
-            self._check_output_count(outputs, ys)
-            total, per_output = self._total_loss(outputs, ys, sample_weight)
+            inputs = self._model_inputs(xs)
+            outputs = self._as_output_list(self(inputs, training=True))
+            total, per_output_values = self._step_loss(inputs, outputs, ys, sample_weight, training=True)
             total.backward()
         finally:
             for weight in compiled.all_weights:
@@ -387,27 +471,67 @@ class Model(Layer):
         compiled.optimizer.apply_gradients([(weight.grad, weight) for weight in train_weights])
         for weight in train_weights:
             weight.grad = None
-        self._record(total, per_output, outputs, ys, sample_weight, len(xs[0]))
+        self._record(total, per_output_values, outputs, ys, sample_weight, len(xs[0]))
 
     def _test_step(self, xs, ys, sample_weight):
         with no_grad():
-            outputs = self._as_output_list(self(self._model_inputs(xs), training=False))
-            self._check_output_count(outputs, ys)
-            total, per_output = self._total_loss(outputs, ys, sample_weight)
-        self._record(total, per_output, outputs, ys, sample_weight, len(xs[0]))
+            inputs = self._model_inputs(xs)
+            outputs = self._as_output_list(self(inputs, training=False))
+            total, per_output_values = self._step_loss(inputs, outputs, ys, sample_weight, training=False)
+        self._record(total, per_output_values, outputs, ys, sample_weight, len(xs[0]))
 
-    def _check_output_count(self, outputs, ys):
-        if ys is None:
-            raise ValueError(f"{self.name}: targets (y) are needed to compute the loss, but none were given")
-        if len(ys) != len(outputs):
-            raise ValueError(f"{self.name}: the model has {len(outputs)} output(s) but {len(ys)} target array(s) were given")
+    def train_step(self, data):
+        """One training step on a batch: ``data`` is ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
+
+        Forward, loss (``compute_loss``), backward, optimizer update, metric updates; returns the
+        running logs as a dict of 0-d tensors. Override it to train differently (see the module
+        docstring); ``super().train_step(data)`` runs this default.
+        """
+        x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
+        xs, ys = self._step_arrays(x), None if y is None else self._step_arrays(y)
+        self._ensure_built(xs)
+        self._train_step(xs, ys, _raw(sample_weight))
+        return self._device_logs()
+
+    def test_step(self, data):
+        """One evaluation step on a batch (as ``train_step``, without the update)."""
+        x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
+        xs, ys = self._step_arrays(x), None if y is None else self._step_arrays(y)
+        self._ensure_built(xs)
+        self._test_step(xs, ys, _raw(sample_weight))
+        return self._device_logs()
+
+    def predict_step(self, data):
+        """The model's outputs for one batch (``data`` as in ``train_step``; only x is used)."""
+        x, _, _ = data_adapter.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    @staticmethod
+    def _step_arrays(value):
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        arrays = [_raw(v) for v in values]
+        return [a if backend.is_array(a) else backend.to_device(np.asarray(a)) for a in arrays]
+
+    def _custom_step_data(self, xs, ys, sample_weight):
+        """A batch packed as Keras hands it to an overridden step (tensors; lists for several)."""
+        x = [_as_step_tensor(a) for a in xs]
+        y = None if ys is None else [_as_step_tensor(a) for a in ys]
+        return data_adapter.pack_x_y_sample_weight(
+            x[0] if len(x) == 1 else x,
+            None if y is None else (y[0] if len(y) == 1 else y),
+            _as_step_tensor(sample_weight),
+        )
+
+    def _overrides(self, method):
+        return getattr(type(self), method) is not getattr(Model, method)
 
     # -- checks done once per call on the host ----------------------------------------------------
     def _check_targets(self, data, what):
         """Target shapes against the output shapes, and sparse labels against the class count."""
         ys = getattr(data, "ys", None)
         if ys is None:
-            if isinstance(data, data_adapter.ArrayData):
+            needs_targets = type(self).compute_loss is Model.compute_loss
+            if isinstance(data, data_adapter.ArrayData) and needs_targets:
                 raise ValueError(f"{what}: y is required (the model is compiled with a loss to compute against it)")
             return
         shapes = self._output_shapes()
@@ -449,10 +573,33 @@ class Model(Layer):
                 f"{classes}-unit output {name!r}, but y holds values from {low:g} to {high:g}"
             )
 
-    # -- training ----------------------------------------------------------------------------
+    def _check_class_weight(self, class_weight, what):
+        """class_weight's keys against the classes of the (single) output, once its shape is known."""
+        if class_weight is None:
+            return
+        shapes = self._output_shapes()
+        if shapes is None:
+            return
+        if len(shapes) != 1:
+            raise ValueError(f"{what}: class_weight is supported for models with exactly one output, "
+                             f"this one has {len(shapes)} {self.output_names}")
+        units = shapes[0][-1] if shapes[0] else None
+        if units is None:
+            return
+        classes = units if units > 1 else 2  # one sigmoid unit: classes 0 and 1
+        outside = sorted(key for key in class_weight if key >= classes)
+        if outside:
+            raise arguments.ArgumentError(
+                f"{what}: class_weight has keys {outside} outside the model's classes 0..{classes - 1} "
+                f"(the output {self.output_names[0]!r} has {units} unit{'s' if units > 1 else ''})"
+            )
+
+    # -- data ----------------------------------------------------------------------------------
     def _data(self, x, y, sample_weight, batch_size, steps, what):
+        contract = self.input_contract()
         return data_adapter.make_data(
-            x, y, sample_weight, batch_size, steps, self._known_input_names(), self._known_output_names(), what
+            x, y, sample_weight, batch_size, steps, self._known_input_names(), self._known_output_names(), what,
+            conform_x=None if contract is None else contract.conform_arrays,
         )
 
     def _known_input_names(self):
@@ -461,24 +608,48 @@ class Model(Layer):
     def _known_output_names(self):
         return None
 
-    def _prepare(self, data, what):
+    def _prepare(self, data, what, build=True):
+        """Build the model on the first rows where needed; False when that must wait for a batch."""
         if isinstance(data, data_adapter.ArrayData):
             if data.num_samples == 0:
                 raise ValueError(f"{what}: got 0 samples")
-            self._ensure_built(data.first_rows())
+            if build:
+                self._ensure_built(data.first_rows())
         elif not self.built:
             return False
-        else:
+        elif build:
             self._ensure_built(None)
-        return True
+        return self.built
 
-    def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+    # -- training ----------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
-        """Train for ``epochs`` epochs; returns the ``History`` callback (Keras's semantics)."""
-        self._assert_compiled("fit")
-        verbose = _resolve_verbose(verbose)
-        data = self._data(x, y, sample_weight, batch_size, steps_per_epoch, "fit")
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1,
+            max_queue_size=10, workers=1, use_multiprocessing=False):
+        """Train for ``epochs`` epochs; returns the ``History`` callback (Keras's semantics).
+
+        ``max_queue_size``, ``workers`` and ``use_multiprocessing`` (tf.keras 2) are checked and
+        unused: batches are prepared in the training thread.
+        """
+        what = "fit"
+        self._assert_compiled(what)
+        batch_size = arguments.integer(batch_size, "batch_size", what, minimum=1, allow_none=True, none_means="for 32")
+        epochs = arguments.integer(epochs, "epochs", what)
+        initial_epoch = arguments.integer(initial_epoch, "initial_epoch", what)
+        verbose = arguments.verbose(verbose, what)
+        user_callbacks = arguments.callback_list(callbacks, what)
+        validation_split = arguments.validation_split(validation_split, what)
+        shuffle = arguments.shuffle(shuffle, what)
+        class_weight = arguments.class_weight(class_weight, what)
+        steps_per_epoch = arguments.integer(steps_per_epoch, "steps_per_epoch", what, minimum=1, allow_none=True)
+        validation_steps = arguments.integer(validation_steps, "validation_steps", what, minimum=1, allow_none=True)
+        validation_batch_size = arguments.integer(validation_batch_size, "validation_batch_size", what, minimum=1,
+                                                  allow_none=True)
+        validation_freq = arguments.validation_freq(validation_freq, what)
+        arguments.queue_arguments(max_queue_size, workers, use_multiprocessing, what)
+
+        custom_step = self._overrides("train_step")
+        data = self._data(x, y, sample_weight, batch_size, steps_per_epoch, what)
         validation = None
         if validation_data is not None:
             validation = self._validation_data(validation_data, validation_batch_size or batch_size, validation_steps)
@@ -488,20 +659,21 @@ class Model(Layer):
             data, validation = data.split(validation_split)
             if validation_batch_size:
                 validation = validation.with_batch_size(validation_batch_size)
+        built = self._prepare(data, what, build=not custom_step)
+        if not custom_step:
+            if built:
+                self._check_targets(data, what)
+            if isinstance(validation, data_adapter.ArrayData) and not self._overrides("test_step"):
+                self._ensure_built(validation.first_rows())
+                self._check_targets(validation, "fit (validation data)")
+        self._check_class_weight(class_weight, what)
         if class_weight is not None and isinstance(data, data_adapter.ArrayData):
             self._apply_class_weight(data, class_weight)
-        built = self._prepare(data, "fit")
-        if built:
-            self._check_targets(data, "fit")
-        if isinstance(validation, data_adapter.ArrayData):
-            self._ensure_built(validation.first_rows())
-            self._check_targets(validation, "fit (validation data)")
 
-        steps = data.steps if steps_per_epoch is None else int(steps_per_epoch)
+        steps = data.steps if steps_per_epoch is None else steps_per_epoch
         if steps is not None and isinstance(data, data_adapter.ArrayData):
             steps = min(steps, data.steps)
         history = _make_history()
-        user_callbacks = list(callbacks or [])
         callback_list = _callback_list(user_callbacks + [history], self,
                                        {"verbose": verbose, "epochs": epochs, "steps": steps})
         batch_hooks = any(cb._implements_train_batch_hooks() for cb in user_callbacks)
@@ -509,15 +681,16 @@ class Model(Layer):
         self.stop_training = False
         logs = {}
         callback_list.on_train_begin(logs)
-        for epoch in range(int(initial_epoch), int(epochs)):
+        for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch, {})
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}", flush=True)
             progbar = Progbar(steps, verbose=verbose)
             step = 0
+            step_logs = None
             for xs, ys, weights in data.batches(shuffle):
-                if not built:
+                if not built and not custom_step:
                     self._ensure_built(xs)
                     self._check_target_batch(ys)
                     built = True
@@ -525,14 +698,17 @@ class Model(Layer):
                     weights = self._class_weight_batch(ys, weights, class_weight)
                 if batch_hooks:
                     callback_list.on_train_batch_begin(step, {})
-                self._train_step(xs, ys, weights)
+                if custom_step:
+                    step_logs = self.train_step(self._custom_step_data(xs, ys, weights))
+                else:
+                    self._train_step(xs, ys, weights)
                 step += 1
                 batch_logs = None
                 if batch_hooks:
-                    batch_logs = self._logs()
+                    batch_logs = self._current_logs(step_logs, custom_step)
                     callback_list.on_train_batch_end(step - 1, batch_logs)
                 if progbar.due(step) and not (steps is not None and step >= steps):
-                    progbar.update(step, list((batch_logs or self._logs()).items()))
+                    progbar.update(step, list((batch_logs or self._current_logs(step_logs, custom_step)).items()))
                 if self.stop_training or (steps is not None and step >= steps):
                     break
             end_epoch = getattr(data, "end_epoch", None)
@@ -541,8 +717,8 @@ class Model(Layer):
             if step == 0:
                 warnings.warn("fit: the input ran out of data; stopping training", stacklevel=2)
                 break
-            logs = self._logs()
-            if validation is not None and (epoch + 1) % validation_freq == 0:
+            logs = self._current_logs(step_logs, custom_step)
+            if validation is not None and arguments.validate_now(validation_freq, epoch):
                 val_logs = self._evaluate_loop(validation, callback_list, verbose=0)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
             progbar.target = progbar.target if progbar.target is not None else step
@@ -552,6 +728,12 @@ class Model(Layer):
                 break
         callback_list.on_train_end(logs)
         return history
+
+    def _current_logs(self, step_logs, custom_step, what="train_step"):
+        """The logs to show: an overridden step's last returned dict, else the running values."""
+        if custom_step:
+            return read_logs(step_logs, what)
+        return self._logs()
 
     def _check_target_batch(self, ys):
         class _Batch:
@@ -592,6 +774,7 @@ class Model(Layer):
     # -- evaluation and prediction -----------------------------------------------------------------
     def _evaluate_loop(self, data, callback_list=None, verbose=0, steps=None):
         self.reset_metrics()
+        custom_step = self._overrides("test_step")
         if callback_list is not None:
             callback_list.on_test_begin({})
         total_steps = data.steps if steps is None else int(steps)
@@ -599,15 +782,20 @@ class Model(Layer):
             total_steps = min(total_steps, data.steps)
         progbar = Progbar(total_steps, verbose=verbose)
         step = 0
+        step_logs = None
         for xs, ys, weights in data.batches(False):
-            self._ensure_built(xs)
-            self._test_step(xs, ys, weights)
+            if custom_step:
+                with no_grad():
+                    step_logs = self.test_step(self._custom_step_data(xs, ys, weights))
+            else:
+                self._ensure_built(xs)
+                self._test_step(xs, ys, weights)
             step += 1
             if progbar.due(step) and not (total_steps is not None and step >= total_steps):
-                progbar.update(step, list(self._logs().items()))
+                progbar.update(step, list(self._current_logs(step_logs, custom_step, "test_step").items()))
             if total_steps is not None and step >= total_steps:
                 break
-        logs = self._logs()
+        logs = self._current_logs(step_logs, custom_step, "test_step")
         if verbose:
             progbar.target = progbar.target if progbar.target is not None else step
             progbar.update(step, list(logs.items()), finalize=True)
@@ -615,38 +803,58 @@ class Model(Layer):
             callback_list.on_test_end(logs)
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=32, verbose=1, sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False, max_queue_size=10, workers=1, use_multiprocessing=False):
         """The loss (and metrics) on ``x``/``y``: a float, or ``[loss, *metrics]``, or a dict."""
-        self._assert_compiled("evaluate")
-        data = self._data(x, y, sample_weight, batch_size, steps, "evaluate")
-        if self._prepare(data, "evaluate"):
-            self._check_targets(data, "evaluate")
+        what = "evaluate"
+        self._assert_compiled(what)
+        batch_size = arguments.integer(batch_size, "batch_size", what, minimum=1, allow_none=True, none_means="for 32")
+        verbose = arguments.verbose(verbose, what)
+        steps = arguments.integer(steps, "steps", what, minimum=1, allow_none=True)
+        user_callbacks = arguments.callback_list(callbacks, what)
+        return_dict = arguments.boolean(return_dict, "return_dict", what)
+        arguments.queue_arguments(max_queue_size, workers, use_multiprocessing, what)
+        data = self._data(x, y, sample_weight, batch_size, steps, what)
+        custom_step = self._overrides("test_step")
+        if self._prepare(data, what, build=not custom_step) and not custom_step:
+            self._check_targets(data, what)
         callback_list = None
-        if callbacks:
-            callback_list = _callback_list(list(callbacks), self, {"verbose": verbose, "steps": data.steps})
-        logs = self._evaluate_loop(data, callback_list, verbose=_resolve_verbose(verbose), steps=steps)
+        if user_callbacks:
+            callback_list = _callback_list(user_callbacks, self, {"verbose": verbose, "steps": data.steps})
+        logs = self._evaluate_loop(data, callback_list, verbose=verbose, steps=steps)
         return _returned(logs, return_dict)
 
-    def predict(self, x, batch_size=32, verbose=0, steps=None, callbacks=None):
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                use_multiprocessing=False):
         """The model's outputs as NumPy arrays (a list of them for several outputs)."""
-        data = self._data(x, None, None, batch_size, steps, "predict")
+        what = "predict"
+        batch_size = arguments.integer(batch_size, "batch_size", what, minimum=1, allow_none=True, none_means="for 32")
+        verbose = arguments.verbose(verbose, what)
+        steps = arguments.integer(steps, "steps", what, minimum=1, allow_none=True)
+        arguments.callback_list(callbacks, what)
+        arguments.queue_arguments(max_queue_size, workers, use_multiprocessing, what)
+        data = self._data(x, None, None, batch_size, steps, what)
         if isinstance(data, data_adapter.ArrayData):
             data.ys = None
-        self._prepare(data, "predict")
-        verbose = _resolve_verbose(verbose)
-        total_steps = data.steps if steps is None else int(steps)
+        custom_step = self._overrides("predict_step")
+        self._prepare(data, what, build=not custom_step)
+        total_steps = data.steps if steps is None else steps
         progbar = Progbar(total_steps, verbose=verbose)
         chunks = None
+        structure = None
         step = 0
         with no_grad():
             for xs, _, _ in data.batches(False):
-                self._ensure_built(xs)
-                outputs = self._as_output_list(self(self._model_inputs(xs), training=False))
+                if custom_step:
+                    outputs = self.predict_step(self._custom_step_data(xs, None, None))
+                else:
+                    self._ensure_built(xs)
+                    outputs = self(self._model_inputs(xs), training=False)
+                structure, arrays = _flatten_outputs(outputs, structure)
                 if chunks is None:
-                    chunks = [[] for _ in outputs]
-                for chunk, output in zip(chunks, outputs):
-                    chunk.append(output.data)
+                    chunks = [[] for _ in arrays]
+                for chunk, array in zip(chunks, arrays):
+                    chunk.append(array)
                 step += 1
                 if progbar.due(step):
                     progbar.update(step)
@@ -660,7 +868,7 @@ class Model(Layer):
         xp = backend.get_xp()
         results = [backend.to_numpy(xp.concatenate(chunk, axis=0)) if len(chunk) > 1 else backend.to_numpy(chunk[0])
                    for chunk in chunks]
-        return results[0] if len(results) == 1 else results
+        return _restructure(results, structure)
 
     def predict_classes(self, x, batch_size=32, verbose=0):
         """Class indices: argmax of a multi-unit output, or probability > 0.5 for one unit
@@ -685,39 +893,61 @@ class Model(Layer):
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True,
                        return_dict=False):
         """One gradient update on exactly this batch; returns the loss (and metrics)."""
-        self._assert_compiled("train_on_batch")
-        data = self._single_batch(x, y, sample_weight, "train_on_batch")
+        what = "train_on_batch"
+        self._assert_compiled(what)
+        class_weight = arguments.class_weight(class_weight, what)
+        reset_metrics = arguments.boolean(reset_metrics, "reset_metrics", what)
+        return_dict = arguments.boolean(return_dict, "return_dict", what)
+        data = self._single_batch(x, y, sample_weight, what)
+        custom_step = self._overrides("train_step")
+        self._prepare(data, what, build=not custom_step)
+        if not custom_step:
+            self._check_targets(data, what)
+        self._check_class_weight(class_weight, what)
         if class_weight is not None:
             self._apply_class_weight(data, class_weight)
-        self._prepare(data, "train_on_batch")
-        self._check_targets(data, "train_on_batch")
         if reset_metrics:
             self.reset_metrics()
         xs, ys, weights = next(data.batches(False))
+        if custom_step:
+            return _returned(read_logs(self.train_step(self._custom_step_data(xs, ys, weights))), return_dict)
         self._train_step(xs, ys, weights)
         return _returned(self._logs(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         """The loss (and metrics) on exactly this batch, without updating the weights."""
-        self._assert_compiled("test_on_batch")
-        data = self._single_batch(x, y, sample_weight, "test_on_batch")
-        self._prepare(data, "test_on_batch")
-        self._check_targets(data, "test_on_batch")
+        what = "test_on_batch"
+        self._assert_compiled(what)
+        reset_metrics = arguments.boolean(reset_metrics, "reset_metrics", what)
+        return_dict = arguments.boolean(return_dict, "return_dict", what)
+        data = self._single_batch(x, y, sample_weight, what)
+        custom_step = self._overrides("test_step")
+        self._prepare(data, what, build=not custom_step)
+        if not custom_step:
+            self._check_targets(data, what)
         if reset_metrics:
             self.reset_metrics()
         xs, ys, weights = next(data.batches(False))
+        if custom_step:
+            with no_grad():
+                logs = self.test_step(self._custom_step_data(xs, ys, weights))
+            return _returned(read_logs(logs, "test_step"), return_dict)
         self._test_step(xs, ys, weights)
         return _returned(self._logs(), return_dict)
 
     def predict_on_batch(self, x):
         """The outputs for exactly this batch, as NumPy arrays."""
         data = self._single_batch(x, None, None, "predict_on_batch")
-        self._prepare(data, "predict_on_batch")
+        custom_step = self._overrides("predict_step")
+        self._prepare(data, "predict_on_batch", build=not custom_step)
         xs, _, _ = next(data.batches(False))
         with no_grad():
-            outputs = self._as_output_list(self(self._model_inputs(xs), training=False))
-        results = [output.numpy() for output in outputs]
-        return results[0] if len(results) == 1 else results
+            if custom_step:
+                outputs = self.predict_step(self._custom_step_data(xs, None, None))
+            else:
+                outputs = self(self._model_inputs(xs), training=False)
+        structure, arrays = _flatten_outputs(outputs, None)
+        return _restructure([backend.to_numpy(a) for a in arrays], structure)
 
     # -- summary and saving ------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None):
@@ -768,3 +998,51 @@ def _returned(logs, return_dict):
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+def _has_symbols(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return any(isinstance(x, SymbolicTensor) for x in inputs)
+    return isinstance(inputs, SymbolicTensor)
+
+
+def _with_none_batch(shapes):
+    if isinstance(shapes, list):
+        return [(None,) + tuple(s[1:]) for s in shapes]
+    return (None,) + tuple(shapes[1:])
+
+
+def _input_tensor(value, model, index):
+    """One input of a direct model call as a Tensor (host data checked for text / raggedness)."""
+    if isinstance(value, Tensor):
+        return value
+    array = data_adapter.as_array(value, f"{model.name}: input {index}")
+    return Tensor._from_op(array if backend.is_array(array) else backend.to_device(array))
+
+
+def _flatten_outputs(outputs, structure):
+    """(structure, device arrays) of what a model or predict_step returned: a tensor, an array,
+    a list/tuple of them, or a dict of them."""
+    if isinstance(outputs, dict):
+        found = ("dict", tuple(outputs))
+        values = list(outputs.values())
+    elif isinstance(outputs, (list, tuple)):
+        found = ("list", len(outputs))
+        values = list(outputs)
+    else:
+        found = ("single", 1)
+        values = [outputs]
+    if structure is not None and found != structure:
+        raise ValueError(f"predict: the batches gave outputs of different structures ({structure} then {found})")
+    arrays = []
+    for value in values:
+        value = _raw(value)
+        arrays.append(value if backend.is_array(value) else backend.to_device(np.asarray(value)))
+    return found, arrays
+
+
+def _restructure(results, structure):
+    kind, detail = structure
+    if kind == "dict":
+        return dict(zip(detail, results))
+    return results[0] if len(results) == 1 else results
