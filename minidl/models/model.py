@@ -86,10 +86,14 @@ class Model(Layer):
     subclass it and define ``call`` for a model written as code."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from minidl.models.functional import Functional
+        from minidl.models.functional import Functional
 
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
             return super().__new__(Functional)
+        if cls is not Model and not issubclass(cls, Functional) and _functional_arguments(args, kwargs):
+            # ``class CustomModel(Model)`` built as ``CustomModel(inputs, outputs)``: a functional
+            # model with the subclass's overrides (train_step, ...), as in Keras.
+            return super().__new__(_functional_subclass(cls, Functional))
         return super().__new__(cls)
 
     def __init__(self, *args, name=None, trainable=True, **kwargs):
@@ -998,6 +1002,32 @@ def _returned(logs, return_dict):
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+_functional_subclasses = {}
+
+
+def _functional_arguments(args, kwargs):
+    """True for (inputs, outputs) given as symbolic tensors from Input(...) and layer calls."""
+    inputs = kwargs.get("inputs", args[0] if args else None)
+    outputs = kwargs.get("outputs", args[1] if len(args) > 1 else None)
+    return _has_symbols(_flat(inputs)) and _has_symbols(_flat(outputs))
+
+
+def _flat(value):
+    if isinstance(value, dict):
+        return list(value.values())
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _functional_subclass(cls, functional):
+    """``cls`` with the functional graph machinery mixed in (one class per subclass)."""
+    combined = _functional_subclasses.get(cls)
+    if combined is None:
+        combined = type(cls.__name__, (cls, functional), {"__module__": cls.__module__,
+                                                          "__qualname__": cls.__qualname__})
+        _functional_subclasses[cls] = combined
+    return combined
 
 
 def _has_symbols(inputs):
