@@ -303,3 +303,17 @@ def test_bad_compile_arguments_leave_the_previous_compile(arguments, match):
         model.compile(**{"optimizer": "sgd", "loss": "mse", **arguments})
     assert model.optimizer is optimizer
     model.compile(optimizer="sgd", loss="mse", run_eagerly=True, steps_per_execution=4, jit_compile=False)
+
+
+def test_ids_checked_once_per_call_are_not_checked_again_per_batch(monkeypatch, any_backend):
+    model = _embedding_model()
+    ids = np.random.default_rng(2).integers(0, 10, size=(64, 5))
+    calls = []
+    original = minidl.layers.embedding.check_indices
+    monkeypatch.setattr(minidl.layers.embedding, "check_indices", lambda *a, **k: calls.append(1) or original(*a, **k))
+    model.fit(ids, np.zeros((64, 1)), batch_size=8, epochs=2, verbose=0)  # 16 steps
+    model.predict(ids, batch_size=8)
+    assert calls == []  # the whole array was checked once at the boundary instead
+    with pytest.raises(IndexError, match=r"embedding \(Embedding\): index 12 is out of range"):
+        model.layers[0](np.full((1, 5), 12))  # a direct layer call still checks its ids
+    assert calls == [1]

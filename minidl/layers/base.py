@@ -40,17 +40,41 @@ _output_hooks = []  # callables hook(layer, outputs) run after every layer call 
 
 class _CallState:
     """Where the current (possibly nested) layer call stands: its depth, the ``training``
-    value inner layers inherit, and the outermost layer, which owns the pass's added losses."""
+    value inner layers inherit, the outermost layer, which owns the pass's added losses, and
+    the layers whose inputs a model already checked whole (``inputs_checked``)."""
 
-    __slots__ = ("depth", "training", "entry")
+    __slots__ = ("depth", "training", "entry", "checked")
 
     def __init__(self):
         self.depth = 0
         self.training = None
         self.entry = None
+        self.checked = frozenset()
 
 
 _state = _CallState()
+
+
+class inputs_checked_by_model:
+    """Within this block, the layers in ``layers`` get inputs a model has already checked in
+    full with ``Layer.check_input_data`` (once per fit/evaluate/predict), so their per-batch
+    value checks -- Embedding's id range, a device-to-host read -- can be skipped."""
+
+    def __init__(self, layers):
+        self.ids = frozenset(id(layer) for layer in layers)
+
+    def __enter__(self):
+        self.previous = _state.checked
+        _state.checked = self.ids
+        return self
+
+    def __exit__(self, *exc):
+        _state.checked = self.previous
+
+
+def inputs_already_checked(layer):
+    """True inside ``inputs_checked_by_model`` for one of its layers."""
+    return id(layer) in _state.checked
 _call_arguments_cache = {}  # layer class -> (call takes `training`, call takes `mask`)
 
 
@@ -212,29 +236,23 @@ class Layer:
                 kwargs["training"] = training  # recorded, so the graph replays it
             return self._call_symbolic(inputs, kwargs)
         inputs = _as_tensors(inputs)
-        if self.input_spec is not None:
-            check_inputs(self, self.input_spec, inputs)
+        spec = self.input_spec
+        if spec is not None:
+            if isinstance(inputs, Tensor) and isinstance(spec, InputSpec):
+                spec.check(self, inputs.shape, inputs.dtype)
+            else:
+                check_inputs(self, spec, inputs)
         if not self.built:
             shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
             self.build(shapes)
             self.built = True
             self.input_shape_seen = _with_none_batch(shapes)
-        outputs = self._call_in_context(inputs, training, kwargs)
-        for hook in _output_hooks:
-            hook(self, outputs)
-        if self.output_shape_seen is None:
-            self.output_shape_seen = _with_none_batch(
-                [o.shape for o in outputs] if isinstance(outputs, (list, tuple)) else outputs.shape
-            )
-        return outputs
-
-    def _call_in_context(self, inputs, training, kwargs):
-        """``self.call`` with the arguments its signature takes, inside the call state."""
+        # ``call`` gets the arguments its signature takes, inside the call state (module docstring).
         state = _state
         outer_training, outer_entry = state.training, state.entry
         if training is None:
             training = outer_training
-        takes_training, takes_mask = _call_arguments(type(self))
+        takes_training, takes_mask = _call_arguments_cache.get(type(self)) or _call_arguments(type(self))
         if takes_training and training is not None:
             kwargs["training"] = bool(training)
         if takes_mask and "mask" not in kwargs:
@@ -246,10 +264,17 @@ class Layer:
         state.depth += 1
         state.training = training
         try:
-            return self.call(inputs, **kwargs)
+            outputs = self.call(inputs, **kwargs)
         finally:
             state.depth -= 1
             state.training, state.entry = outer_training, outer_entry
+        for hook in _output_hooks:
+            hook(self, outputs)
+        if self.output_shape_seen is None:
+            self.output_shape_seen = _with_none_batch(
+                [o.shape for o in outputs] if isinstance(outputs, (list, tuple)) else outputs.shape
+            )
+        return outputs
 
     def _call_symbolic(self, inputs, kwargs):
         """Run the layer on a zero batch of one sample to build it and learn its output shape.
@@ -319,15 +344,15 @@ class Layer:
         self._loss_layers.clear()
 
     def _walk(self):
-        """This layer and every layer inside it, each once."""
-        seen, stack = set(), [self]
+        """This layer and every layer inside it, each once, parents before children."""
+        found, seen, stack = [], set(), [self]
         while stack:
             layer = stack.pop()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            yield layer
-            stack.extend(reversed(layer._sublayers))
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                found.append(layer)
+                stack.extend(reversed(layer._sublayers))
+        return found
 
     @property
     def losses(self):

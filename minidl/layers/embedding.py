@@ -3,7 +3,7 @@
 import numpy as np
 
 from minidl import backend, initializers, regularizers
-from minidl.layers.base import Layer
+from minidl.layers.base import Layer, inputs_already_checked
 from minidl.layers.input_spec import InputSpec
 from minidl.ops.embedding import check_indices, embedding_lookup
 
@@ -49,7 +49,8 @@ class Embedding(Layer):
     def call(self, inputs, training=False):
         caller = f"{self.name} (Embedding)"
         ids = inputs.data
-        check_indices(ids, self.input_dim, caller)
+        if not inputs_already_checked(self):  # a model checks integer ids in range once per fit
+            check_indices(ids, self.input_dim, caller)
         outputs = embedding_lookup(ids, self.embeddings, check_range=False, caller=caller)
         if self.mask_zero:
             outputs.mask = ids != 0

@@ -71,6 +71,7 @@ class InputContract:
     def __init__(self, model, inputs):
         self.model = model
         self.inputs = list(inputs)
+        self.consumer_layers = [layer for spec in self.inputs for layer in spec.consumers]
 
     def __len__(self):
         return len(self.inputs)

@@ -40,7 +40,7 @@ import numpy as np
 from minidl import backend, callbacks, optimizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
-from minidl.layers.base import Layer, SymbolicTensor
+from minidl.layers.base import Layer, SymbolicTensor, inputs_checked_by_model
 from minidl.metrics import Metric
 from minidl.models import arguments, data_adapter
 from minidl.models.compile_utils import (
@@ -439,6 +439,16 @@ class Model(Layer):
     def _model_inputs(self, xs):
         return xs[0] if len(xs) == 1 else xs
 
+    def _forward(self, inputs, training):
+        """The model on a batch of data that ``_data`` already conformed to the input contract
+        (once for the whole call): the per-call check of ``__call__`` is skipped, and so are the
+        per-batch value checks of the layers the inputs feed."""
+        contract = self.input_contract()
+        if contract is None:
+            return Layer.__call__(self, inputs, training=training)
+        with inputs_checked_by_model(contract.consumer_layers):
+            return Layer.__call__(self, inputs, training=training)
+
     def _record(self, total, per_output_values, outputs, ys, sample_weight, rows):
         """Update the running loss(es), the metrics and the add_metric means (device work only)."""
         with no_grad():
@@ -466,7 +476,7 @@ class Model(Layer):
             weight.requires_grad = True
         try:
             inputs = self._model_inputs(xs)
-            outputs = self._as_output_list(self(inputs, training=True))
+            outputs = self._as_output_list(self._forward(inputs, training=True))
             total, per_output_values = self._step_loss(inputs, outputs, ys, sample_weight, training=True)
             total.backward()
         finally:
@@ -480,7 +490,7 @@ class Model(Layer):
     def _test_step(self, xs, ys, sample_weight):
         with no_grad():
             inputs = self._model_inputs(xs)
-            outputs = self._as_output_list(self(inputs, training=False))
+            outputs = self._as_output_list(self._forward(inputs, training=False))
             total, per_output_values = self._step_loss(inputs, outputs, ys, sample_weight, training=False)
         self._record(total, per_output_values, outputs, ys, sample_weight, len(xs[0]))
 
@@ -853,7 +863,7 @@ class Model(Layer):
                     outputs = self.predict_step(self._custom_step_data(xs, None, None))
                 else:
                     self._ensure_built(xs)
-                    outputs = self(self._model_inputs(xs), training=False)
+                    outputs = self._forward(self._model_inputs(xs), training=False)
                 structure, arrays = _flatten_outputs(outputs, structure)
                 if chunks is None:
                     chunks = [[] for _ in arrays]
@@ -949,7 +959,7 @@ class Model(Layer):
             if custom_step:
                 outputs = self.predict_step(self._custom_step_data(xs, None, None))
             else:
-                outputs = self(self._model_inputs(xs), training=False)
+                outputs = self._forward(self._model_inputs(xs), training=False)
         structure, arrays = _flatten_outputs(outputs, None)
         return _restructure([backend.to_numpy(a) for a in arrays], structure)
 
