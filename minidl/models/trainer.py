@@ -71,11 +71,20 @@ def _raw(value):
 
 
 def _as_step_tensor(array):
-    return None if array is None else Tensor._from_op(array)
+    if array is None or isinstance(array, Tensor):
+        return array
+    return Tensor._from_op(array)
 
 
-def _takes_argument(method, name):
-    return name in inspect.signature(method).parameters
+_signature_cache = {}
+
+
+def _takes_argument(function, name):
+    """True when ``function``'s signature names the parameter ``name`` (cached per function)."""
+    key = (function, name)
+    if key not in _signature_cache:
+        _signature_cache[key] = name in inspect.signature(function).parameters
+    return _signature_cache[key]
 
 
 
@@ -259,8 +268,9 @@ class Trainer:
         y = None if ys is None else [_as_step_tensor(target) for target in ys]
         y = y[0] if y is not None and len(y) == 1 else y
         y_pred = outputs[0] if len(outputs) == 1 else outputs
-        keywords = {"x": inputs, "y": y, "y_pred": y_pred, "sample_weight": _as_step_tensor(sample_weight)}
-        if _takes_argument(self.compute_loss, "training"):
+        x = [_as_step_tensor(a) for a in inputs] if isinstance(inputs, list) else _as_step_tensor(inputs)
+        keywords = {"x": x, "y": y, "y_pred": y_pred, "sample_weight": _as_step_tensor(sample_weight)}
+        if _takes_argument(type(self).compute_loss, "training"):
             keywords["training"] = training
         total = self.compute_loss(**keywords)
         if not isinstance(total, Tensor):
