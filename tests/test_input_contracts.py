@@ -317,3 +317,30 @@ def test_ids_checked_once_per_call_are_not_checked_again_per_batch(monkeypatch, 
     with pytest.raises(IndexError, match=r"embedding \(Embedding\): index 12 is out of range"):
         model.layers[0](np.full((1, 5), 12))  # a direct layer call still checks its ids
     assert calls == [1]
+
+
+def test_input_counts_and_non_real_numbers_are_named():
+    model = _dense_model(input_dim=3)
+    with pytest.raises(ValueError, match=r'Layer "sequential" expects 1 input\(s\), but it received 2 input arrays'):
+        model.fit([np.zeros((4, 3)), np.zeros((4, 3))], np.zeros((4, 2)), verbose=0)
+    with pytest.raises(TypeError, match=r"predict: x: got complex numbers \(dtype complex128\)"):
+        model.predict(np.ones((2, 3), complex))
+    clear_session()
+    a, b = Input(shape=(2,)), Input(shape=(3,))
+    two = Model([a, b], Dense(1)(minidl.layers.Concatenate()([a, b])))
+    with pytest.raises(ValueError, match=r"predict: x: the model has 2 inputs \['input_1', 'input_2'\] but 1 array"):
+        two.predict(np.zeros((2, 2)))
+
+
+def test_images_without_a_channel_axis_get_one_and_generators_are_checked_per_batch():
+    clear_session()
+    model = Sequential([minidl.layers.Conv2D(2, 3, input_shape=(8, 8, 1)), Flatten(), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.predict(np.zeros((2, 8, 8), "float32")).shape == (2, 1)  # (n, 8, 8) -> (n, 8, 8, 1)
+
+    def batches():
+        yield np.zeros((2, 8, 8, 1), "float32"), np.zeros((2, 1), "float32")
+        yield np.zeros((2, 9, 9, 1), "float32"), np.zeros((2, 1), "float32")
+
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 8, 8, 1\), found shape=\(2, 9, 9, 1\)"):
+        model.fit(batches(), steps_per_epoch=2, verbose=0)

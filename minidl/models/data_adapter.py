@@ -55,6 +55,9 @@ def as_array(value, what):
             raise _irregular_data_error(value, what) from None
     if array.dtype.kind in "OUSV":
         array = _numeric_from_objects(array, value, what)
+    elif array.dtype.kind in "cmM":
+        kind = {"c": "complex numbers", "m": "time spans", "M": "dates"}[array.dtype.kind]
+        raise TypeError(f"{what}: got {kind} (dtype {array.dtype}); a model takes real numbers")
     if array.ndim == 0:
         raise ValueError(f"{what}: expected an array with a batch axis, got a scalar")
     return array
@@ -141,7 +144,7 @@ def flatten(data, names, what):
         arrays = [as_array(data, what)]
     if names is not None and len(arrays) != len(names):
         raise ValueError(
-            f"{what}: the model has {len(names)} {'inputs' if what.startswith('x') else 'outputs'} "
+            f"{what}: the model has {len(names)} {'inputs' if what.endswith('x') else 'outputs'} "
             f"{names} but {len(arrays)} array(s) were given"
         )
     return arrays

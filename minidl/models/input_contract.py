@@ -83,7 +83,8 @@ class InputContract:
     def conform_arrays(self, arrays, what):
         """The input arrays with their value kind, rank and shape checked (see the module docstring)."""
         if len(arrays) != len(self.inputs):
-            return arrays  # the data adapter reports a count mismatch with the input names
+            raise ValueError(f'Layer "{self.model.name}" expects {len(self.inputs)} input(s), but it received '
+                             f"{len(arrays)} input arrays ({what})")
         conformed = []
         for index, (array, spec) in enumerate(zip(arrays, self.inputs)):
             label = what if len(self.inputs) == 1 else f"{what}[{index}]"
