@@ -37,9 +37,12 @@ def normalize_tuple(value, rank, name, caller, minimum=1):
     return int_tuple(value, rank, name, caller, minimum)
 
 
+_RANK_SPECS = {rank: InputSpec(ndim=rank + 2, layout=layout) for rank, layout in CHANNELS_LAST.items()}
+
+
 def check_input_rank(layer, shape, rank):
     """Raise naming the layer unless ``shape`` is (batch, <rank spatial axes>, channels)."""
-    InputSpec(ndim=rank + 2, layout=CHANNELS_LAST[rank]).check(layer, shape)
+    _RANK_SPECS[rank].check(layer, shape)
 
 
 def to_layer_dtype(layer, inputs):
