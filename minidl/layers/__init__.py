@@ -14,6 +14,7 @@ from minidl.layers.convolutional import (
 from minidl.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from minidl.layers.embedding import Embedding
 from minidl.layers.input_layer import Input, InputLayer
+from minidl.layers.input_spec import InputSpec
 from minidl.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, concatenate
 from minidl.layers.normalization import BatchNormalization
 from minidl.layers.pooling import (
@@ -35,7 +36,7 @@ __all__ = [
     "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "MaxPooling1D", "MaxPooling2D",
     "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
     "ELU", "GRU", "LSTM", "Activation", "Add", "Average", "BaseRNN", "BatchNormalization", "Bidirectional", "Concatenate", "Dense", "Dropout",
-    "Embedding", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU", "Maximum", "Minimum",
+    "Embedding", "Flatten", "Input", "InputLayer", "InputSpec", "Layer", "LeakyReLU", "Maximum", "Minimum",
     "Multiply", "Parameter", "ReLU", "Reshape", "SimpleRNN", "Softmax", "SpatialDropout1D", "Subtract",
     "SymbolicTensor", "add", "clear_session", "concatenate",
 ]

@@ -62,7 +62,8 @@ class InputSpec:
         if self.shape is not None:
             self._check_full_shape(layer, shape, index)
         rank = len(shape)
-        if ((self.ndim is not None and rank != self.ndim) or (self.min_ndim is not None and rank < self.min_ndim)
+        exact_rank = self.ndim is not None and not self.allow_last_axis_squeeze  # else the shape check decides
+        if ((exact_rank and rank != self.ndim) or (self.min_ndim is not None and rank < self.min_ndim)
                 or (self.max_ndim is not None and rank > self.max_ndim)):
             raise ValueError(f"{_who(layer, index)}: expected input of rank {self._rank_text()}"
                              f"{self._layout_text(None)}, got shape {shape}")
