@@ -216,6 +216,7 @@ def test_mismatched_sample_counts_name_every_array():
 @pytest.mark.parametrize("class_weight, match", [
     ({0: 1.0, 5: 2.0}, r"class_weight has keys \[5\] outside the model's classes 0\.\.2"),
     ({"cat": 1.0}, r"class_weight keys must be class indices.*'cat'"),
+    ({0.5: 1.0}, r"class_weight keys must be class indices.*0\.5"),
     ({0: "high"}, r"class_weight\[0\] must be a finite number >= 0, got 'high'"),
     ({0: -1.0}, r"class_weight\[0\] must be a finite number >= 0, got -1\.0"),
     ([1.0, 2.0], r"class_weight must be a dict"),
@@ -286,6 +287,12 @@ def test_good_argument_spellings_still_work():
     assert list(history.history) == ["loss", "val_loss"] and len(history.history["loss"]) == 2
     assert len(history.history["val_loss"]) == 1  # only after epoch 2
     assert model.fit(x, y, epochs=0, verbose=0).history == {}
+    model.fit(x, y, shuffle=0, verbose=0)
+    clear_session()
+    classifier = Sequential([Dense(2, input_dim=3, activation="softmax")])
+    classifier.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    labels = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0])
+    classifier.fit(x, labels, class_weight=dict(zip(np.unique(labels), [2.0, 1.0])), verbose=0)
     model.fit(x, y, verbose=0, workers=4, use_multiprocessing=True, max_queue_size=5)  # tf.keras 2 arguments
 
 
@@ -344,3 +351,19 @@ def test_images_without_a_channel_axis_get_one_and_generators_are_checked_per_ba
 
     with pytest.raises(ValueError, match=r"expected shape=\(None, 8, 8, 1\), found shape=\(2, 9, 9, 1\)"):
         model.fit(batches(), steps_per_epoch=2, verbose=0)
+
+
+def test_data_already_on_the_device_is_checked_there():
+    minidl.set_backend("simulated")  # arrays refuse implicit host conversion, as CuPy's do
+    to_device = minidl.backend.to_device
+    model = _embedding_model()
+    ids = np.random.default_rng(4).integers(0, 10, size=(16, 5))
+    model.fit(to_device(ids.astype("float32")), to_device(np.zeros((16, 1), "float32")), verbose=0)
+    fractional = ids.astype("float32")
+    fractional[3, 1] = 2.5
+    with pytest.raises(TypeError, match=r"holds 2\.5 at index \(3, 1\)"):
+        model.predict(to_device(fractional))
+    with pytest.raises(IndexError, match=r"token id 10, out of range"):
+        model.predict(to_device(np.full((2, 5), 10)))
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 5\), found shape=\(2, 6\)"):
+        model.predict(to_device(np.zeros((2, 6), "int64")))

@@ -63,8 +63,8 @@ def verbose(value, what):
 
 
 def shuffle(value, what):
-    """True, False, or 'batch' (shuffle whole batches, Keras 2)."""
-    if isinstance(value, (bool, np.bool_)):
+    """True, False (or 1, 0), or 'batch' (shuffle whole batches, Keras 2)."""
+    if isinstance(value, (bool, np.bool_)) or (_is_integer(value) and value in (0, 1)):
         return bool(value)
     if isinstance(value, str) and value == "batch":
         return "batch"
@@ -100,14 +100,16 @@ def validate_now(freq, epoch):
 
 
 def class_weight(value, what):
-    """A dict {class index: weight} with integer keys and finite non-negative numeric weights."""
+    """A dict {class index: weight} with finite non-negative numeric weights; keys are class
+    indices, as ints or whole-number floats (``np.unique`` of float labels gives those)."""
     if value is None:
         return None
     if not isinstance(value, dict):
         raise ArgumentError(f"{what}: class_weight must be a dict {{class index: weight}}, got {_received(value)}")
     table = {}
     for key, weight in value.items():
-        if not _is_integer(key) or key < 0:
+        whole_float = isinstance(key, (float, np.floating)) and float(key).is_integer()
+        if not (_is_integer(key) or whole_float) or key < 0:
             raise ArgumentError(
                 f"{what}: class_weight keys must be class indices (integers >= 0), got key {_received(key)}"
             )
