@@ -6,14 +6,21 @@ Accepted data, as in Keras:
 * a list (or dict keyed by input name) of those for models with several inputs/outputs;
 * a generator (or any iterator) yielding ``x``, ``(x, y)`` or ``(x, y, sample_weight)``;
 * a ``Sequence``-like object with ``__len__`` and ``__getitem__`` returning such batches
-  (``on_epoch_end()`` is called after every epoch when it exists).
+  (``on_epoch_end()`` is called after every epoch when it exists);
+* any other re-iterable object yielding such batches (a dataset), iterated afresh each epoch.
 
 For arrays the rules of Keras hold: ``validation_split`` takes the LAST fraction of the rows,
 before any shuffling; shuffling permutes the rows once per epoch with NumPy's global RNG
 (``np.random.permutation``, so ``np.random.seed`` reproduces it); a batch is a contiguous slice
 of the permuted copy and is moved to the device exactly once. Floating-point inputs are cast to
 the model's float type (float32 by default) once per fit, as Keras's input layers do; so are
-``uint8``/``int8``/``bool`` inputs (images). Larger integer inputs (token ids) are left alone.
+``uint8``/``int8``/``bool`` inputs (images). A model that knows its inputs (Sequential,
+functional) conforms them first (``conform_x``: token ids stay integers, other integers become
+floats; see ``minidl.models.input_contract``); without one, larger integers are left alone.
+
+Text, ragged lists of sequences, complex numbers and other non-numbers are refused by
+``as_array`` with what to do instead (tokenize, ``pad_sequences``), not passed on to fail
+inside NumPy.
 """
 
 import math
@@ -349,6 +356,19 @@ class GeneratorData(_BatchSource):
             yield self.parse(item)
 
 
+class IterableData(GeneratorData):
+    """Batches from a re-iterable object (a dataset with ``__iter__``, such as ``tf.data``'s):
+    every epoch iterates it afresh, as Keras does."""
+
+    def __init__(self, iterable, steps, input_names, output_names, what="fit", conform_x=None):
+        super().__init__(iter(()), steps, input_names, output_names, what, conform_x)
+        self.iterable = iterable
+
+    def batches(self, shuffle=False):
+        self.iterator = iter(self.iterable)
+        yield from super().batches(shuffle)
+
+
 class SequenceData(_BatchSource):
     """Batches from a ``Sequence`` (``__len__`` + ``__getitem__``), reordered per epoch if shuffled."""
 
@@ -396,7 +416,7 @@ def is_batch_source(x):
     """True for generators/iterators and Sequence-like objects (data that arrives in batches)."""
     if x is None or isinstance(x, (np.ndarray, Tensor, list, tuple, dict, str)) or _has_shape(x):
         return False
-    return hasattr(x, "__next__") or (hasattr(x, "__len__") and hasattr(x, "__getitem__"))
+    return hasattr(x, "__next__") or hasattr(x, "__iter__") or (hasattr(x, "__len__") and hasattr(x, "__getitem__"))
 
 
 def make_data(x, y, sample_weight, batch_size, steps, input_names, output_names, what, conform_x=None):
@@ -413,9 +433,11 @@ def make_data(x, y, sample_weight, batch_size, steps, input_names, output_names,
             )
         if sample_weight is not None:
             raise ValueError(f"{what}: sample_weight must come from the generator/Sequence itself, not as an argument")
-        if hasattr(x, "__next__") and not (hasattr(x, "__getitem__") and hasattr(x, "__len__")):
+        if hasattr(x, "__getitem__") and hasattr(x, "__len__"):
+            return SequenceData(x, steps, input_names, output_names, what, conform_x)
+        if hasattr(x, "__next__"):
             return GeneratorData(x, steps, input_names, output_names, what, conform_x)
-        return SequenceData(x, steps, input_names, output_names, what, conform_x)
+        return IterableData(x, steps, input_names, output_names, what, conform_x)
     if x is None:
         raise ValueError(f"{what}: x is required")
     xs = flatten(x, input_names, f"{what}: x")
