@@ -32,8 +32,6 @@ from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor, as_array
 from minidl.layers.input_spec import InputSpec, check_inputs
 
-__all__ = ["InputSpec", "Layer", "Parameter", "SymbolicTensor", "capture_outputs", "clear_session", "unique_name"]
-
 _name_counts = {}
 _output_hooks = []  # callables hook(layer, outputs) run after every layer call (inspection)
 
@@ -41,7 +39,7 @@ _output_hooks = []  # callables hook(layer, outputs) run after every layer call 
 class _CallState:
     """Where the current (possibly nested) layer call stands: its depth, the ``training``
     value inner layers inherit, the outermost layer, which owns the pass's added losses, and
-    the layers whose inputs a model already checked whole (``inputs_checked``)."""
+    the layers whose inputs a model already checked whole (``inputs_checked_by_model``)."""
 
     __slots__ = ("depth", "training", "entry", "checked")
 
@@ -75,6 +73,8 @@ class inputs_checked_by_model:
 def inputs_already_checked(layer):
     """True inside ``inputs_checked_by_model`` for one of its layers."""
     return id(layer) in _state.checked
+
+
 _call_arguments_cache = {}  # layer class -> (call takes `training`, call takes `mask`)
 
 
@@ -364,10 +364,6 @@ class Layer:
             found += [_as_loss_tensor(fn()) for fn in layer._loss_callables]
         return found
 
-    def added_metric_values(self):
-        """(name, value) pairs added with ``add_metric`` in the last forward pass."""
-        return [pair for layer in self._walk() for pair in layer._added_metrics]
-
     # -- weights -----------------------------------------------------------------------------
     def add_weight(self, name=None, shape=None, initializer="glorot_uniform", regularizer=None,
                    trainable=True, dtype=None, constraint=None, **unused):
@@ -378,8 +374,10 @@ class Layer:
         defaults to ``variable``, ``variable_1``, ... TensorFlow's ``aggregation``,
         ``synchronization`` and ``use_resource`` are accepted and mean nothing here.
         """
-        if name is not None and not isinstance(name, str):
-            name, shape = None, name  # Keras 3: add_weight(shape, initializer, ...)
+        if name is not None and not isinstance(name, str):  # Keras 3's order: add_weight(shape, initializer)
+            if shape is not None:
+                initializer = shape
+            name, shape = None, name
         unknown = sorted(set(unused) - {"aggregation", "synchronization", "use_resource", "autocast"})
         if unknown:
             raise TypeError(f"{self.name}.add_weight: unexpected argument(s) {unknown}")
