@@ -138,6 +138,17 @@ class Model(Trainer, Layer):
         raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
 
     @property
+    def input(self):
+        """The model's input tensor (a list for several inputs), as Keras's ``model.input``."""
+        inputs = list(self.inputs)
+        return inputs[0] if len(inputs) == 1 else inputs
+
+    @property
+    def output(self):
+        outputs = list(self.outputs)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    @property
     def input_names(self):
         return ["input_1"]
 

@@ -726,6 +726,27 @@ class Trainer:
         """The removed Keras helper: ``predict`` (the outputs are already probabilities)."""
         return self.predict(x, batch_size=batch_size, verbose=verbose)
 
+    # -- TensorFlow 2.0's generator methods (removed in Keras 3; the labs call them) ----------------
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, validation_freq=1, class_weight=None,
+                      max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """``fit`` on a generator or Sequence, as TensorFlow 2.0 spelled it."""
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
+                        validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
+                        initial_epoch=initial_epoch, max_queue_size=max_queue_size, workers=workers,
+                        use_multiprocessing=use_multiprocessing)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0):
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose,
+                             max_queue_size=max_queue_size, workers=workers, use_multiprocessing=use_multiprocessing)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0):
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose,
+                            max_queue_size=max_queue_size, workers=workers, use_multiprocessing=use_multiprocessing)
+
     # -- single batches ----------------------------------------------------------------------
     def _single_batch(self, x, y, sample_weight, what):
         data = self._data(x, y, sample_weight, None, None, what)
