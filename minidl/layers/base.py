@@ -47,7 +47,7 @@ class _CallState:
         self.depth = 0
         self.training = None
         self.entry = None
-        self.checked = frozenset()
+        self.checked = ()
 
 
 _state = _CallState()
@@ -59,7 +59,7 @@ class inputs_checked_by_model:
     value checks -- Embedding's id range, a device-to-host read -- can be skipped."""
 
     def __init__(self, layers):
-        self.ids = frozenset(id(layer) for layer in layers)
+        self.ids = {id(layer) for layer in layers}
 
     def __enter__(self):
         self.previous = _state.checked
@@ -76,6 +76,14 @@ def inputs_already_checked(layer):
 
 
 _call_arguments_cache = {}  # layer class -> (call takes `training`, call takes `mask`)
+_loss_callables_exist = False  # set by the first add_loss(callable), anywhere
+
+
+def may_have_losses(layer):
+    """False only when ``layer.losses`` is surely empty apart from regularisation penalties: no
+    loss was added in its last forward pass and no ``add_loss(callable)`` was ever made (lets a
+    training step skip walking the layers for nothing)."""
+    return _loss_callables_exist or bool(layer._loss_layers)
 
 
 def _call_arguments(cls):
@@ -315,6 +323,8 @@ class Layer:
         """Add ``loss`` (a scalar tensor computed in ``call``) to the training loss, as Keras's
         ``add_loss``; a zero-argument callable is evaluated afresh at every step instead."""
         if callable(loss) and not isinstance(loss, Tensor):
+            global _loss_callables_exist
+            _loss_callables_exist = True
             self._loss_callables.append(loss)
             return
         self._record_added(self._added_losses, loss if isinstance(loss, Tensor) else Tensor(loss))

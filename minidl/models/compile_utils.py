@@ -82,6 +82,7 @@ class Compiled:
         self.train_weights = None  # captured trainable weights (None until the model is built)
         self.all_weights = None
         self.frozen_weights = None
+        self.penalized = None  # whether a captured weight has a regularizer (None: not known yet)
 
 
 def per_output(value, names, what):

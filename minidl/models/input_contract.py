@@ -29,6 +29,7 @@ import numpy as np
 from minidl import backend, ops
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
+from minidl.layers.base import Layer
 
 
 class ModelInput:
@@ -71,7 +72,10 @@ class InputContract:
     def __init__(self, model, inputs):
         self.model = model
         self.inputs = list(inputs)
-        self.consumer_layers = [layer for spec in self.inputs for layer in spec.consumers]
+        # The consumers that check whole input arrays (Embedding): inside fit's steps their
+        # per-batch checks are skipped (see ``Model._forward``).
+        self.checking_consumers = [layer for spec in self.inputs for layer in spec.consumers
+                                   if type(layer).check_input_data is not Layer.check_input_data]
 
     def __len__(self):
         return len(self.inputs)

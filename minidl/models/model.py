@@ -210,9 +210,9 @@ class Model(Trainer, Layer):
         (once for the whole call): the per-call check of ``__call__`` is skipped, and so are the
         per-batch value checks of the layers the inputs feed."""
         contract = self.input_contract()
-        if contract is None:
+        if contract is None or not contract.checking_consumers:
             return Layer.__call__(self, inputs, training=training)
-        with inputs_checked_by_model(contract.consumer_layers):
+        with inputs_checked_by_model(contract.checking_consumers):
             return Layer.__call__(self, inputs, training=training)
 
     def _known_input_names(self):

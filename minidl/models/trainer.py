@@ -39,6 +39,7 @@ import numpy as np
 from minidl import backend, callbacks, optimizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
+from minidl.layers.base import may_have_losses
 from minidl.models import arguments, data_adapter
 from minidl.models.compile_utils import (
     Compiled,
@@ -143,6 +144,7 @@ class Trainer:
         captured = {id(w) for w in self._compiled.train_weights}
         self._compiled.all_weights = list(self.weights)
         self._compiled.frozen_weights = [w for w in self._compiled.all_weights if id(w) not in captured]
+        self._compiled.penalized = any(w.regularizer is not None for w in self._compiled.all_weights)
 
     def _assert_compiled(self, what):
         if self._compiled is None:
@@ -244,8 +246,9 @@ class Trainer:
     def _total_loss(self, outputs, ys, sample_weight):
         """The compiled loss plus ``self.losses`` (penalties and added losses)."""
         total, per_output_values = self._compiled_total(outputs, ys, sample_weight)
-        for penalty in self.losses:
-            total = total + penalty
+        if self._compiled.penalized is not False or may_have_losses(self):
+            for penalty in self.losses:
+                total = total + penalty
         return total, per_output_values
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
