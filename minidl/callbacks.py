@@ -598,7 +598,7 @@ class LayerMonitor(Callback):
 
         with capture_outputs(record):
             predictions = model(backend.to_device(np.asarray(self.x_probe)), training=False)
-        loss = model.compute_loss(self.y_probe, predictions)
+        loss = model.compute_loss(y=self.y_probe, y_pred=predictions)
         weights = model.trainable_weights
         saved_grads = [w.grad for w in weights]
         for w in weights:

@@ -201,7 +201,7 @@ def test_wrong_channel_count_after_build_names_layer_and_shapes():
     layer = BatchNormalization()
     layer(minidl.tensor(np.zeros((2, 3), np.float32)))
     with pytest.raises(ValueError, match=r"batch_normalization \(BatchNormalization\): expected input of rank 2 "
-                                         r"with 3 channels on axis 1, got shape \(2, 4\)"):
+                                         r"with 3 channels on axis 1, \(batch, 3\), got shape \(2, 4\)"):
         layer(minidl.tensor(np.zeros((2, 4), np.float32)))
     with pytest.raises(ValueError, match=r"rank >= 2"):
         BatchNormalization()(minidl.tensor(np.zeros(3, np.float32)))

@@ -264,7 +264,7 @@ def test_wrong_rank_and_channel_count_name_the_layer(any_backend):
                                          r"channels\), got shape \(28, 28\)"):
         conv(np.zeros((28, 28), np.float32))
     conv(np.zeros((1, 8, 8, 3), np.float32))
-    with pytest.raises(ValueError, match=r"features \(Conv2D\): expected input with 3 channels .* got shape "
+    with pytest.raises(ValueError, match=r"features \(Conv2D\): expected input of rank 4 with 3 channels .* got shape "
                                          r"\(1, 8, 8, 1\)"):
         conv(np.zeros((1, 8, 8, 1), np.float32))
     with pytest.raises(ValueError, match=r"conv1d \(Conv1D\): expected input of rank 3 \(batch, steps, channels\)"):

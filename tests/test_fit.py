@@ -225,3 +225,23 @@ def test_a_dataset_already_on_the_device_stays_there(monkeypatch):
     assert len(history.history["loss"]) == 2
     assert [shape for shape in copies if shape and shape[0] > 1] == [(400,), (400,)]  # one permutation per epoch
     assert np.isfinite(model.evaluate(x, y, verbose=0)).all()
+
+
+def test_a_re_iterable_dataset_is_iterated_afresh_every_epoch():
+    class Dataset:
+        """Only __iter__, as tf.data datasets: each iteration starts over."""
+
+        def __init__(self):
+            self.iterations = 0
+
+        def __iter__(self):
+            self.iterations += 1
+            x = np.ones((4, 2), "float32")
+            return iter([(x, x[:, :1])] * 3)
+
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer="sgd", loss="mse")
+    dataset = Dataset()
+    history = model.fit(dataset, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 3 and dataset.iterations == 3
+    assert model.predict(Dataset()).shape == (12, 1)

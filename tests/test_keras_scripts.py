@@ -19,10 +19,6 @@ SCRIPTS_DIR = pathlib.Path(__file__).parent / "keras_scripts"
 
 # Scripts that need work on other branches; each reason names the missing piece.
 WAITING = {
-    "custom_train_step.py": "needs train_step overrides, compiled_loss/compiled_metrics and Model(inputs, outputs) "
-                            "for Model subclasses (the model-contracts work on models/model.py)",
-    "keras3_custom_layers.py": "needs call-signature inspection (call(self, inputs) without training) and "
-                               "Layer.add_loss / model.losses (the model-contracts work on layers/base.py)",
     "encoder_decoder_states.py": "needs symbolic tensors as keyword arguments of a layer call (initial_state=[h, c] "
                                  "in a functional model): layers/base.py _call_symbolic and models/functional.py",
 }

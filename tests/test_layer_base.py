@@ -169,3 +169,23 @@ def test_regularization_losses_collects_every_penalised_weight():
     layer(minidl.tensor(np.ones((1, 3), np.float32)))
     assert len(layer.regularization_losses()) == 2
     assert Activation("relu").regularization_losses() == []
+
+
+def test_add_weight_takes_keras3_and_tf2_spellings():
+    class Both(Layer):
+        def build(self, input_shape):
+            self.a = self.add_weight(shape=(input_shape[-1], 2), initializer="ones", trainable=True)
+            self.b = self.add_weight((2,), "zeros")
+            self.c = self.add_weight("scale", (1,), initializer="ones", trainable=False)
+
+        def call(self, inputs):
+            return inputs @ self.a + self.b
+
+    clear_session()
+    layer = Both()
+    out = layer(minidl.tensor(np.ones((1, 3), np.float32)))
+    np.testing.assert_array_equal(to_host(out), np.full((1, 2), 3.0))
+    assert [w.name for w in layer.weights] == ["both/variable", "both/variable_1", "both/scale"]
+    assert len(layer.trainable_weights) == 2
+    with pytest.raises(TypeError, match=r"both.add_weight: shape is required"):
+        layer.add_weight(name="oops")

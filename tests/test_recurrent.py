@@ -410,7 +410,7 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match=r"encoder \(LSTM\): expected input of rank 3 \(batch, time, features\)"):
         layer(np.zeros((2, 5), dtype=np.float32))
     layer(np.zeros((2, 5, 4), dtype=np.float32))
-    with pytest.raises(ValueError, match=r"encoder \(LSTM\): expected inputs with 4 features.*\(2, 5, 6\)"):
+    with pytest.raises(ValueError, match=r"encoder \(LSTM\): expected input of rank 3 with 4 features.*\(2, 5, 6\)"):
         layer(np.zeros((2, 5, 6), dtype=np.float32))
     with pytest.raises(ValueError, match="stateful=True is not supported"):
         GRU(3, stateful=True)

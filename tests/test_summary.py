@@ -1,6 +1,5 @@
 """model.summary(): Keras's table and exact parameter counts of the labs' models."""
 
-import pytest
 
 from minidl import ops
 from minidl.layers import Dense, Flatten, Input, Reshape
@@ -102,7 +101,15 @@ def test_branching_graph_has_connected_to_column():
     assert "Total params: 87" in lines
 
 
-def test_unbuilt_model_raises_keras_error():
+def test_unbuilt_model_prints_keras3_unbuilt_rows():
+    clear_session()
     model = Sequential([Dense(3), Dense(1)])
-    with pytest.raises(ValueError, match="has not yet been built"):
-        model.summary()
+    lines = _lines(model)
+    assert lines[4].rstrip() == "dense (Dense)                ?                         0 (unbuilt)"
+    assert lines[6].rstrip() == "dense_1 (Dense)              ?                         0 (unbuilt)"
+    assert _counts(lines) == ["Total params: 0", "Trainable params: 0", "Non-trainable params: 0"]
+    assert not model.built  # printing builds nothing
+    model.build((None, 4))
+    lines = _lines(model)
+    assert lines[4].rstrip() == "dense (Dense)                (None, 3)                 15"
+    assert _counts(lines)[0] == "Total params: 19"

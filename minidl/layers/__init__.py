@@ -14,6 +14,7 @@ from minidl.layers.convolutional import (
 from minidl.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from minidl.layers.embedding import Embedding
 from minidl.layers.input_layer import Input, InputLayer
+from minidl.layers.input_spec import InputSpec
 from minidl.layers.lambda_layer import Lambda
 from minidl.layers.layer_normalization import LayerNormalization
 from minidl.layers.masking import Masking
@@ -42,7 +43,7 @@ __all__ = [
     "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "MaxPooling1D", "MaxPooling2D",
     "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
     "ELU", "GRU", "LSTM", "Activation", "Add", "Average", "BaseRNN", "BatchNormalization", "Bidirectional", "Concatenate", "Dense", "Dropout",
-    "Embedding", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU", "Maximum", "Minimum",
+    "Embedding", "Flatten", "Input", "InputLayer", "InputSpec", "Layer", "LeakyReLU", "Maximum", "Minimum",
     "Multiply", "Parameter", "ReLU", "Reshape", "SimpleRNN", "Softmax", "SpatialDropout1D", "Subtract",
     "SymbolicTensor", "add", "clear_session", "concatenate",
     "Cropping1D", "Cropping2D", "GaussianDropout", "GaussianNoise", "Identity", "Lambda", "LayerNormalization",

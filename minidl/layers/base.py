@@ -10,9 +10,19 @@ A layer is written by overriding two methods::
 
 Everything else -- unique names (``dense``, ``dense_1``, ...), ``trainable`` flags,
 ``get_weights``/``set_weights`` in Keras's order, regularisation penalties, symbolic calls on
-``Input`` tensors for the functional API -- lives here, once.
+``Input`` tensors for the functional API -- lives here, once. So do the Keras conventions
+about calling a layer:
+
+* ``input_spec`` (an ``InputSpec``) is checked on every call, before ``build`` and ``call``;
+* ``training`` and ``mask`` are passed to ``call`` only when its signature names them; a
+  layer called without ``training`` inside another layer's call inherits the outer value,
+  so a custom layer's ``Dropout`` follows ``fit``/``predict`` without passing it along;
+* ``add_loss`` / ``add_metric`` inside ``call`` record values for the current forward pass;
+  they are dropped when the outermost layer of that pass (the model) is called again, and
+  ``layer.losses`` lists them with the regularisation penalties, as Keras does.
 """
 
+import inspect
 import re
 
 import numpy as np
@@ -20,9 +30,69 @@ import numpy as np
 from minidl import backend, initializers, regularizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor, as_array
+from minidl.layers.input_spec import InputSpec, check_inputs
 
 _name_counts = {}
 _output_hooks = []  # callables hook(layer, outputs) run after every layer call (inspection)
+
+
+class _CallState:
+    """Where the current (possibly nested) layer call stands: its depth, the ``training``
+    value inner layers inherit, the outermost layer, which owns the pass's added losses, and
+    the layers whose inputs a model already checked whole (``inputs_checked_by_model``)."""
+
+    __slots__ = ("depth", "training", "entry", "checked")
+
+    def __init__(self):
+        self.depth = 0
+        self.training = None
+        self.entry = None
+        self.checked = ()
+
+
+_state = _CallState()
+
+
+class inputs_checked_by_model:
+    """Within this block, the layers in ``layers`` get inputs a model has already checked in
+    full with ``Layer.check_input_data`` (once per fit/evaluate/predict), so their per-batch
+    value checks -- Embedding's id range, a device-to-host read -- can be skipped."""
+
+    def __init__(self, layers):
+        self.ids = {id(layer) for layer in layers}
+
+    def __enter__(self):
+        self.previous = _state.checked
+        _state.checked = self.ids
+        return self
+
+    def __exit__(self, *exc):
+        _state.checked = self.previous
+
+
+def inputs_already_checked(layer):
+    """True inside ``inputs_checked_by_model`` for one of its layers."""
+    return id(layer) in _state.checked
+
+
+_call_arguments_cache = {}  # layer class -> (call takes `training`, call takes `mask`)
+_loss_callables_exist = False  # set by the first add_loss(callable), anywhere
+
+
+def may_have_losses(layer):
+    """False only when ``layer.losses`` is surely empty apart from regularisation penalties: no
+    loss was added in its last forward pass and no ``add_loss(callable)`` was ever made (lets a
+    training step skip walking the layers for nothing)."""
+    return _loss_callables_exist or bool(layer._loss_layers)
+
+
+def _call_arguments(cls):
+    found = _call_arguments_cache.get(cls)
+    if found is None:
+        parameters = inspect.signature(cls.call).parameters
+        found = ("training" in parameters, "mask" in parameters)
+        _call_arguments_cache[cls] = found
+    return found
 
 
 class capture_outputs:
@@ -117,6 +187,8 @@ class Layer:
 
     # The dtype a layer expects as input when it is probed symbolically (Embedding: integers).
     input_dtype = None
+    # What the layer accepts (see ``minidl.layers.input_spec``); layers narrow it in ``build``.
+    input_spec = None
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, input_dim=None, input_length=None, **unknown):
@@ -135,6 +207,11 @@ class Layer:
         )
         self.input_shape_seen = None  # the batch shape of the first call (None for the batch)
         self.output_shape_seen = None
+        self._added_losses = []  # add_loss values of the current forward pass
+        self._added_metrics = []  # (name, value) pairs from add_metric, same lifetime
+        self._loss_callables = []  # add_loss(callable): evaluated afresh whenever losses are read
+        self._loss_layers = []  # layers that added values during this layer's outermost call
+        self._loss_entry = None  # the outermost layer of the pass this layer's values come from
 
     # -- to be overridden --------------------------------------------------------------------
     def build(self, input_shape):
@@ -142,6 +219,10 @@ class Layer:
 
     def call(self, inputs, training=False):
         raise NotImplementedError(f"{type(self).__name__} must define call()")
+
+    def check_input_data(self, array, what):
+        """Check a whole input array once, before a model that feeds it to this layer runs on it
+        (``fit``/``evaluate``/``predict``); ``what`` names the argument. Nothing by default."""
 
     def get_config(self):
         """Constructor arguments, for ``to_json`` / ``model_from_json``."""
@@ -157,16 +238,44 @@ class Layer:
     # -- calling -----------------------------------------------------------------------------
     def __call__(self, inputs, training=None, **kwargs):
         if _is_symbolic(inputs):
+            if self.input_spec is not None:
+                check_inputs(self, self.input_spec, inputs)
             if training is not None:
                 kwargs["training"] = training  # recorded, so the graph replays it
             return self._call_symbolic(inputs, kwargs)
         inputs = _as_tensors(inputs)
+        spec = self.input_spec
+        if spec is not None:
+            if isinstance(inputs, Tensor) and isinstance(spec, InputSpec):
+                spec.check(self, inputs.shape, inputs.dtype)
+            else:
+                check_inputs(self, spec, inputs)
         if not self.built:
             shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
             self.build(shapes)
             self.built = True
             self.input_shape_seen = _with_none_batch(shapes)
-        outputs = self.call(inputs, training=bool(training), **kwargs)
+        # ``call`` gets the arguments its signature takes, inside the call state (module docstring).
+        state = _state
+        outer_training, outer_entry = state.training, state.entry
+        if training is None:
+            training = outer_training
+        takes_training, takes_mask = _call_arguments_cache.get(type(self)) or _call_arguments(type(self))
+        if takes_training and training is not None:
+            kwargs["training"] = bool(training)
+        if takes_mask and "mask" not in kwargs:
+            kwargs["mask"] = _mask_of(inputs)
+        if state.depth == 0:
+            state.entry = self
+            if self._loss_layers:
+                self._clear_added_values()
+        state.depth += 1
+        state.training = training
+        try:
+            outputs = self.call(inputs, **kwargs)
+        finally:
+            state.depth -= 1
+            state.training, state.entry = outer_training, outer_entry
         for hook in _output_hooks:
             hook(self, outputs)
         if self.output_shape_seen is None:
@@ -200,6 +309,7 @@ class Layer:
                 (tuple(a if a == b else None for a, b in zip(first, second)), dtype)
                 for (first, dtype), (second, _) in zip(shapes, other)
             ]
+        self._clear_added_values()  # losses/metrics of the zero probes are not real ones
         results = [
             SymbolicTensor((None,) + tuple(shape[1:]), dtype, self, symbols, kwargs, index)
             for index, (shape, dtype) in enumerate(shapes)
@@ -210,23 +320,89 @@ class Layer:
         self._symbolic_output = results if returned_list else results[0]
         return self._symbolic_output
 
+    # -- losses and metrics added during a call ------------------------------------------------
+    def add_loss(self, loss):
+        """Add ``loss`` (a scalar tensor computed in ``call``) to the training loss, as Keras's
+        ``add_loss``; a zero-argument callable is evaluated afresh at every step instead."""
+        if callable(loss) and not isinstance(loss, Tensor):
+            global _loss_callables_exist
+            _loss_callables_exist = True
+            self._loss_callables.append(loss)
+            return
+        self._record_added(self._added_losses, loss if isinstance(loss, Tensor) else Tensor(loss))
+
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """Report the mean of ``value`` over each epoch under ``name`` (tf.keras 2's add_metric)."""
+        if aggregation not in ("mean", None):
+            raise ValueError(f"{self.name}.add_metric: aggregation must be 'mean', got {aggregation!r}")
+        if not name:
+            raise ValueError(f"{self.name}.add_metric: a metric needs a name, e.g. add_metric(x, name='mean_x')")
+        self._record_added(self._added_metrics, (str(name), value))
+
+    def _record_added(self, target, item):
+        entry = _state.entry
+        if self._loss_entry is not entry:  # the values of an older pass are out of date
+            self._added_losses.clear()
+            self._added_metrics.clear()
+            self._loss_entry = entry
+        target.append(item)
+        if entry is not None and all(layer is not self for layer in entry._loss_layers):
+            entry._loss_layers.append(self)
+
+    def _clear_added_values(self):
+        for layer in self._loss_layers:
+            layer._added_losses.clear()
+            layer._added_metrics.clear()
+        self._loss_layers.clear()
+
+    def _walk(self):
+        """This layer and every layer inside it, each once, parents before children."""
+        found, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                found.append(layer)
+                stack.extend(reversed(layer._sublayers))
+        return found
+
+    @property
+    def losses(self):
+        """The regularisation penalties and the losses added in the last forward pass, as Keras."""
+        found = []
+        for layer in self._walk():
+            found += [w.regularizer(w) for w in layer._params if w.regularizer is not None]
+            found += layer._added_losses
+            found += [_as_loss_tensor(fn()) for fn in layer._loss_callables]
+        return found
+
     # -- weights -----------------------------------------------------------------------------
     def add_weight(self, name=None, shape=None, initializer="glorot_uniform", regularizer=None,
-                   trainable=True, dtype=None, constraint=None):
+                   trainable=True, dtype=None, constraint=None, **unused):
         """Create a weight, drawn on the host by ``initializer`` and moved to the device.
 
-        Keras 2's ``add_weight('kernel', (3, 4), ...)`` and Keras 3's ``add_weight(shape=(3, 4),
-        initializer=...)`` (shape first, name optional) are both accepted.
+        Called as tf.keras 2 does (``add_weight("kernel", (3, 4))``) or as Keras 3 does
+        (``add_weight(shape=(3, 4), initializer="zeros")``, or the shape first); the name then
+        defaults to ``variable``, ``variable_1``, ... TensorFlow's ``aggregation``,
+        ``synchronization`` and ``use_resource`` are accepted and mean nothing here.
         """
-        if shape is None and isinstance(name, (tuple, list)):
-            name, shape = None, name  # Keras 3 passes the shape first
+        if name is not None and not isinstance(name, str):  # Keras 3's order: add_weight(shape, initializer)
+            if shape is not None:
+                initializer = shape
+            name, shape = None, name
+        unknown = sorted(set(unused) - {"aggregation", "synchronization", "use_resource", "autocast"})
+        if unknown:
+            raise TypeError(f"{self.name}.add_weight: unexpected argument(s) {unknown}")
+        if constraint is not None:
+            raise NotImplementedError(f"{self.name}.add_weight: weight constraints are not supported by minidl")
         if shape is None:
-            raise TypeError(f"{self.name}.add_weight: the weight's shape is required, e.g. add_weight(shape=(4, 8))")
+            raise TypeError(f"{self.name}.add_weight: shape is required, e.g. add_weight(shape=(3, 4))")
         if name is None:
-            name = f"weight_{len(self._params)}" if self._params else "weight"
-        if initializer is None:
-            initializer = "glorot_uniform"
+            count = sum(1 for w in self._params if w.name.split("/")[-1].startswith("variable"))
+            name = "variable" if count == 0 else f"variable_{count}"
         dtype = np.dtype(dtype or self.dtype)
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+        initializer = "glorot_uniform" if initializer is None else initializer
         values = initializers.get(initializer)(tuple(int(s) for s in shape), dtype)
         weight = Parameter(
             backend.to_device(values), f"{self.name}/{name}",
@@ -351,8 +527,7 @@ class Layer:
 
     def regularization_losses(self):
         """The penalties of this layer's regularized weights, as scalar tensors."""
-        own = [w.regularizer(w) for w in self._params if w.regularizer is not None]
-        return own + [loss for layer in self._sublayers for loss in layer.regularization_losses()]
+        return [w.regularizer(w) for layer in self._walk() for w in layer._params if w.regularizer is not None]
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"
@@ -369,6 +544,18 @@ def _declared_input_shape(input_shape, batch_input_shape, input_dim, input_lengt
             return (None, input_length, input_dim)
         return (None, input_dim)
     return None
+
+
+def _as_loss_tensor(value):
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _mask_of(inputs):
+    """The padding mask(s) riding on ``inputs`` (``Tensor.mask``), for a call that takes ``mask``."""
+    if isinstance(inputs, list):
+        masks = [getattr(x, "mask", None) for x in inputs]
+        return None if all(m is None for m in masks) else masks
+    return getattr(inputs, "mask", None)
 
 
 def _as_tensors(inputs):

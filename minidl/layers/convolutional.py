@@ -13,17 +13,13 @@ The arithmetic lives in ``minidl.ops.conv`` (im2col + GEMM) and ``minidl.ops.poo
 
 from minidl import initializers, regularizers
 from minidl.layers.base import Layer
+from minidl.layers.input_spec import CHANNELS_LAST, InputSpec
 from minidl.ops import activations, get_activation
 from minidl.ops.casting import cast
 from minidl.ops.conv import conv1d, conv2d, conv2d_transpose
 from minidl.ops.im2col import int_tuple, is_int, normalize_padding
 from minidl.ops.pooling import upsample2d, zero_pad2d, zero_pad2d_amounts
 from minidl.ops.shapes import reshape
-
-_LAYOUTS = {
-    1: "(batch, steps, channels)",
-    2: "(batch, height, width, channels)",
-}
 
 
 def check_data_format(data_format, caller):
@@ -41,13 +37,12 @@ def normalize_tuple(value, rank, name, caller, minimum=1):
     return int_tuple(value, rank, name, caller, minimum)
 
 
+_RANK_SPECS = {rank: InputSpec(ndim=rank + 2, layout=layout) for rank, layout in CHANNELS_LAST.items()}
+
+
 def check_input_rank(layer, shape, rank):
     """Raise naming the layer unless ``shape`` is (batch, <rank spatial axes>, channels)."""
-    if len(shape) != rank + 2:
-        raise ValueError(
-            f"{layer.name} ({type(layer).__name__}): expected input of rank {rank + 2} {_LAYOUTS[rank]}, "
-            f"got shape {tuple(shape)}"
-        )
+    _RANK_SPECS[rank].check(layer, shape)
 
 
 def to_layer_dtype(layer, inputs):
@@ -107,6 +102,7 @@ class _Conv(Layer):
     def build(self, input_shape):
         check_input_rank(self, input_shape, self.rank)
         self.in_channels = int(input_shape[-1])
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: self.in_channels}, layout=CHANNELS_LAST[self.rank])
         self.kernel = self.add_weight("kernel", self.kernel_shape(self.in_channels), self.kernel_initializer,
                                       self.kernel_regularizer)
         self.bias = None
@@ -114,15 +110,7 @@ class _Conv(Layer):
             self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
 
     def check_input(self, inputs):
-        """Rank and channel count as at build time; returns the inputs in the layer's dtype."""
-        check_input_rank(self, inputs.shape, self.rank)
-        if inputs.shape[-1] != self.in_channels:
-            expected = (None,) * self.rank
-            layout = "(batch, " + ", ".join("?" for _ in expected) + f", {self.in_channels})"
-            raise ValueError(
-                f"{self.caller}: expected input with {self.in_channels} channels on the last axis, "
-                f"{layout}, as when the layer was built; got shape {inputs.shape}"
-            )
+        """The inputs in the layer's dtype (rank and channels are checked by ``input_spec``)."""
         return to_layer_dtype(self, inputs)
 
     def get_config(self):

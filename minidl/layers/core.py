@@ -4,6 +4,7 @@ import math
 
 from minidl import initializers, ops, regularizers
 from minidl.layers.base import Layer
+from minidl.layers.input_spec import FEATURES_LAST, InputSpec
 
 
 def carry_mask(inputs, outputs):
@@ -35,9 +36,10 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
+    input_spec = InputSpec(min_ndim=2, layout=FEATURES_LAST)  # until build() pins the feature count
+
     def build(self, input_shape):
-        if len(input_shape) < 2:
-            raise ValueError(f"{self.name} (Dense): expected input of rank >= 2 (batch, features), got shape {tuple(input_shape)}")
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]}, layout=FEATURES_LAST)
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
                                       self.kernel_regularizer)
         self.bias = None
@@ -45,11 +47,6 @@ class Dense(Layer):
             self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
 
     def call(self, inputs, training=False):
-        if inputs.ndim < 2 or inputs.shape[-1] != self.kernel.shape[0]:
-            raise ValueError(
-                f"{self.name} (Dense): expected input of rank >= 2 with {self.kernel.shape[0]} features on "
-                f"the last axis, (batch, ..., {self.kernel.shape[0]}), got shape {inputs.shape}"
-            )
         outputs = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             outputs = outputs + self.bias

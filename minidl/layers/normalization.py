@@ -3,6 +3,7 @@
 from minidl import initializers, regularizers
 from minidl.autograd.function import xp
 from minidl.layers.base import Layer
+from minidl.layers.input_spec import InputSpec
 from minidl.ops._util import normalize_axis
 from minidl.ops.normalization import batch_norm
 
@@ -54,14 +55,15 @@ class BatchNormalization(Layer):
 
     def build(self, input_shape):
         caller = f"{self.name} (BatchNormalization)"
-        if len(input_shape) < 2:
-            raise ValueError(f"{caller}: expected input of rank >= 2 (batch, ..., channels), got shape {tuple(input_shape)}")
+        InputSpec(min_ndim=2, layout=("batch", "...", "channels")).check(self, input_shape)
         axis = normalize_axis(self.axis, len(input_shape), caller)
         if axis == 0:
             raise ValueError(f"{caller}: axis {self.axis} is the batch axis; pick the channel axis")
         self.rank = len(input_shape)
         self.channel_axis = axis
         channels = input_shape[axis]
+        self.input_spec = InputSpec(ndim=self.rank, axes={axis: channels},
+                                    layout=["batch"] + ["channels" if a == axis else "?" for a in range(1, self.rank)])
         self.gamma = self.beta = None
         if self.scale:
             self.gamma = self.add_weight("gamma", (channels,), self.gamma_initializer, self.gamma_regularizer)
@@ -82,11 +84,6 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=False):
         caller = f"{self.name} (BatchNormalization)"
         channels = self.moving_mean.shape[0]
-        if inputs.ndim != self.rank or inputs.shape[self.channel_axis] != channels:
-            raise ValueError(
-                f"{caller}: expected input of rank {self.rank} with {channels} channels on axis "
-                f"{self.channel_axis}, got shape {inputs.shape}"
-            )
         gamma = self.gamma if self.gamma is not None else self._ones
         beta = self.beta if self.beta is not None else self._zeros
         if not (training and self.trainable):

@@ -22,6 +22,7 @@ import numpy as np
 
 from minidl import initializers, regularizers
 from minidl.layers.base import Layer
+from minidl.layers.input_spec import SEQUENCE, InputSpec
 from minidl.ops.dropout import dropout_mask
 from minidl.ops.recurrent import get_inplace_activation
 from minidl.ops.rnn_gru import gru
@@ -38,6 +39,7 @@ class BaseRNN(Layer):
 
     gates = 1  # gate blocks along the weights' last axis
     state_count = 1
+    input_spec = InputSpec(ndim=3, layout=SEQUENCE)  # until build() pins the feature count
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -78,8 +80,8 @@ class BaseRNN(Layer):
 
     # -- weights -----------------------------------------------------------------------------
     def build(self, input_shape):
-        self._check_rank(input_shape)
         features = input_shape[-1]
+        self.input_spec = InputSpec(ndim=3, axes={-1: features}, layout=SEQUENCE)
         width = self.gates * self.units
         self.kernel = self.add_weight("kernel", (features, width), self.kernel_initializer, self.kernel_regularizer)
         self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, width), self.recurrent_initializer,
@@ -96,21 +98,7 @@ class BaseRNN(Layer):
         return self.bias_initializer
 
     # -- calling -----------------------------------------------------------------------------
-    def _check_rank(self, shape):
-        if len(shape) != 3:
-            raise ValueError(
-                f"{self.name} ({type(self).__name__}): expected input of rank 3 (batch, time, features), "
-                f"got shape {tuple(shape)}"
-            )
-
     def call(self, inputs, training=False, initial_state=None, mask=None):
-        self._check_rank(inputs.shape)
-        features = self.kernel.shape[0]
-        if inputs.shape[-1] != features:
-            raise ValueError(
-                f"{self.name} ({type(self).__name__}): expected inputs with {features} features on the last "
-                f"axis (the layer was built for them), got shape {inputs.shape}"
-            )
         if mask is None:
             mask = inputs.mask
         if initial_state is not None:

@@ -1,6 +1,7 @@
 """Dropout variants beyond plain ``Dropout`` (which lives in ``core``)."""
 
 from minidl.layers.core import Dropout
+from minidl.layers.input_spec import InputSpec
 
 
 class SpatialDropout1D(Dropout):
@@ -11,13 +12,7 @@ class SpatialDropout1D(Dropout):
     elements regularises little; dropping a channel for the whole sequence does (Tompson et al.).
     """
 
+    input_spec = InputSpec(ndim=3, layout=("batch", "time", "channels"))
+
     def _noise_shape(self, inputs):
         return (inputs.shape[0], 1, inputs.shape[2])
-
-    def call(self, inputs, training=False):
-        if inputs.ndim != 3:
-            raise ValueError(
-                f"{self.name} (SpatialDropout1D): expected input of rank 3 (batch, time, channels), "
-                f"got shape {inputs.shape}"
-            )
-        return super().call(inputs, training=training)

@@ -6,14 +6,21 @@ Accepted data, as in Keras:
 * a list (or dict keyed by input name) of those for models with several inputs/outputs;
 * a generator (or any iterator) yielding ``x``, ``(x, y)`` or ``(x, y, sample_weight)``;
 * a ``Sequence``-like object with ``__len__`` and ``__getitem__`` returning such batches
-  (``on_epoch_end()`` is called after every epoch when it exists).
+  (``on_epoch_end()`` is called after every epoch when it exists);
+* any other re-iterable object yielding such batches (a dataset), iterated afresh each epoch.
 
 For arrays the rules of Keras hold: ``validation_split`` takes the LAST fraction of the rows,
 before any shuffling; shuffling permutes the rows once per epoch with NumPy's global RNG
 (``np.random.permutation``, so ``np.random.seed`` reproduces it); a batch is a contiguous slice
 of the permuted copy and is moved to the device exactly once. Floating-point inputs are cast to
 the model's float type (float32 by default) once per fit, as Keras's input layers do; so are
-``uint8``/``int8``/``bool`` inputs (images). Larger integer inputs (token ids) are left alone.
+``uint8``/``int8``/``bool`` inputs (images). A model that knows its inputs (Sequential,
+functional) conforms them first (``conform_x``: token ids stay integers, other integers become
+floats; see ``minidl.models.input_contract``); without one, larger integers are left alone.
+
+Text, ragged lists of sequences, complex numbers and other non-numbers are refused by
+``as_array`` with what to do instead (tokenize, ``pad_sequences``), not passed on to fail
+inside NumPy.
 """
 
 import math
@@ -37,7 +44,11 @@ def _has_shape(value):
 
 def as_array(value, what):
     """One input/target/weight column as a host NumPy array or a device array (never copied
-    to the host when it already lives on the device)."""
+    to the host when it already lives on the device).
+
+    Text, ragged sequences and other non-numbers are refused here, with what to do instead,
+    rather than failing later inside NumPy.
+    """
     if isinstance(value, Tensor):
         value = value.data
     if _is_device_array(value) or isinstance(value, np.ndarray):
@@ -47,16 +58,73 @@ def as_array(value, what):
     else:
         try:
             array = np.asarray(value)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{what}: cannot turn a {type(value).__name__} into an array ({exc})") from None
-        if array.dtype == object:
-            raise TypeError(
-                f"{what}: got ragged or non-numeric data (an object array from a {type(value).__name__}); "
-                "pad sequences to one length (minidl.preprocessing.sequence.pad_sequences) or pass numbers"
-            )
+        except (TypeError, ValueError):
+            raise _irregular_data_error(value, what) from None
+    if array.dtype.kind in "OUSV":
+        array = _numeric_from_objects(array, value, what)
+    elif array.dtype.kind in "cmM":
+        kind = {"c": "complex numbers", "m": "time spans", "M": "dates"}[array.dtype.kind]
+        raise TypeError(f"{what}: got {kind} (dtype {array.dtype}); a model takes real numbers")
     if array.ndim == 0:
         raise ValueError(f"{what}: expected an array with a batch axis, got a scalar")
     return array
+
+
+_TOKENIZE_HINT = (
+    "a model takes numbers: turn the texts into integer token ids first (minidl.preprocessing.text."
+    "Tokenizer: fit_on_texts, then texts_to_sequences), then pad them to one length with "
+    "minidl.preprocessing.sequence.pad_sequences"
+)
+_PAD_HINT = (
+    "pad (or truncate) them to one length first: minidl.preprocessing.sequence.pad_sequences(x, maxlen=...)"
+)
+
+
+def _is_text(item):
+    return isinstance(item, (str, bytes, np.str_, np.bytes_))
+
+
+def _is_sequence(item):
+    return isinstance(item, (list, tuple)) or (isinstance(item, np.ndarray) and item.ndim > 0)
+
+
+def _irregular_data_error(value, what):
+    """The error for nested lists NumPy could not make an array of: text, or rows of unequal length."""
+    rows = list(value) if isinstance(value, (list, tuple)) else []
+    if any(_is_text(row) for row in rows) or any(_is_sequence(r) and any(_is_text(i) for i in r) for r in rows):
+        return TypeError(f"{what}: got text; {_TOKENIZE_HINT}")
+    lengths = sorted({len(row) for row in rows if _is_sequence(row)})
+    if len(lengths) > 1:
+        return ValueError(
+            f"{what}: got {len(rows)} sequences of different lengths ({lengths[0]} to {lengths[-1]} items); "
+            f"a batch needs one length: {_PAD_HINT}"
+        )
+    return TypeError(f"{what}: cannot turn a {type(value).__name__} into an array of numbers")
+
+
+def _numeric_from_objects(array, original, what):
+    """An object/text array as numbers, or an error saying what it holds and what to do."""
+    if array.dtype.kind in "USV":
+        sample = array.reshape(-1)[0] if array.size else ""
+        raise TypeError(f"{what}: got text (dtype {array.dtype}, e.g. {str(sample)!r}); {_TOKENIZE_HINT}")
+    items = array.reshape(-1)
+    if any(_is_text(item) for item in items):
+        sample = next(item for item in items if _is_text(item))
+        raise TypeError(f"{what}: got text (e.g. {str(sample)!r} in an object array); {_TOKENIZE_HINT}")
+    if any(_is_sequence(item) for item in items):
+        lengths = sorted({len(item) for item in items if _is_sequence(item)})
+        shown = f"{lengths[0]} to {lengths[-1]}" if len(lengths) > 1 else str(lengths[0])
+        raise ValueError(
+            f"{what}: got an object array of {len(items)} sequences ({shown} items each), not an array of "
+            f"numbers; {_PAD_HINT}"
+        )
+    try:
+        return array.astype(np.float64)
+    except (TypeError, ValueError):
+        kinds = sorted({type(item).__name__ for item in items})
+        raise TypeError(
+            f"{what}: got an object array holding {kinds}, which are not numbers; pass numeric arrays"
+        ) from None
 
 
 def flatten(data, names, what):
@@ -83,7 +151,7 @@ def flatten(data, names, what):
         arrays = [as_array(data, what)]
     if names is not None and len(arrays) != len(names):
         raise ValueError(
-            f"{what}: the model has {len(names)} {'inputs' if what.startswith('x') else 'outputs'} "
+            f"{what}: the model has {len(names)} {'inputs' if what.endswith('x') else 'outputs'} "
             f"{names} but {len(arrays)} array(s) were given"
         )
     return arrays
@@ -233,11 +301,12 @@ def _batch_shuffle(num_samples, batch_size):
 class _BatchSource:
     """Common parsing of the batches a generator or Sequence produces."""
 
-    def __init__(self, input_names, output_names, what):
+    def __init__(self, input_names, output_names, what, conform_x=None):
         self.input_names = input_names
         self.output_names = output_names
         self.what = what
         self.batch_size = None
+        self.conform_x = conform_x
 
     def parse(self, item):
         if isinstance(item, tuple) and len(item) in (1, 2, 3):
@@ -246,7 +315,10 @@ class _BatchSource:
             weight = item[2] if len(item) > 2 else None
         else:
             x, y, weight = item, None, None
-        xs = [_device(_cast(a, "x")) for a in flatten(x, self.input_names, f"{self.what}: x")]
+        xs = flatten(x, self.input_names, f"{self.what}: x")
+        if self.conform_x is not None:
+            xs = self.conform_x(xs, f"{self.what}: x")
+        xs = [_device(_cast(a, "x")) for a in xs]
         ys = None if y is None else [
             _device(_cast(a, "y")) for a in flatten(y, self.output_names, f"{self.what}: y")
         ]
@@ -264,8 +336,8 @@ class _BatchSource:
 class GeneratorData(_BatchSource):
     """Batches pulled from an iterator; an epoch is ``steps`` batches (or until it is exhausted)."""
 
-    def __init__(self, iterator, steps, input_names, output_names, what="fit"):
-        super().__init__(input_names, output_names, what)
+    def __init__(self, iterator, steps, input_names, output_names, what="fit", conform_x=None):
+        super().__init__(input_names, output_names, what, conform_x)
         self.iterator = iter(iterator)
         self.steps = None if steps is None else int(steps)
         self.exhausted = False
@@ -284,11 +356,24 @@ class GeneratorData(_BatchSource):
             yield self.parse(item)
 
 
+class IterableData(GeneratorData):
+    """Batches from a re-iterable object (a dataset with ``__iter__``, such as ``tf.data``'s):
+    every epoch iterates it afresh, as Keras does."""
+
+    def __init__(self, iterable, steps, input_names, output_names, what="fit", conform_x=None):
+        super().__init__(iter(()), steps, input_names, output_names, what, conform_x)
+        self.iterable = iterable
+
+    def batches(self, shuffle=False):
+        self.iterator = iter(self.iterable)
+        yield from super().batches(shuffle)
+
+
 class SequenceData(_BatchSource):
     """Batches from a ``Sequence`` (``__len__`` + ``__getitem__``), reordered per epoch if shuffled."""
 
-    def __init__(self, sequence, steps, input_names, output_names, what="fit"):
-        super().__init__(input_names, output_names, what)
+    def __init__(self, sequence, steps, input_names, output_names, what="fit", conform_x=None):
+        super().__init__(input_names, output_names, what, conform_x)
         self.sequence = sequence
         length = len(sequence)
         self.steps = length if steps is None else min(int(steps), length)
@@ -304,15 +389,43 @@ class SequenceData(_BatchSource):
             on_epoch_end()
 
 
+def unpack_x_y_sample_weight(data):
+    """Keras's ``unpack_x_y_sample_weight``: ``(x, y, sample_weight)`` from a batch given as
+    ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` (a list counts as a tuple)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) in (1, 2, 3):
+        return tuple(data) + (None,) * (3 - len(data))
+    raise ValueError(
+        f"data must be x, (x,), (x, y) or (x, y, sample_weight), got a tuple of {len(data)} items"
+    )
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """Keras's ``pack_x_y_sample_weight``: the batch as a custom ``train_step`` receives it."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
 def is_batch_source(x):
     """True for generators/iterators and Sequence-like objects (data that arrives in batches)."""
     if x is None or isinstance(x, (np.ndarray, Tensor, list, tuple, dict, str)) or _has_shape(x):
         return False
-    return hasattr(x, "__next__") or (hasattr(x, "__len__") and hasattr(x, "__getitem__"))
+    return hasattr(x, "__next__") or hasattr(x, "__iter__") or (hasattr(x, "__len__") and hasattr(x, "__getitem__"))
 
 
-def make_data(x, y, sample_weight, batch_size, steps, input_names, output_names, what):
-    """The right adapter for ``x``/``y``: arrays, a generator, or a Sequence."""
+def make_data(x, y, sample_weight, batch_size, steps, input_names, output_names, what, conform_x=None):
+    """The right adapter for ``x``/``y``: arrays, a generator, or a Sequence.
+
+    ``conform_x(arrays, what)``, when given, checks and converts the input arrays before
+    anything else sees them (the model's input contract): once for arrays, per batch for
+    generators and Sequences.
+    """
     if is_batch_source(x):
         if y is not None:
             raise ValueError(
@@ -320,11 +433,15 @@ def make_data(x, y, sample_weight, batch_size, steps, input_names, output_names,
             )
         if sample_weight is not None:
             raise ValueError(f"{what}: sample_weight must come from the generator/Sequence itself, not as an argument")
-        if hasattr(x, "__next__") and not (hasattr(x, "__getitem__") and hasattr(x, "__len__")):
-            return GeneratorData(x, steps, input_names, output_names, what)
-        return SequenceData(x, steps, input_names, output_names, what)
+        if hasattr(x, "__getitem__") and hasattr(x, "__len__"):
+            return SequenceData(x, steps, input_names, output_names, what, conform_x)
+        if hasattr(x, "__next__"):
+            return GeneratorData(x, steps, input_names, output_names, what, conform_x)
+        return IterableData(x, steps, input_names, output_names, what, conform_x)
     if x is None:
         raise ValueError(f"{what}: x is required")
     xs = flatten(x, input_names, f"{what}: x")
     ys = flatten(y, output_names, f"{what}: y")
+    if conform_x is not None:
+        xs = conform_x(xs, f"{what}: x")
     return ArrayData(xs, ys, sample_weight, batch_size, what)

@@ -12,6 +12,7 @@ node like any other.
 from minidl.layers.base import SymbolicTensor, unique_name
 from minidl.layers.input_layer import InputLayer
 from minidl.models import registry
+from minidl.models.input_contract import InputContract, ModelInput, direct_consumers, value_kind
 from minidl.models.model import Model
 
 
@@ -67,6 +68,7 @@ class Functional(Model):
                     f"Model: every input must come straight from Input(...); {symbol!r} was produced by "
                     f"layer {getattr(symbol.layer, 'name', '?')!r}"
                 )
+        self._contract = None
         self._nodes = self._trace()
         self._layers = self._ordered_layers()
         for layer in self._layers:
@@ -168,6 +170,22 @@ class Functional(Model):
 
     def _known_input_names(self):
         return self.input_names
+
+    def input_contract(self):
+        """Each ``Input``'s declared shape and dtype and the layers it feeds (see
+        ``minidl.models.input_contract``)."""
+        if self._contract is None:
+            specs = []
+            for symbol in self.inputs:
+                consumers = []
+                for node in self._nodes:
+                    for position, source in enumerate(node.inputs):
+                        if source is symbol:
+                            consumers += direct_consumers(node.layer, position)
+                specs.append(ModelInput(symbol.layer.name, symbol.shape, True,
+                                        value_kind(symbol.dtype, consumers), consumers))
+            self._contract = InputContract(self, specs)
+        return self._contract
 
     def _known_output_names(self):
         return self.output_names

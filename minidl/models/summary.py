@@ -5,20 +5,29 @@ ending at 45% and 85% for sequential-like models; 98 characters with a 'Connecte
 for graphs that branch. A field too long for its column is cut, and the last character kept
 before the next column is replaced by a space -- which is why Keras prints
 ``max_pooling2d_1 (MaxPooling2`` for a long name. A nested model is one row.
+
+A model not built yet (a Sequential without an input shape) is printed as Keras 3 prints it:
+its layers with output shape ``?`` and ``0 (unbuilt)`` parameters, and totals of 0.
 """
 
 from minidl.layers.input_layer import InputLayer
 
 
-def _print_row(fields, positions, print_fn):
+def _print_row(fields, positions, print_fn, cut_last=True):
     line = ""
     for index, field in enumerate(fields):
         if index > 0:
             line = line[:-1] + " "
         line += str(field)
-        line = line[:positions[index]]
+        if cut_last or index < len(fields) - 1:
+            line = line[:positions[index]]
         line += " " * (positions[index] - len(line))
     print_fn(line)
+
+
+def _param_count(layer):
+    """The layer's parameter count, or Keras 3's '0 (unbuilt)' for a layer not built yet."""
+    return layer.count_params() if layer.built else "0 (unbuilt)"
 
 
 def _count(weights):
@@ -48,11 +57,6 @@ def _format_shape(shape):
 def print_summary(model, line_length=None, positions=None, print_fn=None):
     """Print (or pass line by line to ``print_fn``) the summary table of ``model``."""
     print_fn = print_fn or print
-    if not model.built:
-        raise ValueError(
-            "This model has not yet been built. Build the model first by calling `build()` or calling `fit()` "
-            "with some data, or specify an `input_shape` argument in the first layer(s) for automatic build."
-        )
     chain = not hasattr(model, "is_chain") or model.is_chain()
     if chain:
         line_length = line_length or 65
@@ -73,11 +77,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
     for index, (layer, shape) in enumerate(rows):
         label = f"{layer.name} ({type(layer).__name__})"
         if chain:
-            _print_row([label, _format_shape(shape), layer.count_params()], positions, print_fn)
+            _print_row([label, _format_shape(shape), _param_count(layer)], positions, print_fn, cut_last=False)
         else:
             connections = _connections(model, layer)
             first = connections[0] if connections else ""
-            _print_row([label, _format_shape(shape), layer.count_params(), first], positions, print_fn)
+            _print_row([label, _format_shape(shape), _param_count(layer), first], positions, print_fn)
             for extra in connections[1:]:
                 _print_row(["", "", "", extra], positions, print_fn)
         print_fn("=" * line_length if index == len(rows) - 1 else "_" * line_length)
