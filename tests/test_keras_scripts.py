@@ -19,8 +19,6 @@ SCRIPTS_DIR = pathlib.Path(__file__).parent / "keras_scripts"
 
 # Scripts that need work on other branches; each reason names the missing piece.
 WAITING = {
-    "encoder_decoder_states.py": "needs symbolic tensors as keyword arguments of a layer call (initial_state=[h, c] "
-                                 "in a functional model): layers/base.py _call_symbolic and models/functional.py",
 }
 SCRIPTS = sorted(path.name for path in SCRIPTS_DIR.glob("*.py"))
 

@@ -182,6 +182,28 @@ def _is_symbolic(inputs):
     return isinstance(inputs, (list, tuple)) and any(isinstance(x, SymbolicTensor) for x in inputs)
 
 
+def symbols_in(value):
+    """The SymbolicTensors inside a keyword argument (``initial_state=[h, c]``), in order."""
+    if isinstance(value, SymbolicTensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [symbol for item in value for symbol in symbols_in(item)]
+    if isinstance(value, dict):
+        return [symbol for item in value.values() for symbol in symbols_in(item)]
+    return []
+
+
+def replace_symbols(value, replacement):
+    """``value`` with every SymbolicTensor ``s`` in it replaced by ``replacement(s)``."""
+    if isinstance(value, SymbolicTensor):
+        return replacement(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(replace_symbols(item, replacement) for item in value)
+    if isinstance(value, dict):
+        return {key: replace_symbols(item, replacement) for key, item in value.items()}
+    return value
+
+
 class Layer:
     """Base class of all layers (see the module docstring)."""
 
@@ -292,10 +314,12 @@ class Layer:
         """
         symbols = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         several = isinstance(inputs, (list, tuple))
-        probe_kwargs = {key: value for key, value in kwargs.items() if key != "training"}
+        call_kwargs = {key: value for key, value in kwargs.items() if key != "training"}
 
         def output_shapes(unknown_size):
             probes = [_zero_probe(s, self.input_dtype, unknown_size) for s in symbols]
+            # Symbolic keyword arguments (an RNN's initial_state=[h, c]) are probed with zeros too.
+            probe_kwargs = replace_symbols(call_kwargs, lambda symbol: _zero_probe(symbol, None, unknown_size))
             with no_grad():
                 outputs = self(probes if several else probes[0], training=False, **probe_kwargs)
             returned_list = isinstance(outputs, (list, tuple))
@@ -303,7 +327,7 @@ class Layer:
             return [(o.shape, o.dtype) for o in outputs], returned_list
 
         shapes, returned_list = output_shapes(_PROBE_SIZE)
-        if any(size is None for s in symbols for size in s.shape[1:]):
+        if any(size is None for s in symbols + symbols_in(call_kwargs) for size in s.shape[1:]):
             other, _ = output_shapes(2 * _PROBE_SIZE)
             shapes = [
                 (tuple(a if a == b else None for a, b in zip(first, second)), dtype)

@@ -9,7 +9,7 @@ called twice appears in two nodes and shares its weights; a model used as a laye
 node like any other.
 """
 
-from minidl.layers.base import SymbolicTensor, unique_name
+from minidl.layers.base import SymbolicTensor, replace_symbols, symbols_in, unique_name
 from minidl.layers.input_layer import InputLayer
 from minidl.models import registry
 from minidl.models.input_contract import InputContract, ModelInput, direct_consumers, value_kind
@@ -19,13 +19,15 @@ from minidl.models.model import Model
 class Node:
     """One recorded layer call: ``outputs = layer(inputs, **kwargs)``."""
 
-    __slots__ = ("layer", "inputs", "outputs", "kwargs", "input_ids", "output_slots", "several_inputs")
+    __slots__ = ("layer", "inputs", "outputs", "kwargs", "kwarg_inputs", "input_ids", "output_slots",
+                 "several_inputs")
 
     def __init__(self, layer, inputs, kwargs):
         self.layer = layer
         self.inputs = list(inputs)
         self.outputs = []
         self.kwargs = dict(kwargs)
+        self.kwarg_inputs = symbols_in(self.kwargs)  # tensors passed by keyword: initial_state=[h, c]
         self.several_inputs = len(self.inputs) > 1
         self.input_ids = ()
         self.output_slots = ()
@@ -111,7 +113,7 @@ class Functional(Model):
             if key in done:
                 continue
             stack.append((symbol, True, consumer))
-            for parent in reversed(node.inputs):
+            for parent in reversed(node.inputs + node.kwarg_inputs):
                 parent_key = (id(parent.layer), id(parent.inputs))
                 if id(parent) not in input_ids and parent_key not in done:
                     stack.append((parent, False, symbol.layer))
@@ -146,7 +148,8 @@ class Functional(Model):
         tensors = {id(symbol): value for symbol, value in zip(self.inputs, values)}
         for node in self._nodes:
             arguments = [tensors[i] for i in node.input_ids]
-            kwargs = dict(node.kwargs)
+            kwargs = replace_symbols(node.kwargs, lambda symbol: tensors[id(symbol)]) if node.kwarg_inputs \
+                else dict(node.kwargs)
             node_training = kwargs.pop("training", training)  # a call recorded as training=True keeps it
             result = node.layer(arguments if node.several_inputs else arguments[0], training=node_training, **kwargs)
             if isinstance(result, (list, tuple)):
@@ -239,6 +242,10 @@ class Functional(Model):
     def inbound_of(self, node):
         """Keras's [layer name, node index, tensor index] for each input of ``node``."""
         return [self._address(symbol) for symbol in node.inputs]
+
+    def keyword_inbound_of(self, node):
+        """The addresses of the tensors ``node`` was given by keyword (``initial_state=[h, c]``)."""
+        return [self._address(symbol) for symbol in node.kwarg_inputs]
 
     def _address(self, symbol):
         if isinstance(symbol.layer, InputLayer):

@@ -100,5 +100,5 @@ def _connections(model, layer):
     return [
         f"{name}[{node_index}][{tensor_index}]"
         for node in model.nodes_of(layer)
-        for name, node_index, tensor_index in model.inbound_of(node)
+        for name, node_index, tensor_index in model.inbound_of(node) + model.keyword_inbound_of(node)
     ]
