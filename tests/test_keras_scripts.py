@@ -17,9 +17,8 @@ from tests.conftest import REPO_ROOT, data_dir
 
 SCRIPTS_DIR = pathlib.Path(__file__).parent / "keras_scripts"
 
-# Scripts that need work on other branches; each reason names the missing piece.
-WAITING = {
-}
+# Scripts that cannot run yet, each with the reason (none at present).
+WAITING = {}
 SCRIPTS = sorted(path.name for path in SCRIPTS_DIR.glob("*.py"))
 
 
