@@ -100,7 +100,7 @@ def draw_graph(tensor, path: PathLike, title: str | None = None) -> pathlib.Path
     return atomic_write_bytes(path, rendered)
 
 
-def _pyplot():
+def pyplot():
     """matplotlib's pyplot on the file-only Agg backend, or an ImportError naming what to install."""
     try:
         import matplotlib
@@ -121,7 +121,7 @@ def save_figure(figure, path: PathLike, dpi: int = 80) -> pathlib.Path:
     path = pathlib.Path(path)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=path.suffix[1:] or "png", dpi=dpi)
-    _pyplot().close(figure)
+    pyplot().close(figure)
     return atomic_write_bytes(path, buffer.getvalue())
 
 
@@ -130,7 +130,7 @@ def plot_history(history, path: PathLike, title: str | None = None) -> pathlib.P
 
     ``history``: what ``fit`` returns, or its ``.history`` dict of per-epoch lists.
     """
-    plt = _pyplot()
+    plt = pyplot()
     values = history.history if hasattr(history, "history") else history
     names = [key for key in values if not key.startswith("val_")]
     figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 4), squeeze=False)
@@ -154,7 +154,7 @@ def image_grid(images, path: PathLike, rows: int, cols: int, titles=None, cmap: 
     ``titles``: one caption per image; ``value_range``: (low, high) mapped to black and white
     (default: each image's own range).
     """
-    plt = _pyplot()
+    plt = pyplot()
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
@@ -172,7 +172,7 @@ def image_grid(images, path: PathLike, rows: int, cols: int, titles=None, cmap: 
 
 def weight_violins(model, path: PathLike, title: str = "weights per layer") -> pathlib.Path:
     """Violin plot of every weight array's values, one violin per weight (the AFR notebook's plot)."""
-    plt = _pyplot()
+    plt = pyplot()
     weights = [(w.name, w.numpy().ravel()) for w in model.weights]
     if not weights:
         raise ValueError("weight_violins: the model has no weights yet (build or fit it first)")
@@ -188,7 +188,7 @@ def weight_violins(model, path: PathLike, title: str = "weights per layer") -> p
 def plot_norms(norms_by_name: dict, path: PathLike, title: str = "norms", xlabel: str = "step",
                log: bool = True) -> pathlib.Path:
     """Plot sequences of norms (e.g. per-layer gradient norms, or per-time-step norms)."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(6, 4))
     for name, values in norms_by_name.items():
         axis.plot(values, label=name)
