@@ -73,18 +73,19 @@ def setup(args, script_name):
 
 
 def new_run_folder(parent, quick=False):
-    """A folder no run has used: ``parent/<date>-<time>`` (``-quick`` for a smoke run), with
-    ``-2``, ``-3``, ... appended when another run started in the same second."""
-    stamp = time.strftime("%Y%m%d-%H%M%S") + ("-quick" if quick else "")
+    """A folder no run has used: ``parent/<date>-<time>`` (``...-quick`` for a smoke run), with
+    ``-2``, ``-3``, ... after the time when another run started in the same second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kind = "-quick" if quick else ""
     parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
-        folder = parent / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+        folder = parent / (stamp + ("" if attempt == 1 else f"-{attempt}") + kind)
         try:
             folder.mkdir()  # fails if it exists, so two runs never share a folder
         except FileExistsError:
             continue
         return folder
-    raise RuntimeError(f"no free run folder named {stamp}-N under {parent}")
+    raise RuntimeError(f"no free run folder named {stamp}-N{kind} under {parent}")
 
 
 def write_metrics(out, metrics, args, started):
