@@ -5,7 +5,7 @@ returns the value in the form the layer keeps, or raises with a message that nam
 the argument, what was received and what is expected::
 
     lstm (LSTM): units must be a positive integer, got 0
-    dense (Dense): activation must be one of [...] or a callable, got 'relu6'
+    dense (Dense): activation: unknown activation 'relu6'; expected one of [...] or a callable
 
 A layer calls them in ``__init__`` right after ``Layer.__init__`` (which sets the name), so a
 wrong argument fails where the model is written, not at the first batch.
@@ -30,7 +30,8 @@ def caller(layer):
     return f"{layer.name} ({type(layer).__name__})"
 
 
-def _is_integral(value):
+def is_integral(value):
+    """A Python or NumPy integer, or an integral float such as 32.0 (never a bool)."""
     if isinstance(value, (bool, np.bool_)):
         return False
     if isinstance(value, (int, np.integer)):
@@ -40,14 +41,14 @@ def _is_integral(value):
 
 def positive_int(layer, argument, value):
     """An integer >= 1 (an integral float such as 32.0 is accepted, as Keras does)."""
-    if not _is_integral(value) or value < 1:
+    if not is_integral(value) or value < 1:
         raise ValueError(f"{caller(layer)}: {argument} must be a positive integer, got {value!r}")
     return int(value)
 
 
 def integer(layer, argument, value):
     """Any integer (an axis, which may be negative)."""
-    if not _is_integral(value):
+    if not is_integral(value):
         raise ValueError(f"{caller(layer)}: {argument} must be an integer, got {value!r}")
     return int(value)
 

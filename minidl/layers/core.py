@@ -151,7 +151,7 @@ class Reshape(Layer):
     def __init__(self, target_shape: tuple[int, ...], **kwargs):
         super().__init__(**kwargs)
         sizes = tuple(target_shape) if isinstance(target_shape, (tuple, list)) else None
-        valid = sizes is not None and all(arguments._is_integral(s) and (s >= 1 or s == -1) for s in sizes)
+        valid = sizes is not None and all(arguments.is_integral(s) and (s >= 1 or s == -1) for s in sizes)
         if not valid or sizes.count(-1) > 1:
             raise ValueError(
                 f"{self.name} (Reshape): target_shape needs positive sizes and at most one -1, "
@@ -195,7 +195,7 @@ class Dropout(Layer):
         self.rate = arguments.rate(self, "rate", rate)
         if noise_shape is not None:
             if not isinstance(noise_shape, (tuple, list)) or not all(
-                    size is None or arguments._is_integral(size) and size >= 1 for size in noise_shape):
+                    size is None or arguments.is_integral(size) and size >= 1 for size in noise_shape):
                 raise ValueError(
                     f"{arguments.caller(self)}: noise_shape must be None or a tuple of positive ints and "
                     f"None entries, got {noise_shape!r}"
