@@ -16,7 +16,8 @@ WITH_PLOTS = EXAMPLES / "mnist_mlp.py"  # a few seconds with --quick; writes two
 
 
 def run(arguments, cwd, umask=None, script=FASTEST):
-    env = dict(os.environ, MINIDL_DATA_DIR=str(data_dir()), MPLBACKEND="Agg")
+    # resolved: the script runs in another folder, and the README passes a relative path
+    env = dict(os.environ, MINIDL_DATA_DIR=str(data_dir().resolve()), MPLBACKEND="Agg")
     env.pop("MINIDL_BACKEND", None)
     preexec = (lambda: os.umask(umask)) if umask is not None else None
     return subprocess.run([sys.executable, str(script), *arguments], cwd=cwd, env=env, capture_output=True,

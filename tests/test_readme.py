@@ -28,7 +28,8 @@ BASH_BLOCKS = blocks("bash")
 
 
 def run_python(code, cwd):
-    env = dict(os.environ, MINIDL_DATA_DIR=str(data_dir()), MPLBACKEND="Agg",
+    # resolved: the snippet runs in another folder, and the README passes a relative path
+    env = dict(os.environ, MINIDL_DATA_DIR=str(data_dir().resolve()), MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     env.pop("MINIDL_BACKEND", None)
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
