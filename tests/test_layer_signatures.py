@@ -33,11 +33,18 @@ EXAMPLE_ARGUMENTS = {
     "Dense": {"units": 3},
     "Dropout": {"rate": 0.5},
     "Embedding": {"input_dim": 10, "output_dim": 3},
+    "GaussianDropout": {"rate": 0.5},
+    "GaussianNoise": {"stddev": 0.1},
     "GRU": {"units": 2},
+    "Lambda": {"function": abs},
     "LSTM": {"units": 2},
+    "Permute": {"dims": (2, 1)},
+    "RepeatVector": {"n": 3},
+    "Rescaling": {"scale": 1 / 255},
     "Reshape": {"target_shape": (2, -1)},
     "SimpleRNN": {"units": 2},
     "SpatialDropout1D": {"rate": 0.5},
+    "TimeDistributed": lambda: {"layer": layers.Dense(2)},
 }
 
 
