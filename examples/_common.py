@@ -2,8 +2,15 @@
 and ``metrics.json``.
 
 Every script takes ``--backend {numpy,cupy}``, ``--epochs``, ``--batch-size``, ``--seed``,
-``--data-dir``, ``--out`` and ``--quick`` (a tiny subset so the script finishes in seconds; the
-test-suite runs every script that way).
+``--data-dir``, ``--out``, ``--overwrite`` and ``--quick`` (a tiny subset so the script finishes
+in seconds; the test-suite runs every script that way).
+
+Where a run's files go: without ``--out``, every run gets a folder of its own,
+``runs/<script>/<date>-<time>`` (``...-quick`` for ``--quick``), so a smoke run never replaces
+a full run's plots and metrics. ``--out DIR`` names the folder; a folder that already holds a
+finished run's ``metrics.json`` is refused unless ``--overwrite`` is given. The folder is
+printed at the start and at the end of the run. Files are written atomically with the user's
+normal file mode (``minidl.fileio``).
 """
 
 import argparse
@@ -12,7 +19,6 @@ import math
 import os
 import pathlib
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -20,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import minidl  # noqa: E402 - after the path tweak so the examples run from a plain checkout
+from minidl.fileio import atomic_write_text  # noqa: E402
 
 
 def parse_args(description, epochs, batch_size, extra_arguments=None, argv=None):
@@ -32,29 +39,58 @@ def parse_args(description, epochs, batch_size, extra_arguments=None, argv=None)
     parser.add_argument("--batch-size", type=int, default=batch_size, help=f"batch size (lab: {batch_size})")
     parser.add_argument("--seed", type=int, default=0, help="random seed for weights, shuffling and dropout")
     parser.add_argument("--data-dir", default=None, help="dataset root (default: $MINIDL_DATA_DIR, then ~/.minidl/datasets)")
-    parser.add_argument("--out", default=None, help="folder for plots and metrics.json (default: runs/<script>)")
+    parser.add_argument("--out", default=None,
+                        help="folder for plots and metrics.json (default: a new runs/<script>/<date>-<time>)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="let --out replace the files of a finished run already in that folder")
     parser.add_argument("--quick", action="store_true", help="tiny subset, a smoke run of seconds")
     if extra_arguments is not None:
         extra_arguments(parser)
     args = parser.parse_args(argv)
     if args.epochs <= 0 or args.batch_size <= 0:
         parser.error("--epochs and --batch-size must be positive")
+    if args.out is not None and not args.overwrite and (pathlib.Path(args.out) / "metrics.json").exists():
+        parser.error(
+            f"--out {args.out} already holds a finished run (its metrics.json); leave out --out to get a "
+            "new folder under runs/, name another folder, or add --overwrite to replace that run's files"
+        )
     return args
 
 
 def setup(args, script_name):
-    """Apply backend, seed and data directory; create and return the output folder."""
+    """Apply backend, seed and data directory; create, announce and return the output folder."""
     if args.data_dir:
         os.environ["MINIDL_DATA_DIR"] = str(pathlib.Path(args.data_dir).resolve())
     minidl.set_backend(args.backend)
     minidl.set_seed(args.seed)
-    out = pathlib.Path(args.out or pathlib.Path("runs") / script_name)
-    out.mkdir(parents=True, exist_ok=True)
+    if args.out is not None:
+        out = pathlib.Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+    else:
+        out = new_run_folder(pathlib.Path("runs") / script_name, quick=args.quick)
+    print(f"This run's files go to {out}/")
     return out
 
 
+def new_run_folder(parent, quick=False):
+    """A folder no run has used: ``parent/<date>-<time>`` (``...-quick`` for a smoke run), with
+    ``-2``, ``-3``, ... after the time when another run started in the same second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kind = "-quick" if quick else ""
+    parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        folder = parent / (stamp + ("" if attempt == 1 else f"-{attempt}") + kind)
+        try:
+            folder.mkdir()  # fails if it exists, so two runs never share a folder
+        except FileExistsError:
+            continue
+        return folder
+    raise RuntimeError(f"no free run folder named {stamp}-N{kind} under {parent}")
+
+
 def write_metrics(out, metrics, args, started):
-    """Write ``metrics.json`` (the final metrics, the run's config and wall time) atomically."""
+    """Write ``metrics.json`` (the final metrics, the run's config and wall time) atomically,
+    and say where the run's files are."""
     record = {
         "metrics": {key: _plain(value) for key, value in metrics.items()},
         "config": {key: _plain(value) for key, value in vars(args).items()},
@@ -65,10 +101,8 @@ def write_metrics(out, metrics, args, started):
     for key, value in record["metrics"].items():
         if isinstance(value, float) and not math.isfinite(value):
             print(f"warning: metric {key} is not finite ({value})")
-    handle, temporary = tempfile.mkstemp(dir=out, prefix=".metrics-", suffix=".json")
-    with os.fdopen(handle, "w") as stream:
-        json.dump(record, stream, indent=2)
-    os.replace(temporary, out / "metrics.json")
+    atomic_write_text(out / "metrics.json", json.dumps(record, indent=2) + "\n")
+    print(f"Saved this run's metrics.json and plots in {out}/")
     return record
 
 

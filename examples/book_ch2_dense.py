@@ -72,7 +72,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix
 from sklearn.preprocessing import LabelEncoder
 
 import minidl
-from minidl import ops
+from minidl import ops, viz
 from minidl.datasets import book_ch02, mnist, sonar
 from minidl.layers import Dense, Flatten
 from minidl.models import Sequential
@@ -326,10 +326,7 @@ def act_2_01(quick):
 
 
 def _scatter_two_classes(df, x_column, y_column, label_column, path, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = viz.pyplot()
 
     figure, axes = plt.subplots(figsize=(5, 4))
     for label, marker in ((0, "*"), (1, "^")):
@@ -340,15 +337,11 @@ def _scatter_two_classes(df, x_column, y_column, label_column, path, title):
     axes.set_title(title)
     axes.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    viz.save_figure(figure, path, dpi=100)
 
 
 def _scatter_iris(df, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = viz.pyplot()
 
     figure, axes = plt.subplots(figsize=(5, 4))
     for species, marker, name in ((0, "*", "setosa"), (1, "^", "versicolor"), (2, "o", "virginica")):
@@ -359,8 +352,7 @@ def _scatter_iris(df, path):
     axes.set_title("Figure 2.18: iris.csv")
     axes.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    viz.save_figure(figure, path, dpi=100)
 
 
 def _compare_with_book(metrics):

@@ -83,7 +83,7 @@ from _common import parse_args, setup, write_metrics
 from sklearn.preprocessing import MinMaxScaler
 
 import minidl
-from minidl import callbacks
+from minidl import callbacks, viz
 from minidl.layers import Activation, Dense, Dropout, Flatten, Reshape, SimpleRNN
 from minidl.layers.convolutional import Conv1D
 from minidl.layers.pooling import MaxPooling1D
@@ -148,23 +148,20 @@ def load_close_series(path, out, tag, plots=True):
     print(inp0.head())
     print(f"--- {path.name}: inp0.tail() ---")
     print(inp0.tail())
-    plt = _pyplot() if plots else None
+    plt = viz.pyplot() if plots else None
     if plots:
         inp0.plot("Date", "Close")
-        plt.savefig(out / f"{tag}_close_newest_first.png", dpi=80)
-        plt.close()
+        viz.save_figure(plt.gcf(), out / f"{tag}_close_newest_first.png", dpi=80)
     inp0 = inp0.sort_index(ascending=False)
     if plots:
         inp0.plot("Date", "Close")
-        plt.savefig(out / f"{tag}_close_by_date.png", dpi=80)
-        plt.close()
+        viz.save_figure(plt.gcf(), out / f"{tag}_close_by_date.png", dpi=80)
     ts_data = inp0.Close.values.reshape(-1, 1)
     if plots:
         plt.figure(figsize=[14, 5])
         plt.plot(ts_data)
         plt.title(f"{path.name}: daily Close, oldest first")
-        plt.savefig(out / f"{tag}_close_series.png", dpi=80)
-        plt.close()
+        viz.save_figure(plt.gcf(), out / f"{tag}_close_series.png", dpi=80)
     return ts_data
 
 
@@ -340,7 +337,7 @@ def context_rmse(model, data):
 
 def plot_pred(model, data, path, title, zoom_last=None):
     """The book's plot_pred: actual series (solid) and inverse-scaled test predictions (dashed)."""
-    plt = _pyplot()
+    plt = viz.pyplot()
     ts_data, train_recs, look_back = data["ts_data"], data["train_recs"], data["look_back"]
     test_predict = data["scaler"].inverse_transform(model.predict(data["testX"]))
     pred_test_plot = ts_data.astype(np.float64).copy()
@@ -355,8 +352,7 @@ def plot_pred(model, data, path, title, zoom_last=None):
         visible = np.concatenate([ts_data[start:, 0], pred_test_plot[start:, 0]])
         plt.ylim(np.nanmin(visible) - 1, np.nanmax(visible) + 1)
     plt.title(title)
-    plt.savefig(path, dpi=80)
-    plt.close()
+    viz.save_figure(plt.gcf(), path, dpi=80)
 
 
 def run_model_lab(lab, data, args, out, epochs):
@@ -388,15 +384,6 @@ def run_model_lab(lab, data, args, out, epochs):
             "final_loss": float(history.history["loss"][-1]), "final_val_loss": float(history.history["val_loss"][-1]),
             "lab_reference": {"train_rmse": book_train, "test_rmse": book_test,
                               "seconds_per_epoch_tf2": BOOK_SECONDS_PER_EPOCH[lab]}}
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def main(argv=None):

@@ -73,8 +73,10 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from _common import parse_args, setup, write_metrics
 
+from minidl import viz
 from minidl.datasets import imdb
 from minidl.datasets._resolve import cache_dir
+from minidl.fileio import atomic_write_bytes
 from minidl.layers import GRU, LSTM, Bidirectional, Dense, Dropout, Embedding, SimpleRNN, SpatialDropout1D
 from minidl.models import Sequential
 from minidl.preprocessing import nlp
@@ -246,11 +248,8 @@ def prepared_texts(texts, workers, cache=True):
         return stored["first_tokens"], stored["texts"]
     tokens, texts_out = stemmed_texts(texts, workers)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        with gzip.open(temporary, "wt", encoding="utf-8") as stream:
-            json.dump({"first_tokens": tokens[0], "texts": texts_out}, stream)
-        os.replace(temporary, path)
+        stored = json.dumps({"first_tokens": tokens[0], "texts": texts_out}).encode("utf-8")
+        atomic_write_bytes(path, gzip.compress(stored))
     except OSError:
         pass  # a read-only cache only costs time
     return tokens[0], texts_out
@@ -342,15 +341,12 @@ def run_amazon(args, out):
 
 
 def _save_length_histogram(lengths, path):
-    from minidl.viz import _pyplot
-
-    plt = _pyplot()
+    plt = viz.pyplot()
     figure, axis = plt.subplots(figsize=(5, 4))
     axis.hist(lengths)
     axis.set_title("review lengths (tokens)")
     figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
+    viz.save_figure(figure, path, dpi=80)
 
 
 def main(argv=None):

@@ -109,17 +109,9 @@ def extra_arguments(parser):
 
 # ----------------------------------------------------------------------------- plotting
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
 
 def scatter(path, fake=None, real=None, title=None):
-    plt = _pyplot()
+    plt = viz.pyplot()
     plt.figure()
     if real is not None:
         plt.scatter(real[:, 0], real[:, 1], color="red")
@@ -129,8 +121,7 @@ def scatter(path, fake=None, real=None, title=None):
     plt.ylabel("Feature 2 of the distribution")
     if title:
         plt.title(title)
-    plt.savefig(path, dpi=80)
-    plt.close()
+    viz.save_figure(plt.gcf(), path, dpi=80)
 
 
 def save_grid(images, path, title):
@@ -250,13 +241,12 @@ def run_sine(args, out, rng):
     x1 = np.concatenate((xl, xr))
     print(x1)
     x2 = np.sin(x1)
-    plt = _pyplot()
+    plt = viz.pyplot()
     plt.figure()
     plt.plot(x1, x2)
     plt.xlabel("Data Distribution")
     plt.ylabel("Sine of data distribution")
-    plt.savefig(out / "ex7.01_sine.png", dpi=80)
-    plt.close()
+    viz.save_figure(plt.gcf(), out / "ex7.01_sine.png", dpi=80)
     real = np.concatenate((x1.reshape(128, 1), x2.reshape(128, 1)), axis=1)
     print("realData.shape:", real.shape)
     ex701_exact = bool(f"{loc[0]:.7f}" == f"{BOOK_EX7_01_LOC:.7f}" and f"{x1[0]:.7f}" == "-4.4856306"

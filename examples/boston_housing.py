@@ -73,10 +73,7 @@ def add_arguments(parser):
 
 
 def _plots(data, out):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = viz.pyplot()
 
     figure, (histogram, box) = plt.subplots(1, 2, figsize=(10, 4))
     histogram.hist(data.PRICE, bins=30, density=True)
@@ -86,8 +83,7 @@ def _plots(data, out):
     box.set_xlabel("PRICE")
     box.set_title("box plot of PRICE")
     figure.tight_layout()
-    figure.savefig(out / "price_distribution.png", dpi=80)
-    plt.close(figure)
+    viz.save_figure(figure, out / "price_distribution.png", dpi=80)
 
     correlation = data.corr()
     figure, axes = plt.subplots(figsize=(12, 10))
@@ -99,8 +95,7 @@ def _plots(data, out):
             axes.text(column, row, f"{correlation.values[row, column]:.2f}", ha="center", va="center", fontsize=7)
     figure.colorbar(image)
     figure.tight_layout()
-    figure.savefig(out / "correlation_heatmap.png", dpi=80)
-    plt.close(figure)
+    viz.save_figure(figure, out / "correlation_heatmap.png", dpi=80)
 
     features = ["LSTAT", "RM", "PTRATIO"]
     figure, axes = plt.subplots(1, len(features), figsize=(20, 5))
@@ -110,8 +105,7 @@ def _plots(data, out):
         axis.set_xlabel(column)
         axis.set_ylabel('"House prices in $1000"')
     figure.tight_layout()
-    figure.savefig(out / "price_scatter.png", dpi=80)
-    plt.close(figure)
+    viz.save_figure(figure, out / "price_scatter.png", dpi=80)
 
 
 def main(argv=None):

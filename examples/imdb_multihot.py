@@ -164,9 +164,7 @@ def load_a51(quick):
 
 
 def plot_a51(history, out):
-    from minidl.viz import _pyplot
-
-    plt = _pyplot()
+    plt = viz.pyplot()
     values = history.history
     epochs = range(1, len(values["binary_accuracy"]) + 1)
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
@@ -183,8 +181,7 @@ def plot_a51(history, out):
     right.set_ylabel("Loss")  # sic: the lab's label
     right.legend()
     figure.tight_layout()
-    figure.savefig(out / "a51_1_curves.png", dpi=80)
-    plt.close(figure)
+    viz.save_figure(figure, out / "a51_1_curves.png", dpi=80)
 
 
 def run_a51_1(args, out, quick):

@@ -5,7 +5,15 @@ Two faces on one engine:
 * low level, PyTorch style -- ``x = minidl.tensor(a, requires_grad=True)``, operators build
   the graph, ``loss.backward()`` fills ``.grad``;
 * high level, Keras style -- ``minidl.layers``, ``minidl.models.Sequential``, compile/fit.
+
+``import minidl`` loads the engine and the Keras-style packages. The optional parts --
+``minidl.viz`` (plots; needs matplotlib), ``minidl.applications`` (VGG16, ResNet50, Keras .h5
+weights) and the ``minidl.keras`` / ``minidl.tf`` faces -- load on first use, so
+``minidl.viz.plot_history(...)`` works after a plain ``import minidl`` without slowing it.
 """
+
+import importlib as _importlib
+import importlib.util as _importlib_util
 
 from minidl import (  # host_memory: importing it keeps freed large arrays for reuse (see there)
     callbacks,
@@ -65,6 +73,21 @@ from minidl.ops import (
 )
 
 __version__ = "0.1.0"
+
+# Submodules loaded on first attribute access (PEP 562) rather than by ``import minidl``.
+_LAZY_SUBMODULES = ("applications", "distributed", "keras", "tf", "viz")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES and _importlib_util.find_spec(f"{__name__}.{name}") is not None:
+        return _importlib.import_module(f"{__name__}.{name}")  # also sets it as an attribute
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    present = [name for name in _LAZY_SUBMODULES if _importlib_util.find_spec(f"{__name__}.{name}") is not None]
+    return sorted(set(globals()) | set(present))
+
 
 __all__ = [
     "callbacks", "datasets", "host_memory", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "schedules",

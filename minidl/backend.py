@@ -63,25 +63,31 @@ class BackendUnavailableError(RuntimeError):
     """Raised when a backend is asked for but cannot run on this machine."""
 
 
+_CUPY_NEEDS = (
+    "backend 'cupy' runs minidl on an NVIDIA GPU: it needs such a GPU with a CUDA 12 driver "
+    "(nvidia-smi lists it) and CuPy for CUDA 12, installed with: pip install 'minidl[gpu]' "
+    "(the cupy-cuda12x wheel)"
+)
+_USE_NUMPY = "On a machine without an NVIDIA GPU, use the default numpy backend (minidl.set_backend('numpy'), or leave out --backend cupy)."
+
+
 def _load_cupy():
     try:
         import cupy  # the only place in minidl that imports cupy
     except ImportError as exc:
         raise BackendUnavailableError(
-            "backend 'cupy' needs CuPy, which is not installed. Install the GPU extra "
-            "with: pip install 'minidl[gpu]'  (the CuPy wheel for CUDA 12, cupy-cuda12x)"
-        ) from exc
+            f"{_CUPY_NEEDS}. Missing here: CuPy is not installed ({exc}). {_USE_NUMPY}"
+        ) from None
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # CUDA driver missing or broken
         raise BackendUnavailableError(
-            f"backend 'cupy': CuPy is installed but no usable GPU is visible ({exc}). "
-            "Use the numpy backend on this machine: minidl.set_backend('numpy')"
-        ) from exc
+            f"{_CUPY_NEEDS}. Missing here: CuPy is installed but finds no usable GPU or CUDA driver "
+            f"({type(exc).__name__}: {exc}). {_USE_NUMPY}"
+        ) from None
     if count == 0:
         raise BackendUnavailableError(
-            "backend 'cupy': CuPy is installed but no GPU is visible. "
-            "Use the numpy backend on this machine: minidl.set_backend('numpy')"
+            f"{_CUPY_NEEDS}. Missing here: CuPy is installed but the CUDA driver reports no GPU. {_USE_NUMPY}"
         )
     return cupy
 

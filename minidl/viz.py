@@ -4,15 +4,25 @@ curves, image grids and weight distributions.
 ``graph_dot(tensor)`` returns Graphviz DOT text of everything ``tensor`` was computed from
 (always available, no dependencies); ``draw_graph(tensor, "graph.png")`` also renders it when
 the ``dot`` program is installed. Call them before ``backward()``, which frees the graph.
+
+The plots need matplotlib, the ``examples`` extra (``pip install 'minidl[examples]'``); it is
+imported on the first plot, not by ``import minidl``. Every file is written atomically with the
+user's normal file mode (``minidl.fileio``), and every function returns the path it wrote.
 """
 
+from __future__ import annotations
+
+import io
 import os
 import pathlib
 import shutil
 import subprocess
-import tempfile
 
 import numpy as np
+
+from minidl.fileio import atomic_write_bytes, atomic_write_text
+
+PathLike = str | os.PathLike
 
 
 def _tensor_label(tensor, fallback):
@@ -21,7 +31,7 @@ def _tensor_label(tensor, fallback):
     return f"{name}\\n{shape} {tensor.dtype}"
 
 
-def graph_dot(tensor, title=None):
+def graph_dot(tensor, title: str | None = None) -> str:
     """Graphviz DOT text of the graph that produced ``tensor``.
 
     Tensors are ellipses (name, shape, dtype; leaves that require grad are filled), operations
@@ -68,8 +78,9 @@ def graph_dot(tensor, title=None):
     return "\n".join(lines) + "\n"
 
 
-def draw_graph(tensor, path, title=None):
-    """Write the graph of ``tensor`` to ``path``: ``.dot`` always, ``.png``/``.svg`` via Graphviz.
+def draw_graph(tensor, path: PathLike, title: str | None = None) -> pathlib.Path:
+    """Write the graph of ``tensor`` to ``path``: ``.dot`` always, ``.png``/``.svg``/``.pdf`` via
+    Graphviz.
 
     Returns the path written. Without the ``dot`` program a PNG request raises a clear error
     (the DOT text can still be written with a ``.dot`` path).
@@ -77,37 +88,49 @@ def draw_graph(tensor, path, title=None):
     path = pathlib.Path(path)
     text = graph_dot(tensor, title)
     if path.suffix == ".dot":
-        _atomic_write_text(path, text)
-        return path
+        return atomic_write_text(path, text)
     dot = shutil.which("dot")
     if dot is None:
         raise RuntimeError(
             f"draw_graph: rendering {path.suffix} needs Graphviz's 'dot' program "
             "(apt-get install graphviz); write a '.dot' file instead"
         )
-    subprocess.run([dot, f"-T{path.suffix[1:]}", "-o", str(path)], input=text.encode(), check=True)
-    return path
+    rendered = subprocess.run([dot, f"-T{path.suffix[1:]}"], input=text.encode(), check=True,
+                              capture_output=True).stdout
+    return atomic_write_bytes(path, rendered)
 
 
-def _atomic_write_text(path, text):
-    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}-")
-    with os.fdopen(handle, "w") as stream:
-        stream.write(text)
-    os.replace(temporary, path)
-
-
-def _pyplot():
-    import matplotlib
-
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend, or an ImportError naming what to install."""
+    try:
+        import matplotlib
+    except ImportError as error:
+        raise ImportError(
+            f"minidl.viz draws its plots with matplotlib, which is not installed ({error}); install it "
+            "with: pip install 'minidl[examples]'  (or just: pip install matplotlib)"
+        ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
 
 
-def plot_history(history, path, title=None):
-    """One panel per quantity of a Keras-style History (train and validation curves)."""
-    plt = _pyplot()
+def save_figure(figure, path: PathLike, dpi: int = 80) -> pathlib.Path:
+    """Save a matplotlib ``figure`` to ``path`` (format from the suffix: .png, .svg, .pdf, ...)
+    atomically with the user's normal file mode, close it, and return the path."""
+    path = pathlib.Path(path)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=path.suffix[1:] or "png", dpi=dpi)
+    pyplot().close(figure)
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
+def plot_history(history, path: PathLike, title: str | None = None) -> pathlib.Path:
+    """One panel per quantity of a Keras-style History (train and validation curves).
+
+    ``history``: what ``fit`` returns, or its ``.history`` dict of per-epoch lists.
+    """
+    plt = pyplot()
     values = history.history if hasattr(history, "history") else history
     names = [key for key in values if not key.startswith("val_")]
     figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 4), squeeze=False)
@@ -121,14 +144,17 @@ def plot_history(history, path, title=None):
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
-def image_grid(images, path, rows, cols, titles=None, cmap="gray", value_range=None):
-    """Save ``rows x cols`` images (N, H, W) or (N, H, W, C) as one PNG grid."""
-    plt = _pyplot()
+def image_grid(images, path: PathLike, rows: int, cols: int, titles=None, cmap: str = "gray",
+               value_range: tuple[float, float] | None = None) -> pathlib.Path:
+    """Save ``rows x cols`` images (N, H, W) or (N, H, W, C) as one PNG grid.
+
+    ``titles``: one caption per image; ``value_range``: (low, high) mapped to black and white
+    (default: each image's own range).
+    """
+    plt = pyplot()
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
@@ -141,14 +167,12 @@ def image_grid(images, path, rows, cols, titles=None, cmap="gray", value_range=N
             if titles is not None:
                 axis.set_title(str(titles[index]), fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
-def weight_violins(model, path, title="weights per layer"):
+def weight_violins(model, path: PathLike, title: str = "weights per layer") -> pathlib.Path:
     """Violin plot of every weight array's values, one violin per weight (the AFR notebook's plot)."""
-    plt = _pyplot()
+    plt = pyplot()
     weights = [(w.name, w.numpy().ravel()) for w in model.weights]
     if not weights:
         raise ValueError("weight_violins: the model has no weights yet (build or fit it first)")
@@ -158,14 +182,13 @@ def weight_violins(model, path, title="weights per layer"):
     axis.set_xticklabels([name for name, _ in weights], rotation=60, ha="right", fontsize=7)
     axis.set_title(title)
     figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
-def plot_norms(norms_by_name, path, title="norms", xlabel="step", log=True):
+def plot_norms(norms_by_name: dict, path: PathLike, title: str = "norms", xlabel: str = "step",
+               log: bool = True) -> pathlib.Path:
     """Plot sequences of norms (e.g. per-layer gradient norms, or per-time-step norms)."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(6, 4))
     for name, values in norms_by_name.items():
         axis.plot(values, label=name)
@@ -175,6 +198,4 @@ def plot_norms(norms_by_name, path, title="norms", xlabel="step", log=True):
     axis.set_title(title)
     axis.legend(fontsize=7)
     figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)

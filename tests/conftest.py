@@ -1,5 +1,7 @@
-"""Shared test fixtures: run op and layer tests under NumPy and the simulated device."""
+"""Shared test fixtures: run op and layer tests under NumPy and the simulated device; and the
+end-of-run summary of why tests were skipped."""
 
+import collections
 import os
 import pathlib
 
@@ -76,3 +78,22 @@ def to_host(value):
 def device(array):
     """Test helper: a host array as a float64 array on the active backend."""
     return backend.to_device(np.asarray(array, dtype=np.float64))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After the run, one line per distinct skip reason with how many tests it skipped, so the
+    README's plain ``python -m pytest -q`` says why tests were skipped without listing each."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons = collections.Counter(_skip_reason(report) for report in skipped)
+    terminalreporter.write_sep("-", f"{len(skipped)} skipped, by reason")
+    for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0])):
+        terminalreporter.write_line(f"{count:5d}  {reason}")
+
+
+def _skip_reason(report):
+    """The reason a skip report gives, without pytest's 'Skipped: ' prefix."""
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    return reason.removeprefix("Skipped: ")

@@ -175,5 +175,5 @@ def test_config_round_trip():
 
 
 def test_invalid_sizes_are_rejected():
-    with pytest.raises(ValueError, match="input_dim and output_dim must be positive"):
+    with pytest.raises(ValueError, match=r"\(Embedding\): input_dim must be a positive integer, got 0"):
         Embedding(0, 3)

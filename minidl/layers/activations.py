@@ -5,18 +5,32 @@ Usually an activation is a Dense/Conv argument; these exist for activations with
 """
 
 from minidl import ops
+from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.core import carry_mask
 
 
 class LeakyReLU(Layer):
-    """``x`` for x > 0, ``alpha * x`` otherwise; Keras's default slope is 0.3."""
+    """``x`` for x > 0, ``alpha * x`` otherwise, element-wise; output shape = input shape, no weights.
 
-    def __init__(self, alpha=0.3, **kwargs):
+    Arguments:
+        alpha: the slope for x <= 0, >= 0 (tf.keras's name; Keras's default 0.3).
+        negative_slope: Keras 3's name for ``alpha``; give one or the other.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, alpha: float = 0.3, negative_slope: float | None = None, **kwargs):
         super().__init__(**kwargs)
-        if alpha < 0:
-            raise ValueError(f"{self.name} (LeakyReLU): alpha must be >= 0, got {alpha}")
-        self.alpha = float(alpha)
+        if negative_slope is not None:
+            if alpha != 0.3:
+                raise ValueError(
+                    f"{self.name} (LeakyReLU): give the slope as alpha (tf.keras) or negative_slope "
+                    f"(Keras 3), not both; got alpha={alpha!r}, negative_slope={negative_slope!r}"
+                )
+            alpha, argument = negative_slope, "negative_slope"
+        else:
+            argument = "alpha"
+        self.alpha = arguments.number(self, argument, alpha, minimum=0)
 
     def call(self, inputs, training=False):
         return carry_mask(inputs, ops.leaky_relu(inputs, self.alpha))
@@ -26,18 +40,23 @@ class LeakyReLU(Layer):
 
 
 class ReLU(Layer):
-    """Keras's ReLU with its options: ``x`` above ``threshold`` (capped at ``max_value``),
-    ``negative_slope * (x - threshold)`` below it. The defaults give max(x, 0)."""
+    """Keras's ReLU with its options, element-wise: ``x`` above ``threshold`` (capped at
+    ``max_value``), ``negative_slope * (x - threshold)`` below it. The defaults give max(x, 0).
+    Output shape = input shape; no weights.
 
-    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+    Arguments:
+        max_value: None (no cap) or the largest output, >= 0.
+        negative_slope: the slope below the threshold, >= 0.
+        threshold: where the function bends.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
+                 **kwargs):
         super().__init__(**kwargs)
-        if max_value is not None and max_value < 0:
-            raise ValueError(f"{self.name} (ReLU): max_value must be >= 0, got {max_value}")
-        if negative_slope < 0:
-            raise ValueError(f"{self.name} (ReLU): negative_slope must be >= 0, got {negative_slope}")
-        self.max_value = None if max_value is None else float(max_value)
-        self.negative_slope = float(negative_slope)
-        self.threshold = float(threshold)
+        self.max_value = None if max_value is None else arguments.number(self, "max_value", max_value, minimum=0)
+        self.negative_slope = arguments.number(self, "negative_slope", negative_slope, minimum=0)
+        self.threshold = arguments.number(self, "threshold", threshold)
 
     def call(self, inputs, training=False):
         if self.max_value is None and self.negative_slope == 0 and self.threshold == 0:
@@ -55,11 +74,17 @@ class ReLU(Layer):
 
 
 class ELU(Layer):
-    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise."""
+    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise, element-wise; output shape = input
+    shape, no weights.
 
-    def __init__(self, alpha=1.0, **kwargs):
+    Arguments:
+        alpha: the scale of the negative part (Keras's default 1.0).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, alpha: float = 1.0, **kwargs):
         super().__init__(**kwargs)
-        self.alpha = float(alpha)
+        self.alpha = arguments.number(self, "alpha", alpha)
 
     def call(self, inputs, training=False):
         return carry_mask(inputs, ops.elu(inputs, self.alpha))
@@ -69,11 +94,17 @@ class ELU(Layer):
 
 
 class Softmax(Layer):
-    """Softmax along ``axis`` (default the last)."""
+    """``exp(x) / sum(exp(x))`` along ``axis``, so each slice along it sums to 1; output shape =
+    input shape, no weights.
 
-    def __init__(self, axis=-1, **kwargs):
+    Arguments:
+        axis: the axis normalised (default the last).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, axis: int = -1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = int(axis)
+        self.axis = arguments.integer(self, "axis", axis)
 
     def call(self, inputs, training=False):
         return carry_mask(inputs, ops.softmax(inputs, axis=self.axis))

@@ -9,12 +9,17 @@ layouts, so ``get_weights``/``set_weights`` exchange them with Keras unchanged:
 * Conv2DTranspose  kernel (kh, kw, filters, in_channels),         bias (filters,)
 
 The arithmetic lives in ``minidl.ops.conv`` (im2col + GEMM) and ``minidl.ops.pooling``.
+
+Every layer also takes the base-layer keyword arguments ``name``, ``trainable``, ``dtype`` and,
+for a model's first layer, ``input_shape`` / ``batch_input_shape`` (see :class:`Layer`).
 """
 
 from minidl import initializers, regularizers
+from minidl.layers import arguments
+from minidl.layers.arguments import ActivationLike, InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.layers.input_spec import CHANNELS_LAST, InputSpec
-from minidl.ops import activations, get_activation
+from minidl.ops import activations
 from minidl.ops.casting import cast
 from minidl.ops.conv import conv1d, conv2d, conv2d_transpose
 from minidl.ops.im2col import int_tuple, is_int, normalize_padding
@@ -75,12 +80,12 @@ class _Conv(Layer):
         self.data_format = check_data_format(data_format, caller)
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", caller)
         self.activation_name = activation
-        self.activation = get_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activation = arguments.activation(self, "activation", activation)
+        self.use_bias = arguments.boolean(self, "use_bias", use_bias)
+        self.kernel_initializer = arguments.initializer(self, "kernel_initializer", kernel_initializer)
+        self.bias_initializer = arguments.initializer(self, "bias_initializer", bias_initializer)
+        self.kernel_regularizer = arguments.regularizer(self, "kernel_regularizer", kernel_regularizer)
+        self.bias_regularizer = arguments.regularizer(self, "bias_regularizer", bias_regularizer)
 
     @property
     def fused_activation(self):
@@ -127,14 +132,38 @@ class _Conv(Layer):
 
 
 class Conv1D(_Conv):
-    """1-D convolution over (batch, steps, channels); padding 'valid', 'same' or 'causal'."""
+    """1-D convolution (a cross-correlation, as in every framework) over time steps.
+
+    Input ``(batch, steps, in_channels)``, output ``(batch, new_steps, filters)``: new_steps is
+    ``ceil(steps / stride)`` with 'same' padding and ``ceil((steps - span + 1) / stride)`` with
+    'valid' (span = dilation * (kernel - 1) + 1); 'causal' pads only the start, so step t sees no
+    later step, and keeps 'same''s length.
+
+    Weights, in Keras's order: ``kernel`` (kernel_size, in_channels, filters), ``bias`` (filters,).
+
+    Arguments:
+        filters: the number of output channels.
+        kernel_size: the window's size: an int or a tuple of 1 ints.
+        strides: the step between windows: an int or a tuple of 1 ints.
+        padding: 'valid' (no padding), 'same' or 'causal'.
+        data_format: None or 'channels_last' (the only layout minidl has); 'channels_first' is
+            refused.
+        dilation_rate: the spacing between the window's taps (an int or a tuple of 1 ints).
+        activation: a Keras activation name, a callable, or None (linear).
+        use_bias: whether to add a bias per output channel.
+        kernel_initializer, bias_initializer: Keras initializer names, instances or callables.
+        kernel_regularizer, bias_regularizer: None, 'l1', 'l2', 'l1_l2' or a regularizer.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
 
     rank = 1
     paddings = ("valid", "same", "causal")
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
-                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
+    def __init__(self, filters: int, kernel_size: int | tuple[int], strides: int | tuple[int] = 1,
+                 padding: str = "valid", data_format: str | None = "channels_last",
+                 dilation_rate: int | tuple[int] = 1, activation: ActivationLike = None, use_bias: bool = True,
+                 kernel_initializer: InitializerLike = "glorot_uniform", bias_initializer: InitializerLike = "zeros",
+                 kernel_regularizer: RegularizerLike = None, bias_regularizer: RegularizerLike = None, **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs)
 
@@ -146,11 +175,35 @@ class Conv1D(_Conv):
 
 
 class Conv2D(_Conv):
-    """2-D convolution over (batch, height, width, channels), as Keras's Conv2D."""
+    """2-D convolution (a cross-correlation, as in every framework) over images, as Keras's Conv2D.
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
+    Input ``(batch, height, width, in_channels)``, output ``(batch, new_height, new_width,
+    filters)``: per axis ``ceil(size / stride)`` with 'same' padding, ``ceil((size - span + 1) /
+    stride)`` with 'valid' (span = dilation * (kernel - 1) + 1).
+
+    Weights, in Keras's order: ``kernel`` (kh, kw, in_channels, filters), ``bias`` (filters,).
+
+    Arguments:
+        filters: the number of output channels.
+        kernel_size: the window's size (height, width): an int or a tuple of 2 ints.
+        strides: the step between windows: an int or a tuple of 2 ints.
+        padding: 'valid' (no padding) or 'same' (zeros around, output size ceil(size / stride)).
+        data_format: None or 'channels_last' (the only layout minidl has); 'channels_first' is
+            refused.
+        dilation_rate: the spacing between the window's taps (an int or a tuple of 2 ints).
+        activation: a Keras activation name, a callable, or None (linear).
+        use_bias: whether to add a bias per output channel.
+        kernel_initializer, bias_initializer: Keras initializer names, instances or callables.
+        kernel_regularizer, bias_regularizer: None, 'l1', 'l2', 'l1_l2' or a regularizer.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, filters: int, kernel_size: int | tuple[int, int], strides: int | tuple[int, int] = (1, 1),
+                 padding: str = "valid", data_format: str | None = None,
+                 dilation_rate: int | tuple[int, int] = (1, 1), activation: ActivationLike = None,
+                 use_bias: bool = True, kernel_initializer: InitializerLike = "glorot_uniform",
+                 bias_initializer: InitializerLike = "zeros", kernel_regularizer: RegularizerLike = None,
+                 bias_regularizer: RegularizerLike = None, **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs)
 
@@ -162,17 +215,40 @@ class Conv2D(_Conv):
 
 
 class Conv2DTranspose(Conv2D):
-    """Transposed 2-D convolution ("deconvolution"), as Keras's Conv2DTranspose.
+    """Transposed 2-D convolution ("deconvolution"): the gradient of a Conv2D with respect to
+    its input, used to upsample (GAN generators, decoders), as Keras's Conv2DTranspose.
 
-    Output size per axis, Keras's rule: 'same' gives in * stride, 'valid' gives
+    Input ``(batch, height, width, in_channels)``, output ``(batch, new_height, new_width,
+    filters)``. Output size per axis, Keras's rule: 'same' gives in * stride, 'valid' gives
     in * stride + max(k - stride, 0); with ``output_padding`` p:
     (in - 1) * stride + k - 2 * pad + p, pad = k // 2 for 'same' and 0 for 'valid'.
+
+    Weights, in Keras's order: ``kernel`` (kh, kw, filters, in_channels) -- note the swapped last
+    two axes -- and ``bias`` (filters,).
+
+    Arguments:
+        filters: the number of output channels.
+        kernel_size: the window's size (height, width): an int or a tuple of 2 ints.
+        strides: the step between windows: an int or a tuple of 2 ints.
+        padding: 'valid' or 'same' (see above).
+        output_padding: None, or the extra rows/columns added at the end of each axis (an int
+            or a pair, each smaller than the stride).
+        data_format: None or 'channels_last' (the only layout minidl has); 'channels_first' is
+            refused.
+        dilation_rate: the spacing between the window's taps (an int or a tuple of 2 ints).
+        activation: a Keras activation name, a callable, or None (linear).
+        use_bias: whether to add a bias per output channel.
+        kernel_initializer, bias_initializer: Keras initializer names, instances or callables.
+        kernel_regularizer, bias_regularizer: None, 'l1', 'l2', 'l1_l2' or a regularizer.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
-                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, **kwargs):
+    def __init__(self, filters: int, kernel_size: int | tuple[int, int], strides: int | tuple[int, int] = (1, 1),
+                 padding: str = "valid", output_padding: int | tuple[int, int] | None = None,
+                 data_format: str | None = None, dilation_rate: int | tuple[int, int] = (1, 1),
+                 activation: ActivationLike = None, use_bias: bool = True,
+                 kernel_initializer: InitializerLike = "glorot_uniform", bias_initializer: InitializerLike = "zeros",
+                 kernel_regularizer: RegularizerLike = None, bias_regularizer: RegularizerLike = None, **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs)
         self.output_padding = None
@@ -198,9 +274,20 @@ class Conv2DTranspose(Conv2D):
 
 
 class UpSampling2D(Layer):
-    """Nearest-neighbour upsampling: each pixel becomes a ``size`` = (sh, sw) block."""
+    """Nearest-neighbour upsampling: each pixel becomes a ``size`` = (sh, sw) block.
 
-    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+    Input ``(batch, height, width, channels)``, output ``(batch, height * sh, width * sw,
+    channels)``. No weights.
+
+    Arguments:
+        size: the upsampling factors (sh, sw), or one int for both.
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        interpolation: 'nearest' (the only one minidl has; 'bilinear' is refused).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, size: int | tuple[int, int] = (2, 2), data_format: str | None = None,
+                 interpolation: str = "nearest", **kwargs):
         super().__init__(**kwargs)
         caller = f"{self.name} (UpSampling2D)"
         self.size = normalize_tuple(size, 2, "size", caller)
@@ -219,9 +306,15 @@ class UpSampling2D(Layer):
 
 
 class UpSampling1D(Layer):
-    """Repeat each time step ``size`` times: (batch, steps, C) -> (batch, steps * size, C)."""
+    """Repeats each time step ``size`` times: input ``(batch, steps, channels)``, output
+    ``(batch, steps * size, channels)``. No weights.
 
-    def __init__(self, size=2, **kwargs):
+    Arguments:
+        size: how many times each step is repeated (a positive int).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, size: int = 2, **kwargs):
         super().__init__(**kwargs)
         (self.size,) = normalize_tuple(size, 1, "size", f"{self.name} (UpSampling1D)")
 
@@ -237,10 +330,19 @@ class UpSampling1D(Layer):
 
 
 class ZeroPadding2D(Layer):
-    """Zeros around height and width. ``padding``: an int, (symmetric_h, symmetric_w), or
-    ((top, bottom), (left, right)), as in Keras."""
+    """Adds rows and columns of zeros around each image: input ``(batch, height, width,
+    channels)``, output ``(batch, top + height + bottom, left + width + right, channels)``.
+    No weights.
 
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+    Arguments:
+        padding: an int (the same on all four sides), (symmetric_height, symmetric_width), or
+            ((top, bottom), (left, right)), as in Keras; each amount >= 0.
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, padding: int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]] = (1, 1),
+                 data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
         caller = f"{self.name} (ZeroPadding2D)"
         self.padding = zero_pad2d_amounts(padding, caller)
@@ -255,13 +357,22 @@ class ZeroPadding2D(Layer):
 
 
 class ZeroPadding1D(Layer):
-    """Zeros before and after the time axis: ``padding`` an int or (left, right)."""
+    """Adds zero steps before and after the time axis: input ``(batch, steps, channels)``,
+    output ``(batch, left + steps + right, channels)``. No weights.
 
-    def __init__(self, padding=1, **kwargs):
+    Arguments:
+        padding: an int (the same on both ends) or (left, right), each >= 0.
+        data_format: None or 'channels_last' (Keras 3 has this argument; 'channels_first' is
+            refused).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, padding: int | tuple[int, int] = 1, data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
         caller = f"{self.name} (ZeroPadding1D)"
         amounts = (padding, padding) if is_int(padding) else padding
         self.padding = normalize_tuple(amounts, 2, "padding", caller, minimum=0)
+        self.data_format = check_data_format(data_format, caller)
 
     def call(self, inputs, training=False):
         check_input_rank(self, inputs.shape, 1)
@@ -271,7 +382,7 @@ class ZeroPadding1D(Layer):
         return reshape(padded, (n, padded.shape[2], channels))
 
     def get_config(self):
-        return {**super().get_config(), "padding": self.padding}
+        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
 
 
 Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose  # Keras aliases

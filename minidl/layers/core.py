@@ -1,9 +1,17 @@
-"""The everyday layers: Dense, Activation, Flatten, Reshape, Dropout."""
+"""The everyday layers: Dense, Activation, Flatten, Reshape, Dropout.
+
+Every layer also takes the base-layer keyword arguments ``name``, ``trainable``, ``dtype`` and,
+for a model's first layer, ``input_shape`` / ``batch_input_shape`` / ``input_dim`` (see
+:class:`minidl.layers.Layer`).
+"""
 
 import math
 
 from minidl import initializers, ops, regularizers
+from minidl.layers import arguments
+from minidl.layers.arguments import ActivationLike, InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
+from minidl.layers.convolutional import check_data_format
 from minidl.layers.input_spec import FEATURES_LAST, InputSpec
 
 
@@ -17,24 +25,37 @@ def carry_mask(inputs, outputs):
 
 
 class Dense(Layer):
-    """``activation(inputs @ kernel + bias)``; kernel (in, units), bias (units,), as in Keras.
+    """A fully connected layer: ``outputs = activation(inputs @ kernel + bias)``.
 
-    Inputs of rank > 2 are multiplied along their last axis, like Keras's Dense.
+    Input ``(batch, ..., features)``, output ``(batch, ..., units)``: inputs of rank above 2 are
+    multiplied along their last axis, as Keras's Dense does.
+
+    Weights, in Keras's order: ``kernel`` (features, units), ``bias`` (units,) when ``use_bias``.
+
+    Arguments:
+        units: the size of each output vector.
+        activation: a Keras activation name ('relu', 'sigmoid', 'softmax', ...), a callable, or
+            None for none (linear).
+        use_bias: whether to add the bias vector.
+        kernel_initializer, bias_initializer: a Keras initializer name, instance or callable.
+        kernel_regularizer, bias_regularizer: None, 'l1', 'l2', 'l1_l2' or a regularizer; its
+            penalty is added to the training loss.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``,
+            ``batch_input_shape``, ``input_dim``).
     """
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
+    def __init__(self, units: int, activation: ActivationLike = None, use_bias: bool = True,
+                 kernel_initializer: InitializerLike = "glorot_uniform", bias_initializer: InitializerLike = "zeros",
+                 kernel_regularizer: RegularizerLike = None, bias_regularizer: RegularizerLike = None, **kwargs):
         super().__init__(**kwargs)
-        if int(units) <= 0:
-            raise ValueError(f"Dense: units must be a positive integer, got {units}")
-        self.units = int(units)
+        self.units = arguments.positive_int(self, "units", units)
         self.activation_name = activation
-        self.activation = ops.get_activation(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activation = arguments.activation(self, "activation", activation)
+        self.use_bias = arguments.boolean(self, "use_bias", use_bias)
+        self.kernel_initializer = arguments.initializer(self, "kernel_initializer", kernel_initializer)
+        self.bias_initializer = arguments.initializer(self, "bias_initializer", bias_initializer)
+        self.kernel_regularizer = arguments.regularizer(self, "kernel_regularizer", kernel_regularizer)
+        self.bias_regularizer = arguments.regularizer(self, "bias_regularizer", bias_regularizer)
 
     input_spec = InputSpec(min_ndim=2, layout=FEATURES_LAST)  # until build() pins the feature count
 
@@ -70,10 +91,20 @@ def _activation_name(activation):
 
 
 class Activation(Layer):
-    def __init__(self, activation, **kwargs):
+    """Applies an activation function element-wise (softmax: along the last axis).
+
+    Output shape = input shape; no weights.
+
+    Arguments:
+        activation: a Keras activation name ('relu', 'tanh', 'softmax', ...), a callable, or None
+            (the identity).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, activation: ActivationLike, **kwargs):
         super().__init__(**kwargs)
         self.activation_name = activation
-        self.activation = ops.get_activation(activation)
+        self.activation = arguments.activation(self, "activation", activation)
 
     def call(self, inputs, training=False):
         return carry_mask(inputs, self.activation(inputs))
@@ -83,23 +114,47 @@ class Activation(Layer):
 
 
 class Flatten(Layer):
-    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...)."""
+    """Flattens each sample: input ``(batch, d1, d2, ...)``, output ``(batch, d1 * d2 * ...)``.
+
+    No weights. Values keep their channels-last order (the only layout minidl has).
+
+    Arguments:
+        data_format: None or 'channels_last' (Keras's default); 'channels_first' is refused.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, data_format: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = check_data_format(data_format, arguments.caller(self))
 
     def call(self, inputs, training=False):
         return ops.reshape(inputs, (inputs.shape[0], math.prod(inputs.shape[1:])))
 
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
 
 class Reshape(Layer):
-    """Reshape every sample to ``target_shape`` (one entry may be -1)."""
+    """Reshapes every sample: input ``(batch, ...)``, output ``(batch, *target_shape)``.
 
-    def __init__(self, target_shape, **kwargs):
+    The sample's values keep their order; their count must match. No weights.
+
+    Arguments:
+        target_shape: the new shape of one sample, without the batch axis, as a tuple of
+            positive ints; one entry may be -1, meaning "whatever size is left".
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, target_shape: tuple[int, ...], **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = tuple(int(s) for s in target_shape)
-        if self.target_shape.count(-1) > 1 or any(s == 0 or s < -1 for s in self.target_shape):
+        sizes = tuple(target_shape) if isinstance(target_shape, (tuple, list)) else None
+        valid = sizes is not None and all(arguments.is_integral(s) and (s >= 1 or s == -1) for s in sizes)
+        if not valid or sizes.count(-1) > 1:
             raise ValueError(
                 f"{self.name} (Reshape): target_shape needs positive sizes and at most one -1, "
-                f"got {self.target_shape}"
+                f"as a tuple, got {target_shape!r}"
             )
+        self.target_shape = tuple(int(s) for s in sizes)
 
     def call(self, inputs, training=False):
         sample_size = math.prod(inputs.shape[1:])
@@ -116,14 +171,36 @@ class Reshape(Layer):
 
 
 class Dropout(Layer):
-    """Inverted dropout while training; the identity at inference."""
+    """Inverted dropout: while training, each value is zeroed with probability ``rate`` and the
+    rest are scaled by 1 / (1 - rate), so the expected output equals the input; at inference it
+    is the identity.
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    Output shape = input shape; no weights.
+
+    Arguments:
+        rate: the fraction of values to drop, in [0, 1).
+        noise_shape: the shape of the keep/drop mask, broadcast against the input (None entries
+            take the input's size); e.g. (None, 1, C) drops whole channels of (batch, time, C).
+        seed: accepted for Keras compatibility; the masks come from minidl's generator, which
+            ``minidl.set_seed`` seeds.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, rate: float, noise_shape: tuple[int | None, ...] | None = None, seed: int | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
-            raise ValueError(f"{self.name} ({type(self).__name__}): rate must be in [0, 1), got {rate}")
-        self.rate = float(rate)
+        self.rate = arguments.rate(self, "rate", rate)
+        if noise_shape is not None:
+            if not isinstance(noise_shape, (tuple, list)) or not all(
+                    size is None or arguments.is_integral(size) and size >= 1 for size in noise_shape):
+                raise ValueError(
+                    f"{arguments.caller(self)}: noise_shape must be None or a tuple of positive ints and "
+                    f"None entries, got {noise_shape!r}"
+                )
+            noise_shape = tuple(None if size is None else int(size) for size in noise_shape)
         self.noise_shape = noise_shape
+        if seed is not None:
+            seed = arguments.integer(self, "seed", seed)
         self.seed = seed
 
     def _noise_shape(self, inputs):
@@ -136,4 +213,5 @@ class Dropout(Layer):
         return carry_mask(inputs, outputs)
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
+        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
+        return {**super().get_config(), "rate": self.rate, "noise_shape": noise_shape, "seed": self.seed}

@@ -3,38 +3,53 @@
 import numpy as np
 
 from minidl import backend, initializers, regularizers
+from minidl.layers import arguments
+from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer, inputs_already_checked
 from minidl.layers.input_spec import InputSpec
 from minidl.ops.embedding import check_indices, embedding_lookup
 
 
 class Embedding(Layer):
-    """Rows of a trainable (input_dim, output_dim) table, as Keras's Embedding.
+    """Turns integer ids into dense vectors: row ``id`` of a trainable (input_dim, output_dim) table.
 
-    Input: integer ids of any shape, usually (batch, time), in [0, input_dim); output: the same
-    shape plus output_dim. Ids must already be integers: a float array is an error rather
-    than being truncated (Keras casts silently). With ``mask_zero=True`` id 0 is padding: the
-    output tensor carries ``mask`` = (ids != 0), which recurrent layers use to skip padded steps
-    (input_dim must then count the padding id, as in Keras).
+    Input: integer ids of any shape, usually (batch, time), each in [0, input_dim); output: the
+    same shape plus output_dim, e.g. (batch, time, output_dim). Ids must already be integers: a
+    float array is an error rather than being truncated (Keras casts silently). With
+    ``mask_zero=True`` id 0 is padding: the output tensor carries ``mask`` = (ids != 0), which
+    recurrent layers use to skip padded steps (input_dim must then count the padding id, as in
+    Keras).
+
+    Weights: ``embeddings`` (input_dim, output_dim).
+
+    Arguments:
+        input_dim: the vocabulary size: ids run from 0 to input_dim - 1.
+        output_dim: the size of each vector.
+        embeddings_initializer: a Keras initializer name, instance or callable (default
+            'uniform', U(-0.05, 0.05) as in Keras).
+        embeddings_regularizer: None, 'l1', 'l2', 'l1_l2' or a regularizer.
+        mask_zero: treat id 0 as padding and pass a mask on (see above).
+        input_length: the length of the id sequences, when fixed; as in Keras 2 it declares the
+            model's input shape ``(batch, input_length)`` when this is the first layer.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``,
+            ``batch_input_shape``).
     """
 
     input_dtype = "int32"  # probed with integer ids when built symbolically
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
-                 mask_zero=False, input_length=None, **kwargs):
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: InitializerLike = "uniform",
+                 embeddings_regularizer: RegularizerLike = None, mask_zero: bool = False,
+                 input_length: int | None = None, **kwargs):
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)  # Keras's way: the length declares the input
         super().__init__(**kwargs)
-        if int(input_dim) <= 0 or int(output_dim) <= 0:
-            raise ValueError(
-                f"{self.name} (Embedding): input_dim and output_dim must be positive integers, "
-                f"got input_dim={input_dim}, output_dim={output_dim}"
-            )
-        self.input_dim = int(input_dim)
-        self.output_dim = int(output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.mask_zero = bool(mask_zero)
+        self.input_dim = arguments.positive_int(self, "input_dim", input_dim)
+        self.output_dim = arguments.positive_int(self, "output_dim", output_dim)
+        self.embeddings_initializer = arguments.initializer(self, "embeddings_initializer", embeddings_initializer)
+        self.embeddings_regularizer = arguments.regularizer(self, "embeddings_regularizer", embeddings_regularizer)
+        self.mask_zero = arguments.boolean(self, "mask_zero", mask_zero)
+        if input_length is not None:
+            input_length = arguments.positive_int(self, "input_length", input_length)
         self.input_length = input_length
 
     def build(self, input_shape):

@@ -13,14 +13,24 @@ its bytecode, which minidl does not do), and saving says so.
 
 import importlib
 import inspect
+from collections.abc import Callable
 
 from minidl.layers.base import Layer
 
 
 class Lambda(Layer):
-    """``Lambda(function, output_shape=None, mask=None, arguments=None)``."""
+    """A layer that computes ``function(inputs, **arguments)``; no weights.
 
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+    Arguments:
+        function: the callable, taking a tensor (or a list of tensors) and returning one (or a list).
+        output_shape: optional: the output shape of one sample, checked against the function's.
+        mask: accepted for Keras compatibility.
+        arguments: keyword arguments passed to ``function`` on every call.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, function: Callable, output_shape: tuple | Callable | None = None, mask: Callable | None = None,
+                 arguments: dict | None = None, **kwargs):
         super().__init__(**kwargs)
         if not callable(function):
             raise TypeError(f"{self.name} (Lambda): function must be callable, got {type(function).__name__}")

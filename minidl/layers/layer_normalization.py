@@ -9,19 +9,42 @@ axis -1) are Keras's. The layer is written with differentiable ops (mean, var, s
 gradient is theirs.
 """
 
+from minidl.layers import arguments
+from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.ops import math, reductions
 from minidl.ops.shapes import reshape
 
 
 class LayerNormalization(Layer):
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, **kwargs):
+    """Normalises each sample over ``axis`` (see the module docstring); output shape = input shape.
+
+    Weights, in Keras's order: ``gamma`` and ``beta``, shaped like the normalised axes (present
+    when ``scale`` / ``center``).
+
+    Arguments:
+        axis: the axis or axes normalised (default the last), never the batch axis 0.
+        epsilon: added to the variance before the square root, > 0.
+        center, scale: whether to learn ``beta`` / ``gamma``.
+        beta_initializer, gamma_initializer: Keras initializer names, instances or callables.
+        beta_regularizer, gamma_regularizer: None, 'l1', 'l2', 'l1_l2' or a regularizer.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, axis: int | tuple[int, ...] = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: InitializerLike = "zeros",
+                 gamma_initializer: InitializerLike = "ones", beta_regularizer: RegularizerLike = None,
+                 gamma_regularizer: RegularizerLike = None, **kwargs):
         super().__init__(**kwargs)
-        self.axis = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-        self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        self.axis = tuple(arguments.integer(self, "axis", a) for a in axes)
+        self.epsilon = arguments.number(self, "epsilon", epsilon, minimum=0, above_minimum=True)
+        self.center = arguments.boolean(self, "center", center)
+        self.scale = arguments.boolean(self, "scale", scale)
+        arguments.initializer(self, "beta_initializer", beta_initializer)  # fail here, not at build
+        arguments.initializer(self, "gamma_initializer", gamma_initializer)
+        arguments.regularizer(self, "beta_regularizer", beta_regularizer)
+        arguments.regularizer(self, "gamma_regularizer", gamma_regularizer)
         self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
         self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
 

@@ -8,15 +8,24 @@ with a constant 0/1 array, so the gradient is that array.
 """
 
 from minidl.autograd.tensor import Tensor
+from minidl.layers import arguments
 from minidl.layers.base import Layer
 
 
 class Masking(Layer):
-    """``Masking(mask_value=0.0)`` before an RNN on zero-padded float sequences."""
+    """``Masking(mask_value=0.0)`` before an RNN on zero-padded float sequences.
 
-    def __init__(self, mask_value=0.0, **kwargs):
+    Input ``(batch, time, features, ...)``; output the same shape, the masked steps set to
+    zero, carrying the mask (see the module docstring). No weights.
+
+    Arguments:
+        mask_value: a step whose every feature equals this value is padding.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, mask_value: float = 0.0, **kwargs):
         super().__init__(**kwargs)
-        self.mask_value = float(mask_value)
+        self.mask_value = arguments.number(self, "mask_value", mask_value)
 
     def call(self, inputs, training=False):
         if inputs.ndim < 3:

@@ -1,10 +1,13 @@
 """Merge layers: combine a list of tensors into one (Keras's Add, Concatenate, ...).
 
 Element-wise merges need inputs of identical shapes: nothing is broadcast silently, and a
-mismatch names the layer and every shape received.
+mismatch names the layer and every shape received. They are called on a list of tensors,
+``Add()([a, b])``, return one tensor of the inputs' shape and have no weights. Their only
+arguments are the base-layer ones (``name``, ``trainable``, ``dtype``).
 """
 
 from minidl import ops
+from minidl.layers import arguments
 from minidl.layers.base import Layer
 
 
@@ -49,14 +52,14 @@ def _sum(tensors):
 
 
 class Add(_Merge):
-    """The element-wise sum of the inputs."""
+    """The element-wise sum of a list of tensors of one shape: ``[a, b, ...] -> a + b + ...``."""
 
     def merge(self, tensors):
         return _sum(tensors)
 
 
 class Subtract(_Merge):
-    """``inputs[0] - inputs[1]`` (exactly two inputs, as in Keras)."""
+    """The element-wise difference ``inputs[0] - inputs[1]`` of exactly two tensors of one shape, as in Keras."""
 
     def _check_list(self, inputs):
         super()._check_list(inputs)
@@ -68,7 +71,7 @@ class Subtract(_Merge):
 
 
 class Multiply(_Merge):
-    """The element-wise product of the inputs."""
+    """The element-wise product of a list of tensors of one shape: ``[a, b, ...] -> a * b * ...``."""
 
     def merge(self, tensors):
         product = tensors[0]
@@ -78,13 +81,15 @@ class Multiply(_Merge):
 
 
 class Average(_Merge):
-    """The element-wise mean of the inputs."""
+    """The element-wise mean of a list of tensors of one shape: ``(a + b + ...) / n``."""
 
     def merge(self, tensors):
         return _sum(tensors) * (1.0 / len(tensors))
 
 
 class Maximum(_Merge):
+    """The element-wise maximum of a list of tensors of one shape."""
+
     def merge(self, tensors):
         result = tensors[0]
         for tensor in tensors[1:]:
@@ -93,6 +98,8 @@ class Maximum(_Merge):
 
 
 class Minimum(_Merge):
+    """The element-wise minimum of a list of tensors of one shape."""
+
     def merge(self, tensors):
         result = tensors[0]
         for tensor in tensors[1:]:
@@ -101,11 +108,18 @@ class Minimum(_Merge):
 
 
 class Concatenate(_Merge):
-    """Joins the inputs along ``axis`` (default the last); all other axes must agree."""
+    """Joins the inputs along ``axis`` (default the last); all other axes must agree.
 
-    def __init__(self, axis=-1, **kwargs):
+    E.g. (batch, 5) and (batch, 3) give (batch, 8). No weights.
+
+    Arguments:
+        axis: the axis joined, not the batch axis (default -1, the last).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``).
+    """
+
+    def __init__(self, axis: int = -1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = int(axis)
+        self.axis = arguments.integer(self, "axis", axis)
 
     def _check_shapes(self, shapes):
         rank = len(shapes[0])
@@ -128,11 +142,11 @@ class Concatenate(_Merge):
         return {**super().get_config(), "axis": self.axis}
 
 
-def add(inputs, **kwargs):
-    """Functional form of ``Add()(inputs)``."""
+def add(inputs: list, **kwargs):
+    """Functional form of ``Add(**kwargs)(inputs)``: the element-wise sum of a list of tensors."""
     return Add(**kwargs)(inputs)
 
 
-def concatenate(inputs, axis=-1, **kwargs):
-    """Functional form of ``Concatenate(axis)(inputs)``."""
+def concatenate(inputs: list, axis: int = -1, **kwargs):
+    """Functional form of ``Concatenate(axis, **kwargs)(inputs)``: the tensors joined along ``axis``."""
     return Concatenate(axis=axis, **kwargs)(inputs)

@@ -9,6 +9,7 @@ masks; it is a constant of the graph, so the gradient is 1 (or the noise) as for
 
 from minidl import backend
 from minidl.autograd.tensor import Tensor
+from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.core import carry_mask
 
@@ -19,14 +20,20 @@ def _normal_noise(shape, mean, stddev, dtype):
 
 
 class GaussianNoise(Layer):
-    """Add zero-mean Gaussian noise of standard deviation ``stddev`` while training."""
+    """Add zero-mean Gaussian noise of standard deviation ``stddev`` while training; the
+    identity at inference. Output shape = input shape; no weights.
 
-    def __init__(self, stddev, seed=None, **kwargs):
+    Arguments:
+        stddev: the noise's standard deviation, >= 0.
+        seed: accepted for Keras compatibility; the noise comes from minidl's generator, which
+            ``minidl.set_seed`` seeds.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, stddev: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if not stddev >= 0:
-            raise ValueError(f"{self.name} (GaussianNoise): stddev must be >= 0, got {stddev!r}")
-        self.stddev = float(stddev)
-        self.seed = seed
+        self.stddev = arguments.number(self, "stddev", stddev, minimum=0)
+        self.seed = None if seed is None else arguments.integer(self, "seed", seed)
 
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
@@ -38,14 +45,20 @@ class GaussianNoise(Layer):
 
 
 class GaussianDropout(Layer):
-    """Multiply by Gaussian noise of mean 1 and variance ``rate / (1 - rate)`` while training."""
+    """Multiply by Gaussian noise of mean 1 and variance ``rate / (1 - rate)`` while training;
+    the identity at inference. Output shape = input shape; no weights.
 
-    def __init__(self, rate, seed=None, **kwargs):
+    Arguments:
+        rate: the equivalent dropout rate, in [0, 1).
+        seed: accepted for Keras compatibility; the noise comes from minidl's generator, which
+            ``minidl.set_seed`` seeds.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
-            raise ValueError(f"{self.name} (GaussianDropout): rate must be in [0, 1), got {rate!r}")
-        self.rate = float(rate)
-        self.seed = seed
+        self.rate = arguments.rate(self, "rate", rate)
+        self.seed = None if seed is None else arguments.integer(self, "seed", seed)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:

@@ -2,6 +2,8 @@
 
 from minidl import initializers, regularizers
 from minidl.autograd.function import xp
+from minidl.layers import arguments
+from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.layers.input_spec import InputSpec
 from minidl.ops._util import normalize_axis
@@ -9,11 +11,15 @@ from minidl.ops.normalization import batch_norm
 
 
 class BatchNormalization(Layer):
-    """Keras's BatchNormalization for inputs of any rank >= 2 (channels on ``axis``).
+    """Keras's BatchNormalization for inputs of any rank >= 2 (channels on ``axis``):
+    ``gamma * (x - mean) / sqrt(variance + epsilon) + beta`` per channel.
 
-    Weights, in Keras's order: gamma and beta (trainable, present when ``scale``/``center``),
-    moving_mean and moving_variance (non-trainable). Training normalises with the batch's
-    mean and biased variance and then updates, in place and outside the graph,
+    Output shape = input shape, e.g. (batch, features) or (batch, height, width, channels).
+
+    Weights, in Keras's order: ``gamma`` and ``beta`` (channels,) (trainable, present when
+    ``scale``/``center``), ``moving_mean`` and ``moving_variance`` (channels,) (non-trainable).
+    Training normalises with the batch's mean and biased variance and then updates, in place
+    and outside the graph,
 
         moving = moving * momentum + batch_statistic * (1 - momentum)
 
@@ -25,33 +31,43 @@ class BatchNormalization(Layer):
     n/(n-1) * variance. ``fused=None`` (the default) picks as TF2 does, ``fused=False`` always
     uses the biased variance, ``fused=True`` always the corrected one. Normalisation itself
     always uses the biased variance.
+
+    Arguments:
+        axis: the channel axis (default the last); a list of one axis is accepted too.
+        momentum: the moving averages' decay, in [0, 1].
+        epsilon: added to the variance before the square root, > 0.
+        center, scale: whether to learn ``beta`` / ``gamma``.
+        beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer:
+            Keras initializer names, instances or callables.
+        beta_regularizer, gamma_regularizer: None, 'l1', 'l2', 'l1_l2' or a regularizer.
+        fused: None, True or False: which variance feeds the moving average (see above).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
     """
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
-                 moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
-                 fused=None, **kwargs):
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: InitializerLike = "zeros",
+                 gamma_initializer: InitializerLike = "ones", moving_mean_initializer: InitializerLike = "zeros",
+                 moving_variance_initializer: InitializerLike = "ones", beta_regularizer: RegularizerLike = None,
+                 gamma_regularizer: RegularizerLike = None, fused: bool | None = None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
             if len(axis) != 1:
                 raise ValueError(f"{self.name} (BatchNormalization): only a single channel axis is supported, got {axis}")
             axis = axis[0]
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"{self.name} (BatchNormalization): momentum must be in [0, 1], got {momentum}")
-        if epsilon <= 0:
-            raise ValueError(f"{self.name} (BatchNormalization): epsilon must be positive, got {epsilon}")
-        self.axis = int(axis)
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.fused = fused
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
-        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.axis = arguments.integer(self, "axis", axis)
+        self.momentum = arguments.number(self, "momentum", momentum, minimum=0, maximum=1)
+        self.epsilon = arguments.number(self, "epsilon", epsilon, minimum=0, above_minimum=True)
+        self.center = arguments.boolean(self, "center", center)
+        self.scale = arguments.boolean(self, "scale", scale)
+        self.fused = None if fused is None else arguments.boolean(self, "fused", fused)
+        self.beta_initializer = arguments.initializer(self, "beta_initializer", beta_initializer)
+        self.gamma_initializer = arguments.initializer(self, "gamma_initializer", gamma_initializer)
+        self.moving_mean_initializer = arguments.initializer(self, "moving_mean_initializer", moving_mean_initializer)
+        self.moving_variance_initializer = arguments.initializer(
+            self, "moving_variance_initializer", moving_variance_initializer
+        )
+        self.beta_regularizer = arguments.regularizer(self, "beta_regularizer", beta_regularizer)
+        self.gamma_regularizer = arguments.regularizer(self, "gamma_regularizer", gamma_regularizer)
 
     def build(self, input_shape):
         caller = f"{self.name} (BatchNormalization)"

@@ -2,9 +2,15 @@
 
 ``strides`` default to ``pool_size``; 'same' padding follows TensorFlow (padded positions never
 win a max and are not counted in an average). The arithmetic is in ``minidl.ops.pooling``.
+
+Output sizes per pooled axis: ``ceil(size / stride)`` with 'same' padding,
+``floor((size - pool) / stride) + 1`` with 'valid'. Pooling layers have no weights. Every layer
+also takes the base-layer keyword arguments ``name``, ``trainable``, ``dtype`` and
+``input_shape`` / ``batch_input_shape`` (see :class:`Layer`).
 """
 
 from minidl.autograd.tensor import Tensor
+from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.convolutional import check_data_format, check_input_rank, normalize_tuple, to_layer_dtype
 from minidl.ops import math, reductions
@@ -49,9 +55,21 @@ class _Pooling(Layer):
 
 
 class MaxPooling2D(_Pooling):
-    """The maximum of each (ph, pw) window of (batch, height, width, channels)."""
+    """The maximum of each pooling window.
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+    Input ``(batch, height, width, channels)``, output ``(batch, new_height, new_width, channels)``.
+
+    Arguments:
+        pool_size: the window's size, an int or a pair of ints.
+        strides: the step between windows, an int or a pair of ints; None (the default) means ``pool_size``.
+        padding: 'valid' (windows inside the input only) or 'same' (the edges padded so that
+            the output has ceil(size / stride) entries per axis).
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, pool_size: int | tuple[int, int] = (2, 2), strides: int | tuple[int, int] | None = None,
+                 padding: str = "valid", data_format: str | None = None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
     def pool(self, inputs):
@@ -59,9 +77,21 @@ class MaxPooling2D(_Pooling):
 
 
 class AveragePooling2D(_Pooling):
-    """The mean of each (ph, pw) window of (batch, height, width, channels)."""
+    """The mean of each pooling window.
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+    Input ``(batch, height, width, channels)``, output ``(batch, new_height, new_width, channels)``.
+
+    Arguments:
+        pool_size: the window's size, an int or a pair of ints.
+        strides: the step between windows, an int or a pair of ints; None (the default) means ``pool_size``.
+        padding: 'valid' (windows inside the input only) or 'same' (the edges padded so that
+            the output has ceil(size / stride) entries per axis).
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, pool_size: int | tuple[int, int] = (2, 2), strides: int | tuple[int, int] | None = None,
+                 padding: str = "valid", data_format: str | None = None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
     def pool(self, inputs):
@@ -69,11 +99,23 @@ class AveragePooling2D(_Pooling):
 
 
 class MaxPooling1D(_Pooling):
-    """The maximum of each window of (batch, steps, channels)."""
+    """The maximum of each pooling window.
+
+    Input ``(batch, steps, channels)``, output ``(batch, new_steps, channels)``.
+
+    Arguments:
+        pool_size: the window's size, an int.
+        strides: the step between windows, an int; None (the default) means ``pool_size``.
+        padding: 'valid' (windows inside the input only) or 'same' (the edges padded so that
+            the output has ceil(size / stride) entries per axis).
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
 
     rank = 1
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format="channels_last", **kwargs):
+    def __init__(self, pool_size: int = 2, strides: int | None = None, padding: str = "valid",
+                 data_format: str | None = "channels_last", **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
     def pool(self, inputs):
@@ -81,11 +123,23 @@ class MaxPooling1D(_Pooling):
 
 
 class AveragePooling1D(_Pooling):
-    """The mean of each window of (batch, steps, channels)."""
+    """The mean of each pooling window.
+
+    Input ``(batch, steps, channels)``, output ``(batch, new_steps, channels)``.
+
+    Arguments:
+        pool_size: the window's size, an int.
+        strides: the step between windows, an int; None (the default) means ``pool_size``.
+        padding: 'valid' (windows inside the input only) or 'same' (the edges padded so that
+            the output has ceil(size / stride) entries per axis).
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
 
     rank = 1
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format="channels_last", **kwargs):
+    def __init__(self, pool_size: int = 2, strides: int | None = None, padding: str = "valid",
+                 data_format: str | None = "channels_last", **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
     def pool(self, inputs):
@@ -97,10 +151,10 @@ class _GlobalPooling(Layer):
 
     rank = 2
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.data_format = check_data_format(data_format, self.caller)
-        self.keepdims = bool(keepdims)
+        self.keepdims = arguments.boolean(self, "keepdims", keepdims)
 
     @property
     def caller(self):
@@ -111,22 +165,54 @@ class _GlobalPooling(Layer):
 
 
 class GlobalAveragePooling2D(_GlobalPooling):
+    """The mean over height and width.
+
+    Input ``(batch, height, width, channels)``, output ``(batch, channels)``
+    (``(batch, 1, 1, channels)`` with ``keepdims``).
+
+    Arguments:
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        keepdims: keep the pooled axes, with size 1.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
     def call(self, inputs, training=False):
         return global_average_pool(to_layer_dtype(self, inputs), 2, self.keepdims, caller=self.caller)
 
 
 class GlobalMaxPooling2D(_GlobalPooling):
+    """The maximum over height and width.
+
+    Input ``(batch, height, width, channels)``, output ``(batch, channels)``
+    (``(batch, 1, 1, channels)`` with ``keepdims``).
+
+    Arguments:
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        keepdims: keep the pooled axes, with size 1.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
     def call(self, inputs, training=False):
         return global_max_pool(to_layer_dtype(self, inputs), 2, self.keepdims, caller=self.caller)
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """The mean over time steps; with a padding mask (``inputs.mask`` from
-    ``Embedding(mask_zero=True)``) only the unmasked steps count, as in Keras."""
+    """The mean over the time steps.
+
+    Input ``(batch, steps, channels)``, output ``(batch, channels)``
+    (``(batch, 1, channels)`` with ``keepdims``).
+    With a padding mask (``inputs.mask`` from ``Embedding(mask_zero=True)``) only the
+    unmasked steps count, as in Keras.
+
+    Arguments:
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        keepdims: keep the pooled axes, with size 1.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
 
     rank = 1
 
-    def __init__(self, data_format="channels_last", keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None = "channels_last", keepdims: bool = False, **kwargs):
         super().__init__(data_format, keepdims, **kwargs)
 
     def call(self, inputs, training=False):
@@ -141,9 +227,20 @@ class GlobalAveragePooling1D(_GlobalPooling):
 
 
 class GlobalMaxPooling1D(_GlobalPooling):
+    """The maximum over the time steps.
+
+    Input ``(batch, steps, channels)``, output ``(batch, channels)``
+    (``(batch, 1, channels)`` with ``keepdims``).
+
+    Arguments:
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        keepdims: keep the pooled axes, with size 1.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
     rank = 1
 
-    def __init__(self, data_format="channels_last", keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None = "channels_last", keepdims: bool = False, **kwargs):
         super().__init__(data_format, keepdims, **kwargs)
 
     def call(self, inputs, training=False):

@@ -4,17 +4,26 @@
 (``Rescaling(1./255)`` turns 0-255 pixels into 0-1, inside the model).
 """
 
+from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.convolutional import to_layer_dtype
 
 
 class Rescaling(Layer):
-    """``inputs * scale + offset``; integer inputs (uint8 images) are cast to the float type first."""
+    """``inputs * scale + offset``; integer inputs (uint8 images) are cast to the float type first.
 
-    def __init__(self, scale, offset=0.0, **kwargs):
+    Output shape = input shape; no weights.
+
+    Arguments:
+        scale: the factor, e.g. 1 / 255.
+        offset: added after scaling (default 0).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, scale: float, offset: float = 0.0, **kwargs):
         super().__init__(**kwargs)
-        self.scale = float(scale)
-        self.offset = float(offset)
+        self.scale = arguments.number(self, "scale", scale)
+        self.offset = arguments.number(self, "offset", offset)
 
     def call(self, inputs, training=False):
         outputs = to_layer_dtype(self, inputs) * self.scale

@@ -16,11 +16,17 @@ the same distribution per gate, and the same model in expectation.
 
 A padding mask (``inputs.mask`` set by ``Embedding(mask_zero=True)``, or ``mask=``) skips the
 masked steps: states and output carry over unchanged, as Keras does.
+
+Shapes: input ``(batch, time, features)``; output ``(batch, units)`` (the last step), or
+``(batch, time, units)`` with ``return_sequences``; with ``return_state`` the final states
+follow the output in a list (LSTM: ``[output, h, c]``, the others ``[output, h]``).
 """
 
 import numpy as np
 
 from minidl import initializers, regularizers
+from minidl.layers import arguments
+from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.layers.input_spec import SEQUENCE, InputSpec
 from minidl.ops.dropout import dropout_mask
@@ -34,49 +40,48 @@ class BaseRNN(Layer):
     """What SimpleRNN, LSTM and GRU share: arguments, weights, dropout masks, checks, outputs.
 
     (Keras's own ``RNN(cell)`` wrapper is not this class; minidl has no cell objects -- each
-    layer runs its whole sequence in one fused op.)
+    layer runs its whole sequence in one fused op.) The arguments are described on
+    :class:`LSTM`.
     """
 
     gates = 1  # gate blocks along the weights' last axis
     state_count = 1
     input_spec = InputSpec(ndim=3, layout=SEQUENCE)  # until build() pins the feature count
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0, return_sequences=False,
-                 return_state=False, go_backwards=False, stateful=False, unroll=False, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh", recurrent_activation: str | None = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: InitializerLike = "glorot_uniform",
+                 recurrent_initializer: InitializerLike = "orthogonal", bias_initializer: InitializerLike = "zeros",
+                 kernel_regularizer: RegularizerLike = None, recurrent_regularizer: RegularizerLike = None,
+                 bias_regularizer: RegularizerLike = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
+                 stateful: bool = False, unroll: bool = False, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        kind = type(self).__name__
-        if int(units) != units or int(units) <= 0:
-            raise ValueError(f"{kind}: units must be a positive integer, got {units!r}")
-        if stateful:
+        caller = arguments.caller(self)
+        self.units = arguments.positive_int(self, "units", units)
+        if arguments.boolean(self, "stateful", stateful):
             raise ValueError(
-                f"{kind}: stateful=True is not supported by minidl (states are not kept between "
+                f"{caller}: stateful=True is not supported by minidl (states are not kept between "
                 "batches); pass initial_state=... to the call to start from given states"
             )
-        for argument, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0 <= rate < 1:
-                raise ValueError(f"{kind}: {argument} must be in [0, 1), got {rate}")
-        self.units = int(units)
         self.activation = activation
         self.recurrent_activation = recurrent_activation
-        get_inplace_activation(activation, kind, "activation")  # fail early, naming the layer
-        get_inplace_activation(recurrent_activation, kind, "recurrent_activation")
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
+        get_inplace_activation(activation, caller, "activation")  # fail early, naming the layer
+        get_inplace_activation(recurrent_activation, caller, "recurrent_activation")
+        self.use_bias = arguments.boolean(self, "use_bias", use_bias)
+        self.kernel_initializer = arguments.initializer(self, "kernel_initializer", kernel_initializer)
+        self.recurrent_initializer = arguments.initializer(self, "recurrent_initializer", recurrent_initializer)
+        self.bias_initializer = arguments.initializer(self, "bias_initializer", bias_initializer)
+        self.kernel_regularizer = arguments.regularizer(self, "kernel_regularizer", kernel_regularizer)
+        self.recurrent_regularizer = arguments.regularizer(self, "recurrent_regularizer", recurrent_regularizer)
+        self.bias_regularizer = arguments.regularizer(self, "bias_regularizer", bias_regularizer)
+        self.dropout = arguments.rate(self, "dropout", dropout)
+        self.recurrent_dropout = arguments.rate(self, "recurrent_dropout", recurrent_dropout)
+        self.return_sequences = arguments.boolean(self, "return_sequences", return_sequences)
+        self.return_state = arguments.boolean(self, "return_state", return_state)
+        self.go_backwards = arguments.boolean(self, "go_backwards", go_backwards)
         self.stateful = False
-        self.unroll = bool(unroll)  # accepted for compatibility; the fused op never unrolls
+        self.unroll = arguments.boolean(self, "unroll", unroll)  # accepted for compatibility; the fused op never unrolls
+        self.seed = None if seed is None else arguments.integer(self, "seed", seed)
 
     # -- weights -----------------------------------------------------------------------------
     def build(self, input_shape):
@@ -148,16 +153,62 @@ class BaseRNN(Layer):
             "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
             "return_sequences": self.return_sequences, "return_state": self.return_state,
             "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
+            "seed": self.seed,
         }
 
 
 class SimpleRNN(BaseRNN):
-    """A fully connected recurrent layer: h' = activation(x W + h U + b)."""
+    """A fully connected recurrent layer: ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``.
 
-    def __init__(self, units, activation="tanh", **kwargs):
+    Input ``(batch, time, features)``; output ``(batch, units)``, or ``(batch, time, units)``
+    with ``return_sequences``; with ``return_state``, ``[output, h]``.
+
+    Weights, in Keras's order: ``kernel`` (features, units), ``recurrent_kernel`` (units, units),
+    ``bias`` (units,).
+
+    Arguments:
+        units: the size of the state and of each output vector.
+        activation: the state's activation: 'tanh' (default), 'sigmoid', 'hard_sigmoid', 'relu'
+            or 'linear' (also None); the fused op needs one of these names.
+        use_bias: whether the layer has a bias.
+        kernel_initializer, recurrent_initializer, bias_initializer: Keras initializer names,
+            instances or callables (defaults 'glorot_uniform', 'orthogonal', 'zeros').
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: None, 'l1', 'l2', 'l1_l2'
+            or a regularizer; the penalty is added to the training loss.
+        dropout, recurrent_dropout: the fraction, in [0, 1), of the inputs and of the recurrent
+            state dropped while training (one mask per sequence, see the module docstring).
+        return_sequences: return every step's output ``(batch, time, units)`` instead of the
+            last ``(batch, units)``.
+        return_state: also return the final state(s), after the output, in a list.
+        go_backwards: read the sequence from its end (the output is then in reversed order).
+        stateful: must be False; minidl does not keep states between batches (pass
+            ``initial_state=`` to the call instead).
+        unroll: accepted for compatibility; the fused sequence op never unrolls.
+        seed: accepted for compatibility; dropout masks come from minidl's generator, which
+            ``minidl.set_seed`` seeds.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``,
+            ``batch_input_shape``, ``input_dim``, ``input_length``).
+
+    Call: ``layer(inputs, initial_state=None, mask=None, training=None)``.
+    """
+
+    def __init__(self, units: int, activation: str | None = "tanh", use_bias: bool = True,
+                 kernel_initializer: InitializerLike = "glorot_uniform",
+                 recurrent_initializer: InitializerLike = "orthogonal", bias_initializer: InitializerLike = "zeros",
+                 kernel_regularizer: RegularizerLike = None, recurrent_regularizer: RegularizerLike = None,
+                 bias_regularizer: RegularizerLike = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
+                 stateful: bool = False, unroll: bool = False, seed: int | None = None, **kwargs):
         if "recurrent_activation" in kwargs:
             raise TypeError("SimpleRNN: unexpected argument 'recurrent_activation' (SimpleRNN has no gates)")
-        super().__init__(units, activation=activation, **kwargs)
+        super().__init__(
+            units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, dropout=dropout, recurrent_dropout=recurrent_dropout,
+            return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
+            stateful=stateful, unroll=unroll, seed=seed, **kwargs,
+        )
 
     def run(self, inputs, initial_state, mask, input_masks, recurrent_masks):
         return simple_rnn(inputs, self.kernel, self.recurrent_kernel, self.bias, initial_state, self.activation,
@@ -165,14 +216,70 @@ class SimpleRNN(BaseRNN):
 
 
 class LSTM(BaseRNN):
-    """Long short-term memory (Hochreiter & Schmidhuber 1997), Keras's gates i, f, c, o."""
+    """Long short-term memory (Hochreiter & Schmidhuber 1997), with Keras's gates i, f, c, o.
+
+    Each step, with ``z = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias`` split into four::
+
+        i, f, o = recurrent_activation(z_i), recurrent_activation(z_f), recurrent_activation(z_o)
+        c_t = f * c_{t-1} + i * activation(z_c)
+        h_t = o * activation(c_t)
+
+    Input ``(batch, time, features)``; output ``h`` of shape ``(batch, units)``, or
+    ``(batch, time, units)`` with ``return_sequences``; with ``return_state``, ``[output, h, c]``.
+
+    Weights, in Keras's order: ``kernel`` (features, 4 * units), ``recurrent_kernel``
+    (units, 4 * units), ``bias`` (4 * units,), each with the gates i, f, c, o along the last axis.
+
+    Arguments:
+        units: the size of the state and of each output vector.
+        activation: the state's activation: 'tanh' (default), 'sigmoid', 'hard_sigmoid', 'relu'
+            or 'linear' (also None); the fused op needs one of these names.
+        recurrent_activation: the gates' activation: 'sigmoid' (TF2's default) or
+            'hard_sigmoid' (Keras 2.2's, which older labs pass explicitly), or as above.
+        use_bias: whether the layer has a bias.
+        unit_forget_bias: start the forget gate's bias at 1 (and the rest from
+            ``bias_initializer``), so the cell remembers at first (Jozefowicz et al. 2015).
+        kernel_initializer, recurrent_initializer, bias_initializer: Keras initializer names,
+            instances or callables (defaults 'glorot_uniform', 'orthogonal', 'zeros').
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: None, 'l1', 'l2', 'l1_l2'
+            or a regularizer; the penalty is added to the training loss.
+        dropout, recurrent_dropout: the fraction, in [0, 1), of the inputs and of the recurrent
+            state dropped while training (one mask per sequence, see the module docstring).
+        return_sequences: return every step's output ``(batch, time, units)`` instead of the
+            last ``(batch, units)``.
+        return_state: also return the final state(s), after the output, in a list.
+        go_backwards: read the sequence from its end (the output is then in reversed order).
+        stateful: must be False; minidl does not keep states between batches (pass
+            ``initial_state=`` to the call instead).
+        unroll: accepted for compatibility; the fused sequence op never unrolls.
+        seed: accepted for compatibility; dropout masks come from minidl's generator, which
+            ``minidl.set_seed`` seeds.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``,
+            ``batch_input_shape``, ``input_dim``, ``input_length``).
+
+    Call: ``layer(inputs, initial_state=None, mask=None, training=None)``.
+    """
 
     gates = 4
     state_count = 2
 
-    def __init__(self, units, unit_forget_bias=True, **kwargs):
-        super().__init__(units, **kwargs)
-        self.unit_forget_bias = bool(unit_forget_bias)
+    def __init__(self, units: int, activation: str | None = "tanh", recurrent_activation: str | None = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: InitializerLike = "glorot_uniform",
+                 recurrent_initializer: InitializerLike = "orthogonal", bias_initializer: InitializerLike = "zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer: RegularizerLike = None,
+                 recurrent_regularizer: RegularizerLike = None, bias_regularizer: RegularizerLike = None,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 unroll: bool = False, seed: int | None = None, **kwargs):
+        super().__init__(
+            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, return_sequences=return_sequences, return_state=return_state,
+            go_backwards=go_backwards, stateful=stateful, unroll=unroll, seed=seed, **kwargs,
+        )
+        self.unit_forget_bias = arguments.boolean(self, "unit_forget_bias", unit_forget_bias)
 
     def bias_initializer_for_build(self):
         if not self.unit_forget_bias:
@@ -195,13 +302,71 @@ class LSTM(BaseRNN):
 
 
 class GRU(BaseRNN):
-    """Gated recurrent unit (Cho et al. 2014), Keras's gates z, r, h; ``reset_after`` as TF2."""
+    """Gated recurrent unit (Cho et al. 2014), with Keras's gates z, r, h and TF2's ``reset_after``.
+
+    Each step, with ``x_z, x_r, x_h`` the parts of ``x_t @ kernel + input_bias`` and
+    ``h_z, h_r, h_h`` those of ``h_{t-1} @ recurrent_kernel + recurrent_bias``::
+
+        z = recurrent_activation(x_z + h_z),  r = recurrent_activation(x_r + h_r)
+        candidate = activation(x_h + r * h_h)       # reset_after=False: x_h + (r * h_{t-1}) @ U_h
+        h_t = z * h_{t-1} + (1 - z) * candidate
+
+    Input ``(batch, time, features)``; output ``(batch, units)``, or ``(batch, time, units)``
+    with ``return_sequences``; with ``return_state``, ``[output, h]``.
+
+    Weights, in Keras's order: ``kernel`` (features, 3 * units), ``recurrent_kernel``
+    (units, 3 * units), ``bias`` (2, 3 * units) with ``reset_after`` -- an input and a recurrent
+    bias -- or (3 * units,) without; gates z, r, h along the last axis.
+
+    Arguments:
+        units: the size of the state and of each output vector.
+        activation: the state's activation: 'tanh' (default), 'sigmoid', 'hard_sigmoid', 'relu'
+            or 'linear' (also None); the fused op needs one of these names.
+        recurrent_activation: the gates' activation: 'sigmoid' (TF2's default) or
+            'hard_sigmoid' (Keras 2.2's, which older labs pass explicitly), or as above.
+        use_bias: whether the layer has a bias.
+        kernel_initializer, recurrent_initializer, bias_initializer: Keras initializer names,
+            instances or callables (defaults 'glorot_uniform', 'orthogonal', 'zeros').
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: None, 'l1', 'l2', 'l1_l2'
+            or a regularizer; the penalty is added to the training loss.
+        dropout, recurrent_dropout: the fraction, in [0, 1), of the inputs and of the recurrent
+            state dropped while training (one mask per sequence, see the module docstring).
+        return_sequences: return every step's output ``(batch, time, units)`` instead of the
+            last ``(batch, units)``.
+        return_state: also return the final state(s), after the output, in a list.
+        go_backwards: read the sequence from its end (the output is then in reversed order).
+        stateful: must be False; minidl does not keep states between batches (pass
+            ``initial_state=`` to the call instead).
+        unroll: accepted for compatibility; the fused sequence op never unrolls.
+        reset_after: apply the reset gate after the recurrent product (TF2's default, and the
+            layout of CuDNN's GRU) or before it (Keras 2.2's).
+        seed: accepted for compatibility; dropout masks come from minidl's generator, which
+            ``minidl.set_seed`` seeds.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``,
+            ``batch_input_shape``, ``input_dim``, ``input_length``).
+
+    Call: ``layer(inputs, initial_state=None, mask=None, training=None)``.
+    """
 
     gates = 3
 
-    def __init__(self, units, reset_after=True, **kwargs):
-        super().__init__(units, **kwargs)
-        self.reset_after = bool(reset_after)
+    def __init__(self, units: int, activation: str | None = "tanh", recurrent_activation: str | None = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: InitializerLike = "glorot_uniform",
+                 recurrent_initializer: InitializerLike = "orthogonal", bias_initializer: InitializerLike = "zeros",
+                 kernel_regularizer: RegularizerLike = None, recurrent_regularizer: RegularizerLike = None,
+                 bias_regularizer: RegularizerLike = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
+                 stateful: bool = False, unroll: bool = False, reset_after: bool = True, seed: int | None = None,
+                 **kwargs):
+        super().__init__(
+            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, return_sequences=return_sequences, return_state=return_state,
+            go_backwards=go_backwards, stateful=stateful, unroll=unroll, seed=seed, **kwargs,
+        )
+        self.reset_after = arguments.boolean(self, "reset_after", reset_after)
 
     def bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)

@@ -15,9 +15,14 @@ from minidl.ops.shapes import expand_dims, getitem, transpose
 
 class RepeatVector(Layer):
     """(batch, features) -> (batch, n, features): the input vector repeated ``n`` times, e.g. to
-    feed an encoder's summary to every step of a decoder."""
+    feed an encoder's summary to every step of a decoder. No weights.
 
-    def __init__(self, n, **kwargs):
+    Arguments:
+        n: how many times the vector is repeated, a positive int.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, n: int, **kwargs):
         super().__init__(**kwargs)
         if not is_int(n) or n < 1:
             raise ValueError(f"{self.name} (RepeatVector): n must be a positive int, got {n!r}")
@@ -37,9 +42,14 @@ class RepeatVector(Layer):
 
 class Permute(Layer):
     """Reorder the axes of every sample: ``dims`` is a permutation of 1..rank-1 (the batch axis,
-    0, stays first), e.g. ``Permute((2, 1))`` swaps time and features."""
+    0, stays first), e.g. ``Permute((2, 1))`` swaps time and features. No weights.
 
-    def __init__(self, dims, **kwargs):
+    Arguments:
+        dims: the new order of the non-batch axes, numbered from 1.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, dims: tuple[int, ...], **kwargs):
         super().__init__(**kwargs)
         dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
         if not all(is_int(d) for d in dims) or sorted(dims) != list(range(1, len(dims) + 1)):
@@ -77,9 +87,14 @@ def _crop(layer, inputs, amounts):
 
 class Cropping1D(Layer):
     """Remove ``cropping = (start, end)`` steps (or an int for both) from the time axis of
-    (batch, steps, features)."""
+    (batch, steps, features), giving (batch, steps - start - end, features). No weights.
 
-    def __init__(self, cropping=(1, 1), **kwargs):
+    Arguments:
+        cropping: an int (both ends) or (start, end), each >= 0.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, cropping: int | tuple[int, int] = (1, 1), **kwargs):
         super().__init__(**kwargs)
         amounts = (cropping, cropping) if is_int(cropping) else cropping
         self.cropping = normalize_tuple(amounts, 2, "cropping", f"{self.name} (Cropping1D)", minimum=0)
@@ -93,10 +108,17 @@ class Cropping1D(Layer):
 
 
 class Cropping2D(Layer):
-    """Remove rows and columns at the borders of (batch, height, width, channels). ``cropping``:
-    an int, (symmetric_height, symmetric_width), or ((top, bottom), (left, right)), as in Keras."""
+    """Remove rows and columns at the borders of (batch, height, width, channels). No weights.
 
-    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+    Arguments:
+        cropping: an int, (symmetric_height, symmetric_width), or ((top, bottom), (left, right)),
+            as in Keras; each amount >= 0.
+        data_format: None or 'channels_last'; 'channels_first' is refused.
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, cropping: int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0)),
+                 data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
         caller = f"{self.name} (Cropping2D)"
         self.cropping = _pairs_of_amounts(cropping, caller)

@@ -13,12 +13,21 @@ from minidl.ops.shapes import reshape
 
 
 class TimeDistributed(Layer):
-    """``TimeDistributed(Dense(8))`` on (batch, steps, features) gives (batch, steps, 8)."""
+    """``TimeDistributed(Dense(8))`` on (batch, steps, features) gives (batch, steps, 8).
 
-    def __init__(self, layer, **kwargs):
-        if not isinstance(layer, Layer):
-            raise TypeError(f"TimeDistributed: expected a Layer instance to wrap, got {type(layer).__name__}")
+    Input ``(batch, steps, ...)``; output ``(batch, steps, ...)`` with the inner layer's output
+    shape per step. Weights: the inner layer's, in its Keras order.
+
+    Arguments:
+        layer: the layer applied to every step (one set of weights for all steps).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, layer: Layer, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(layer, Layer):
+            raise TypeError(f"{self.name} (TimeDistributed): layer must be a Layer instance to wrap, got "
+                            f"{type(layer).__name__}")
         self.layer = self.track(layer)
 
     def call(self, inputs, training=False):

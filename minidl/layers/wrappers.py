@@ -33,12 +33,23 @@ def _layer_from_config(config):
 class Bidirectional(Layer):
     """Run ``layer`` over the sequence in both directions and merge the two outputs.
 
-    ``merge_mode``: 'concat' (default), 'sum', 'mul', 'ave', or None (a list of both outputs).
-    ``backward_layer`` optionally gives the backward layer explicitly (it must have the opposite
-    ``go_backwards`` and the same ``return_sequences`` / ``return_state``).
+    Input ``(batch, time, features)``; output as the wrapped layer's, ``(batch, units)`` or
+    ``(batch, time, units)``, with the last axis doubled (2 * units) for 'concat'; with
+    ``return_state``, the forward layer's states follow the output, then the backward layer's.
+
+    Weights, in Keras's order: the forward layer's (e.g. kernel, recurrent_kernel, bias), then
+    the backward layer's.
+
+    Arguments:
+        layer: a SimpleRNN, LSTM or GRU; two fresh copies are made from its config.
+        merge_mode: 'concat' (default), 'sum', 'mul', 'ave', or None (a list of both outputs).
+        backward_layer: optionally the backward layer itself (it must have the opposite
+            ``go_backwards`` and the same ``return_sequences`` / ``return_state``).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
     """
 
-    def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
+    def __init__(self, layer: BaseRNN, merge_mode: str | None = "concat", backward_layer: BaseRNN | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         if not isinstance(layer, BaseRNN):
             raise TypeError(
