@@ -1,0 +1,265 @@
+"""Reading HDF5 files that may be damaged or crafted, and writing them without touching the disk.
+
+Keras keeps weights in HDF5 (``.h5``, ``.weights.h5``, the ``model.weights.h5`` inside a
+``.keras``). h5py reads them; this module stands between h5py and minidl's readers so that
+
+* every h5py or HDF5-library error (``OSError``, ``RuntimeError``, ``KeyError``, ...) becomes a
+  :class:`~minidl.errors.ModelFileError` naming the file (:func:`reading`);
+* only hard links are followed -- a soft link or an external link (which would open another
+  file) is refused, and so are names that climb out of their group (:func:`child`);
+* an attribute is measured before it is read (:func:`attribute`), a dataset's declared shape
+  and type are checked against the bytes the file really holds before any memory is allocated
+  for it (:func:`check_dataset`): contiguous data must lie inside the file, compressed chunks
+  cannot unpack to more than deflate's 1032:1, data kept in another file (external storage,
+  virtual datasets) is refused, and only plain numeric types are read;
+* a file is written into memory first (h5py's ``core`` driver without a backing store) and its
+  bytes are then written atomically by :mod:`minidl.fileio` (:func:`hdf5_bytes`): a full disk
+  fails in an ordinary ``write`` call, never inside the HDF5 library, and leaves the old file.
+"""
+
+import contextlib
+import itertools
+import math
+import os
+
+import numpy as np
+
+from minidl.errors import ModelFileError
+from minidl.models.file_checks import DEFLATE_MAX_RATIO, describe_exception, file_error
+
+# An attribute holds a name list or a JSON text; 2**26 items or bytes is far above any real one.
+MAX_ATTRIBUTE_ITEMS = 2**26
+MAX_ATTRIBUTE_BYTES = 2**28
+_NUMERIC_KINDS = "fiub"
+_memory_file_counter = itertools.count()
+
+
+def require_h5py(what):
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError(f"{what}: HDF5 files (.h5, .weights.h5, .keras) need the h5py package: pip install h5py") from None
+    return h5py
+
+
+_H5PY_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError, OverflowError,
+                UnicodeDecodeError, SystemError)
+
+
+@contextlib.contextmanager
+def reading(source, path, what):
+    """Open ``source`` (a path or a binary file object) for reading; inside the block, any error
+    h5py raises becomes a ModelFileError about ``path``. Yields ``(file, size in bytes)``."""
+    h5py = require_h5py(what)
+    try:
+        size = len(source.getbuffer()) if hasattr(source, "getbuffer") else os.path.getsize(source)
+        handle = h5py.File(source, "r", locking=False) if isinstance(source, (str, bytes, os.PathLike)) else h5py.File(source, "r")
+    except _H5PY_ERRORS as exc:
+        raise file_error(path, f"{what}: is not a readable HDF5 file; it may be truncated or corrupt "
+                               f"({describe_exception(exc)})", exc) from None
+    try:
+        with handle:
+            yield handle, size
+    except ModelFileError:
+        raise
+    except MemoryError as exc:
+        raise file_error(path, f"{what}: reading it needs more memory than there is; the file declares sizes it does "
+                               "not hold", exc) from None
+    except _H5PY_ERRORS as exc:
+        raise file_error(path, f"{what}: cannot be read; it may be truncated or corrupt ({describe_exception(exc)})",
+                         exc) from None
+
+
+# -- navigation ------------------------------------------------------------------------------------
+
+def child(group, name, kind, path, required=True):
+    """``group[name]`` following hard links only; ``kind`` is 'group' or 'dataset'.
+
+    ``name`` may hold '/' (Keras names datasets ``dense/kernel:0``); each part is checked.
+    Returns None when the entry is missing and ``required`` is false.
+    """
+    h5py = require_h5py("reading HDF5")
+    parts = name.split("/")
+    if not name or name.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise file_error(path, f"names the HDF5 entry {name!r} under {group.name!r}, which is not a plain relative name")
+    current = group
+    for index, part in enumerate(parts):
+        link = current.get(part, getlink=True)
+        if link is None:
+            if required:
+                raise file_error(path, f"has no entry {name!r} in HDF5 group {group.name!r}")
+            return None
+        if not isinstance(link, h5py.HardLink):
+            raise file_error(path, f"HDF5 entry {current.name.rstrip('/')}/{part} is a {type(link).__name__}; only "
+                                   "plain entries are followed (a link may point into another file)")
+        current = current[part]
+        wanted = h5py.Group if index < len(parts) - 1 or kind == "group" else h5py.Dataset
+        if not isinstance(current, wanted):
+            found = "group" if isinstance(current, h5py.Group) else "dataset"
+            expected = "group" if wanted is h5py.Group else "dataset"
+            raise file_error(path, f"HDF5 entry {current.name!r} is a {found}, expected a {expected}")
+    return current
+
+
+def members(group, path):
+    """The names of a group's entries, each checked to be a hard link."""
+    h5py = require_h5py("reading HDF5")
+    names = list(group.keys())
+    for name in names:
+        link = group.get(name, getlink=True)
+        if not isinstance(link, h5py.HardLink):
+            raise file_error(path, f"HDF5 entry {group.name.rstrip('/')}/{name} is a {type(link).__name__}; only "
+                                   "plain entries are followed")
+    return names
+
+
+# -- attributes ------------------------------------------------------------------------------------
+
+def attribute(obj, key, path, default=None):
+    """An attribute's value after checking its size; ``default`` when it is absent."""
+    if key not in obj.attrs:
+        return default
+    attr_id = obj.attrs.get_id(key)
+    count = math.prod(attr_id.shape) if attr_id.shape else 1
+    if count == 0:
+        return np.array([])
+    stored = attr_id.get_storage_size()
+    if count > MAX_ATTRIBUTE_ITEMS or stored > MAX_ATTRIBUTE_BYTES:
+        raise file_error(path, f"attribute {key!r} of HDF5 entry {obj.name!r} declares {count} items "
+                               f"({stored} bytes); more than an attribute may hold")
+    return obj.attrs[key]
+
+
+def text(value, path, where):
+    """A str from an attribute value (bytes, str, or a 0-d/1-element array of them)."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
+    if isinstance(value, (bytes, np.bytes_)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise file_error(path, f"{where} is not UTF-8 text", exc) from None
+    if isinstance(value, str):
+        return value
+    raise file_error(path, f"{where} should be text, found {type(value).__name__}")
+
+
+def name_list(obj, key, path):
+    """A list-of-names attribute, which Keras splits into ``key0``, ``key1``, ... when long.
+    None when neither form is present."""
+    if key in obj.attrs:
+        chunks = [attribute(obj, key, path)]
+    elif f"{key}0" in obj.attrs:
+        chunks = []
+        for index in itertools.count():
+            if f"{key}{index}" not in obj.attrs:
+                break
+            chunks.append(attribute(obj, f"{key}{index}", path))
+    else:
+        return None
+    names = []
+    for chunk in chunks:
+        values = np.asarray(chunk)
+        if values.ndim > 1:
+            raise file_error(path, f"attribute {key!r} of {obj.name!r} should be a list of names, found shape {values.shape}")
+        if values.size and values.dtype.kind not in "SUO":
+            raise file_error(path, f"attribute {key!r} of {obj.name!r} should be a list of names, found {values.dtype}")
+        names.extend(text(value, path, f"an entry of attribute {key!r} of {obj.name!r}") for value in values.reshape(-1))
+    return names
+
+
+# -- datasets --------------------------------------------------------------------------------------
+
+class DatasetInfo:
+    """A dataset's declared shape and dtype, checked against the file (see ``check_dataset``)."""
+
+    __slots__ = ("dataset", "name", "shape", "dtype")
+
+    def __init__(self, dataset, name, shape, dtype):
+        self.dataset = dataset
+        self.name = name
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def size(self):
+        return math.prod(self.shape)
+
+
+def check_dataset(dataset, path, file_size):
+    """A DatasetInfo for ``dataset`` once its type and storage are known to be sound."""
+    h5py = require_h5py("reading HDF5")
+    name = dataset.name
+    dtype = dataset.dtype
+    if dtype.kind not in _NUMERIC_KINDS or dtype.names is not None or dtype.subdtype is not None or dtype.itemsize > 16:
+        raise file_error(path, f"dataset {name!r} has type {dtype}; weights are plain numbers (float, int)")
+    shape = tuple(int(s) for s in dataset.shape) if dataset.shape is not None else None
+    if shape is None:
+        raise file_error(path, f"dataset {name!r} has no data space (an empty dataset cannot be a weight)")
+    nbytes = math.prod(shape) * dtype.itemsize
+    plist = dataset.id.get_create_plist()
+    if plist.get_external_count():
+        raise file_error(path, f"dataset {name!r} keeps its data in another file (external storage); refusing it")
+    layout = plist.get_layout()
+    if layout not in (h5py.h5d.COMPACT, h5py.h5d.CONTIGUOUS, h5py.h5d.CHUNKED):
+        raise file_error(path, f"dataset {name!r} has storage layout {layout} (a virtual dataset reads other files); "
+                               "refusing it")
+    stored = dataset.id.get_storage_size()
+    if nbytes == 0:
+        return DatasetInfo(dataset, name, shape, dtype)
+    declared = f"dataset {name!r} declares shape {shape} of {dtype} ({nbytes} bytes)"
+    if stored == 0:
+        raise file_error(path, f"{declared} but no data is stored for it; the file is truncated or crafted")
+    if stored > file_size:
+        raise file_error(path, f"{declared} stored in {stored} bytes, more than the file's {file_size}; it is corrupt")
+    if layout == h5py.h5d.CONTIGUOUS:
+        offset = dataset.id.get_offset()
+        if stored != nbytes or offset is None or offset + nbytes > file_size:
+            raise file_error(path, f"{declared} but the file holds {stored} bytes for it at offset {offset} of "
+                                   f"{file_size}; it is truncated or corrupt")
+    elif layout == h5py.h5d.CHUNKED:
+        limit = stored * DEFLATE_MAX_RATIO if plist.get_nfilters() else stored
+        if nbytes > limit:
+            raise file_error(path, f"{declared} but only {stored} bytes are stored for it; it is truncated or crafted")
+    return DatasetInfo(dataset, name, shape, dtype)
+
+
+def read_dataset(info):
+    """The data of a checked dataset as a NumPy array."""
+    array = np.empty(info.shape, dtype=info.dtype)
+    if array.size:
+        info.dataset.read_direct(array)
+    return array
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+def hdf5_bytes(fill, what):
+    """The bytes of an HDF5 file that ``fill(h5py.File)`` writes, built in memory only."""
+    h5py = require_h5py(what)
+    name = f"minidl-{os.getpid()}-{next(_memory_file_counter)}.h5"
+    with h5py.File(name, "w", driver="core", backing_store=False) as handle:
+        fill(handle)
+        handle.flush()
+        return handle.id.get_file_image()
+
+
+def string_array(values):
+    """Names as fixed-length UTF-8 bytes, as Keras 2 wrote ``layer_names`` and ``weight_names``."""
+    encoded = [value.encode("utf-8") for value in values]
+    return np.array(encoded, dtype=f"S{max((len(e) for e in encoded), default=1) or 1}")
+
+
+def write_name_list(obj, key, names):
+    """Keras's ``save_attributes_to_hdf5_group``: split a long list over ``key0``, ``key1``, ...
+    so that no attribute exceeds HDF5's 64 KB object-header limit."""
+    data = string_array(names)
+    limit = 64512
+    chunks = 1
+    while data.nbytes / chunks > limit:
+        chunks += 1
+    if chunks == 1:
+        obj.attrs[key] = data
+        return
+    for index, part in enumerate(np.array_split(data, chunks)):
+        obj.attrs[f"{key}{index}"] = part
