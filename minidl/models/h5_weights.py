@@ -128,68 +128,11 @@ def _check_backend(root, path):
 
 def keras_layer_order(model):
     """The model's layers in the order Keras lists them (``model.layers``), which is the order
-    of the groups in a Keras weights file.
-
-    Sequential models and plain layers keep their order. For a functional model Keras
-    (``functional._map_graph_network``) sorts layers by decreasing depth -- the longest
-    path from the layer to an output -- and breaks ties by the order a depth-first walk
-    from the outputs, through each call's inputs in order, first meets each layer.
-    """
-    if not isinstance(model, Functional):
-        return list(model.layers) if isinstance(model, Model) else [model]
-    post_order, parents, layer_of, first_seen = _walk_from_outputs(model)
-    node_depth = {}
-    layer_depth = {}  # id(layer) -> depth
-    for node in reversed(post_order):
-        layer = layer_of[node]
-        depth = max(node_depth.setdefault(node, 0), layer_depth.get(id(layer), 0))
-        layer_depth[id(layer)] = depth
-        node_depth[node] = depth
-        for parent in parents[node]:
-            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
-    layers = {id(layer_of[node]): layer_of[node] for node in post_order}
-    for symbol in model.inputs:  # inputs not connected to any output still come first
-        if id(symbol.layer) not in layers:
-            layers[id(symbol.layer)] = symbol.layer
-            layer_depth[id(symbol.layer)] = 0
-            first_seen[id(symbol.layer)] = -1
-    return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
-
-
-def _walk_from_outputs(model):
-    """Depth-first walk of the recorded calls, as Keras's ``_build_map`` does it.
-
-    A node is one layer call, identified like ``Functional._trace`` does: (layer, inputs).
-    Returns the nodes in post-order (every node after the nodes producing its inputs), each
-    node's parent nodes, each node's layer, and each layer's first-seen index.
-    """
-    input_ids = {id(symbol) for symbol in model.inputs}
-
-    def node_of(symbol):
-        return (id(symbol.layer), id(symbol.inputs))
-
-    def parents_of(symbol):
-        return [] if id(symbol) in input_ids else list(symbol.inputs)
-
-    post_order, finished, parents, layer_of, first_seen = [], set(), {}, {}, {}
-    stack = [(symbol, False) for symbol in reversed(model.outputs)]
-    while stack:
-        symbol, leaving = stack.pop()
-        node = node_of(symbol)
-        if leaving:
-            if node not in finished:
-                finished.add(node)
-                post_order.append(node)
-            continue
-        if node in finished:
-            continue
-        layer_of[node] = symbol.layer
-        first_seen.setdefault(id(symbol.layer), len(first_seen))
-        parents[node] = [node_of(parent) for parent in parents_of(symbol)]
-        stack.append((symbol, True))
-        for parent in reversed(parents_of(symbol)):
-            stack.append((parent, False))
-    return post_order, parents, layer_of, first_seen
+    of the groups in a Keras weights file: a functional model's layers by decreasing depth
+    from the outputs (``minidl.models.layer_order``), which is minidl's ``model.layers`` too."""
+    if isinstance(model, Functional):
+        return list(model.layers)
+    return list(model.layers) if isinstance(model, Model) else [model]
 
 
 def keras_saved_weight_order(layer):

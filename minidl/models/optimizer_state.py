@@ -59,7 +59,9 @@ def keras_trainable_order(model):
 
 
 def _learning_rate_is_variable(optimizer):
-    return not callable(optimizer.learning_rate)
+    """Keras 3 keeps the rate as a variable unless it is a schedule (Keras 2's ``decay`` is
+    written as an InverseTimeDecay schedule, see ``training_config``)."""
+    return not callable(optimizer.learning_rate) and not getattr(optimizer, "decay", 0.0)
 
 
 def keras_variables(model):
