@@ -47,7 +47,7 @@ def _fill(file, model, include_optimizer):
             group = file.create_group("optimizer_weights")
             hdf5_io.write_name_list(group, "weight_names", [name for name, _ in variables])
             for name, array in variables:
-                group.create_dataset(name, data=array)
+                hdf5_io.write_array(group, name, array)
 
 
 def save_model(model, path, include_optimizer=True):

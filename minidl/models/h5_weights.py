@@ -303,7 +303,7 @@ def write_weights_group(group, model):
         names = _unique_dataset_names(weights)
         hdf5_io.write_name_list(layer_group, "weight_names", names)
         for name, weight in zip(names, weights):
-            layer_group.create_dataset(name, data=weight.numpy())
+            hdf5_io.write_array(layer_group, name, weight.numpy())
 
 
 def _unique_dataset_names(weights):

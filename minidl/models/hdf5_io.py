@@ -12,6 +12,8 @@ Keras keeps weights in HDF5 (``.h5``, ``.weights.h5``, the ``model.weights.h5`` 
   for it (:func:`check_dataset`): contiguous data must lie inside the file, compressed chunks
   cannot unpack to more than deflate's 1032:1, data kept in another file (external storage,
   virtual datasets) is refused, and only plain numeric types are read;
+* minidl's arrays are written with a Fletcher-32 checksum, so that a flipped bit in them is
+  reported instead of loaded (Keras writes none, and reads such files unchanged);
 * a file is written into memory first (h5py's ``core`` driver without a backing store) and its
   bytes are then written atomically by :mod:`minidl.fileio` (:func:`hdf5_bytes`): a full disk
   fails in an ordinary ``write`` call, never inside the HDF5 library, and leaves the old file.
@@ -21,6 +23,9 @@ import contextlib
 import itertools
 import math
 import os
+import signal
+import time
+import warnings
 
 import numpy as np
 
@@ -49,11 +54,18 @@ _H5PY_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexErr
 @contextlib.contextmanager
 def reading(source, path, what):
     """Open ``source`` (a path or a binary file object) for reading; inside the block, any error
-    h5py raises becomes a ModelFileError about ``path``. Yields ``(file, size in bytes)``."""
-    h5py = require_h5py(what)
+    h5py raises becomes a ModelFileError about ``path``. Yields ``(file, size in bytes)``.
+
+    The file is first read once in a child process (``survives_reading``), so that a file on
+    which the HDF5 library itself would crash or hang is refused instead."""
+    require_h5py(what)
     try:
         size = len(source.getbuffer()) if hasattr(source, "getbuffer") else os.path.getsize(source)
-        handle = h5py.File(source, "r", locking=False) if isinstance(source, (str, bytes, os.PathLike)) else h5py.File(source, "r")
+    except OSError as exc:
+        raise file_error(path, f"{what}: cannot be read ({describe_exception(exc)})", exc) from None
+    survives_reading(source, path, what, size)
+    try:
+        handle = _open(source)
     except _H5PY_ERRORS as exc:
         raise file_error(path, f"{what}: is not a readable HDF5 file; it may be truncated or corrupt "
                                f"({describe_exception(exc)})", exc) from None
@@ -68,6 +80,88 @@ def reading(source, path, what):
     except _H5PY_ERRORS as exc:
         raise file_error(path, f"{what}: cannot be read; it may be truncated or corrupt ({describe_exception(exc)})",
                          exc) from None
+
+
+def _open(source):
+    import h5py
+
+    if isinstance(source, (str, bytes, os.PathLike)):
+        return h5py.File(source, "r", locking=False)
+    source.seek(0)
+    return h5py.File(source, "r")
+
+
+# -- a first reading in a child process ------------------------------------------------------------------
+
+# The HDF5 library is C code; on some damaged files it loops forever (a zeroed global heap,
+# for one) or crashes, and no Python exception can catch that. So before minidl reads an HDF5
+# file, a forked child reads all of it -- every attribute, and the data of every dataset not
+# stored contiguously -- and the parent goes on only if the child finished in time.
+_TRIAL_SECONDS = 10.0
+_TRIAL_BYTES_PER_SECOND = 20e6
+_MAX_OBJECTS = 10**6
+
+
+def survives_reading(source, path, what, size):
+    """Refuse (ModelFileError) a file on which reading crashes or hangs the HDF5 library."""
+    if not hasattr(os, "fork"):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a process with threads (Python 3.12)
+        pid = os.fork()
+    if pid == 0:  # the child: read everything, report only by surviving
+        try:
+            with _open(source) as handle:
+                _read_everything(handle, path, size)
+        except BaseException:  # noqa: BLE001 - errors are reported by the parent's own reading
+            pass
+        os._exit(0)
+    limit = _TRIAL_SECONDS + size / _TRIAL_BYTES_PER_SECOND
+    deadline = time.monotonic() + limit
+    pause = 0.001
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise file_error(path, f"{what}: the HDF5 library did not finish reading it in {limit:.0f} s; the file is "
+                                   "corrupt or crafted")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        raise file_error(path, f"{what}: the HDF5 library crashed ({name}) reading it; the file is corrupt or crafted")
+
+
+def _read_everything(handle, path, size):
+    import h5py
+
+    stack = [handle]
+    seen = 0
+    while stack:
+        group = stack.pop()
+        for key in list(group.attrs):
+            attribute(group, key, path)
+        for name in group:
+            seen += 1
+            if seen > _MAX_OBJECTS:
+                return
+            if not isinstance(group.get(name, getlink=True), h5py.HardLink):
+                continue
+            item = group[name]
+            if isinstance(item, h5py.Group):
+                stack.append(item)
+                continue
+            for key in list(item.attrs):
+                attribute(item, key, path)
+            try:
+                info = check_dataset(item, path, size)
+            except ModelFileError:
+                continue
+            if item.id.get_create_plist().get_layout() != h5py.h5d.CONTIGUOUS:
+                read_dataset(info)
 
 
 # -- navigation ------------------------------------------------------------------------------------
@@ -214,14 +308,42 @@ def check_dataset(dataset, path, file_size):
         raise file_error(path, f"{declared} stored in {stored} bytes, more than the file's {file_size}; it is corrupt")
     if layout == h5py.h5d.CONTIGUOUS:
         offset = dataset.id.get_offset()
-        if stored != nbytes or offset is None or offset + nbytes > file_size:
+        if stored != nbytes or not offset or offset + nbytes > file_size:
             raise file_error(path, f"{declared} but the file holds {stored} bytes for it at offset {offset} of "
                                    f"{file_size}; it is truncated or corrupt")
     elif layout == h5py.h5d.CHUNKED:
-        limit = stored * DEFLATE_MAX_RATIO if plist.get_nfilters() else stored
+        filters = {plist.get_filter(index)[0] for index in range(plist.get_nfilters())}
+        compressing = filters - {h5py.h5z.FILTER_FLETCHER32, h5py.h5z.FILTER_SHUFFLE}
+        limit = stored * DEFLATE_MAX_RATIO if compressing else stored
         if nbytes > limit:
             raise file_error(path, f"{declared} but only {stored} bytes are stored for it; it is truncated or crafted")
+        _check_chunks(dataset, shape, path, file_size, declared)
     return DatasetInfo(dataset, name, shape, dtype)
+
+
+def _check_chunks(dataset, shape, path, file_size, declared):
+    """Every chunk of a chunked dataset must be stored, inside the file: HDF5 silently reads a
+    missing chunk as the fill value (zeros), which would load as weights."""
+    expected = math.prod(-(-size // chunk) for size, chunk in zip(shape, dataset.chunks))
+    count = dataset.id.get_num_chunks()
+    if count != expected:
+        raise file_error(path, f"{declared} in {expected} chunks but {count} are stored; the file is truncated or corrupt")
+    positions = set()
+    for index in range(count):
+        chunk = dataset.id.get_chunk_info(index)
+        position = tuple(chunk.chunk_offset)
+        if len(position) != len(shape) or any(p >= size or p % step for p, size, step in
+                                                zip(position, shape, dataset.chunks)):
+            raise file_error(path, f"{declared}; chunk {index} claims position {position}, outside the dataset; "
+                                   "it is corrupt")
+        positions.add(position)
+        if not chunk.byte_offset or chunk.byte_offset + chunk.size > file_size:
+            raise file_error(path, f"{declared}; chunk {index} lies outside the file's {file_size} bytes; it is corrupt")
+        if chunk.filter_mask:
+            raise file_error(path, f"{declared}; chunk {index} skips some of the dataset's filters (mask "
+                                   f"{chunk.filter_mask}); it is corrupt")
+    if len(positions) != expected:
+        raise file_error(path, f"{declared}; two of its chunks claim the same position; it is corrupt")
 
 
 def read_dataset(info):
@@ -242,6 +364,15 @@ def hdf5_bytes(fill, what):
         fill(handle)
         handle.flush()
         return handle.id.get_file_image()
+
+
+def write_array(group, name, array):
+    """A dataset holding ``array``; with a Fletcher-32 checksum (so that a damaged file is
+    detected, not loaded) wherever HDF5 allows one: on arrays with at least one element."""
+    array = np.asarray(array)
+    if array.ndim and array.size:
+        return group.create_dataset(name, data=array, fletcher32=True)
+    return group.create_dataset(name, data=array)
 
 
 def string_array(values):

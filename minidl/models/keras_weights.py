@@ -159,14 +159,14 @@ def write_groups(file, model, include_optimizer=True):
         handle = file.require_group(group.path)
         handle.attrs["name"] = group.name
         for index, weight in enumerate(group.weights):
-            handle.create_dataset(str(index), data=weight.numpy())
+            hdf5_io.write_array(handle, str(index), weight.numpy())
     if include_optimizer and model._compiled is not None:
         variables = optimizer_state.keras_variables(model)
         if variables is not None:
             handle = file.create_group("optimizer/vars")
             handle.attrs["name"] = model.optimizer.name.lower()
             for index, (_, array) in enumerate(variables):
-                handle.create_dataset(str(index), data=array)
+                hdf5_io.write_array(handle, str(index), array)
 
 
 def weights_h5_bytes(model, what="save_weights"):
