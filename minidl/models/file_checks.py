@@ -33,6 +33,9 @@ ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 MAX_JSON_BYTES = 64 * 2**20
 # Deflate cannot expand data by more than 1032:1; a member claiming more is lying.
 DEFLATE_MAX_RATIO = 1032
+# Beyond 64 MiB a zip member may unpack to at most 100 times its stored size (read_member).
+MAX_UNPACKED_WITHOUT_RATIO = 64 * 2**20
+MAX_MEMBER_RATIO = 100
 # One sample of a model input declared by a file (height x width x channels, steps x features):
 # 2**28 elements (1 GiB of float32) is far above any lab's input and far below a memory bomb.
 MAX_INPUT_SAMPLE_ELEMENTS = 2**28
@@ -193,10 +196,16 @@ def open_zip(source, path, allowed_names, what):
 
 
 def read_member(archive, name, path, limit=None):
-    """The whole content of a checked zip member, with its CRC verified."""
+    """The whole content of a checked zip member, with its CRC verified.
+
+    Weights barely compress, so a member unpacking to more than 100 times its stored size
+    (beyond 64 MiB) is refused as a decompression bomb, as Keras 3 does."""
     info = archive.getinfo(name)
     if limit is not None and info.file_size > limit:
         raise file_error(path, f"zip member {name!r} is {info.file_size} bytes; more than the {limit} it may have")
+    if info.file_size > MAX_UNPACKED_WITHOUT_RATIO and info.file_size > MAX_MEMBER_RATIO * info.compress_size:
+        raise file_error(path, f"zip member {name!r} unpacks {info.compress_size} stored bytes to {info.file_size}; "
+                               "refusing a decompression bomb")
     try:
         with archive.open(info) as stream:
             data = stream.read(info.file_size)
