@@ -15,6 +15,10 @@ TensorFlow 2 wrote ``model_config`` in Keras 2's dialect, Keras 3 in Keras 3's w
 ``keras_config``), so Keras 3 loads minidl's files with ``keras.models.load_model``. The file is
 built in memory and written atomically.
 
+TensorFlow 2 named the optimizer variables ``Adam/iter:0``, ``Adam/dense/kernel/m:0``, ... (no
+learning rate; each kind of slot for all weights, then the next kind); Keras 3 writes them in
+its own order; both are read (see ``optimizer_state``).
+
 Reading checks everything before assigning anything: the configuration may not describe more
 weights than ``model_weights`` holds, and every stored array is paired with a weight and its
 shape compared first.
@@ -66,12 +70,13 @@ def _json_attribute(file, key, path, required):
 
 
 def _optimizer_arrays(file, path, size):
+    """The optimizer variables' names and arrays (empty lists when the file has none)."""
     group = hdf5_io.child(file, "optimizer_weights", "group", path, required=False)
     if group is None:
-        return []
+        return [], []
     names = hdf5_io.name_list(group, "weight_names", path) or []
     infos = [hdf5_io.check_dataset(hdf5_io.child(group, name, "dataset", path), path, size) for name in names]
-    return [hdf5_io.read_dataset(info) for info in infos]
+    return names, [hdf5_io.read_dataset(info) for info in infos]
 
 
 def load_model(path, custom_objects=None, compile=True, what="load_model"):  # noqa: A002 - Keras's name
@@ -84,8 +89,8 @@ def load_model(path, custom_objects=None, compile=True, what="load_model"):  # n
         pairs = h5_weights.plan_from_group(model, root, path, size)
         arrays = [(weight, hdf5_io.read_dataset(info)) for weight, info in pairs]
         training = _json_attribute(file, "training_config", path, required=False) if compile else None
-        optimizer_arrays = _optimizer_arrays(file, path, size) if training else []
+        optimizer_names, optimizer_arrays = _optimizer_arrays(file, path, size) if training else ([], [])
     loading.assign_all(arrays)
     if compile and training:
-        keras_archive.restore_training(model, training, optimizer_arrays, path, custom_objects)
+        keras_archive.restore_training(model, training, optimizer_arrays, path, custom_objects, optimizer_names)
     return model

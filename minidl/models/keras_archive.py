@@ -33,6 +33,7 @@ import zipfile
 
 import minidl
 from minidl import fileio
+from minidl.errors import ModelFileError
 from minidl.models import hdf5_io, keras_weights, loading, optimizer_state, training_config
 from minidl.models.file_checks import MAX_JSON_BYTES, file_error, open_zip, parse_json, read_member
 from minidl.models.keras_config import keras_spec
@@ -175,10 +176,8 @@ def load_model(path, custom_objects=None, compile=True, what="load_model"):  # n
     return model
 
 
-def restore_training(model, compile_config, optimizer_arrays, path, custom_objects):
+def restore_training(model, compile_config, optimizer_arrays, path, custom_objects, optimizer_names=None):
     """Compile ``model`` from a Keras compile config and restore its optimizer's state."""
-    from minidl.errors import ModelFileError
-
     try:
         training_config.compile_from_keras(model, compile_config, custom_objects)
     except ModelFileError:
@@ -187,4 +186,4 @@ def restore_training(model, compile_config, optimizer_arrays, path, custom_objec
         raise file_error(path, f"its compile configuration cannot be restored ({type(exc).__name__}: {exc})",
                          exc) from None
     if optimizer_arrays:
-        optimizer_state.restore(model, optimizer_arrays, path)
+        optimizer_state.restore(model, optimizer_arrays, path, optimizer_names)

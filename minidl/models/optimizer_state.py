@@ -10,6 +10,10 @@ this order:
    together are interleaved (Adam: m0, v0, m1, v1, ...); slots built apart follow one another
    (RMSprop: every velocity, then every momentum, then every average gradient).
 
+TensorFlow 2's ``.h5`` files hold no learning rate and name each variable
+(``Adam/iter:0``, ``Adam/dense/kernel/m:0``); its slot names are minidl's, so those are paired
+by name.
+
 minidl's optimizers use the same formulas and slots under other names; the table below pairs
 them. Nadam (whose Keras 3 form keeps an extra running product) has no mapping: its state is
 not exchanged, and a warning says so.
@@ -105,21 +109,34 @@ def expected_shapes(model):
     return shapes
 
 
-def restore(model, arrays, path):
-    """Set the compiled model's optimizer state from Keras 3's variables (already checked
-    against ``expected_shapes``). Returns False (with a warning) when they cannot be used."""
+def restore(model, arrays, path, names=None):
+    """Set the compiled model's optimizer state from a Keras file's optimizer variables.
+
+    ``arrays`` in Keras 3's order (above); or, when ``names`` are TensorFlow 2's
+    (``Adam/iter:0``, ``Adam/dense/kernel/m:0``, ...: no learning rate, each slot grouped),
+    paired by name. Returns False (with a warning) when they do not fit this optimizer."""
     optimizer = model.optimizer
-    shapes = expected_shapes(model)
-    if shapes is None:
+    if expected_shapes(model) is None:
         warnings.warn(f"{path}: the optimizer state of {type(optimizer).__name__} is not read from Keras files; "
                       "training resumes with a fresh optimizer state", stacklevel=4)
         return False
-    if [tuple(np.shape(a)) for a in arrays] != shapes:
-        warnings.warn(f"{path}: the stored optimizer state ({len(arrays)} arrays) does not fit this model's "
-                      f"{type(optimizer).__name__} ({len(shapes)} expected); training resumes with a fresh optimizer "
-                      "state", stacklevel=4)
-        return False
     weights = keras_trainable_order(model)
+    if names and names[0].endswith("iter:0"):
+        state = _tensorflow2_state(optimizer, weights, arrays, names)
+    else:
+        state = _keras3_state(model, optimizer, weights, arrays)
+    if state is None:
+        warnings.warn(f"{path}: the stored optimizer state ({len(arrays)} arrays) does not fit this model's "
+                      f"{type(optimizer).__name__}; training resumes with a fresh optimizer state", stacklevel=4)
+        return False
+    model._capture_trainable_weights()
+    optimizer.set_state(state, weights)
+    return True
+
+
+def _keras3_state(model, optimizer, weights, arrays):
+    if [tuple(np.shape(a)) for a in arrays] != expected_shapes(model):
+        return None
     position = 2 if _learning_rate_is_variable(optimizer) else 1
     slots = {}
     for group in _groups(optimizer):
@@ -127,8 +144,18 @@ def restore(model, arrays, path):
             for slot in group:
                 slots.setdefault(slot, []).append(arrays[position])
                 position += 1
-    state = {"iterations": int(np.asarray(arrays[0]).reshape(())), "slots": slots}
-    model._capture_trainable_weights()
-    optimizer.set_state(state, weights)
-    return True
+    return {"iterations": int(np.asarray(arrays[0]).reshape(())), "slots": slots}
 
+
+def _tensorflow2_state(optimizer, weights, arrays, names):
+    """TensorFlow 2 names slots as minidl does (m, v, vhat, momentum, rms, mg, accumulator, ...)."""
+    by_name = dict(zip(names, arrays))
+    prefix = names[0][: -len("iter:0")]
+    slots = {}
+    for slot in optimizer._slot_names():
+        for weight in weights:
+            array = by_name.get(f"{prefix}{weight.name}/{slot}:0")
+            if array is None or tuple(np.shape(array)) != tuple(weight.shape):
+                return None
+            slots.setdefault(slot, []).append(array)
+    return {"iterations": int(np.asarray(arrays[0]).reshape(())), "slots": slots}
