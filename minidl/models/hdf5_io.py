@@ -95,8 +95,9 @@ def _open(source):
 
 # The HDF5 library is C code; on some damaged files it loops forever (a zeroed global heap,
 # for one) or crashes, and no Python exception can catch that. So before minidl reads an HDF5
-# file, a forked child reads all of it -- every attribute, and the data of every dataset not
-# stored contiguously -- and the parent goes on only if the child finished in time.
+# file, a forked child reads all of it -- every attribute, every dataset's layout and chunk
+# index, and the data of every compressed dataset -- and the parent goes on only if the child
+# finished in time.
 _TRIAL_SECONDS = 10.0
 _TRIAL_BYTES_PER_SECOND = 20e6
 _MAX_OBJECTS = 10**6
@@ -135,6 +136,18 @@ def survives_reading(source, path, what, size):
         raise file_error(path, f"{what}: the HDF5 library crashed ({name}) reading it; the file is corrupt or crafted")
 
 
+def _decompresses(dataset):
+    """Whether reading the dataset runs a decompression filter (checked chunk by chunk already
+    otherwise: contiguous data is copied, checksummed chunks are copied and summed)."""
+    import h5py
+
+    plist = dataset.id.get_create_plist()
+    if plist.get_layout() != h5py.h5d.CHUNKED:
+        return False
+    filters = {plist.get_filter(index)[0] for index in range(plist.get_nfilters())}
+    return bool(filters - {h5py.h5z.FILTER_FLETCHER32, h5py.h5z.FILTER_SHUFFLE})
+
+
 def _read_everything(handle, path, size):
     import h5py
 
@@ -160,7 +173,7 @@ def _read_everything(handle, path, size):
                 info = check_dataset(item, path, size)
             except ModelFileError:
                 continue
-            if item.id.get_create_plist().get_layout() != h5py.h5d.CONTIGUOUS:
+            if _decompresses(item):
                 read_dataset(info)
 
 
@@ -329,8 +342,7 @@ def _check_chunks(dataset, shape, path, file_size, declared):
     if count != expected:
         raise file_error(path, f"{declared} in {expected} chunks but {count} are stored; the file is truncated or corrupt")
     positions = set()
-    for index in range(count):
-        chunk = dataset.id.get_chunk_info(index)
+    for index, chunk in enumerate(_chunks(dataset, count)):
         position = tuple(chunk.chunk_offset)
         if len(position) != len(shape) or any(p >= size or p % step for p, size, step in
                                                 zip(position, shape, dataset.chunks)):
@@ -344,6 +356,15 @@ def _check_chunks(dataset, shape, path, file_size, declared):
                                    f"{chunk.filter_mask}); it is corrupt")
     if len(positions) != expected:
         raise file_error(path, f"{declared}; two of its chunks claim the same position; it is corrupt")
+
+
+def _chunks(dataset, count):
+    """Every chunk's StoreInfo, in one pass of the chunk index where HDF5 allows it."""
+    if hasattr(dataset.id, "chunk_iter"):
+        chunks = []
+        dataset.id.chunk_iter(chunks.append)
+        return chunks
+    return [dataset.id.get_chunk_info(index) for index in range(count)]
 
 
 def read_dataset(info):
@@ -366,12 +387,17 @@ def hdf5_bytes(fill, what):
         return handle.id.get_file_image()
 
 
+_CHUNK_BYTES = 16 * 2**20  # few, large chunks: one per 16 MiB of rows
+
+
 def write_array(group, name, array):
     """A dataset holding ``array``; with a Fletcher-32 checksum (so that a damaged file is
     detected, not loaded) wherever HDF5 allows one: on arrays with at least one element."""
     array = np.asarray(array)
     if array.ndim and array.size:
-        return group.create_dataset(name, data=array, fletcher32=True)
+        row_bytes = array.nbytes // array.shape[0]
+        rows = int(min(array.shape[0], max(1, _CHUNK_BYTES // max(row_bytes, 1))))
+        return group.create_dataset(name, data=array, fletcher32=True, chunks=(rows,) + array.shape[1:])
     return group.create_dataset(name, data=array)
 
 

@@ -6,7 +6,7 @@ this order:
 
 1. ``iteration`` -- int64, the number of steps taken;
 2. ``learning_rate`` -- float32, the current rate (absent when the rate is a schedule);
-3. the slots, built per trainable variable in ``model.trainable_variables`` order. Slots built
+3. the slots (only once the optimizer has taken a step), built per trainable variable in ``model.trainable_variables`` order. Slots built
    together are interleaved (Adam: m0, v0, m1, v1, ...); slots built apart follow one another
    (RMSprop: every velocity, then every momentum, then every average gradient).
 
@@ -79,15 +79,17 @@ def keras_variables(model):
                       "configuration is); Keras will start it afresh", stacklevel=4)
         return None
     prefix = optimizer.name.lower()
-    weights = keras_trainable_order(model)
-    state = optimizer.get_state(weights) if optimizer._slots else None
     variables = [(f"{prefix}/iteration", np.array(int(optimizer.iterations), dtype=np.int64))]
     if _learning_rate_is_variable(optimizer):
         variables.append((f"{prefix}/learning_rate", np.array(optimizer.learning_rate, dtype=np.float32)))
+    if not optimizer._slots:
+        return variables  # not built yet: Keras writes just these for an optimizer that never stepped
+    weights = keras_trainable_order(model)
+    state = optimizer.get_state(weights)
     for group in _groups(optimizer):
         for index, weight in enumerate(weights):
             for slot in group:
-                if state is not None and state["slots"].get(slot):
+                if state["slots"].get(slot):
                     value = state["slots"][slot][index]
                 else:
                     value = np.full(weight.shape, optimizer._initial_slot_value(slot), dtype=weight.dtype)
@@ -135,7 +137,11 @@ def restore(model, arrays, path, names=None):
 
 
 def _keras3_state(model, optimizer, weights, arrays):
-    if [tuple(np.shape(a)) for a in arrays] != expected_shapes(model):
+    shapes = expected_shapes(model)
+    stored = [tuple(np.shape(a)) for a in arrays]
+    if stored == shapes[:len(stored)] and len(stored) == (2 if _learning_rate_is_variable(optimizer) else 1):
+        return {"iterations": int(np.asarray(arrays[0]).reshape(())), "slots": {}}  # never stepped: no slots yet
+    if stored != shapes:
         return None
     position = 2 if _learning_rate_is_variable(optimizer) else 1
     slots = {}
@@ -151,6 +157,8 @@ def _tensorflow2_state(optimizer, weights, arrays, names):
     """TensorFlow 2 names slots as minidl does (m, v, vhat, momentum, rms, mg, accumulator, ...)."""
     by_name = dict(zip(names, arrays))
     prefix = names[0][: -len("iter:0")]
+    if len(names) == 1:
+        return {"iterations": int(np.asarray(arrays[0]).reshape(())), "slots": {}}
     slots = {}
     for slot in optimizer._slot_names():
         for weight in weights:
