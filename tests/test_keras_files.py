@@ -380,3 +380,129 @@ def test_keras_spec_of_a_nested_functional_counts_its_built_in_node():
     assert ours.keys() == theirs.keys()
     for name in ours:
         assert [n["args"] for n in ours[name]["inbound_nodes"]] == [n["args"] for n in theirs[name]["inbound_nodes"]]
+
+
+# -- every layer class both ways --------------------------------------------------------------------
+
+LAYER_CASES = [
+    (lambda: K.Dense(3, activation="tanh", use_bias=False), (4,)),
+    (lambda: K.Activation("relu"), (4,)),
+    (lambda: K.ReLU(max_value=0.5, negative_slope=0.1), (4,)),
+    (lambda: K.LeakyReLU(negative_slope=0.2), (4,)),
+    (lambda: K.ELU(alpha=0.7), (4,)),
+    (lambda: K.Softmax(), (4,)),
+    (lambda: K.Dropout(0.5), (4,)),
+    (lambda: K.Reshape((2, 2)), (4,)),
+    (lambda: K.Conv1D(2, 3, padding="causal", dilation_rate=2), (7, 2)),
+    (lambda: K.Conv1D(2, 2, strides=2, activation="relu"), (8, 2)),
+    (lambda: K.Conv2D(2, (2, 3), strides=(1, 2), padding="same"), (5, 6, 2)),
+    (lambda: K.Conv2DTranspose(2, 3, strides=2, padding="valid", output_padding=1), (3, 3, 2)),
+    (lambda: K.MaxPooling1D(2), (6, 2)),
+    (lambda: K.AveragePooling1D(3, strides=1, padding="same"), (6, 2)),
+    (lambda: K.MaxPooling2D((2, 2), strides=1), (4, 4, 2)),
+    (lambda: K.GlobalMaxPooling1D(), (5, 2)),
+    (lambda: K.GlobalAveragePooling2D(keepdims=True), (3, 3, 2)),
+    (lambda: K.GlobalMaxPooling2D(), (3, 3, 2)),
+    (lambda: K.UpSampling1D(3), (3, 2)),
+    (lambda: K.UpSampling2D((2, 3)), (3, 3, 2)),
+    (lambda: K.ZeroPadding1D((1, 2)), (3, 2)),
+    (lambda: K.ZeroPadding2D(((1, 0), (2, 1))), (3, 3, 2)),
+    (lambda: K.BatchNormalization(momentum=0.9, epsilon=1e-2, center=False), (3, 2)),
+    (lambda: K.SpatialDropout1D(0.3), (4, 2)),
+    (lambda: K.SimpleRNN(3, activation="relu", return_sequences=True, go_backwards=True), (4, 2)),
+    (lambda: K.LSTM(3, return_sequences=True, unit_forget_bias=False), (4, 2)),
+    (lambda: K.GRU(3, reset_after=False), (4, 2)),
+    (lambda: K.GRU(3, reset_after=True, go_backwards=True), (4, 2)),
+    (lambda: K.Bidirectional(K.LSTM(2, return_sequences=True), merge_mode="mul"), (4, 2)),
+    (lambda: K.Bidirectional(K.GRU(2), merge_mode="ave"), (4, 2)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(LAYER_CASES)))
+def test_each_layer_class_both_ways(tmp_path, case):
+    factory, shape = LAYER_CASES[case]
+    keras.utils.set_random_seed(case)
+    reference = keras.Sequential([keras.Input(shape), factory()])
+    randomize_keras(reference, np.random.default_rng(case))
+    x = np.random.default_rng(100 + case).standard_normal((2,) + shape).astype("float32")
+    path = str(tmp_path / "layer.keras")
+    reference.save(path)
+    twin = load_model(path)
+    assert_same_predictions(twin.predict(x), keras_predict(reference, x))
+    randomize_minidl(twin, np.random.default_rng(200 + case))
+    twin.save(path)
+    back = keras.models.load_model(path)
+    assert_same_predictions(keras_predict(back, x), twin.predict(x))
+
+
+def test_embedding_with_mask_and_recurrent_layers_both_ways(tmp_path):
+    keras.utils.set_random_seed(0)
+    reference = keras.Sequential([keras.Input((5,), dtype="int32"), K.Embedding(9, 3, mask_zero=True),
+                                  K.LSTM(2, return_sequences=True), K.GRU(2)])
+    randomize_keras(reference, np.random.default_rng(0))
+    x = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]], dtype="int32")
+    path = str(tmp_path / "masked.h5")
+    reference.save(path)
+    twin = load_model(path)
+    assert_same_predictions(twin.predict(x), keras_predict(reference, x))
+    twin.save(str(tmp_path / "masked.keras"))
+    assert_same_predictions(keras_predict(keras.models.load_model(str(tmp_path / "masked.keras")), x), twin.predict(x))
+
+
+def test_masked_bidirectional_sequences_both_ways(tmp_path):
+    keras.utils.set_random_seed(0)
+    reference = keras.Sequential([keras.Input((5,), dtype="int32"), K.Embedding(9, 3, mask_zero=True),
+                                  K.Bidirectional(K.LSTM(2, return_sequences=True)), K.GRU(2)])
+    randomize_keras(reference, np.random.default_rng(0))
+    x = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]], dtype="int32")
+    path = str(tmp_path / "masked.keras")
+    reference.save(path)
+    twin = load_model(path)
+    assert_same_predictions(twin.predict(x), keras_predict(reference, x))
+
+
+def transfer_learning():
+    base = keras.Sequential([keras.Input((6, 6, 1)), K.Conv2D(2, 3), K.BatchNormalization(), K.Flatten()],
+                            name="base")
+    base.trainable = False
+    inputs = keras.Input((6, 6, 1))
+    features = base(inputs, training=False)
+    return keras.Model(inputs, K.Dense(2, activation="softmax")(K.Dropout(0.2)(features)), name="transfer")
+
+
+def gan():
+    generator = keras.Sequential([keras.Input((3,)), K.Dense(4), K.LeakyReLU(0.2), K.BatchNormalization()],
+                                 name="generator")
+    discriminator = keras.Sequential([keras.Input((4,)), K.Dense(3), K.Dense(1, activation="sigmoid")],
+                                     name="discriminator")
+    discriminator.trainable = False
+    return keras.Sequential([generator, discriminator], name="gan")
+
+
+@pytest.mark.parametrize("builder", [transfer_learning, gan])
+@pytest.mark.parametrize("filename", ["m.keras", "m.h5", "w.weights.h5", "w.h5"])
+def test_frozen_and_nested_models_both_ways(tmp_path, builder, filename):
+    keras.utils.set_random_seed(0)
+    reference = builder()
+    randomize_keras(reference, np.random.default_rng(0))
+    shape = (6, 6, 1) if builder is transfer_learning else (3,)
+    x = np.random.default_rng(1).standard_normal((2,) + shape).astype("float32")
+    path = str(tmp_path / filename)
+    whole = filename.startswith("m.")
+    if whole:
+        reference.save(path)
+        twin = load_model(path)
+    else:
+        (reference.save_weights(path) if filename.endswith(".weights.h5") else save_legacy_weights(reference, path))
+        twin = model_from_json(reference.to_json())
+        twin.load_weights(path)
+    assert_same_predictions(twin.predict(x), keras_predict(reference, x))
+    assert sum(w.size for w in twin.trainable_weights) == sum(int(np.prod(w.shape)) for w in reference.trainable_weights)
+    randomize_minidl(twin, np.random.default_rng(2))
+    (twin.save if whole else twin.save_weights)(path)
+    if whole:
+        back = keras.models.load_model(path)
+    else:
+        back = builder()
+        back.load_weights(path)
+    assert_same_predictions(keras_predict(back, x), twin.predict(x))

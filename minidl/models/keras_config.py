@@ -55,6 +55,12 @@ _NEUTRAL_VALUES = {
 # Keras 3 spellings of arguments minidl names the Keras 2 way: (class name, Keras 3) -> minidl.
 _RENAMED = {("LeakyReLU", "negative_slope"): "alpha"}
 _DROPPED_ON_WRITE = {"batch_input_shape", "input_length", "fused"}
+# Keras 3 classes whose constructor takes only these arguments (no ``trainable``, ...).
+_KERAS_ARGUMENTS_ONLY = {
+    "SpatialDropout1D": {"rate", "seed", "name", "dtype"},
+    "SpatialDropout2D": {"rate", "data_format", "seed", "name", "dtype"},
+    "SpatialDropout3D": {"rate", "data_format", "seed", "name", "dtype"},
+}
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -89,7 +95,7 @@ def normalize_config(cls, spec, custom_objects=None):
             config.setdefault("input_shape", config.pop("shape"))
     for key in ("layer", "backward_layer"):
         if isinstance(config.get(key), dict):
-            config[key] = _normalized_spec(config[key], custom_objects, where)
+            config[key] = _normalized_spec(_without_wrapper_settings(config[key]), custom_objects, where)
     if class_name == "Bidirectional":
         _fold_default_backward_layer(config)
     for key in list(config):
@@ -104,6 +110,15 @@ def _normalized_spec(spec, custom_objects, where):
         raise ValueError(f"{where}: a wrapped layer should be {{'class_name': ..., 'config': ...}}, found {spec!r:.80}")
     cls = registry.get_layer_class(spec["class_name"], custom_objects)
     return {"class_name": spec["class_name"], "config": normalize_config(cls, spec, custom_objects)}
+
+
+def _without_wrapper_settings(spec):
+    """Keras's Bidirectional sets ``zero_output_for_mask = return_sequences`` on the layers it
+    wraps; it is the wrapper's behaviour, not an option of the layer, so it is left out."""
+    config = spec.get("config")
+    if isinstance(config, dict) and config.get("zero_output_for_mask") == config.get("return_sequences", False):
+        spec = {**spec, "config": {key: value for key, value in config.items() if key != "zero_output_for_mask"}}
+    return spec
 
 
 def _fold_default_backward_layer(config):
@@ -361,6 +376,9 @@ def keras_layer_config(layer, class_name, config):
             value = list(value)
         renamed = next((k3 for (cls, k3), k2 in _RENAMED.items() if cls == class_name and k2 == key), key)
         result[renamed] = value
+    only = _KERAS_ARGUMENTS_ONLY.get(class_name)
+    if only is not None:
+        result = {key: value for key, value in result.items() if key in only}
     return result
 
 
