@@ -22,7 +22,6 @@ import json
 import os
 import stat
 import zipfile
-import zlib
 
 from minidl.errors import ModelFileError
 
@@ -109,7 +108,7 @@ def parse_json(data, path, what):
         raise file_error(path, f"{what} is {len(data)} characters long; more than a configuration may have")
     try:
         return json.loads(data)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer longer than Python converts
         raise file_error(path, f"{what} is not valid JSON ({exc})", exc) from None
     except RecursionError as exc:
         raise file_error(path, f"{what} is nested too deeply to be a configuration", exc) from None
@@ -164,7 +163,7 @@ def open_zip(source, path, allowed_names, what):
     try:
         size = len(source.getbuffer()) if hasattr(source, "getbuffer") else os.path.getsize(source)
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except Exception as exc:  # zipfile raises many kinds of error on a crafted directory
         raise file_error(path, f"is not a readable zip archive; it may be truncated or corrupt "
                                f"({describe_exception(exc)})", exc) from None
     try:
@@ -210,7 +209,7 @@ def read_member(archive, name, path, limit=None):
         with archive.open(info) as stream:
             data = stream.read(info.file_size)
             extra = stream.read(1)  # reaching the end makes zipfile verify the CRC
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except Exception as exc:  # zipfile and zlib errors of a damaged member
         raise file_error(path, f"zip member {name!r} cannot be read; the file may be truncated or corrupt "
                                f"({describe_exception(exc)})", exc) from None
     if len(data) != info.file_size or extra:

@@ -280,7 +280,7 @@ def load_keras_h5_weights(model, path, by_name=False, skip_mismatch=False):
     """Load a Keras HDF5 weights file into ``model`` (a minidl model or layer); see the module
     docstring for how layers are paired. Every array is checked before any is assigned."""
     path = os.fspath(path)
-    loading.require_built(model, "load_keras_h5_weights")
+    loading.require_built(model, "load_keras_h5_weights", path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_keras_h5_weights: weights file {path!r} does not exist")
     with hdf5_io.reading(path, path, WHAT) as (file, size):

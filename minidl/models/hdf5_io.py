@@ -47,10 +47,6 @@ def require_h5py(what):
     return h5py
 
 
-_H5PY_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError, OverflowError,
-                UnicodeDecodeError, SystemError)
-
-
 @contextlib.contextmanager
 def reading(source, path, what):
     """Open ``source`` (a path or a binary file object) for reading; inside the block, any error
@@ -66,7 +62,7 @@ def reading(source, path, what):
     survives_reading(source, path, what, size)
     try:
         handle = _open(source)
-    except _H5PY_ERRORS as exc:
+    except Exception as exc:  # h5py raises OSError, RuntimeError, ... on a damaged file
         raise file_error(path, f"{what}: is not a readable HDF5 file; it may be truncated or corrupt "
                                f"({describe_exception(exc)})", exc) from None
     try:
@@ -77,7 +73,7 @@ def reading(source, path, what):
     except MemoryError as exc:
         raise file_error(path, f"{what}: reading it needs more memory than there is; the file declares sizes it does "
                                "not hold", exc) from None
-    except _H5PY_ERRORS as exc:
+    except Exception as exc:  # h5py raises OSError, RuntimeError, KeyError, ... on a damaged file
         raise file_error(path, f"{what}: cannot be read; it may be truncated or corrupt ({describe_exception(exc)})",
                          exc) from None
 

@@ -180,10 +180,10 @@ def restore_training(model, compile_config, optimizer_arrays, path, custom_objec
     """Compile ``model`` from a Keras compile config and restore its optimizer's state."""
     try:
         training_config.compile_from_keras(model, compile_config, custom_objects)
+        if optimizer_arrays:
+            optimizer_state.restore(model, optimizer_arrays, path, optimizer_names)
     except ModelFileError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise file_error(path, f"its compile configuration cannot be restored ({type(exc).__name__}: {exc})",
-                         exc) from None
-    if optimizer_arrays:
-        optimizer_state.restore(model, optimizer_arrays, path, optimizer_names)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        raise file_error(path, f"its compile configuration or optimizer state cannot be restored "
+                               f"({type(exc).__name__}: {exc})", exc) from None

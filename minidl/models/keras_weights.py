@@ -274,7 +274,7 @@ def stored_elements(file, path, file_size):
 
 def load_weights(model, source, path, skip_mismatch=False, what=WHAT):
     """Load Keras 3 layout weights from ``source`` (a path or a file object) into ``model``."""
-    loading.require_built(model, what)
+    loading.require_built(model, what, path)
     with hdf5_io.reading(source, path, what) as (file, size):
         if not is_keras3_layout(file):
             raise file_error(path, "is an HDF5 file but not in Keras 3's weights layout (no 'layers' group)")

@@ -58,11 +58,14 @@ def build_model(spec, path, custom_objects, budget_elements):
     return model
 
 
-def require_built(model, what):
+def require_built(model, what, path=None):
+    """Weights can only be loaded into a model whose weights exist."""
     if not model.weights:
+        source = f" from {path}" if path is not None else ""
         raise ModelFileError(
-            f"{what}: model {model.name!r} has no weights yet (it is not built); build it first, e.g. by calling "
-            "it on data or giving the first layer an input_shape"
+            f"{what}: cannot load weights{source}: model {model.name!r} has no weights yet (it is not built); build "
+            "it first, e.g. by calling it on data or giving the first layer an input_shape",
+            path=None if path is None else str(path),
         )
 
 

@@ -330,7 +330,7 @@ def _pairs_by_order(weights, npz, skip_mismatch):
 
 def load_weights(model, path, what="load_weights", skip_mismatch=False):
     """Load a minidl ``.npz`` (weights or whole model) into ``model``; all checked first."""
-    loading.require_built(model, what)
+    loading.require_built(model, what, path)
     with NpzFile(path, what) as npz:
         pairs = _pairs_by_order(model.weights, npz, skip_mismatch)
         arrays = [(weight, npz.read(member)) for weight, member in pairs]
