@@ -13,7 +13,10 @@ Keras keeps weights in HDF5 (``.h5``, ``.weights.h5``, the ``model.weights.h5`` 
   cannot unpack to more than deflate's 1032:1, data kept in another file (external storage,
   virtual datasets) is refused, and only plain numeric types are read;
 * minidl's arrays are written with a Fletcher-32 checksum, so that a flipped bit in them is
-  reported instead of loaded (Keras writes none, and reads such files unchanged);
+  reported instead of loaded (Keras writes none, and reads such files unchanged); every chunk
+  of a chunked dataset must be stored, inside the file, at a position of the dataset, and is
+  fetched raw as well and compared with what HDF5 returned -- HDF5 silently returns zeros for
+  a chunk its damaged index cannot find;
 * a file is written into memory first (h5py's ``core`` driver without a backing store) and its
   bytes are then written atomically by :mod:`minidl.fileio` (:func:`hdf5_bytes`): a full disk
   fails in an ordinary ``write`` call, never inside the HDF5 library, and leaves the old file.
@@ -276,13 +279,14 @@ def name_list(obj, key, path):
 class DatasetInfo:
     """A dataset's declared shape and dtype, checked against the file (see ``check_dataset``)."""
 
-    __slots__ = ("dataset", "name", "shape", "dtype")
+    __slots__ = ("dataset", "name", "shape", "dtype", "path")
 
-    def __init__(self, dataset, name, shape, dtype):
+    def __init__(self, dataset, name, shape, dtype, path):
         self.dataset = dataset
         self.name = name
         self.shape = shape
         self.dtype = dtype
+        self.path = path
 
     @property
     def size(self):
@@ -309,7 +313,7 @@ def check_dataset(dataset, path, file_size):
                                "refusing it")
     stored = dataset.id.get_storage_size()
     if nbytes == 0:
-        return DatasetInfo(dataset, name, shape, dtype)
+        return DatasetInfo(dataset, name, shape, dtype, path)
     declared = f"dataset {name!r} declares shape {shape} of {dtype} ({nbytes} bytes)"
     if stored == 0:
         raise file_error(path, f"{declared} but no data is stored for it; the file is truncated or crafted")
@@ -327,7 +331,7 @@ def check_dataset(dataset, path, file_size):
         if nbytes > limit:
             raise file_error(path, f"{declared} but only {stored} bytes are stored for it; it is truncated or crafted")
         _check_chunks(dataset, shape, path, file_size, declared)
-    return DatasetInfo(dataset, name, shape, dtype)
+    return DatasetInfo(dataset, name, shape, dtype, path)
 
 
 def _check_chunks(dataset, shape, path, file_size, declared):
@@ -368,7 +372,42 @@ def read_dataset(info):
     array = np.empty(info.shape, dtype=info.dtype)
     if array.size:
         info.dataset.read_direct(array)
+        _compare_with_raw_chunks(info, array)
     return array
+
+
+def _compare_with_raw_chunks(info, array):
+    """HDF5 reads a chunk its index cannot find as the fill value (zeros) without a word. Each
+    chunk is therefore fetched raw as well: it must exist, and -- when its only filter is the
+    checksum, as in minidl's files -- hold exactly the values read (which HDF5 checksummed)."""
+    import h5py
+
+    dataset = info.dataset
+    plist = dataset.id.get_create_plist()
+    if plist.get_layout() != h5py.h5d.CHUNKED:
+        return
+    filters = [plist.get_filter(index)[0] for index in range(plist.get_nfilters())]
+    checksum_only = filters == [h5py.h5z.FILTER_FLETCHER32]
+    chunk_shape = dataset.chunks
+    for chunk in _chunks(dataset, dataset.id.get_num_chunks()):
+        position = tuple(chunk.chunk_offset)
+        try:
+            _, raw = dataset.id.read_direct_chunk(position)
+        except Exception as exc:  # h5py: "chunk storage is not allocated", ...
+            raise file_error(info.path, f"dataset {info.name!r}: its chunk at {position} cannot be read "
+                                        f"({describe_exception(exc)}); the file is corrupt", exc) from None
+        if not checksum_only:
+            continue
+        expected = math.prod(chunk_shape) * info.dtype.itemsize + 4
+        region = tuple(slice(p, p + c) for p, c in zip(position, chunk_shape))
+        if len(raw) != expected:
+            raise file_error(info.path, f"dataset {info.name!r}: its chunk at {position} holds {len(raw)} bytes, "
+                                        f"expected {expected}; the file is corrupt")
+        stored = np.frombuffer(raw, dtype=info.dtype, count=math.prod(chunk_shape)).reshape(chunk_shape)
+        part = array[region]
+        if not np.array_equal(stored[tuple(slice(0, n) for n in part.shape)], part, equal_nan=True):
+            raise file_error(info.path, f"dataset {info.name!r}: the values read for its chunk at {position} are not "
+                                        "the ones stored; the file is corrupt")
 
 
 # -- writing ---------------------------------------------------------------------------------------
