@@ -289,3 +289,12 @@ def test_a_tensorflow2_h5_file_loads_with_its_optimizer_state(tmp_path):
     assert restored.metrics_names == ["loss", "accuracy"]
     for _ in range(2):
         np.testing.assert_allclose(restored.train_on_batch(x, y), model.train_on_batch(x, y), rtol=1e-6)
+
+
+def test_keras3_zipped_false_writes_the_archive_files_in_a_folder(tmp_path):
+    pytest.importorskip("h5py", reason="the Keras formats need h5py")
+    model, x, _ = _trained_model()
+    path = tmp_path / "unzipped.keras"
+    model.save(path, zipped=False)
+    assert sorted(os.listdir(path)) == ["config.json", "metadata.json", "model.weights.h5"]
+    np.testing.assert_array_equal(load_model(path).predict(x), model.predict(x))

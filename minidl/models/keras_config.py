@@ -42,9 +42,6 @@ from minidl import initializers, regularizers
 from minidl.layers.base import Layer
 from minidl.models.file_checks import MAX_INPUT_SAMPLE_ELEMENTS
 
-_SPEC_KEYS = ("class_name", "config", "module", "registered_name", "build_config", "compile_config",
-              "shared_object_id", "name", "inbound_nodes")
-
 # Keras arguments with no effect on the computation (or whose neutral value is not falsy).
 _ANY_VALUE = object()
 _NEUTRAL_VALUES = {
@@ -304,12 +301,13 @@ def _object_config(value, module, where, key):
     for name, item in config.items():
         if name in accepted:
             kept[name] = item
-        elif not _is_neutral(name, item):
+        elif not is_neutral(name, item):
             raise ValueError(f"{where}: {key} {class_name} has option {name}={item!r}, which minidl does not support")
     return {"class_name": class_name, "config": kept}
 
 
-def _is_neutral(key, value):
+def is_neutral(key, value):
+    """Whether a Keras argument minidl does not take can be dropped: it has its neutral value."""
     if value is None or value is False or (isinstance(value, (list, dict, tuple)) and not value):
         return True
     neutral = _NEUTRAL_VALUES.get(key, ...)
@@ -340,7 +338,7 @@ def _accepted_arguments_only(cls, class_name, config, where):
             result.setdefault(target, value)
         elif key in accepted:
             result[key] = value
-        elif not _is_neutral(key, value):
+        elif not is_neutral(key, value):
             raise ValueError(f"{where}: the Keras option {key}={value!r:.80} is not supported by minidl's {cls.__name__}")
     return result
 
@@ -358,7 +356,7 @@ def _keras_object(value, module_name):
     return value
 
 
-def keras_layer_config(layer, class_name, config):
+def keras_layer_config(class_name, config):
     """A leaf layer's minidl config in Keras 3's form."""
     result = {}
     for key, value in config.items():
@@ -383,7 +381,7 @@ def keras_layer_config(layer, class_name, config):
 
 
 def _leaf_spec(class_name, config, legacy):
-    spec = {"module": "keras.layers", "class_name": class_name, "config": keras_layer_config(None, class_name, config),
+    spec = {"module": "keras.layers", "class_name": class_name, "config": keras_layer_config(class_name, config),
             "registered_name": None}
     return _legacy(spec) if legacy else spec
 

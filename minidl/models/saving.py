@@ -16,7 +16,8 @@ call and path                format written                             module
                              no suffix and other paths)
 ===========================  =========================================  ==================
 
-``save_format='keras'|'h5'|'tf'|'npz'`` overrides the suffix (``'tf'`` is the folder). Missing
+``save_format='keras'|'h5'|'tf'|'npz'`` overrides the suffix (``'tf'`` is the folder), and
+Keras 3's ``zipped=False`` turns a ``.keras`` path into that folder. Missing
 parent folders are created, as TensorFlow 2 did. Every file is written through
 ``minidl.fileio``: to a temporary file beside the target, then moved over it, so a full disk,
 a permission error or Ctrl-C leaves the previous file as it was and no temporary behind.
@@ -143,6 +144,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     path = os.fspath(filepath)
     _check_overwrite(path, overwrite)
     kind = _suffix_format(path, save_format)
+    if kwargs.get("zipped") is False and kind == "keras":
+        kind = "tf"  # Keras 3's save_model(..., zipped=False): the archive's files in a folder
     writer = {"keras": keras_archive.save_archive, "h5": h5_model.save_model, "npz": npz_format.write_model,
               "tf": keras_archive.save_directory}[kind]
     _writing("save", path, lambda: writer(model, path, include_optimizer))

@@ -25,7 +25,7 @@ The optimizer's *state* (step count, moments) is handled by ``optimizer_state``.
 import inspect
 
 from minidl import losses, metrics, optimizers, schedules
-from minidl.models.keras_config import _is_neutral
+from minidl.models.keras_config import is_neutral
 
 # -- minidl's own form --------------------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ def _filtered(cls, config, what):
     for key, value in config.items():
         if key in accepted:
             kept[key] = value
-        elif not _is_neutral(key, value):
+        elif not is_neutral(key, value):
             raise ValueError(f"{what} {cls.__name__}: the Keras option {key}={value!r} is not supported by minidl")
     return kept
 
