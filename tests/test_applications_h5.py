@@ -215,8 +215,21 @@ def test_by_name_skip_mismatch_warns_and_loads_the_rest(tmp_path):
         load_keras_h5_weights(model, path, by_name=True, skip_mismatch=True)
     assert_layer_holds(model.get_layer("fc1"), before)
     assert_layer_holds(model.get_layer("predictions"), arrays["predictions"])
-    with pytest.raises(ValueError, match="only allowed with by_name=True"):
+
+
+def test_skip_mismatch_by_order_skips_whole_layers(tmp_path):
+    """Keras 3 allows skip_mismatch without by_name; a mismatched layer is skipped whole."""
+    model = mini_vgg()
+    before = model.get_layer("fc1").get_weights()
+    layers, arrays = keras_file_for(model, np.random.default_rng(16))
+    layers = [(name, [weights[0], ("fc1/bias:0", np.zeros(7, np.float32))]) if name == "fc1" else (name, weights)
+              for name, weights in layers]
+    path = tmp_path / "skip_order.h5"
+    write_keras_weights(path, layers)
+    with pytest.warns(UserWarning, match=r"Skipping loading of weights for layer 'fc1'.*\(7,\)"):
         load_keras_h5_weights(model, path, skip_mismatch=True)
+    assert_layer_holds(model.get_layer("fc1"), before)
+    assert_layer_holds(model.get_layer("predictions"), arrays["predictions"])
 
 
 # -- nothing is changed on an error ------------------------------------------------------------

@@ -20,7 +20,7 @@ from minidl.layers.merge import Add
 from minidl.layers.normalization import BatchNormalization
 from minidl.layers.pooling import GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 from minidl.models import Model
-from minidl.models.h5_weights import load_keras_h5_weights
+from minidl.models.saving import load_weights
 
 __all__ = ["ResNet50", "decode_predictions", "preprocess_input"]
 
@@ -101,5 +101,5 @@ def ResNet50(include_top=True, weights=None, input_tensor=None, input_shape=None
         x = GlobalMaxPooling2D(name="max_pool")(x)
     model = Model(img_input, x, name="resnet50")
     if weights_path is not None:
-        load_keras_h5_weights(model, weights_path)
+        load_weights(model, weights_path)  # Keras .h5 or .weights.h5, checked before anything changes
     return model

@@ -15,7 +15,7 @@ from minidl.layers.core import Dense, Flatten
 from minidl.layers.input_layer import Input
 from minidl.layers.pooling import GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 from minidl.models import Model
-from minidl.models.h5_weights import load_keras_h5_weights
+from minidl.models.saving import load_weights
 
 __all__ = ["VGG16", "decode_predictions", "preprocess_input"]
 
@@ -66,5 +66,5 @@ def VGG16(include_top=True, weights=None, input_tensor=None, input_shape=None, p
         x = GlobalMaxPooling2D()(x)
     model = Model(img_input, x, name="vgg16")
     if weights_path is not None:
-        load_keras_h5_weights(model, weights_path)
+        load_weights(model, weights_path)  # Keras .h5 or .weights.h5, checked before anything changes
     return model

@@ -34,6 +34,7 @@ from minidl.layers.input_spec import InputSpec, check_inputs
 
 _name_counts = {}
 _output_hooks = []  # callables hook(layer, outputs) run after every layer call (inspection)
+_weight_checks = []  # callables check(layer, name, shape, dtype) run before a weight is allocated
 
 
 class _CallState:
@@ -111,6 +112,23 @@ class capture_outputs:
 
     def __exit__(self, *exc):
         _output_hooks.remove(self.hook)
+
+
+class checking_new_weights:
+    """Within this block, ``check(layer, name, shape, dtype)`` runs before every new weight is
+    allocated and may raise to refuse it. Model loaders use it so that a file's configuration
+    cannot make minidl allocate more weights than the file holds.
+    """
+
+    def __init__(self, check):
+        self.check = check
+
+    def __enter__(self):
+        _weight_checks.append(self.check)
+        return self
+
+    def __exit__(self, *exc):
+        _weight_checks.remove(self.check)
 
 
 def unique_name(base, zero_based=True):
@@ -426,8 +444,11 @@ class Layer:
             name = "variable" if count == 0 else f"variable_{count}"
         dtype = np.dtype(dtype or self.dtype)
         shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+        shape = tuple(int(s) for s in shape)
         initializer = "glorot_uniform" if initializer is None else initializer
-        values = initializers.get(initializer)(tuple(int(s) for s in shape), dtype)
+        for check in _weight_checks:
+            check(self, name, shape, dtype)
+        values = initializers.get(initializer)(shape, dtype)
         weight = Parameter(
             backend.to_device(values), f"{self.name}/{name}",
             trainable=trainable, regularizer=regularizers.get(regularizer), owner=self,

@@ -13,6 +13,7 @@ from minidl.layers.base import SymbolicTensor, replace_symbols, symbols_in, uniq
 from minidl.layers.input_layer import InputLayer
 from minidl.models import registry
 from minidl.models.input_contract import InputContract, ModelInput, direct_consumers, value_kind
+from minidl.models.layer_order import keras_layer_order
 from minidl.models.model import Model
 
 
@@ -122,11 +123,8 @@ class Functional(Model):
         return order
 
     def _ordered_layers(self):
-        layers = [symbol.layer for symbol in self.inputs]
-        for node in self._nodes:
-            if all(node.layer is not layer for layer in layers):
-                layers.append(node.layer)
-        return layers
+        """Keras's order (by depth from the outputs), which get_weights and weight files follow."""
+        return keras_layer_order(self.inputs, self.outputs)
 
     @property
     def layers(self):

@@ -1,16 +1,24 @@
-"""Import weights from Keras's HDF5 weight files (``model.save_weights('w.h5')``, the ImageNet
-files of ``keras.applications``, or the ``model_weights`` group of a whole-model ``.h5``).
+"""Keras's HDF5 weights layout (Keras 2, and the ``.h5`` files Keras 3 still reads and writes):
+``model.save_weights('w.h5')``, the ImageNet files of ``keras.applications``, and the
+``model_weights`` group of a whole-model ``.h5``.
 
-The layout Keras writes (``save_weights_to_hdf5_group``)::
+The layout (``save_weights_to_hdf5_group``)::
 
     /                      attrs: layer_names = [b'input_1', b'block1_conv1', ...]
+                                  backend = b'tensorflow', keras_version = b'2.4.0'
     /block1_conv1          attrs: weight_names = [b'block1_conv1/kernel:0', b'block1_conv1/bias:0']
-    /block1_conv1/block1_conv1/kernel:0   dataset (3, 3, 3, 64)
+    /block1_conv1/block1_conv1/kernel:0   dataset (3, 3, 3, 64) float32
     ...
 
-A layer's weights are stored in Keras's order, which is minidl's (DESIGN.md, "Conventions"):
-Dense/Conv2D [kernel, bias], BatchNormalization [gamma, beta, moving_mean, moving_variance];
-so arrays are copied as they are, never transposed.
+``layer_names`` lists the model's layers in Keras's ``model.layers`` order (for a functional
+model, by depth from the outputs -- see ``keras_layer_order``); an attribute longer than
+HDF5's 64 KB header limit is split into ``layer_names0``, ``layer_names1``, ... (likewise
+``weight_names``). Each layer's group lists its weights in ``trainable + non-trainable``
+order; a nested model is one group holding all its layers' weights (``keras_saved_weight_order``).
+TensorFlow 2 names the datasets ``dense/kernel:0``, Keras 3 ``sequential/dense/kernel``;
+minidl writes TensorFlow 2's names. Keras 3 writes the names as variable-length strings,
+Keras 2 as fixed-length bytes; both are read. A layer's arrays are stored in Keras's order and
+shapes, which are minidl's (DESIGN.md, "Conventions"), so they are copied, never transposed.
 
 Two ways of pairing stored layers with the model's layers, as Keras's ``load_weights``:
 
@@ -23,62 +31,38 @@ Two ways of pairing stored layers with the model's layers, as Keras's ``load_wei
   them in another order, they are paired by name, which is then unambiguous.)
 * ``by_name=True``: each stored layer goes to the model layer of the same name; model layers
   missing from the file keep their values, stored layers missing from the model are ignored.
-  ``skip_mismatch=True`` then skips (with a warning) the layers whose weights do not fit,
-  where Keras would raise. (Keras skips single mismatched arrays and loads the rest of such
-  a layer; minidl skips the whole layer, so no layer is left half-loaded.)
 
-Everything is read and checked before the first weight is assigned: a file for another
-architecture, a mismatched shape or a truncated file raises and leaves the model untouched.
+``skip_mismatch=True`` skips (with a warning) the layers whose weights do not fit, where Keras
+would raise. (Keras skips single mismatched arrays and loads the rest of such a layer; minidl
+skips the whole layer, so no layer is left half-loaded.)
+
+Everything is read and checked before the first weight is assigned: the file's structure is
+indexed first (names, declared shapes, checked against the bytes the file holds), the stored
+layers are paired with the model's and every shape compared, and only then are the arrays
+read and assigned. A file for another architecture, a mismatched shape, or a truncated or
+crafted file raises ``ModelFileError`` and leaves the model untouched.
 """
 
 import os
 import re
-import warnings
 
-import numpy as np
-
+from minidl import fileio
+from minidl.errors import ModelFileError
+from minidl.models import hdf5_io, loading
+from minidl.models.file_checks import file_error
 from minidl.models.functional import Functional
 from minidl.models.model import Model
-from minidl.models.saving import ModelFileError
 
 __all__ = ["ModelFileError", "keras_layer_order", "keras_saved_weight_order", "load_keras_h5_weights",
-           "read_keras_h5_weights"]
+           "read_keras_h5_weights", "save_keras_h5_weights"]
+
+WHAT = "load_weights"
 
 
-def _require_h5py():
-    try:
-        import h5py
-    except ImportError:
-        raise ImportError(
-            "load_keras_h5_weights: reading Keras .h5 weight files needs the h5py package: pip install h5py"
-        ) from None
-    return h5py
-
-
-def _text(value):
-    return value.decode("utf8") if isinstance(value, bytes) else str(value)
-
-
-def _has_names(attrs, key):
-    return key in attrs or f"{key}0" in attrs
-
-
-def _names(attrs, key):
-    """A list-of-names attribute; Keras splits long ones into ``key0``, ``key1``, ... (64 KB HDF5 limit)."""
-    if key in attrs:
-        return [_text(n) for n in attrs[key]]
-    names = []
-    chunk = 0
-    while f"{key}{chunk}" in attrs:
-        names.extend(_text(n) for n in attrs[f"{key}{chunk}"])
-        chunk += 1
-    return names
-
-
-# -- reading ------------------------------------------------------------------------------------
+# -- reading the file's structure --------------------------------------------------------------------
 
 class StoredLayer:
-    """One layer's group in the file: its name and its (weight name, array) pairs in file order."""
+    """One layer's group in the file: its name and its (weight name, dataset or array) pairs in file order."""
 
     __slots__ = ("name", "weights")
 
@@ -87,122 +71,68 @@ class StoredLayer:
         self.weights = weights
 
     def __repr__(self):
-        return f"<StoredLayer {self.name!r} {[(n, a.shape) for n, a in self.weights]}>"
+        return f"<StoredLayer {self.name!r} {[(n, tuple(a.shape)) for n, a in self.weights]}>"
+
+
+def weights_root(file, path):
+    """The group holding ``layer_names``: the file itself, or ``model_weights`` of a whole-model file."""
+    root = file
+    if hdf5_io.name_list(root, "layer_names", path) is None and "model_weights" in root:
+        root = hdf5_io.child(file, "model_weights", "group", path)
+    if hdf5_io.name_list(root, "layer_names", path) is None:
+        raise file_error(path, f"is an HDF5 file but not in Keras's weights layout (no 'layer_names' attribute; "
+                               f"top-level entries: {sorted(file.keys())[:10]})")
+    return root
+
+
+def index_layers(root, path, file_size):
+    """[StoredLayer] with checked ``DatasetInfo`` (no data read yet), in file order."""
+    _check_backend(root, path)
+    stored = []
+    for name in hdf5_io.name_list(root, "layer_names", path):
+        group = hdf5_io.child(root, name, "group", path)
+        weight_names = hdf5_io.name_list(group, "weight_names", path) or []
+        infos = [(weight_name, hdf5_io.check_dataset(hdf5_io.child(group, weight_name, "dataset", path), path, file_size))
+                 for weight_name in weight_names]
+        stored.append(StoredLayer(name, infos))
+    return stored
 
 
 def read_keras_h5_weights(path):
-    """Every layer group of a Keras HDF5 weights file, in file order, arrays read into memory.
+    """Every layer group of a Keras HDF5 weights file, in file order, arrays read into memory
+    (each checked against the bytes the file holds first).
 
-    Raises ``ModelFileError`` for a file that cannot be read (missing, truncated, corrupt) or
-    that is not in Keras's layout.
+    Raises ``ModelFileError`` for a file that cannot be read (truncated, corrupt, crafted) or
+    that is not in Keras's layout, ``FileNotFoundError`` for a missing one.
     """
-    h5py = _require_h5py()
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_keras_h5_weights: weights file {path!r} does not exist")
-    try:
-        with h5py.File(path, "r") as file:
-            root = file
-            if not _has_names(root.attrs, "layer_names") and "model_weights" in root:  # a whole-model file
-                root = root["model_weights"]
-            if not _has_names(root.attrs, "layer_names"):
-                raise ModelFileError(
-                    f"load_keras_h5_weights: {path} is an HDF5 file but not in Keras's weights layout (no "
-                    f"'layer_names' attribute; top-level entries: {sorted(file.keys())[:10]})"
-                )
-            _check_backend(root, path)
-            stored = []
-            for name in _names(root.attrs, "layer_names"):
-                group = root[name]
-                weight_names = _names(group.attrs, "weight_names")
-                stored.append(StoredLayer(name, [(w, np.asarray(group[w])) for w in weight_names]))
-    except ModelFileError:
-        raise
-    except (OSError, KeyError, ValueError, TypeError) as exc:
-        raise ModelFileError(
-            f"load_keras_h5_weights: cannot read {path} as a Keras HDF5 weights file; it may be truncated or "
-            f"corrupt ({type(exc).__name__}: {exc}). Nothing was loaded."
-        ) from None
-    return stored
+    with hdf5_io.reading(path, path, WHAT) as (file, size):
+        stored = index_layers(weights_root(file, path), path, size)
+        return [StoredLayer(layer.name, [(name, hdf5_io.read_dataset(info)) for name, info in layer.weights])
+                for layer in stored]
 
 
 def _check_backend(root, path):
     """Keras 1 files (no ``keras_version``, or '1.x') need no conversion for channels-last
     Conv2D, Dense and BatchNormalization, as in Keras 2's ``preprocess_weights_for_loading``;
     Theano files store flipped convolution kernels, which minidl does not convert."""
-    if _text(root.attrs.get("backend", "")) == "theano":
-        raise ModelFileError(
-            f"load_keras_h5_weights: {path} was written with the Theano backend, whose convolution kernels are "
-            "flipped; use the TensorFlow-ordered file (the '..._tf_dim_ordering_tf_kernels' one)"
-        )
+    backend_name = hdf5_io.attribute(root, "backend", path, default=b"")
+    if hdf5_io.text(backend_name, path, "attribute 'backend'") == "theano":
+        raise file_error(path, "was written with the Theano backend, whose convolution kernels are flipped; use the "
+                               "TensorFlow-ordered file (the '..._tf_dim_ordering_tf_kernels' one)")
 
 
 # -- Keras's orders -----------------------------------------------------------------------------
 
 def keras_layer_order(model):
     """The model's layers in the order Keras lists them (``model.layers``), which is the order
-    of the groups in a Keras weights file.
-
-    Sequential models and plain layers keep their order. For a functional model Keras
-    (``functional._map_graph_network``) sorts layers by decreasing depth -- the longest
-    path from the layer to an output -- and breaks ties by the order a depth-first walk
-    from the outputs, through each call's inputs in order, first meets each layer.
-    """
-    if not isinstance(model, Functional):
-        return list(model.layers) if isinstance(model, Model) else [model]
-    post_order, parents, layer_of, first_seen = _walk_from_outputs(model)
-    node_depth = {}
-    layer_depth = {}  # id(layer) -> depth
-    for node in reversed(post_order):
-        layer = layer_of[node]
-        depth = max(node_depth.setdefault(node, 0), layer_depth.get(id(layer), 0))
-        layer_depth[id(layer)] = depth
-        node_depth[node] = depth
-        for parent in parents[node]:
-            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
-    layers = {id(layer_of[node]): layer_of[node] for node in post_order}
-    for symbol in model.inputs:  # inputs not connected to any output still come first
-        if id(symbol.layer) not in layers:
-            layers[id(symbol.layer)] = symbol.layer
-            layer_depth[id(symbol.layer)] = 0
-            first_seen[id(symbol.layer)] = -1
-    return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
-
-
-def _walk_from_outputs(model):
-    """Depth-first walk of the recorded calls, as Keras's ``_build_map`` does it.
-
-    A node is one layer call, identified like ``Functional._trace`` does: (layer, inputs).
-    Returns the nodes in post-order (every node after the nodes producing its inputs), each
-    node's parent nodes, each node's layer, and each layer's first-seen index.
-    """
-    input_ids = {id(symbol) for symbol in model.inputs}
-
-    def node_of(symbol):
-        return (id(symbol.layer), id(symbol.inputs))
-
-    def parents_of(symbol):
-        return [] if id(symbol) in input_ids else list(symbol.inputs)
-
-    post_order, finished, parents, layer_of, first_seen = [], set(), {}, {}, {}
-    stack = [(symbol, False) for symbol in reversed(model.outputs)]
-    while stack:
-        symbol, leaving = stack.pop()
-        node = node_of(symbol)
-        if leaving:
-            if node not in finished:
-                finished.add(node)
-                post_order.append(node)
-            continue
-        if node in finished:
-            continue
-        layer_of[node] = symbol.layer
-        first_seen.setdefault(id(symbol.layer), len(first_seen))
-        parents[node] = [node_of(parent) for parent in parents_of(symbol)]
-        stack.append((symbol, True))
-        for parent in reversed(parents_of(symbol)):
-            stack.append((parent, False))
-    return post_order, parents, layer_of, first_seen
+    of the groups in a Keras weights file: a functional model's layers by decreasing depth
+    from the outputs (``minidl.models.layer_order``), which is minidl's ``model.layers`` too."""
+    if isinstance(model, Functional):
+        return list(model.layers)
+    return list(model.layers) if isinstance(model, Model) else [model]
 
 
 def keras_saved_weight_order(layer):
@@ -255,34 +185,33 @@ def _match_by_weight_names(weights, stored):
         return None
     pairs = []
     unused = list(weights)
-    for stored_name, array in stored.weights:
+    for stored_name, info in stored.weights:
         name = _VARIABLE_SUFFIX.sub("", stored_name)
         hits = [i for i, w in enumerate(unused) if name == w.name or name.endswith("/" + w.name)]
         if len(hits) != 1:
             return None
-        pairs.append((unused.pop(hits[0]), stored_name, array))
+        pairs.append((unused.pop(hits[0]), stored_name, info))
     return pairs
 
 
 def _pair_layer(layer, stored, path):
-    """(weight, stored name, array) for every weight of ``layer``, or a ModelFileError explaining
-    why the stored layer does not fit."""
+    """(weight, stored name, dataset) for every weight of ``layer``, or a ModelFileError
+    explaining why the stored layer does not fit."""
     weights = keras_saved_weight_order(layer)
     if len(weights) != len(stored.weights):
-        raise ModelFileError(
-            f"load_keras_h5_weights: layer {layer.name!r} has {len(weights)} weights "
-            f"{[w.name for w in weights]} but {path} holds {len(stored.weights)} for layer {stored.name!r} "
-            f"{[n for n, _ in stored.weights]}; nothing was loaded"
+        raise file_error(
+            path, f"layer {layer.name!r} has {len(weights)} weights {[w.name for w in weights]} but the file holds "
+                  f"{len(stored.weights)} for layer {stored.name!r} {[n for n, _ in stored.weights]}; nothing was loaded"
         )
     pairs = _match_by_weight_names(weights, stored)
     if pairs is None:
-        pairs = [(weight, name, array) for weight, (name, array) in zip(weights, stored.weights)]
-    for weight, name, array in pairs:
-        if tuple(array.shape) != tuple(weight.shape):
-            raise ModelFileError(
-                f"load_keras_h5_weights: shape mismatch for layer {layer.name!r}, weight {weight.name!r}: the model "
-                f"has shape {tuple(weight.shape)} but {path} holds shape {tuple(array.shape)} for {name!r} "
-                f"(stored layer {stored.name!r}); nothing was loaded"
+        pairs = [(weight, name, info) for weight, (name, info) in zip(weights, stored.weights)]
+    for weight, name, info in pairs:
+        if tuple(info.shape) != tuple(weight.shape):
+            raise file_error(
+                path, f"shape mismatch for layer {layer.name!r}, weight {weight.name!r}: the model has shape "
+                      f"{tuple(weight.shape)} but the file holds shape {tuple(info.shape)} for {name!r} (stored layer "
+                      f"{stored.name!r}); nothing was loaded"
             )
     return pairs
 
@@ -291,15 +220,15 @@ def _layers_with_weights(layers):
     return [layer for layer in layers if layer.weights]
 
 
-def _plan_by_order(model, stored_layers, path):
+def _plan_by_order(model, stored_layers, path, skip_mismatch):
     layers = _layers_with_weights(keras_layer_order(model))
     stored = [s for s in stored_layers if s.weights]
     if len(layers) != len(stored):
-        raise ModelFileError(
-            f"load_keras_h5_weights: layer count mismatch: model {model.name!r} has {len(layers)} layers with "
-            f"weights {[layer.name for layer in layers]} but {path} holds weights for {len(stored)} layers "
-            f"{[s.name for s in stored]}; is the file for another architecture (e.g. with vs without the top "
-            "classifier)? Nothing was loaded"
+        raise file_error(
+            path, f"layer count mismatch: model {model.name!r} has {len(layers)} layers with weights "
+                  f"{[layer.name for layer in layers][:20]} but the file holds weights for {len(stored)} layers "
+                  f"{[s.name for s in stored][:20]}; is the file for another architecture (e.g. with vs without the top "
+                  "classifier)? Nothing was loaded"
         )
     layer_names = [layer.name for layer in layers]
     stored_names = [s.name for s in stored]
@@ -308,42 +237,89 @@ def _plan_by_order(model, stored_layers, path):
         # names say unambiguously which is which.
         position = {name: index for index, name in enumerate(stored_names)}
         stored = [stored[position[name]] for name in layer_names]
-    return [(layer, _pair_layer(layer, s, path)) for layer, s in zip(layers, stored)]
+    return _plan(zip(layers, stored), path, skip_mismatch)
+
+
+def _plan(candidates, path, skip_mismatch):
+    plan = []
+    for layer, stored in candidates:
+        try:
+            plan.append((layer, _pair_layer(layer, stored, path)))
+        except ModelFileError as exc:
+            if not skip_mismatch:
+                raise
+            loading.skip_warning(layer.name, str(exc))
+    return plan
 
 
 def _plan_by_name(model, stored_layers, path, skip_mismatch):
     by_name = {}
     for layer in keras_layer_order(model):
         by_name.setdefault(layer.name, []).append(layer)
-    plan = []
-    for stored in stored_layers:
-        for layer in by_name.get(stored.name, []):
-            if not layer.weights and not stored.weights:
-                continue
-            try:
-                plan.append((layer, _pair_layer(layer, stored, path)))
-            except ModelFileError as exc:
-                if not skip_mismatch:
-                    raise
-                warnings.warn(f"Skipping loading of weights for layer {layer.name!r}: {exc}", stacklevel=3)
-    return plan
+    candidates = [(layer, stored) for stored in stored_layers for layer in by_name.get(stored.name, [])
+                  if layer.weights or stored.weights]
+    return _plan(candidates, path, skip_mismatch)
+
+
+def plan_from_group(model, root, path, file_size, by_name=False, skip_mismatch=False):
+    """(weight, DatasetInfo) pairs for ``model`` from an open Keras weights group, all checked."""
+    stored_layers = index_layers(root, path, file_size)
+    if by_name:
+        plan = _plan_by_name(model, stored_layers, path, skip_mismatch)
+    else:
+        plan = _plan_by_order(model, stored_layers, path, skip_mismatch)
+    return [(weight, info) for _, pairs in plan for weight, _, info in pairs]
+
+
+def stored_elements(root, path, file_size):
+    """How many numbers the weights in a Keras weights group hold (their sizes checked)."""
+    return sum(info.size for layer in index_layers(root, path, file_size) for _, info in layer.weights)
 
 
 def load_keras_h5_weights(model, path, by_name=False, skip_mismatch=False):
     """Load a Keras HDF5 weights file into ``model`` (a minidl model or layer); see the module
     docstring for how layers are paired. Every array is checked before any is assigned."""
-    if skip_mismatch and not by_name:
-        raise ValueError("load_keras_h5_weights: skip_mismatch=True is only allowed with by_name=True (as in Keras)")
-    if not model.weights:
-        raise ModelFileError(
-            f"load_keras_h5_weights: model {model.name!r} has no weights yet (it is not built); build it first, "
-            "e.g. from Input(shape=...) or by calling it on data"
-        )
-    stored_layers = read_keras_h5_weights(path)
-    if by_name:
-        plan = _plan_by_name(model, stored_layers, os.fspath(path), skip_mismatch)
-    else:
-        plan = _plan_by_order(model, stored_layers, os.fspath(path))
-    for layer, pairs in plan:
-        arrays = {id(weight): array for weight, _, array in pairs}
-        layer.set_weights([arrays[id(weight)] for weight in layer.weights])
+    path = os.fspath(path)
+    loading.require_built(model, "load_keras_h5_weights", path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"load_keras_h5_weights: weights file {path!r} does not exist")
+    with hdf5_io.reading(path, path, WHAT) as (file, size):
+        pairs = plan_from_group(model, weights_root(file, path), path, size, by_name, skip_mismatch)
+        arrays = [(weight, hdf5_io.read_dataset(info)) for weight, info in pairs]
+    loading.assign_all(arrays)
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+def write_weights_group(group, model):
+    """Fill an h5py group with ``model``'s weights in Keras's layout."""
+    layers = keras_layer_order(model) if isinstance(model, Model) else [model]
+    hdf5_io.write_name_list(group, "layer_names", [layer.name for layer in layers])
+    group.attrs["backend"] = b"tensorflow"
+    group.attrs["keras_version"] = b"2.15.0"
+    for layer in sorted(layers, key=lambda item: item.name):
+        layer_group = group.create_group(layer.name)
+        weights = keras_saved_weight_order(layer)
+        names = _unique_dataset_names(weights)
+        hdf5_io.write_name_list(layer_group, "weight_names", names)
+        for name, weight in zip(names, weights):
+            hdf5_io.write_array(layer_group, name, weight.numpy())
+
+
+def _unique_dataset_names(weights):
+    names, seen = [], set()
+    for weight in weights:
+        name = f"{weight.name}:0"
+        index = 0
+        while name in seen:
+            index += 1
+            name = f"{weight.name}:{index}"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def save_keras_h5_weights(model, path):
+    """``model.save_weights('w.h5')``: Keras's HDF5 layout, built in memory, written atomically."""
+    data = hdf5_io.hdf5_bytes(lambda file: write_weights_group(file, model), "save_weights")
+    fileio.atomic_write_bytes(path, data)

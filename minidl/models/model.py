@@ -229,26 +229,31 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
     def to_json(self, **kwargs):
-        """The architecture as Keras-style JSON (``model_from_json`` rebuilds it)."""
+        """The architecture as Keras 3 JSON (``model_from_json`` rebuilds it, in minidl or Keras)."""
         from minidl.models import saving
 
         return saving.model_to_json(self, **kwargs)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True):
-        """Architecture, weights and optimizer state in one file (see ``minidl.models.saving``)."""
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
+        """Architecture, weights and optimizer state; the format follows the suffix: ``.keras``,
+        ``.h5``, ``.npz``, or a folder for a path without one (see ``minidl.models.saving``)."""
         from minidl.models import saving
 
-        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                          save_format=save_format, **kwargs)
 
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath, overwrite=True, save_format=None, **kwargs):
+        """The weights: ``.weights.h5`` (Keras 3), ``.h5`` (Keras 2 layout) or minidl's ``.npz``."""
         from minidl.models import saving
 
-        saving.save_weights(self, filepath, overwrite=overwrite)
+        saving.save_weights(self, filepath, overwrite=overwrite, save_format=save_format, **kwargs)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, **kwargs):
+        """Load weights from any format ``save_weights`` or ``save`` writes, minidl's or Keras's;
+        the whole file is checked before any weight changes."""
         from minidl.models import saving
 
-        saving.load_weights(self, filepath)
+        saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, **kwargs)
 
     def get_config(self):
         raise NotImplementedError(

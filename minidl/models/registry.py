@@ -1,9 +1,13 @@
-"""Find a layer class from its name, for rebuilding models from JSON.
+"""Find a layer class from its name, and rebuild layers and models from their configs.
 
 Every class that subclasses ``Layer`` is found by walking ``Layer.__subclasses__()``
 recursively, so a layer written anywhere (inside minidl, or by a user) is known as soon as its
 module has been imported -- there is no list to keep up to date. ``custom_objects`` (a dict
 name -> class) takes precedence, as in Keras.
+
+``deserialize_layer`` accepts a layer or model spec in any of the dialects described in
+``minidl.models.keras_config`` (minidl's own, Keras 2, Keras 3): the spec's config is first
+translated into the arguments of the minidl class.
 """
 
 import inspect
@@ -69,11 +73,18 @@ def serialize_layer(layer):
 
 
 def deserialize_layer(spec, custom_objects=None):
-    """Rebuild a layer (or a nested model) from ``serialize_layer``'s output."""
-    if not isinstance(spec, dict) or "class_name" not in spec:
-        raise ValueError(f"expected a layer description {{'class_name': ..., 'config': ...}}, got {spec!r}")
+    """Rebuild a layer (or a nested model) from ``serialize_layer``'s output or a Keras spec."""
+    from minidl.models.keras_config import normalize_config
+
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
+        raise ValueError(f"expected a layer description {{'class_name': ..., 'config': ...}}, got {_short(spec)}")
     cls = get_layer_class(spec["class_name"], custom_objects)
-    config = dict(spec.get("config", {}))
+    config = normalize_config(cls, spec, custom_objects)
     if "custom_objects" in inspect.signature(cls.from_config).parameters:
         return cls.from_config(config, custom_objects=custom_objects)
     return cls.from_config(config)
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."

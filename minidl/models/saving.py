@@ -1,356 +1,251 @@
-"""Saving and loading: whole models, architectures (JSON) and weights.
+"""Saving and loading models: which file format a path gets, and the public functions.
 
-File formats (both are ``.npz`` archives, i.e. zip files of ``.npy`` arrays, readable with
-``numpy.load`` alone):
+Writing picks the format from the path's suffix, as Keras does:
 
-* ``model.save(path)`` -- entry ``__header__`` holds JSON: the architecture (Keras's
-  ``{"class_name", "config"}`` layout), the compile arguments and the structure of the
-  optimizer state; entries ``weight_0000``... hold the weights in ``model.weights`` order and
-  ``optimizer_0000``... the optimizer's arrays (moments, ...), so training resumes exactly.
-* ``model.save_weights(path)`` -- the same header/weights without architecture or optimizer.
-  A path ending in ``.h5``/``.hdf5`` is written with h5py in Keras's HDF5 layout (one group
-  per layer with a ``weight_names`` attribute), so weights can be exchanged with Keras.
+===========================  =========================================  ==================
+call and path                format written                             module
+===========================  =========================================  ==================
+``save('m.keras')``          Keras 3 archive (zip of config + weights)  ``keras_archive``
+``save('m.h5')``, ``.hdf5``  whole-model HDF5 (TensorFlow 2 / Keras 3)  ``h5_model``
+``save('m.npz')``            minidl's own ``.npz`` (exact resume)       ``npz_format``
+``save('dir/name')``         a folder with the Keras 3 archive's files  ``keras_archive``
+(any other suffix)           (TensorFlow 2 wrote a SavedModel folder)
+``save_weights('w.weights.h5')``  Keras 3 weights layout               ``keras_weights``
+``save_weights('w.h5')``     Keras 2 HDF5 weights layout               ``h5_weights``
+``save_weights('w.npz')``    minidl's ``.npz`` (also for ``.ckpt``,     ``npz_format``
+                             no suffix and other paths)
+===========================  =========================================  ==================
 
-Writes are atomic: the file is written to a temporary name in the same directory and moved
-over the target with ``os.replace``, so a crash never leaves half a file behind. Reads load and
-check every array (count, shapes, zip CRCs) BEFORE any weight is touched: a truncated or
-corrupt file raises ``ModelFileError`` and leaves the model as it was.
+``save_format='keras'|'h5'|'tf'|'npz'`` overrides the suffix (``'tf'`` is the folder), and
+Keras 3's ``zipped=False`` turns a ``.keras`` path into that folder. Missing
+parent folders are created, as TensorFlow 2 did. Every file is written through
+``minidl.fileio``: to a temporary file beside the target, then moved over it, so a full disk,
+a permission error or Ctrl-C leaves the previous file as it was and no temporary behind.
+HDF5 files are built in memory first, so the HDF5 library never writes to a disk that may fill.
+
+Reading looks at what the path holds, not at its name: a folder (the three files of a
+``.keras``), an HDF5 file (a whole model, Keras 2 weights or Keras 3 weights, told apart by
+their contents), or a zip (minidl's ``.npz`` or a ``.keras``). ``load_weights`` therefore
+reads every format above, and ``load_model`` every whole-model one. Every reader checks the
+whole file before it assigns a single weight, and reports any problem as a
+:class:`~minidl.errors.ModelFileError` naming the file and what is wrong with it.
 """
 
 import json
 import os
-import tempfile
 import zipfile
-import zlib
 
-import numpy as np
-
-import minidl
-from minidl import backend, losses, metrics, optimizers
 from minidl.errors import ModelFileError
-from minidl.models import registry
+from minidl.models import (
+    h5_model,
+    h5_weights,
+    hdf5_io,
+    keras_archive,
+    keras_weights,
+    npz_format,
+    registry,
+    training_config,
+)
+from minidl.models.file_checks import describe_exception, file_error, file_kind, unknown_format_error
+from minidl.models.keras_config import keras_spec
 
-MODEL_FORMAT = "minidl-model"
-WEIGHTS_FORMAT = "minidl-weights"
-FORMAT_VERSION = 1
+__all__ = ["ModelFileError", "load_model", "load_weights", "model_from_config", "model_from_json", "model_to_json",
+           "save_model", "save_weights"]
+
 _HDF5_SUFFIXES = (".h5", ".hdf5", ".keras_h5")
+_SAVE_FORMATS = ("keras", "h5", "hdf5", "tf", "npz")
 
 
-# -- architecture ---------------------------------------------------------------------------------
-
-def _class_name(model):
-    name = type(model).__name__
-    return "Functional" if name == "Functional" else name
-
-
-def model_config(model):
-    return {"class_name": _class_name(model), "config": model.get_config()}
-
+# -- architecture ---------------------------------------------------------------------------------------
 
 def model_to_json(model, **kwargs):
-    spec = model_config(model)
-    spec["backend"] = "minidl"
-    spec["minidl_version"] = minidl.__version__
+    """The architecture (and compile arguments) in Keras 3's JSON dialect."""
+    spec = keras_spec(model)
+    compile_config = training_config.keras_compile_config(model)
+    if compile_config is not None:
+        spec["compile_config"] = compile_config
     return json.dumps(spec, **kwargs)
 
 
 def model_from_json(json_string, custom_objects=None):
-    """Rebuild a model (fresh weights) from ``model.to_json()``."""
-    try:
-        spec = json.loads(json_string)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"model_from_json: not valid JSON ({exc})") from None
-    return registry.deserialize_layer(spec, custom_objects)
+    """Rebuild a model (fresh weights) from JSON written by minidl, Keras 3 or Keras 2; a
+    ``compile_config`` in it (Keras 3 writes one for a compiled model) compiles it, as in Keras 3."""
+    if isinstance(json_string, (bytes, bytearray)):
+        json_string = bytes(json_string).decode("utf-8", errors="replace")
+    if isinstance(json_string, dict):
+        spec = json_string
+    else:
+        if not isinstance(json_string, str):
+            raise TypeError(f"model_from_json: expected a JSON string, got {type(json_string).__name__}")
+        try:
+            spec = json.loads(json_string)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"model_from_json: not valid JSON ({exc})") from None
+        except RecursionError:
+            raise ValueError("model_from_json: the JSON is nested too deeply to be a model") from None
+        if isinstance(spec, str):  # json.dump(model.to_json(), file) stores the JSON text as a string
+            return model_from_json(spec, custom_objects)
+    model = registry.deserialize_layer(spec, custom_objects)
+    compile_config = spec.get("compile_config")
+    if compile_config:
+        training_config.compile_from_keras(model, compile_config, custom_objects)
+    return model
 
 
 def model_from_config(config, custom_objects=None):
     return registry.deserialize_layer(config, custom_objects)
 
 
-# -- writing --------------------------------------------------------------------------------------
-
-def _atomic_write(path, write):
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
+# -- writing -------------------------------------------------------------------------------------------
 
 def _check_overwrite(path, overwrite):
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} exists and overwrite=False")
 
 
-def _weights_header(model):
-    return [
-        {"name": weight.name, "shape": list(weight.shape), "dtype": weight.dtype.name}
-        for weight in model.weights
-    ]
+def _suffix_format(path, save_format):
+    if save_format is not None:
+        if save_format not in _SAVE_FORMATS:
+            raise ValueError(f"save: save_format must be one of {_SAVE_FORMATS}, got {save_format!r}")
+        return {"hdf5": "h5"}.get(save_format, save_format)
+    lower = path.lower()
+    if lower.endswith(".keras"):
+        return "keras"
+    if lower.endswith(_HDF5_SUFFIXES):
+        return "h5"
+    if lower.endswith(".npz"):
+        return "npz"
+    return "tf"
 
 
-def _flatten_state(value, arrays):
-    """JSON-able structure with arrays replaced by {'__array__': key} (arrays go to ``arrays``)."""
-    if isinstance(value, dict):
-        return {"__dict__": [[_flatten_state(k, arrays), _flatten_state(v, arrays)] for k, v in value.items()]}
-    if isinstance(value, (list, tuple)):
-        return {"__list__": [_flatten_state(v, arrays) for v in value], "tuple": isinstance(value, tuple)}
-    if isinstance(value, np.generic):
-        return value.item()
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        key = f"optimizer_{len(arrays):04d}"
-        arrays[key] = backend.to_numpy(value)
-        return {"__array__": key}
-    return value
-
-
-def _unflatten_state(value, arrays):
-    if isinstance(value, dict):
-        if "__array__" in value:
-            return arrays[value["__array__"]]
-        if "__dict__" in value:
-            return {_unflatten_state(k, arrays): _unflatten_state(v, arrays) for k, v in value["__dict__"]}
-        if "__list__" in value:
-            items = [_unflatten_state(v, arrays) for v in value["__list__"]]
-            return tuple(items) if value.get("tuple") else items
-    return value
-
-
-def _serializable(identifier, module):
-    """A compile argument as JSON: strings and None as they are; objects through ``serialize``."""
-    if identifier is None or isinstance(identifier, (str, int, float, bool)):
-        return identifier
-    if isinstance(identifier, dict):
-        return {key: _serializable(value, module) for key, value in identifier.items()}
-    if isinstance(identifier, (list, tuple)):
-        return [_serializable(value, module) for value in identifier]
-    serialize = getattr(module, "serialize", None)
-    if serialize is not None:
-        return {"__serialized__": serialize(identifier)}
-    return getattr(identifier, "name", None) or getattr(identifier, "__name__", None)
-
-
-def _restored(value, module, custom_objects):
-    if isinstance(value, dict) and "__serialized__" in value:
-        serialized = value["__serialized__"]
-        if isinstance(serialized, str) and custom_objects and serialized in custom_objects:
-            return custom_objects[serialized]
-        return module.get(serialized)
-    if isinstance(value, dict):
-        return {key: _restored(item, module, custom_objects) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_restored(item, module, custom_objects) for item in value]
-    if isinstance(value, str) and custom_objects and value in custom_objects:
-        return custom_objects[value]
-    return value
-
-
-def _training_config(model):
-    compiled = model._compiled
-    if compiled is None:
-        return None
-    identifiers = compiled.identifiers
-    return {
-        "optimizer": optimizers.serialize(model.optimizer),
-        "loss": _serializable(identifiers["loss"], losses),
-        "metrics": _serializable(identifiers["metrics"], metrics),
-        "weighted_metrics": _serializable(identifiers["weighted_metrics"], metrics),
-        "loss_weights": identifiers["loss_weights"],
-    }
-
-
-def save_model(model, filepath, overwrite=True, include_optimizer=True):
-    """Architecture + weights + compile arguments + optimizer state in one ``.npz`` file."""
-    filepath = os.fspath(filepath)
-    _check_overwrite(filepath, overwrite)
-    arrays = {}
-    optimizer_state = None
-    if include_optimizer and model._compiled is not None:
-        optimizer_state = _flatten_state(model.optimizer.get_state(), arrays)
-    header = {
-        "format": MODEL_FORMAT,
-        "version": FORMAT_VERSION,
-        "minidl_version": minidl.__version__,
-        "model_config": model_config(model),
-        "training_config": _training_config(model) if include_optimizer else None,
-        "optimizer_state": optimizer_state,
-        "weights": _weights_header(model),
-    }
-    for index, weight in enumerate(model.weights):
-        arrays[f"weight_{index:04d}"] = weight.numpy()
-    arrays["__header__"] = np.array(json.dumps(header))
-    _atomic_write(filepath, lambda stream: np.savez(stream, **arrays))
-
-
-def save_weights(model, filepath, overwrite=True):
-    filepath = os.fspath(filepath)
-    _check_overwrite(filepath, overwrite)
-    if filepath.lower().endswith(_HDF5_SUFFIXES):
-        _save_weights_h5(model, filepath)
-        return
-    header = {
-        "format": WEIGHTS_FORMAT, "version": FORMAT_VERSION, "minidl_version": minidl.__version__,
-        "model": model.name, "weights": _weights_header(model),
-    }
-    arrays = {f"weight_{index:04d}": weight.numpy() for index, weight in enumerate(model.weights)}
-    arrays["__header__"] = np.array(json.dumps(header))
-    _atomic_write(filepath, lambda stream: np.savez(stream, **arrays))
-
-
-# -- reading --------------------------------------------------------------------------------------
-
-def _read_archive(filepath, what):
-    """Every array of an ``.npz`` file, fully read (so CRC errors surface now), and its header."""
-    filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"{what}: no such file: {filepath}")
+def _writing(what, path, write):
+    """Run ``write()``; an OSError (full disk, permission) is re-raised naming the file."""
     try:
-        with np.load(filepath, allow_pickle=False) as archive:
-            contents = {key: archive[key] for key in archive.files}
-    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError) as exc:
-        raise ModelFileError(
-            f"{what}: {filepath} is not a readable minidl file; it may be truncated or corrupt "
-            f"({type(exc).__name__}: {exc})"
-        ) from None
-    if "__header__" not in contents:
-        raise ModelFileError(f"{what}: {filepath} has no minidl header; it was not written by minidl's save")
-    try:
-        header = json.loads(str(contents["__header__"]))
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{what}: {filepath} has a damaged header ({exc})") from None
-    if header.get("format") not in (MODEL_FORMAT, WEIGHTS_FORMAT):
-        raise ModelFileError(f"{what}: {filepath} is not a minidl model or weights file")
-    if int(header.get("version", 0)) > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{what}: {filepath} uses file format version {header['version']}; this minidl reads up to {FORMAT_VERSION}"
-        )
-    return contents, header
-
-
-def _weight_arrays(contents, header, filepath, what):
-    described = header.get("weights", [])
-    arrays = []
-    for index, entry in enumerate(described):
-        key = f"weight_{index:04d}"
-        if key not in contents:
-            raise ModelFileError(f"{what}: {filepath} lacks the array of weight {entry.get('name')!r} ({key})")
-        array = contents[key]
-        if list(array.shape) != list(entry["shape"]):
-            raise ModelFileError(
-                f"{what}: {filepath}: weight {entry.get('name')!r} is stored with shape {array.shape} but its "
-                f"header says {tuple(entry['shape'])}; the file is corrupt"
-            )
-        arrays.append((entry.get("name"), array))
-    return arrays
-
-
-def _assign_checked(model, named_arrays, source, what):
-    """Check every array against the model's weights, then (only then) assign them all."""
-    weights = model.weights
-    if not weights and named_arrays:
-        raise ModelFileError(
-            f"{what}: model {model.name!r} has no weights yet (it is not built); build it first, e.g. by "
-            "calling it on data or giving the first layer an input_shape"
-        )
-    if len(named_arrays) != len(weights):
-        raise ModelFileError(
-            f"{what}: {source} holds {len(named_arrays)} weight arrays but model {model.name!r} has "
-            f"{len(weights)} weights; is the file for a different architecture?"
-        )
-    for weight, (name, array) in zip(weights, named_arrays):
-        if tuple(array.shape) != weight.shape:
-            raise ModelFileError(
-                f"{what}: weight {weight.name!r} of model {model.name!r} has shape {weight.shape} but {source} "
-                f"holds shape {tuple(array.shape)} (stored as {name!r}); nothing was loaded"
-            )
-    for weight, (_, array) in zip(weights, named_arrays):
-        weight.assign(backend.to_device(np.asarray(array, dtype=weight.dtype)))
-
-
-def load_weights(model, filepath):
-    """Load weights saved by ``save_weights`` or ``save`` (checked before anything is changed)."""
-    filepath = os.fspath(filepath)
-    if filepath.lower().endswith(_HDF5_SUFFIXES):
-        _load_weights_h5(model, filepath)
-        return
-    contents, header = _read_archive(filepath, "load_weights")
-    arrays = _weight_arrays(contents, header, filepath, "load_weights")
-    _assign_checked(model, arrays, filepath, "load_weights")
-
-
-def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Keras's argument name
-    """Rebuild a model saved with ``model.save``: architecture, weights, compile and optimizer state."""
-    filepath = os.fspath(filepath)
-    contents, header = _read_archive(filepath, "load_model")
-    if header.get("format") != MODEL_FORMAT:
-        raise ModelFileError(
-            f"load_model: {filepath} holds only weights (written by save_weights); rebuild the model in code "
-            "and call model.load_weights()"
-        )
-    arrays = _weight_arrays(contents, header, filepath, "load_model")
-    model = registry.deserialize_layer(header["model_config"], custom_objects)
-    _assign_checked(model, arrays, filepath, "load_model")
-    training = header.get("training_config")
-    if compile and training:
-        optimizer = optimizers.get(training["optimizer"])
-        model.compile(
-            optimizer=optimizer,
-            loss=_restored(training["loss"], losses, custom_objects),
-            metrics=_restored(training["metrics"], metrics, custom_objects),
-            weighted_metrics=_restored(training.get("weighted_metrics"), metrics, custom_objects),
-            loss_weights=training["loss_weights"],
-        )
-        state = header.get("optimizer_state")
-        if state is not None:
-            model._capture_trainable_weights()
-            model.optimizer.set_state(_unflatten_state(state, contents), model._compiled.train_weights)
-    return model
-
-
-# -- HDF5 (Keras's layout) ----------------------------------------------------------------------
-
-def _h5py(what):
-    try:
-        import h5py
-    except ImportError:
-        raise ImportError(f"{what}: .h5 files need h5py (pip install h5py); or use a .npz path") from None
-    return h5py
-
-
-def _save_weights_h5(model, filepath):
-    h5py = _h5py("save_weights")
-    directory = os.path.dirname(os.path.abspath(filepath))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(filepath)}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        with h5py.File(temporary, "w") as file:
-            layers = model.layers
-            file.attrs["layer_names"] = np.array([layer.name.encode("utf8") for layer in layers], dtype="S")
-            file.attrs["backend"] = b"minidl"
-            file.attrs["keras_version"] = b"2.4.0"
-            for layer in layers:
-                group = file.create_group(layer.name)
-                names = [f"{weight.name}:0" for weight in layer.weights]
-                group.attrs["weight_names"] = np.array([name.encode("utf8") for name in names], dtype="S")
-                for name, weight in zip(names, layer.weights):
-                    group.create_dataset(name, data=weight.numpy())
-        os.replace(temporary, filepath)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        write()
+    except FileExistsError:
         raise
+    except OSError as exc:
+        message = f"{what}: could not write {path}: {exc.strerror or exc}; any previous file there is unchanged"
+        if exc.errno is None:
+            raise type(exc)(message) from None
+        raise type(exc)(exc.errno, message) from None
 
 
-def _load_weights_h5(model, filepath):
-    """Keras HDF5 weights: layers paired in Keras's order, every shape checked before assigning."""
-    from minidl.models.h5_weights import load_keras_h5_weights
+def _accept_only(what, kwargs, ignored):
+    """TensorFlow's saving options (``options=``, ``signatures=``, ...) have no meaning here."""
+    unknown = sorted(set(kwargs) - set(ignored))
+    if unknown:
+        raise TypeError(f"{what}: unexpected argument(s) {unknown}")
 
-    load_keras_h5_weights(model, filepath)
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
+    """Architecture, weights and optimizer state in one file or folder (see the module docstring)."""
+    _accept_only("save", kwargs, ("options", "signatures", "save_traces", "zipped"))
+    path = os.fspath(filepath)
+    _check_overwrite(path, overwrite)
+    kind = _suffix_format(path, save_format)
+    if kwargs.get("zipped") is False and kind == "keras":
+        kind = "tf"  # Keras 3's save_model(..., zipped=False): the archive's files in a folder
+    writer = {"keras": keras_archive.save_archive, "h5": h5_model.save_model, "npz": npz_format.write_model,
+              "tf": keras_archive.save_directory}[kind]
+    _writing("save", path, lambda: writer(model, path, include_optimizer))
+
+
+def save_weights(model, filepath, overwrite=True, save_format=None, **kwargs):
+    """The weights only (see the module docstring for the format each path gets)."""
+    _accept_only("save_weights", kwargs, ("options",))
+    path = os.fspath(filepath)
+    _check_overwrite(path, overwrite)
+    lower = path.lower()
+    if save_format is not None and save_format not in ("h5", "hdf5", "tf", "npz"):
+        raise ValueError(f"save_weights: save_format must be 'h5', 'tf' or 'npz', got {save_format!r}")
+    if save_format is None and lower.endswith(".keras"):
+        raise ValueError(f"save_weights: {path} ends in .keras, which holds a whole model; use model.save({path!r}) "
+                         "or a path ending in .weights.h5")
+    if save_format in ("h5", "hdf5") or (save_format is None and lower.endswith(_HDF5_SUFFIXES)):
+        writer = keras_weights.save_weights if lower.endswith(".weights.h5") else h5_weights.save_keras_h5_weights
+    else:
+        writer = npz_format.write_weights
+    _writing("save_weights", path, lambda: writer(model, path))
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+def _zip_kind(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except Exception as exc:  # zipfile raises many kinds of error on a crafted directory
+        raise file_error(path, f"is not a readable zip archive; it may be truncated or corrupt "
+                               f"({describe_exception(exc)})", exc) from None
+    if "__header__.npy" in names:
+        return "npz"
+    if keras_archive.CONFIG in names or keras_archive.WEIGHTS in names:
+        return "keras"
+    raise file_error(path, f"is a zip archive but neither a minidl .npz (no __header__.npy) nor a .keras file (no "
+                           f"config.json); it holds {sorted(names)[:5]}")
+
+
+def _hdf5_kind(path, what):
+    with hdf5_io.reading(path, path, what) as (file, _):
+        if "model_config" in file.attrs:
+            return "h5-model"
+        if hdf5_io.name_list(file, "layer_names", path) is not None:
+            return "h5-weights"
+        if keras_weights.is_keras3_layout(file):
+            return "keras3-weights"
+        if "model_weights" in file:
+            return "h5-weights"
+    raise file_error(path, f"{what}: is an HDF5 file but holds neither a Keras model nor Keras weights")
+
+
+def _kind(path, what):
+    if not os.path.exists(path) and os.path.exists(path + ".index"):
+        raise file_error(path, f"{what}: is a TensorFlow checkpoint ({path}.index), which minidl cannot read; save "
+                               "the weights with Keras as .weights.h5 or .h5 instead")
+    kind = file_kind(path, what)
+    if kind == "zip":
+        return _zip_kind(path)
+    if kind == "hdf5":
+        return _hdf5_kind(path, what)
+    if kind == "directory":
+        return "keras"
+    raise unknown_format_error(path, what)
+
+
+def load_weights(model, filepath, by_name=False, skip_mismatch=False, **kwargs):
+    """Load weights from any file ``save_weights`` or ``save`` writes (minidl's or Keras's).
+
+    ``by_name`` (Keras 2, ``.h5`` files only): pair layers by name instead of by order.
+    ``skip_mismatch``: skip, with a warning, the layers whose stored weights do not fit.
+    """
+    _accept_only("load_weights", kwargs, ("options",))
+    path = os.fspath(filepath)
+    kind = _kind(path, "load_weights")
+    if by_name and kind not in ("h5-model", "h5-weights"):
+        raise ValueError(f"load_weights: by_name=True is supported for Keras .h5 weight files (as in Keras); {path} is "
+                         "not one")
+    if kind in ("h5-model", "h5-weights"):
+        h5_weights.load_keras_h5_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
+    elif kind == "keras3-weights":
+        keras_weights.load_weights(model, path, path, skip_mismatch)
+    elif kind == "keras":
+        keras_archive.load_weights(model, path, skip_mismatch)
+    else:
+        npz_format.load_weights(model, path, skip_mismatch=skip_mismatch)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 - Keras's name
+    """Rebuild a model saved with ``model.save`` (by minidl, Keras 3 or TensorFlow 2):
+    architecture, weights, and -- with ``compile=True`` -- compile arguments and optimizer state.
+    (``safe_mode`` is accepted for Keras 3; minidl never runs code from a file.)"""
+    path = os.fspath(filepath)
+    kind = _kind(path, "load_model")
+    if kind in ("h5-weights", "keras3-weights"):
+        raise file_error(path, "load_model: holds only weights (written by save_weights); rebuild the model in code and "
+                               "call model.load_weights()")
+    if kind == "h5-model":
+        return h5_model.load_model(path, custom_objects, compile)
+    if kind == "keras":
+        return keras_archive.load_model(path, custom_objects, compile)
+    return npz_format.load_model(path, custom_objects, compile)

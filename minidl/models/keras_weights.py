@@ -1,0 +1,284 @@
+"""Keras 3's weights layout: ``model.save_weights('w.weights.h5')`` and the ``model.weights.h5``
+inside a ``.keras`` file.
+
+Keras 3 walks the model as a tree of objects and gives every object a group named by its
+*position*, not by its layer name: the children of a model are listed under ``layers``, each
+keyed by its class name in snake case, made unique in its list (``dense``, ``dense_1``, ...);
+an object's own variables are datasets ``0``, ``1``, ... of its ``vars`` group, whose
+attribute ``name`` is the object's name. For ``Sequential([Input((3,)), Dense(2), Dropout(0.5),
+Dense(1)])`` compiled with Adam::
+
+    /vars                         attrs: name='sequential'   (the model's own variables: none)
+    /layers/dense/vars/0          (3, 2) float32   kernel
+    /layers/dense/vars/1          (2,)   float32   bias
+    /layers/dropout/vars          (a layer without weights still has its group)
+    /layers/dense_1/vars/0, 1
+    /optimizer/vars/0, 1, ...     iteration, learning_rate, slots (see ``optimizer_state``)
+
+The rules minidl follows (what Keras 3 writes):
+
+* A Sequential's children are its layers *without* the input layer; a functional model's are
+  its layers in Keras's order (``keras_layer_order``), input layers included.
+* A layer's variables are numbered in creation order, those created trainable first
+  (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance).
+* A recurrent layer (SimpleRNN, LSTM, GRU) keeps its variables in its cell:
+  ``layers/lstm/cell/vars/0..2`` = kernel, recurrent_kernel, bias; ``layers/lstm/vars`` is empty.
+* ``Bidirectional`` holds two such layers: ``.../forward_layer/cell/vars`` and
+  ``.../backward_layer/cell/vars``.
+* A nested model is a child like any other, with its own ``layers``:
+  ``layers/sequential/layers/dense/vars/0``.
+* A subclassed model's children are its attributes holding layers (``dense1/vars``), in
+  alphabetical order, private ones last; a list of layers is keyed like ``layers`` above.
+
+Reading checks every group the model expects: it must exist when the object has variables,
+hold exactly datasets ``0`` .. ``n-1`` with the weights' shapes, and the file must hold no
+variables for layers the model does not have. All is checked before anything is assigned.
+``skip_mismatch=True`` skips (with a warning) the layers that do not fit, whole.
+"""
+
+import re
+
+from minidl import fileio
+from minidl.models import hdf5_io, loading, optimizer_state
+from minidl.models.file_checks import file_error
+
+WHAT = "load_weights"
+
+
+def keras_snake_case(name):
+    """Keras 3's ``naming.to_snake_case``: 'Conv2DTranspose' -> 'conv2d_transpose'."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class VariableGroup:
+    """One ``vars`` group: its path, the weights stored in it, and the top layer they belong to."""
+
+    __slots__ = ("path", "name", "weights", "owner")
+
+    def __init__(self, path, name, weights, owner):
+        self.path = path
+        self.name = name
+        self.weights = weights
+        self.owner = owner
+
+
+def _join(*parts):
+    return "/".join(part for part in parts if part)
+
+
+def _declared_order(layer):
+    params = list(layer._params)
+    return [w for w in params if w.declared_trainable] + [w for w in params if not w.declared_trainable]
+
+
+def _children(model):
+    """The (key, layer) children of a model, as Keras 3 lists them."""
+    from minidl.models.functional import Functional
+    from minidl.models.h5_weights import keras_layer_order
+    from minidl.models.sequential import Sequential
+
+    if isinstance(model, Sequential):
+        return [("layers", _keyed(model.layers))]
+    if isinstance(model, Functional):
+        return [("layers", _keyed(keras_layer_order(model)))]
+    return _attribute_children(model)
+
+
+def _keyed(layers):
+    used, keyed = {}, []
+    for layer in layers:
+        key = keras_snake_case(type(layer).__name__)
+        if key in used:
+            used[key] += 1
+            key = f"{key}_{used[key]}"
+        else:
+            used[key] = 0
+        keyed.append((key, layer))
+    return keyed
+
+
+def _attribute_children(model):
+    """A subclassed model's layers by attribute name (private names last), as Keras 3 walks them."""
+    from minidl.layers.base import Layer
+
+    tracked = {id(layer) for layer in model._sublayers}
+    children = []
+    for name in sorted(vars(model), key=lambda n: "~" + n if n.startswith("_") else n):
+        value = vars(model)[name]
+        if name.startswith("__"):
+            continue
+        if isinstance(value, Layer) and id(value) in tracked:
+            children.append((None, [(name, value)]))
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            if any(id(v) in tracked for v in value):
+                children.append((name, _keyed(value)))
+    return children
+
+
+def variable_groups(layer, path="", owner=None):
+    """Every ``vars`` group of ``layer`` in Keras 3's layout, in Keras's traversal order."""
+    from minidl.layers.recurrent import BaseRNN
+    from minidl.layers.wrappers import Bidirectional
+    from minidl.models.model import Model
+
+    owner = owner or layer
+    if isinstance(layer, Model):
+        yield VariableGroup(_join(path, "vars"), layer.name, list(layer._params), owner)
+        seen = set()
+        for container, keyed in _children(layer):
+            for key, child in keyed:
+                if id(child) in seen:
+                    continue
+                seen.add(id(child))
+                child_owner = child if not isinstance(child, Model) else None
+                yield from variable_groups(child, _join(path, container, key), child_owner)
+        return
+    if isinstance(layer, Bidirectional):
+        yield VariableGroup(_join(path, "vars"), layer.name, [], owner)
+        yield from variable_groups(layer.forward_layer, _join(path, "forward_layer"), owner)
+        yield from variable_groups(layer.backward_layer, _join(path, "backward_layer"), owner)
+        return
+    if layer._sublayers:
+        raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) holds other layers in a way minidl cannot map "
+                         "to Keras 3's weights layout")
+    if isinstance(layer, BaseRNN):
+        yield VariableGroup(_join(path, "vars"), layer.name, [], owner)
+        cell = keras_snake_case(type(layer).__name__) + "_cell"
+        yield VariableGroup(_join(path, "cell", "vars"), cell, _declared_order(layer), owner)
+        return
+    yield VariableGroup(_join(path, "vars"), layer.name, _declared_order(layer), owner)
+
+
+# -- writing -------------------------------------------------------------------------------------------
+
+def write_groups(file, model, include_optimizer=True):
+    """Fill an open h5py file with ``model``'s weights (and its optimizer's) in Keras 3's layout."""
+    for group in variable_groups(model):
+        handle = file.require_group(group.path)
+        handle.attrs["name"] = group.name
+        for index, weight in enumerate(group.weights):
+            hdf5_io.write_array(handle, str(index), weight.numpy())
+    if include_optimizer and model._compiled is not None:
+        variables = optimizer_state.keras_variables(model)
+        if variables is not None:
+            handle = file.create_group("optimizer/vars")
+            handle.attrs["name"] = model.optimizer.name.lower()
+            for index, (_, array) in enumerate(variables):
+                hdf5_io.write_array(handle, str(index), array)
+
+
+def weights_h5_bytes(model, what="save_weights"):
+    return hdf5_io.hdf5_bytes(lambda file: write_groups(file, model), what)
+
+
+def save_weights(model, path):
+    """``model.save_weights('w.weights.h5')``, built in memory and written atomically."""
+    fileio.atomic_write_bytes(path, weights_h5_bytes(model))
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+def is_keras3_layout(file):
+    return "layers" in file or ("vars" in file and "layer_names" not in file.attrs)
+
+
+def _stored_datasets(group, path, file_size):
+    """{index: DatasetInfo} of a ``vars`` group, every entry a dataset named 0..n-1."""
+    stored = {}
+    for name in hdf5_io.members(group, path):
+        if not name.isdigit() or (len(name) > 1 and name.startswith("0")):
+            raise file_error(path, f"HDF5 group {group.name!r} holds {name!r}; a 'vars' group holds datasets 0, 1, ...")
+        stored[int(name)] = hdf5_io.check_dataset(hdf5_io.child(group, name, "dataset", path), path, file_size)
+    return stored
+
+
+def _all_variable_paths(file, path, prefix="layers", depth=0):
+    """Every dataset path under ``layers`` (the variables the file holds for layers)."""
+    if depth > 64:
+        raise file_error(path, f"HDF5 groups under {prefix!r} are nested too deeply to be a model")
+    group = hdf5_io.child(file, prefix, "group", path, required=False)
+    if group is None:
+        return []
+    h5py = hdf5_io.require_h5py(WHAT)
+    found = []
+    for name in hdf5_io.members(group, path):
+        item = group[name]
+        if isinstance(item, h5py.Dataset):
+            found.append(f"{prefix}/{name}")
+        else:
+            found.extend(_all_variable_paths(file, path, f"{prefix}/{name}", depth + 1))
+    return found
+
+
+def plan(model, file, path, file_size, skip_mismatch=False):
+    """(weight, DatasetInfo) pairs for ``model`` from an open Keras 3 weights file, all checked."""
+    groups = list(variable_groups(model))
+    problems = {}  # id(owner) -> (owner, message)
+    pairs = []
+    expected_paths = set()
+    for group in groups:
+        for index in range(len(group.weights)):
+            expected_paths.add(f"{group.path}/{index}")
+        if id(group.owner) in problems:
+            continue
+        handle = hdf5_io.child(file, group.path, "group", path, required=bool(group.weights))
+        stored = _stored_datasets(handle, path, file_size) if handle is not None else {}
+        if sorted(stored) != list(range(len(group.weights))):
+            problems[id(group.owner)] = (group.owner, (
+                f"layer {group.owner.name!r} expects {len(group.weights)} variables in {group.path!r} "
+                f"({[w.name for w in group.weights]}) but the file holds {len(stored)} there; is the file for "
+                "another architecture? Nothing was loaded"))
+            continue
+        for index, weight in enumerate(group.weights):
+            info = stored[index]
+            if tuple(info.shape) != tuple(weight.shape):
+                problems[id(group.owner)] = (group.owner, (
+                    f"weight {weight.name!r} of layer {group.owner.name!r} has shape {tuple(weight.shape)} but the "
+                    f"file holds shape {tuple(info.shape)} for it ({group.path}/{index}); nothing was loaded"))
+                break
+            pairs.append((weight, info, group.owner))
+    unexpected = [p for p in _all_variable_paths(file, path) if p not in expected_paths]
+    if unexpected and not skip_mismatch:
+        raise file_error(path, f"holds variables for layers model {model.name!r} does not have ({unexpected[:5]}); is "
+                               "the file for another architecture? Nothing was loaded")
+    for owner, message in problems.values():
+        if not skip_mismatch:
+            raise file_error(path, message)
+        loading.skip_warning(owner.name, message)
+    return [(weight, info) for weight, info, owner in pairs if id(owner) not in problems]
+
+
+def optimizer_datasets(file, path, file_size):
+    """The DatasetInfos of ``optimizer/vars`` in index order (empty when absent)."""
+    group = hdf5_io.child(file, "optimizer/vars", "group", path, required=False)
+    if group is None:
+        return []
+    stored = _stored_datasets(group, path, file_size)
+    if sorted(stored) != list(range(len(stored))):
+        raise file_error(path, "its optimizer variables are not numbered 0, 1, ...; the file is corrupt")
+    return [stored[index] for index in range(len(stored))]
+
+
+def stored_elements(file, path, file_size):
+    """How many numbers the layer variables hold (each dataset checked against the file)."""
+    total = 0
+    for dataset_path in _all_variable_paths(file, path):
+        total += hdf5_io.check_dataset(hdf5_io.child(file, dataset_path, "dataset", path), path, file_size).size
+    vars_group = hdf5_io.child(file, "vars", "group", path, required=False)
+    if vars_group is not None:
+        total += sum(info.size for info in _stored_datasets(vars_group, path, file_size).values())
+    return total
+
+
+def load_weights(model, source, path, skip_mismatch=False, what=WHAT):
+    """Load Keras 3 layout weights from ``source`` (a path or a file object) into ``model``."""
+    loading.require_built(model, what, path)
+    with hdf5_io.reading(source, path, what) as (file, size):
+        if not is_keras3_layout(file):
+            raise file_error(path, "is an HDF5 file but not in Keras 3's weights layout (no 'layers' group)")
+        pairs = plan(model, file, path, size, skip_mismatch)
+        arrays = [(weight, hdf5_io.read_dataset(info)) for weight, info in pairs]
+    loading.assign_all(arrays)
+
