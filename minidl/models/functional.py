@@ -17,6 +17,39 @@ from minidl.models.layer_order import keras_layer_order
 from minidl.models.model import Model
 
 
+def tensor_reference(address):
+    """How a config names a tensor passed by keyword: Keras 3's ``__keras_tensor__`` entry with
+    the ``[layer name, node index, tensor index]`` that produced it."""
+    return {"class_name": "__keras_tensor__", "config": {"keras_history": list(address)}}
+
+
+def is_tensor_reference(value):
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def referenced_addresses(value):
+    """The addresses of the tensor references inside a config's keyword arguments."""
+    if is_tensor_reference(value):
+        history = (value.get("config") or {}).get("keras_history") or []
+        return [tuple(history[:3])]
+    if isinstance(value, (list, tuple)):
+        return [address for item in value for address in referenced_addresses(item)]
+    if isinstance(value, dict):
+        return [address for item in value.values() for address in referenced_addresses(item)]
+    return []
+
+
+def resolve_references(value, produced):
+    """Keyword arguments with each tensor reference replaced by the symbolic tensor it names."""
+    if is_tensor_reference(value):
+        return produced[referenced_addresses(value)[0]]
+    if isinstance(value, (list, tuple)):
+        return [resolve_references(item, produced) for item in value]
+    if isinstance(value, dict):
+        return {key: resolve_references(item, produced) for key, item in value.items()}
+    return value
+
+
 class Node:
     """One recorded layer call: ``outputs = layer(inputs, **kwargs)``."""
 
@@ -263,7 +296,8 @@ class Functional(Model):
                 entry["inbound_nodes"] = []
             else:
                 entry["inbound_nodes"] = [
-                    [address + [node.kwargs] for address in self.inbound_of(node)] for node in self.nodes_of(layer)
+                    [address + [self._serializable_kwargs(node)] for address in self.inbound_of(node)]
+                    for node in self.nodes_of(layer)
                 ]
             layers.append(entry)
         return {
@@ -275,6 +309,10 @@ class Functional(Model):
             "output_structure": "single" if not isinstance(self._output_structure, (list, tuple, dict)) else "list",
             "input_structure": "single" if not isinstance(self._input_structure, (list, tuple, dict)) else "list",
         }
+
+    def _serializable_kwargs(self, node):
+        """The node's keyword arguments with every tensor in them written as its address."""
+        return replace_symbols(node.kwargs, lambda symbol: tensor_reference(self._address(symbol)))
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -293,19 +331,23 @@ class Functional(Model):
             progressed = False
             remaining = []
             for name, layer, inbound, index in pending:
-                keys = [(item[0], item[1], item[2]) for item in inbound]
+                kwargs = inbound[0][3] if inbound and len(inbound[0]) > 3 else {}
+                keys = [(item[0], item[1], item[2]) for item in inbound] + referenced_addresses(kwargs)
                 if not all(key in produced for key in keys):
                     remaining.append((name, layer, inbound, index))
                     continue
-                arguments = [produced[key] for key in keys]
-                kwargs = inbound[0][3] if inbound and len(inbound[0]) > 3 else {}
+                arguments = [produced[(item[0], item[1], item[2])] for item in inbound]
+                kwargs = resolve_references(kwargs, produced)
                 result = layer(arguments if len(arguments) > 1 else arguments[0], **kwargs)
                 results = result if isinstance(result, (list, tuple)) else [result]
                 for tensor_index, symbol in enumerate(results):
                     produced[(name, index, tensor_index)] = symbol
                 progressed = True
             if not progressed:
-                missing = sorted({tuple(item[:3]) for _, _, inbound, _ in remaining for item in inbound} - set(produced))
+                wanted = {tuple(item[:3]) for _, _, inbound, _ in remaining for item in inbound}
+                wanted |= {key for _, _, inbound, _ in remaining if inbound and len(inbound[0]) > 3
+                           for key in referenced_addresses(inbound[0][3])}
+                missing = sorted(wanted - set(produced))
                 raise ValueError(f"model config {config.get('name')!r}: cannot connect layers; missing tensors {missing}")
             pending = remaining
 

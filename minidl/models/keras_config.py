@@ -39,7 +39,7 @@ import math
 import numpy as np
 
 from minidl import initializers, regularizers
-from minidl.layers.base import Layer
+from minidl.layers.base import Layer, replace_symbols
 from minidl.models.file_checks import MAX_INPUT_SAMPLE_ELEMENTS
 
 # Keras arguments with no effect on the computation (or whose neutral value is not falsy).
@@ -221,9 +221,7 @@ def _node(node, layer_classes, where, keras3):
     for key, value in (node.get("kwargs") or {}).items():
         if key == "training" or value is None:
             continue  # Keras 3 replaces a recorded training flag by the caller's at run time
-        if _is_keras_tensor(value) or (isinstance(value, list) and any(_is_keras_tensor(v) for v in value)):
-            raise ValueError(f"{where}: a layer called with tensor argument {key!r} cannot be rebuilt by minidl")
-        kwargs[key] = value
+        kwargs[key] = _tensor_arguments(value, layer_classes, where, keras3)
     calls = []
     for tensor in tensors:
         if not _is_keras_tensor(tensor):
@@ -231,6 +229,19 @@ def _node(node, layer_classes, where, keras3):
         history = (tensor.get("config") or {}).get("keras_history")
         calls.append(_address(history, layer_classes, where, keras3) + [kwargs])
     return calls
+
+
+def _tensor_arguments(value, layer_classes, where, keras3):
+    """A keyword argument with each Keras tensor in it (``initial_state=[h, c]``) reduced to a
+    reference to the call that produced it, in minidl's node numbering."""
+    from minidl.models.functional import tensor_reference
+
+    if _is_keras_tensor(value):
+        history = (value.get("config") or {}).get("keras_history")
+        return tensor_reference(_address(history, layer_classes, where, keras3))
+    if isinstance(value, list):
+        return [_tensor_arguments(item, layer_classes, where, keras3) for item in value]
+    return value
 
 
 def _is_keras_tensor(value):
@@ -453,7 +464,8 @@ def _functional_spec(model, legacy):
             nodes = []
             for node in model.nodes_of(layer):
                 arguments = [tensor(symbol) for symbol in node.inputs]
-                nodes.append({"args": [arguments] if node.several_inputs else arguments, "kwargs": dict(node.kwargs)})
+                nodes.append({"args": [arguments] if node.several_inputs else arguments,
+                              "kwargs": replace_symbols(node.kwargs, tensor)})
         spec["name"] = layer.name
         spec["inbound_nodes"] = nodes
         entries.append(spec)

@@ -261,6 +261,16 @@ class Model(Trainer, Layer):
             "save_weights() and rebuild it in code"
         )
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """``Model.from_config(model.get_config())`` rebuilds a functional model's graph, as in Keras;
+        a subclassed model is constructed from its config's arguments."""
+        if cls is Model and isinstance(config, dict) and "layers" in config and "input_layers" in config:
+            from minidl.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects)
+        return super().from_config(config)
+
 
 _functional_subclasses = {}
 
