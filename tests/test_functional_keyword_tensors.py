@@ -86,3 +86,29 @@ def test_keyword_tensors_move_to_keras_and_back(tmp_path):
     theirs.save(tmp_path / "keras.keras")
     back = load_model(tmp_path / "keras.keras")
     np.testing.assert_allclose(back.predict(_inputs(), verbose=0), model.predict(_inputs(), verbose=0), atol=1e-5)
+
+
+def test_a_keras_2_config_with_states_as_extra_inbound_tensors_is_read_as_initial_state():
+    """TF 2's Keras recorded ``lstm(x, initial_state=[h, c])`` as a call on [x, h, c]."""
+    import json
+
+    from minidl.models import model_from_json
+
+    def input_layer(name, features):
+        return {"class_name": "InputLayer", "name": name, "inbound_nodes": [],
+                "config": {"batch_input_shape": [None, None, features], "dtype": "float32", "name": name}}
+
+    config = {"class_name": "Functional", "keras_version": "2.4.0", "backend": "tensorflow", "config": {
+        "name": "m", "input_layers": [["a", 0, 0], ["b", 0, 0]], "output_layers": [["dec", 0, 0]],
+        "layers": [
+            input_layer("a", 3), input_layer("b", 4),
+            {"class_name": "LSTM", "name": "enc", "config": {"name": "enc", "units": 5, "return_state": True},
+             "inbound_nodes": [[["a", 0, 0, {}]]]},
+            {"class_name": "LSTM", "name": "dec", "config": {"name": "dec", "units": 5},
+             "inbound_nodes": [[["b", 0, 0, {}], ["enc", 0, 1, {}], ["enc", 0, 2, {}]]]},
+        ]}}
+    model = model_from_json(json.dumps(config))
+    x = _inputs()
+    _, h, c = model.get_layer("enc")(minidl.tensor(x[0]))
+    expected = model.get_layer("dec")(minidl.tensor(x[1]), initial_state=[h, c]).numpy()
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6)

@@ -161,7 +161,8 @@ def _normalize_model(cls, config, where):
     layers = []
     for entry in config["layers"]:
         entry = dict(entry)
-        entry["inbound_nodes"] = [_node(node, layer_classes, where, keras3) for node in entry.get("inbound_nodes") or []]
+        entry["inbound_nodes"] = [_node(node, layer_classes, where, keras3, entry.get("class_name"))
+                                  for node in entry.get("inbound_nodes") or []]
         layers.append(entry)
     inputs, input_structure = _addresses(config.get("input_layers"), layer_classes, f"{where}, input_layers", keras3)
     outputs, output_structure = _addresses(config.get("output_layers"), layer_classes, f"{where}, output_layers",
@@ -200,7 +201,11 @@ def _address(history, layer_classes, where, keras3):
     return [history[0], node_index, history[2]]
 
 
-def _node(node, layer_classes, where, keras3):
+# Keras 2 recorded an RNN called with initial_state=[h, c] as a call on [inputs, h, c].
+_RECURRENT_CLASSES = {"SimpleRNN", "LSTM", "GRU", "RNN"}
+
+
+def _node(node, layer_classes, where, keras3, class_name=None):
     """One call of a layer, as minidl's ``[[name, node_index, tensor_index, kwargs], ...]``."""
     if isinstance(node, list):  # Keras 2: [[name, node, tensor, kwargs], ...]
         calls = []
@@ -208,6 +213,12 @@ def _node(node, layer_classes, where, keras3):
             address = _address(item, layer_classes, where, keras3)
             kwargs = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}
             calls.append(address + [kwargs])
+        if class_name in _RECURRENT_CLASSES and len(calls) > 1:
+            from minidl.models.functional import tensor_reference
+
+            first, states = calls[0], calls[1:]
+            kwargs = dict(first[3], initial_state=[tensor_reference(state[:3]) for state in states])
+            return [first[:3] + [kwargs]]
         return calls
     if not isinstance(node, dict) or "args" not in node:
         raise ValueError(f"{where}: an inbound node should be a list or {{'args', 'kwargs'}}, found {node!r:.80}")
