@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from minidl.text import KeyedVectors, Word2Vec
-from tests.conftest import data_dir
+from tests.conftest import data_dir, to_host
 
 
 def topic_corpus(seed=0, sentences=600):
@@ -91,3 +91,25 @@ def test_cbow_forwards_the_window_mean_and_hands_each_context_word_the_whole_gra
     np.testing.assert_allclose(grad[0], upstream[0])
     np.testing.assert_allclose(grad[1], upstream[0])
     np.testing.assert_allclose(grad[2:], 0)
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_the_fast_step_equals_the_readable_autograd_step(sg, any_backend):
+    """The hand-derived sparse update (_step_fast) against loss.backward() on whole tables."""
+    sentences = topic_corpus()[:40]
+    fast, readable = (Word2Vec(vector_size=8, window=3, min_count=1, sample=0, sg=sg, seed=0, batch_size=64)
+                      for _ in range(2))
+    for model in (fast, readable):
+        model.build_vocab(sentences)
+        model.output_vectors.data[...] = model.input_vectors.data[::-1]  # not zero: every term counts
+    ids, numbers = fast._encode(sentences)
+    pairs = fast._skipgram_pairs(ids, numbers) if sg else fast._cbow_windows(ids, numbers)
+    inputs, targets = pairs[0][:64], pairs[1][:64]
+    candidates = fast._candidates(targets)
+    assert len(np.unique(candidates)) < candidates.size  # repeated rows: their gradients must add up
+    loss_fast = fast._step_fast(inputs, candidates, 0.05)
+    loss_readable = readable._step_readable(inputs, candidates, 0.05)
+    np.testing.assert_allclose(to_host(loss_fast), to_host(loss_readable), rtol=1e-5)
+    for name in ("input_vectors", "output_vectors"):
+        np.testing.assert_allclose(to_host(getattr(fast, name).data), to_host(getattr(readable, name).data),
+                                   rtol=1e-5, atol=1e-7, err_msg=name)

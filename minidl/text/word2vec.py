@@ -19,6 +19,20 @@ negatives drawn from the unigram distribution raised to 0.75.
 
 Pairs are generated with array operations over the whole corpus (no Python loop per word) and
 trained in mini-batches of ``batch_size`` pairs with plain SGD, as word2vec does.
+
+Two forms of the SGD step, equal to float rounding (tests hold them to it):
+
+* the readable form (:meth:`Word2Vec._step_readable`): the loss above built from minidl ops,
+  ``loss.backward()``, then ``table -= lr * table.grad`` -- the gathers backpropagate as
+  scatter-adds into gradient tables as large as the vocabulary;
+* the fast form (:meth:`Word2Vec._step_fast`): the same derivative written out by hand, with
+  g = sigmoid(v . h) - label for each (pair, candidate),
+
+      dL/dv_candidate = g h,      dL/dh = sum over candidates of g v_candidate,
+
+  summed per word over the batch and applied to the rows the batch touched only. A batch of
+  4,096 pairs touches a few thousand of the tens of thousands of rows, so it no longer reads and
+  writes both whole tables every step. ``minidl.reference_ops()`` selects the readable form.
 """
 
 import collections
@@ -134,10 +148,13 @@ class Word2Vec:
     def _negatives(self, count):
         return np.searchsorted(self.noise_cumulative, self.rng.random((count, self.negative)))
 
-    # -- training -------------------------------------------------------------------------------
-    def _batch_loss(self, hidden, targets):
+    # -- training: the readable form --------------------------------------------------------------
+    def _candidates(self, targets):
+        """Each pair's true target followed by ``negative`` noise words: (B, 1 + k) word ids."""
+        return np.concatenate([targets[:, None], self._negatives(len(targets))], axis=1)
+
+    def _batch_loss(self, hidden, candidates):
         """Negative-sampling loss of a batch: hidden (B, D) against the true and noise targets."""
-        candidates = np.concatenate([targets[:, None], self._negatives(len(targets))], axis=1)
         target_vectors = self.output_vectors[backend.to_device(candidates)]  # (B, 1+k, D)
         logits = (ops.expand_dims(hidden, 1) * target_vectors).sum(axis=-1)  # (B, 1+k)
         labels = np.zeros(candidates.shape, dtype=np.float32)
@@ -158,6 +175,47 @@ class Word2Vec:
         mean = summed * Tensor(1.0 / count)
         return summed + (mean - summed).detach()
 
+    def _step_readable(self, batch_inputs, candidates, learning_rate):
+        """One SGD step through autograd; returns the batch's loss."""
+        loss = self._batch_loss(self._hidden(batch_inputs), candidates)
+        self.input_vectors.grad = self.output_vectors.grad = None
+        loss.backward()
+        with no_grad():
+            self.input_vectors.data -= learning_rate * self.input_vectors.grad
+            self.output_vectors.data -= learning_rate * self.output_vectors.grad
+        self.input_vectors.grad = self.output_vectors.grad = None
+        return loss.data
+
+    # -- training: the fast form (must equal _step_readable) ------------------------------------
+    def _step_fast(self, batch_inputs, candidates, learning_rate):
+        """The step of :meth:`_step_readable` with the derivative by hand and sparse row updates."""
+        xp = backend.get_xp()
+        inputs_table, outputs_table = self.input_vectors.data, self.output_vectors.data
+        candidate_ids = backend.to_device(candidates)
+        if self.sg:
+            context_ids = backend.to_device(batch_inputs[:, None])  # (B, 1): the input word
+            hidden = inputs_table[context_ids[:, 0]]
+        else:
+            present = backend.to_device((batch_inputs >= 0).astype(inputs_table.dtype))  # (B, 2w)
+            context_ids = backend.to_device(np.maximum(batch_inputs, 0))
+            summed = (inputs_table[context_ids] * present[..., None]).sum(axis=1)
+            hidden = summed / present.sum(axis=1, keepdims=True)  # the window's mean
+        candidate_vectors = outputs_table[candidate_ids]  # (B, 1+k, D)
+        logits = xp.einsum("bd,bkd->bk", hidden, candidate_vectors)
+        labels = xp.zeros(logits.shape, dtype=logits.dtype)
+        labels[:, 0] = 1
+        loss = _sigmoid_cross_entropy(logits, labels).sum()
+        g = _sigmoid(logits) - labels  # dL/dlogit
+        d_candidates = g[..., None] * hidden[:, None, :]  # dL/dv_candidate = g h
+        d_hidden = xp.einsum("bk,bkd->bd", g, candidate_vectors)  # dL/dh = sum_k g v_k
+        if self.sg:
+            d_context = d_hidden[:, None, :]
+        else:  # each present context word receives the whole dL/dh (word2vec.c, see _hidden)
+            d_context = d_hidden[:, None, :] * present[..., None]
+        _subtract_rows(outputs_table, candidate_ids, d_candidates, learning_rate)
+        _subtract_rows(inputs_table, context_ids, d_context, learning_rate)
+        return loss
+
     def train(self, sentences, epochs=None):
         """Train on ``sentences`` (lists of tokens); returns self. Sets ``words_per_second``."""
         if self.wv is None:
@@ -176,18 +234,14 @@ class Word2Vec:
             batches = range(0, len(targets), self.batch_size)
             words_per_batch = len(ids) / max(1, len(batches))
             epoch_loss = 0.0
+            step = self._step_readable if _readable_forms_selected() else self._step_fast
             for start in batches:
                 progress = processed_words / total_words
                 learning_rate = max(self.min_alpha, self.alpha - (self.alpha - self.min_alpha) * progress)
                 batch = slice(start, start + self.batch_size)
-                loss = self._batch_loss(self._hidden(inputs[batch]), targets[batch])
-                self.input_vectors.grad = self.output_vectors.grad = None
-                loss.backward()
-                with no_grad():
-                    self.input_vectors.data -= learning_rate * self.input_vectors.grad
-                    self.output_vectors.data -= learning_rate * self.output_vectors.grad
+                loss = step(inputs[batch], self._candidates(targets[batch]), learning_rate)
                 processed_words += words_per_batch
-                epoch_loss += float(loss.item()) if self.verbose else 0.0
+                epoch_loss += float(backend.to_numpy(loss)) if self.verbose else 0.0
             if self.verbose:
                 print(f"word2vec epoch {epoch + 1}/{epochs}: {len(targets)} training examples, "
                       f"mean loss {epoch_loss / max(1, len(targets)):.4f}")
@@ -196,3 +250,40 @@ class Word2Vec:
         self.wv.vectors = backend.to_numpy(self.input_vectors.data).copy()
         self.wv.invalidate()
         return self
+
+
+def _readable_forms_selected():
+    """True inside ``minidl.reference_ops()`` (where that switch exists)."""
+    selected = getattr(ops, "reference_ops_active", None)
+    return bool(selected()) if selected is not None else False
+
+
+def _sigmoid(x):
+    xp = backend.get_xp()
+    return 0.5 * (1 + xp.tanh(0.5 * x))  # = 1 / (1 + exp(-x)), without overflow
+
+
+def _sigmoid_cross_entropy(logits, labels):
+    """-[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] = max(z, 0) - z y + log(1 + exp(-|z|))."""
+    xp = backend.get_xp()
+    return xp.maximum(logits, 0) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
+
+
+def _subtract_rows(table, row_ids, row_gradients, learning_rate):
+    """``table[r] -= learning_rate * (sum of the gradients of every occurrence of r)``.
+
+    On the CPU the occurrences are sorted by row so that each row's gradients are summed by one
+    ``add.reduceat`` over a contiguous block, and only the rows that occur are written; on a
+    device, whose ``add.at`` is an atomic add per element, the gradients are scattered directly.
+    """
+    xp = backend.get_xp()
+    flat_ids = row_ids.reshape(-1)
+    flat_gradients = row_gradients.reshape(flat_ids.shape[0], -1)
+    if backend.get_backend() != "numpy":
+        backend.scatter_add(table, flat_ids, -learning_rate * flat_gradients)
+        return
+    order = xp.argsort(flat_ids, kind="stable")
+    sorted_ids = flat_ids[order]
+    starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), sorted_ids[1:] != sorted_ids[:-1]]))
+    summed = xp.add.reduceat(flat_gradients[order], starts, axis=0)
+    table[sorted_ids[starts]] -= learning_rate * summed
