@@ -23,10 +23,7 @@ import numpy as np
 from minidl import initializers, regularizers
 from minidl.layers.base import Layer
 from minidl.ops.dropout import dropout_mask
-from minidl.ops.recurrent import get_inplace_activation
-from minidl.ops.rnn_gru import gru
-from minidl.ops.rnn_lstm import lstm
-from minidl.ops.rnn_simple import simple_rnn
+from minidl.ops.recurrent import get_inplace_activation, gru, lstm, simple_rnn
 
 
 class BaseRNN(Layer):
