@@ -1,6 +1,7 @@
-"""The whole-sequence CUDA kernels of the recurrent ops (``minidl.ops.fast.rnn_cuda``, sources in ``minidl/ops/fast/cuda/*.cu``) against the
-generic ``xp`` time loops, both on CuPy: same inputs, same dropout and padding masks, forward
-outputs and every gradient. Skipped, with the reason, where CuPy or a GPU is missing."""
+"""The whole-sequence CUDA kernels of the recurrent ops (``minidl.ops.fast.rnn_cuda``, sources in
+``minidl/ops/fast/cuda/*.cu``) against the generic ``xp`` time loops, both on CuPy: same inputs,
+same dropout and padding masks, forward outputs and every gradient. Skipped, with the reason,
+where CuPy or a GPU is missing."""
 
 import numpy as np
 import pytest

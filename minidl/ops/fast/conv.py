@@ -28,6 +28,8 @@ class FastConv2D(Function):
     The batch runs in chunks (``batch_chunks``) through one reused im2col buffer. Backward
     rebuilds each chunk's windows into that buffer -- cheaper, on a CPU, than keeping the whole
     im2col matrix (kh*kw times the input) in memory between forward and backward.
+
+    Must equal ``Conv2D`` (``minidl/ops/reference/conv.py``), followed by the ReLU op for 'relu'.
     """
 
     def __init__(self, geometry, activation=None):
@@ -102,6 +104,8 @@ class FastConv2DTranspose(Function):
     ``geometry`` describes the convolution that maps an input of z's size to x's size, so the
     forward here is that convolution's input-gradient (GEMM, then col2im) and the backward
     is that convolution's forward (im2col, then GEMM).
+
+    Must equal ``Conv2DTranspose`` (``minidl/ops/reference/conv.py``).
     """
 
     def __init__(self, geometry):

@@ -36,7 +36,9 @@ from minidl.ops.parallel import one_blas_thread
 
 
 class FastGRU(Function):
-    """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0]. Outputs: (output, h_T)."""
+    """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0]. Outputs: (output, h_T).
+
+    Must equal ``GRUStep`` (``minidl/ops/reference/gru.py``) run over time."""
 
     def __init__(self, options, reset_after):
         self.options = options

@@ -46,7 +46,9 @@ CHUNK_BYTES = 256 * 1024  # backward precomputes step factors for this much of t
 
 class FastLSTM(Function):
     """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0], [c0].
-    Outputs: (output, h_T, c_T); output is (batch, time, u) or (batch, u)."""
+    Outputs: (output, h_T, c_T); output is (batch, time, u) or (batch, u).
+
+    Must equal ``LSTMStep`` (``minidl/ops/reference/lstm.py``) run over time."""
 
     def __init__(self, options):
         self.options = options

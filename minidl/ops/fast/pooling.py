@@ -23,7 +23,8 @@ from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
 # -- max pooling ------------------------------------------------------------------------------
 
 class FastMaxPool2D(Function):
-    """Window maxima, remembering (while recording) which offset of each window won."""
+    """Window maxima, remembering (while recording) which offset of each window won.
+    Must equal ``MaxPool2D`` (``minidl/ops/reference/pooling.py``)."""
 
     def __init__(self, geometry):
         self.geometry = geometry
@@ -126,7 +127,8 @@ def _device_counts(geometry, dtype_name, backend_name):
 
 
 class FastAvgPool2D(Function):
-    """Window means: the sum over the window offsets divided by each window's real size."""
+    """Window means: the sum over the window offsets divided by each window's real size.
+    Must equal ``AvgPool2D`` (``minidl/ops/reference/pooling.py``)."""
 
     def __init__(self, geometry):
         self.geometry = geometry

@@ -29,7 +29,9 @@ from minidl.ops.parallel import one_blas_thread
 
 
 class FastSimpleRNN(Function):
-    """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0]. Outputs: (output, h_T)."""
+    """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0]. Outputs: (output, h_T).
+
+    Must equal ``SimpleRNNStep`` (``minidl/ops/reference/simple_rnn.py``) run over time."""
 
     def __init__(self, options):
         self.options = options
