@@ -29,6 +29,7 @@ class Adadelta(Optimizer):
         return types.SimpleNamespace(lr=self._rate_in(dtype), rho=dtype.type(self.rho), epsilon=dtype.type(self.epsilon))
 
     def update_one(self, w, g, state, s):
+        """Adadelta's update of one weight, in place: the formula of the module docstring."""
         sqrt = xp().sqrt
         acc_g, acc_dx = state["accum_grad"], state["accum_var"]
         acc_g[...] = acc_g * s.rho + g * g * (1 - s.rho)                  # acc_g = rho acc_g + (1 - rho) g^2
@@ -37,6 +38,7 @@ class Adadelta(Optimizer):
         acc_dx[...] = acc_dx * s.rho + update * update * (1 - s.rho)       # acc_dx = rho acc_dx + (1 - rho) update^2
 
     def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.adadelta``."""
         fast_updates.adadelta(var, grad, slots, s)
 
     def get_config(self):

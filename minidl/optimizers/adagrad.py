@@ -29,11 +29,13 @@ class Adagrad(Optimizer):
         return types.SimpleNamespace(lr=self._rate_in(dtype), epsilon=dtype.type(self.epsilon))
 
     def update_one(self, w, g, state, s):
+        """Adagrad's update of one weight, in place: the formula of the module docstring."""
         acc = state["accumulator"]
         acc += g * g                                            # acc = acc + g^2
         w -= g * s.lr / (xp().sqrt(acc) + s.epsilon)            # w = w - lr g / (sqrt(acc) + eps)
 
     def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.adagrad``."""
         fast_updates.adagrad(var, grad, slots, s)
 
     def get_config(self):

@@ -33,12 +33,14 @@ class Adam(Optimizer):
         return ("m", "v", "vhat") if self.amsgrad else ("m", "v")
 
     def step_scalars(self, dtype):
+        """lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t) with t = iterations + 1, in the weight's dtype."""
         t = dtype.type(self.iterations + 1)
         beta_1, beta_2 = dtype.type(self.beta_1), dtype.type(self.beta_2)
         lr_t = self._rate_in(dtype) * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
         return types.SimpleNamespace(lr_t=lr_t, beta_1=beta_1, beta_2=beta_2, epsilon=dtype.type(self.epsilon))
 
     def update_one(self, w, g, state, s):
+        """Adam's update of one weight, in place: the formula of the module docstring."""
         m, v = state["m"], state["v"]
         m += (g - m) * (1 - s.beta_1)               # m = beta_1 m + (1 - beta_1) g
         v += (g * g - v) * (1 - s.beta_2)           # v = beta_2 v + (1 - beta_2) g^2
@@ -49,6 +51,7 @@ class Adam(Optimizer):
         w -= m * s.lr_t / (xp().sqrt(v) + s.epsilon)  # w = w - lr_t m / (sqrt(v) + epsilon)
 
     def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.adam``."""
         fast_updates.adam(var, grad, slots, s, self.amsgrad)
 
     def get_config(self):

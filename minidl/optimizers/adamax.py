@@ -31,12 +31,14 @@ class Adamax(Optimizer):
                                      epsilon=dtype.type(self.epsilon))
 
     def update_one(self, w, g, state, s):
+        """Adamax's update of one weight, in place: the formula of the module docstring."""
         m, u = state["m"], state["v"]
         m += (g - m) * (1 - s.beta_1)                   # m = beta_1 m + (1 - beta_1) g
         u[...] = xp().maximum(u * s.beta_2, xp().abs(g))  # u = max(beta_2 u, |g|)
         w -= m / (u + s.epsilon) * s.lr_t               # w = w - lr / (1 - beta_1^t) * m / (u + eps)
 
     def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.adamax``."""
         fast_updates.adamax(var, grad, slots, s)
 
     def get_config(self):

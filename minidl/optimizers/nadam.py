@@ -61,6 +61,7 @@ class Nadam(Optimizer):
         return np.dtype(np.float32)
 
     def update_one(self, w, g, state, s):
+        """Nadam's update of one weight, in place: the formula of the module docstring."""
         m, v = state["m"], state["v"]
         m[...] = m * s.beta_1 + g * (1 - s.beta_1)               # m = beta_1 m + (1 - beta_1) g
         v[...] = v * s.beta_2 + g * g * (1 - s.beta_2)           # v = beta_2 v + (1 - beta_2) g^2
@@ -71,6 +72,7 @@ class Nadam(Optimizer):
         w -= m_bar * s.lr / (xp().sqrt(v_hat) + s.epsilon)       # w = w - lr m_bar / (sqrt(v_hat) + eps)
 
     def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.nadam``."""
         fast_updates.nadam(var, grad, slots, s)
 
     def _extra_state(self):

@@ -47,6 +47,7 @@ class RMSprop(Optimizer):
                                      momentum=dtype.type(self.momentum), epsilon=dtype.type(self.epsilon))
 
     def update_one(self, w, g, state, s):
+        """RMSprop's update of one weight, in place: the formulas of the module docstring."""
         sqrt = xp().sqrt
         ms = state["rms"]
         if self.momentum == 0:
@@ -69,6 +70,7 @@ class RMSprop(Optimizer):
         w -= mom                                                        # w = w - mom
 
     def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.rmsprop / rmsprop_with_momentum``."""
         if self.momentum > 0:
             fast_updates.rmsprop_with_momentum(var, grad, slots, s, self.centered)
         else:

@@ -28,6 +28,7 @@ class SGD(Optimizer):
         return types.SimpleNamespace(lr=self._rate_in(dtype), momentum=dtype.type(self.momentum))
 
     def update_one(self, w, g, state, s):
+        """SGD's update of one weight, in place: the formula of the module docstring."""
         if self.momentum == 0:
             w -= g * s.lr                                # w = w - lr g
             return
@@ -39,6 +40,7 @@ class SGD(Optimizer):
             w += v                                       # w = w + v
 
     def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.sgd``."""
         fast_updates.sgd(var, grad, slots, s, self.momentum, self.nesterov)
 
     def get_config(self):
