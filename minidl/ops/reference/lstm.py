@@ -102,7 +102,7 @@ def lstm_over_time(x, kernel, recurrent_kernel, bias, initial_state, activation,
     batch, units = x.shape[0], recurrent_kernel.shape[0]
     if bias is None:
         bias = constant_zeros((4 * units,), x)
-    h0, c0 = (constant_zeros((batch, units), x) if state is None else state for state in initial_state)
+    h0, c0 = [constant_zeros((batch, units), x) if state is None else state for state in initial_state]
 
     def make_step():
         return LSTMStep(act, sigma, input_masks, recurrent_masks)
