@@ -5,7 +5,7 @@ Measures forward+backward samples/s of one recurrent layer (gradients of the inp
 every weight, as inside a model) on the issue's shapes, and training samples/s of the DLW 6
 LSTM workload (Embedding(8000,32) -> LSTM(32) -> Dense(1) sigmoid, seq 200, batch 128,
 RMSprop, binary cross-entropy, ``train_on_batch``). "before" is minidl's generic per-step path
-(``minidl.ops.rnn_cuda.ENABLED = False``), "after" the fused kernels. Each figure is the median
+(``minidl.ops.fast.rnn_cuda.ENABLED = False``), "after" the fused kernels. Each figure is the median
 of several timed repeats after warm-up, with the device synchronised around every repeat.
 
     PYTHONPATH=. python benchmarks/gpu_rnn.py [--json results.json] [--quick] [--breakdown]
@@ -52,9 +52,7 @@ def _median_rate(step, synchronize, samples, warmup, repeats, min_seconds):
 def minidl_layer_step(cell, units, batch, seq, features):
     """One forward+backward of the fused op with Keras-initialised weights, on the device."""
     import minidl
-    from minidl.ops.rnn_gru import gru
-    from minidl.ops.rnn_lstm import lstm
-    from minidl.ops.rnn_simple import simple_rnn
+    from minidl.ops.recurrent import gru, lstm, simple_rnn
 
     rng = np.random.default_rng(0)
     gates = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
@@ -149,8 +147,8 @@ def lstm_breakdown(units, batch, seq, features, sync, warmup, repeats, seconds):
     """Milliseconds per call of: the op's forward, its forward+backward, and the two
     whole-sequence kernels alone (the rest is GEMMs, layout copies and Python)."""
     import minidl
-    from minidl.ops import rnn_cuda
-    from minidl.ops.recurrent import get_inplace_activation
+    from minidl.ops.fast import rnn_cuda
+    from minidl.ops.fast.rnn_common import get_inplace_activation
 
     module = minidl.backend.get_xp()
     sigma = get_inplace_activation("sigmoid", "benchmark", "recurrent_activation")
@@ -174,7 +172,7 @@ def lstm_breakdown(units, batch, seq, features, sync, warmup, repeats, seconds):
         rnn_cuda.lstm_backward(gates, states_c, act_c, kernel, None, None, None, dh, dc, sigma, tanh)
 
     full = minidl_layer_step("lstm", units, batch, seq, features)
-    from minidl.ops.rnn_lstm import lstm
+    from minidl.ops.recurrent import lstm
 
     x = minidl.tensor(device((batch, seq, features)), requires_grad=True)
     weights = [minidl.tensor(device(shape, 0.2), requires_grad=True)
@@ -203,7 +201,7 @@ def main():
     warmup, repeats, seconds = (1, 3, 0.2) if args.quick else (3, 5, 0.5)
 
     import minidl
-    from minidl.ops import rnn_cuda
+    from minidl.ops.fast import rnn_cuda
 
     minidl.set_backend("cupy")
     minidl.set_seed(0)

@@ -63,6 +63,7 @@ from minidl.ops import (
     min,
     minimum,
     pad,
+    reference_ops,
     reshape,
     sqrt,
     stack,
@@ -94,7 +95,7 @@ __all__ = [
     "text",
     "Function", "GradcheckError", "Tensor", "abs", "argmax", "clip", "concatenate", "debug",
     "enable_grad", "exp", "floatx", "get_backend", "gradcheck", "is_grad_enabled", "log",
-    "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "ops", "pad", "reshape",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "ops", "pad", "reference_ops", "reshape",
     "set_backend", "set_floatx", "set_seed", "sqrt", "stack", "sum", "tanh", "tensor",
     "to_device", "to_numpy", "transpose", "where",
 ]

@@ -1,4 +1,5 @@
-"""BatchNormalization: fused op vs reference, gradients, moving statistics, Keras weights."""
+"""BatchNormalization: the op's hand-written backward vs autograd through primitive ops, plain
+NumPy, gradients, moving statistics, Keras weights."""
 
 import numpy as np
 import pytest
@@ -6,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minidl
+from minidl import ops
 from minidl.layers.base import clear_session
 from minidl.layers.core import Dense
 from minidl.layers.normalization import BatchNormalization
@@ -33,6 +35,26 @@ def numpy_batch_norm(x, gamma, beta, axis, epsilon, mean=None, variance=None):
     return np.moveaxis(out, -1, axis)
 
 
+def batch_norm_from_primitives(x, gamma, beta, axis=-1, epsilon=1e-3, training=True, moving_mean=None,
+                               moving_variance=None):
+    """The same maths from minidl's primitive ops, its backward derived by autograd: an oracle
+    independent of the op's hand-written backward."""
+    axis = axis % x.ndim
+    shape = [1] * x.ndim
+    shape[axis] = x.shape[axis]
+    if training:
+        reduce = tuple(a for a in range(x.ndim) if a != axis)
+        mean = ops.mean(x, axis=reduce, keepdims=True)
+        variance = ops.var(x, axis=reduce, keepdims=True)
+    else:
+        mean = minidl.tensor(moving_mean).reshape(shape)
+        variance = minidl.tensor(moving_variance).reshape(shape)
+    y = (x - mean) / ops.sqrt(variance + epsilon) * gamma.reshape(shape) + beta.reshape(shape)
+    if training:
+        return y, mean.data.reshape(gamma.shape), variance.data.reshape(gamma.shape)
+    return y
+
+
 def _draw(seed, shape, axis):
     rng = np.random.default_rng(seed)
     channels = shape[axis]
@@ -44,7 +66,7 @@ def _draw(seed, shape, axis):
 
 @fixture_ok
 @given(case=input_cases, seed=st.integers(0, 2**16), training=st.booleans())
-def test_fused_equals_numpy_and_reference_forward_and_backward(any_backend, case, seed, training):
+def test_op_equals_numpy_and_autograd_through_primitives(any_backend, case, seed, training):
     shape, axis = case
     x, gamma, beta = _draw(seed, shape, axis)
     rng = np.random.default_rng(seed + 7)
@@ -54,7 +76,7 @@ def test_fused_equals_numpy_and_reference_forward_and_backward(any_backend, case
     stats = {} if training else {"moving_mean": device(moving_mean), "moving_variance": device(moving_var)}
 
     results = []
-    for op in (batch_norm, batch_norm_reference):
+    for op in (batch_norm, batch_norm_from_primitives):
         leaves = [minidl.tensor(v, requires_grad=True) for v in (x, gamma, beta)]
         out = op(*leaves, axis=axis, epsilon=1e-3, training=training, **stats)
         y = out[0] if training else out
@@ -212,3 +234,13 @@ def test_config_round_trip():
     config = layer.get_config()
     assert config["momentum"] == 0.8 and config["axis"] == 1 and config["center"] is False
     assert BatchNormalization.from_config(config).get_config() == config
+
+
+def test_batch_norm_reference_is_the_same_readable_op(any_backend):
+    """Batch normalisation has one form: ``batch_norm_reference`` and ``batch_norm`` inside
+    ``reference_ops()`` give exactly what ``batch_norm`` gives."""
+    x, gamma, beta = _draw(3, (4, 3, 2), -1)
+    expected = to_host(batch_norm(device(x), device(gamma), device(beta))[0])
+    np.testing.assert_array_equal(to_host(batch_norm_reference(device(x), device(gamma), device(beta))[0]), expected)
+    with minidl.reference_ops():
+        np.testing.assert_array_equal(to_host(batch_norm(device(x), device(gamma), device(beta))[0]), expected)

@@ -8,7 +8,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import minidl
-from minidl.ops import im2col as im2col_module
 from minidl.ops import parallel
 from minidl.ops.conv import (
     conv1d,
@@ -19,7 +18,8 @@ from minidl.ops.conv import (
     conv2d_transpose_output_size,
     conv2d_transpose_reference,
 )
-from minidl.ops.im2col import same_pads, window_geometry
+from minidl.ops.fast import im2col as im2col_module
+from minidl.ops.windows import same_pads, window_geometry
 from tests.conftest import device, to_host
 
 # -- plain NumPy oracles (loops are fine here) --------------------------------------------------

@@ -10,7 +10,7 @@ from minidl import tensor
 from minidl.layers.convolutional import Conv2D, Conv2DTranspose
 from minidl.layers.pooling import AveragePooling2D, MaxPooling2D
 from minidl.ops.conv import conv1d, conv2d, conv2d_transpose
-from minidl.ops.im2col import same_pads
+from minidl.ops.windows import same_pads
 
 torch = pytest.importorskip("torch", reason="PyTorch parity tests need torch")
 F = torch.nn.functional

@@ -49,18 +49,35 @@ def test_lookup_matches_numpy_gather_and_gradcheck(any_backend, shape, seed):
 
 @fixture_ok
 @given(shape=shapes, seed=st.integers(0, 2**16))
-def test_fused_equals_one_hot_reference_forward_and_backward(any_backend, shape, seed):
+def test_lookup_equals_one_hot_product_forward_and_backward(any_backend, shape, seed):
+    """The gather / scatter-add op against the same lookup written as ``one_hot(indices) @ table``,
+    whose backward autograd derives (``one_hot^T @ grad``: the scatter-add)."""
     table, ids = _draw(seed, *shape)
     ids_device = backend.to_device(ids)
     grad_out = np.random.default_rng(seed + 1).standard_normal(ids.shape + (table.shape[1],))
     results = []
-    for lookup in (embedding_lookup, embedding_lookup_reference):
+    for lookup in (embedding_lookup, lookup_as_one_hot_product):
         weights = minidl.tensor(table, requires_grad=True)
         out = lookup(ids_device, weights)
         out.backward(device(grad_out))
         results.append((to_host(out), to_host(weights.grad)))
     np.testing.assert_allclose(results[0][0], results[1][0], atol=1e-10, rtol=0)
     np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-10, rtol=0)
+
+
+def lookup_as_one_hot_product(indices, table):
+    rows = (indices[..., None] == backend.get_xp().arange(table.shape[0])).astype(table.dtype)
+    product = minidl.matmul(minidl.tensor(rows.reshape(-1, table.shape[0])), table)
+    return product.reshape(*indices.shape, table.shape[1])
+
+
+def test_embedding_lookup_reference_is_the_same_readable_op(any_backend):
+    table, ids = _draw(5, 3, 4, 6, 2)
+    ids_device = backend.to_device(ids)
+    expected = to_host(embedding_lookup(ids_device, device(table)))
+    np.testing.assert_array_equal(to_host(embedding_lookup_reference(ids_device, device(table))), expected)
+    with minidl.reference_ops():
+        np.testing.assert_array_equal(to_host(embedding_lookup(ids_device, device(table))), expected)
 
 
 def test_backward_scatter_adds_repeated_indices(any_backend):

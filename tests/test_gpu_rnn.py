@@ -1,6 +1,7 @@
-"""The whole-sequence CUDA kernels of the recurrent ops (``minidl.ops.rnn_cuda``) against the
-generic ``xp`` time loops, both on CuPy: same inputs, same dropout and padding masks, forward
-outputs and every gradient. Skipped, with the reason, where CuPy or a GPU is missing."""
+"""The whole-sequence CUDA kernels of the recurrent ops (``minidl.ops.fast.rnn_cuda``, sources in
+``minidl/ops/fast/cuda/*.cu``) against the generic ``xp`` time loops, both on CuPy: same inputs,
+same dropout and padding masks, forward outputs and every gradient. Skipped, with the reason,
+where CuPy or a GPU is missing."""
 
 import numpy as np
 import pytest
@@ -8,11 +9,9 @@ from conftest import _NO_GPU_REASON, to_host
 
 import minidl
 from minidl import backend
-from minidl.ops import rnn_cuda
-from minidl.ops.recurrent import InplaceActivation, get_inplace_activation
-from minidl.ops.rnn_gru import gru
-from minidl.ops.rnn_lstm import lstm
-from minidl.ops.rnn_simple import simple_rnn
+from minidl.ops.fast import rnn_cuda
+from minidl.ops.fast.rnn_common import InplaceActivation, get_inplace_activation
+from minidl.ops.recurrent import gru, lstm, simple_rnn
 
 
 def needs_gpu(test):

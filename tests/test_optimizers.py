@@ -277,7 +277,7 @@ def test_a_large_weights_update_split_over_the_cores_equals_the_whole_update(ind
     """A weight of at least two ``UPDATE_RANGE_SIZE`` ranges is updated range by range on the
     CPU cores (here ranges of 4 elements of a (7, 5) weight, the last range short): the same
     bits as one update of the whole array."""
-    import minidl.optimizers.base as optimizer_base
+    import minidl.optimizers.fast_updates as optimizer_base
 
     make, _ = CASES[index]
     rng = np.random.default_rng(index)

@@ -6,10 +6,7 @@ import pytest
 
 import minidl
 from minidl.ops import parallel
-from minidl.ops.recurrent_reference import gru_reference, lstm_reference, simple_rnn_reference
-from minidl.ops.rnn_gru import gru
-from minidl.ops.rnn_lstm import lstm
-from minidl.ops.rnn_simple import simple_rnn
+from minidl.ops.recurrent import gru, gru_reference, lstm, lstm_reference, simple_rnn, simple_rnn_reference
 from tests.conftest import device, to_host
 
 

@@ -8,10 +8,7 @@ from hypothesis import strategies as st
 import minidl
 from minidl.layers.recurrent import GRU, LSTM, SimpleRNN
 from minidl.ops.dropout import dropout_mask
-from minidl.ops.recurrent_reference import gru_reference, lstm_reference, simple_rnn_reference
-from minidl.ops.rnn_gru import gru
-from minidl.ops.rnn_lstm import lstm
-from minidl.ops.rnn_simple import simple_rnn
+from minidl.ops.recurrent import gru, gru_reference, lstm, lstm_reference, simple_rnn, simple_rnn_reference
 from tests.conftest import device, to_host
 
 # -- independent plain-NumPy cells (loops over time, Keras's equations) --------------------------
@@ -181,7 +178,7 @@ def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, n
 
 def test_lstm_backward_in_several_time_chunks_equals_reference(any_backend, monkeypatch):
     """The LSTM backward precomputes step factors a cache-sized chunk of steps at a time."""
-    import minidl.ops.rnn_lstm as rnn_lstm_module
+    import minidl.ops.fast.lstm as rnn_lstm_module
 
     minidl.set_floatx("float64")
     batch, time, features, units = 2, 7, 3, 2
@@ -200,7 +197,7 @@ def test_lstm_one_tanh_for_all_gates_equals_the_sigmoid_form_exactly(any_backend
     """With sigmoid and tanh, the LSTM halves its sigmoid gates' weights and applies one tanh to
     all four gates (sigmoid(z) = (1 + tanh(z/2)) / 2); halving is exact, so the result must be
     bit for bit that of the generic path, which applies sigmoid and tanh separately."""
-    from minidl.ops.recurrent import InplaceActivation, _sigmoid_apply, _sigmoid_derivative
+    from minidl.ops.fast.rnn_common import InplaceActivation, _sigmoid_apply, _sigmoid_derivative
 
     batch, time, features, units = 3, 6, 4, 5
     operands = _operands("lstm", batch, time, features, units, seed=7)
@@ -450,7 +447,7 @@ def test_float32_layer_output_stays_float32(any_backend):
        axes=st.permutations([0, 1, 2]), block_axis=st.integers(0, 2), block=st.integers(1, 17),
        reverse=st.booleans())
 def test_transposed_copy_in_blocks_equals_one_transposing_copy(shape, axes, block_axis, block, reverse):
-    from minidl.ops.recurrent import transposed_copy
+    from minidl.ops.fast.rnn_common import transposed_copy
 
     array = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
     if reverse:

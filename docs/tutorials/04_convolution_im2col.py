@@ -15,11 +15,11 @@ and the backward pass is the two products of any matmul,
     dW = X_col^T @ dY      dX_col = dY @ W^T
 
 followed by col2im: every row of dX_col is added back onto the window it came from
-(windows overlap, so contributions add up). minidl's fused ``conv2d`` does exactly this
-(``minidl/ops/im2col.py`` builds X_col through a strided view, no Python loop over pixels);
-``conv2d_reference`` computes the same thing from primitive ops, one kernel offset at a time.
-This script does the steps by hand on a tiny image, then checks the fused op, the reference
-and finite differences against each other.
+(windows overlap, so contributions add up). minidl's readable convolution does exactly this
+(``minidl/ops/reference/conv.py`` and ``reference/im2col.py``, a loop over kernel offsets);
+the fast ``conv2d`` (``minidl/ops/fast/``) builds X_col through a strided view in cache-sized
+chunks on every core. This script does the steps by hand on a tiny image, then checks the
+fast op, the readable reference and finite differences against each other.
 
 Run:  python docs/tutorials/04_convolution_im2col.py
 """

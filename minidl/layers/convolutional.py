@@ -22,9 +22,9 @@ from minidl.layers.input_spec import CHANNELS_LAST, InputSpec
 from minidl.ops import activations
 from minidl.ops.casting import cast
 from minidl.ops.conv import conv1d, conv2d, conv2d_transpose
-from minidl.ops.im2col import int_tuple, is_int, normalize_padding
 from minidl.ops.pooling import upsample2d, zero_pad2d, zero_pad2d_amounts
 from minidl.ops.shapes import reshape
+from minidl.ops.windows import int_tuple, is_int, normalize_padding
 
 
 def check_data_format(data_format, caller):

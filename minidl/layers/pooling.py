@@ -14,7 +14,6 @@ from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.convolutional import check_data_format, check_input_rank, normalize_tuple, to_layer_dtype
 from minidl.ops import math, reductions
-from minidl.ops.im2col import normalize_padding
 from minidl.ops.pooling import (
     avg_pool1d,
     avg_pool2d,
@@ -23,6 +22,7 @@ from minidl.ops.pooling import (
     max_pool1d,
     max_pool2d,
 )
+from minidl.ops.windows import normalize_padding
 
 
 class _Pooling(Layer):

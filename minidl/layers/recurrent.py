@@ -30,10 +30,7 @@ from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.layers.input_spec import SEQUENCE, InputSpec
 from minidl.ops.dropout import dropout_mask
-from minidl.ops.recurrent import get_inplace_activation
-from minidl.ops.rnn_gru import gru
-from minidl.ops.rnn_lstm import lstm
-from minidl.ops.rnn_simple import simple_rnn
+from minidl.ops.recurrent import get_inplace_activation, gru, lstm, simple_rnn
 
 
 class BaseRNN(Layer):

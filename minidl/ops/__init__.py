@@ -8,13 +8,20 @@ side, grouped by kind:
 * ``reductions``  sum, mean, max, min, var, argmax (no gradient)
 * ``shapes``      reshape, transpose, concatenate, stack, split, expand_dims, squeeze, pad,
                   flip, getitem
-* ``conv``        conv1d, conv2d, conv2d_transpose: im2col + one GEMM (``im2col``), with references
+* ``conv``        conv1d, conv2d, conv2d_transpose
 * ``pooling``     max/average pooling, global pooling, upsampling, zero padding
 * ``dropout``     inverted dropout
 * ``embedding``   embedding_lookup (gather forward, scatter-add backward)
-* ``normalization`` batch_norm (fused, hand-written backward)
-* ``rnn_*``       simple_rnn, lstm, gru: whole sequences with hand-written backprop-through-time
+* ``normalization`` batch_norm
+* ``recurrent``   simple_rnn, lstm, gru over whole sequences
 * ``losses``      Keras's losses per sample, and TensorFlow's ``*_with_logits`` helpers
+
+The heavy ops have a readable form, in ``reference/`` (read these: one recurrent cell step with
+a backward of one line per derivative, looped over time; convolution and pooling by im2col and
+col2im; batch norm; embedding; dropout), and most also have a fast form in ``fast/`` that must
+equal it (whole sequences in one Function, cache-sized chunks on every core, CUDA kernels in
+``fast/cuda/*.cu``). The fast forms run by default; inside ``minidl.reference_ops()`` every op
+runs in its readable form (``forms``), and ``*_reference`` names the readable form of an op.
 """
 
 from minidl.ops._util import sum_to
@@ -43,6 +50,7 @@ from minidl.ops.conv import (
 )
 from minidl.ops.dropout import dropout
 from minidl.ops.embedding import embedding_lookup, embedding_lookup_reference
+from minidl.ops.forms import reference_forms_active, reference_ops
 from minidl.ops.losses import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -85,10 +93,8 @@ from minidl.ops.pooling import (
     upsample2d_reference,
     zero_pad2d,
 )
+from minidl.ops.recurrent import gru, gru_reference, lstm, lstm_reference, simple_rnn, simple_rnn_reference
 from minidl.ops.reductions import argmax, argmin, max, mean, min, sum, var
-from minidl.ops.rnn_gru import gru
-from minidl.ops.rnn_lstm import lstm
-from minidl.ops.rnn_simple import simple_rnn
 from minidl.ops.shapes import (
     concatenate,
     expand_dims,
@@ -119,5 +125,5 @@ __all__ = [
     "selu", "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax",
     "softmax_cross_entropy_with_logits", "softplus", "sparse_categorical_crossentropy", "split",
     "sqrt", "square", "squeeze", "stack", "sub", "sum", "sum_to", "tanh", "transpose", "var",
-    "where",
+    "where", "gru_reference", "lstm_reference", "simple_rnn_reference", "reference_ops", "reference_forms_active",
 ]

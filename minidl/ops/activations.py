@@ -7,7 +7,8 @@ sigmoid or softmax output feeds them, as Keras does.
 
 from minidl.autograd.function import Function, xp
 from minidl.ops._util import as_tensor, normalize_axis, require_float
-from minidl.ops.parallel import element_ranges, map_chunks
+from minidl.ops.fast.leaky_relu import FastLeakyReLU, fast_form_applies
+from minidl.ops.forms import reference_forms_active
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
@@ -64,48 +65,19 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
-    """x for x > 0, alpha x otherwise. For the usual slopes, 0 < alpha <= 1 (Keras's default 0.3,
-    the DCGAN labs' 0.2), that is max(x, alpha x) -- even at x = +-inf, which alpha = 0 would
-    turn into NaN: two passes, run in ranges over the CPU cores, and x > 0 exactly where the
-    output is > 0, so backward needs no mask of its own."""
+    """x for x > 0, alpha x otherwise. (For 0 < alpha <= 1, ``leaky_relu`` runs the fast form
+    ``minidl/ops/fast/leaky_relu.py`` outside ``minidl.reference_ops()``; it must equal this.)"""
 
     def __init__(self, alpha):
         self.alpha = alpha
-        self.usual_slope = 0 < alpha <= 1
 
     def forward(self, x):
-        module, alpha = xp(), self.alpha
-        if not self.usual_slope:
-            self.positive = x > 0
-            return module.where(self.positive, x, alpha * x)
-        y = module.empty(x.shape, dtype=x.dtype)
-        flat_x, flat_y = x.reshape(-1), y.reshape(-1)
-
-        def leaky(start, stop, _):
-            module.multiply(flat_x[start:stop], alpha, out=flat_y[start:stop])
-            module.maximum(flat_x[start:stop], flat_y[start:stop], out=flat_y[start:stop])  # max(x, alpha x)
-
-        map_chunks(leaky, element_ranges(x.size))
-        self.y = y
-        return y
+        self.positive = x > 0
+        return xp().where(self.positive, x, self.alpha * x)
 
     def backward(self, gy):
         # d/dx = 1 for x > 0, alpha otherwise
-        module, alpha = xp(), self.alpha
-        if not self.usual_slope:
-            return module.where(self.positive, gy, alpha * gy)
-        grad = module.empty(gy.shape, dtype=gy.dtype)
-        flat_gy, flat_grad, flat_y = gy.reshape(-1), grad.reshape(-1), self.y.reshape(-1)
-        slopes = module.asarray([alpha, 1], dtype=gy.dtype)  # d/dx for x <= 0 and for x > 0
-
-        def leaky_gradient(start, stop, _):
-            positive = flat_y[start:stop] > 0  # x > 0 exactly where y > 0
-            # each element's slope looked up by [x > 0]: much faster than a masked copy, and exact
-            slope = module.take(slopes, positive.view(module.uint8))
-            module.multiply(flat_gy[start:stop], slope, out=flat_grad[start:stop])
-
-        map_chunks(leaky_gradient, element_ranges(gy.size))
-        return grad
+        return xp().where(self.positive, gy, self.alpha * gy)
 
 
 class ELU(Function):
@@ -199,7 +171,10 @@ def relu(x):
 
 def leaky_relu(x, alpha=0.3):
     """Keras's LeakyReLU default slope is 0.3 (not PyTorch's 0.01)."""
-    return LeakyReLU(float(alpha))(_float_input("leaky_relu", x))
+    x, alpha = _float_input("leaky_relu", x), float(alpha)
+    if fast_form_applies(alpha) and not reference_forms_active():
+        return FastLeakyReLU(alpha)(x)
+    return LeakyReLU(alpha)(x)
 
 
 def elu(x, alpha=1.0):

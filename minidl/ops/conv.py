@@ -3,208 +3,34 @@
 Layouts: inputs (N, H, W, C) or (N, W, C); kernels (kh, kw, C, filters) / (k, C, filters); the
 transposed convolution's kernel is (kh, kw, filters, C) as in Keras's Conv2DTranspose.
 
-The fused form (``Conv2DFunction``) is im2col + one GEMM (see ``minidl.ops.im2col``)::
+These functions check their operands and run one of two forms that give the same numbers:
 
-    cols = im2col(pad(x))                   (N*out_h*out_w, kh*kw*C), one strided copy
-    y    = cols @ kernel.reshape(-1, F)     (N*out_h*out_w, F) = (N, out_h, out_w, F)
+* the readable form, ``minidl/ops/reference/conv.py``: im2col, one matrix product, col2im, and
+  the backward written out beside the forward. It runs inside ``minidl.reference_ops()``, and
+  always as ``conv2d_reference`` / ``conv1d_reference`` / ``conv2d_transpose_reference``;
+* the fast form, ``minidl/ops/fast/conv.py``: the same pieces in cache-sized chunks on every
+  core, with the ReLU fused into the pass. It runs by default.
 
-and its backward, for gy = dL/dy reshaped to (N*out_h*out_w, F)::
-
-    dL/dkernel = cols^T @ gy                 one GEMM
-    dL/dbias   = sum of gy over all output positions
-    dL/dx      = crop(col2im(gy @ kernel^T)) one GEMM per kernel offset, then one strided add each
-
-``activation='relu'`` fuses the layer's ReLU into the same pass: y = max(cols @ kernel + bias, 0)
-is applied to each chunk while it is still in cache, and the backward first masks gy with
-d relu(z)/dz = [z > 0] = [y > 0] -- the same numbers as a separate ReLU op, without two more
-trips through memory over the largest activation of a CNN.
-
-On the CPU the batch goes through these steps a few samples at a time (cache-sized chunks,
-one reused buffer); on a GPU as one chunk.
-
-A transposed convolution is exactly the input-gradient of a convolution, so
-``Conv2DTransposeFunction`` runs the same three pieces the other way round.
-
-The reference forms (``*_reference``) compute the same results from primitive minidl ops, a
-loop over the kernel offsets only -- the definition of a convolution, readable at a glance,
-and the tests' oracle.
+A 1-D convolution is run as a 2-D one over an image of height one.
 """
 
-from minidl.autograd.function import Function, xp
-from minidl.ops import activations, math, shapes
+from minidl.autograd.function import xp
+from minidl.autograd.tensor import Tensor
+from minidl.ops import activations, shapes
 from minidl.ops._util import as_tensor, require_float
-from minidl.ops.im2col import (
-    batch_chunks,
-    col2im_add,
-    crop_spatial,
+from minidl.ops.fast.conv import FastConv2D, FastConv2DTranspose
+from minidl.ops.forms import reference_forms_active
+from minidl.ops.reference.conv import Conv2D, Conv2DTranspose
+from minidl.ops.windows import (
     deconv_output_length,
     dilated_size,
-    im2col,
     int_tuple,
     normalize_padding,
-    pad_spatial,
     pair,
     window_geometry,
-    windows_by_offset,
 )
-from minidl.ops.parallel import map_chunks, sum_in_order
 
 FUSED_ACTIVATIONS = (None, "relu")
-
-
-class Conv2DFunction(Function):
-    """y = activation(conv2d(x, kernel) + bias) with a fixed window geometry; bias is optional,
-    activation is None or 'relu'.
-
-    The batch runs in chunks (``batch_chunks``) through one reused im2col buffer. Backward
-    rebuilds each chunk's windows into that buffer -- cheaper, on a CPU, than keeping the whole
-    im2col matrix (kh*kw times the input) in memory between forward and backward.
-    """
-
-    def __init__(self, geometry, activation=None):
-        self.geometry = geometry
-        self.activation = activation
-
-    def forward(self, x, kernel, *bias):
-        geometry = self.geometry
-        n, filters = x.shape[0], kernel.shape[3]
-        per_sample = geometry.output_size[0] * geometry.output_size[1]
-        padded = pad_spatial(x, geometry.pads)
-        kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
-        chunks = batch_chunks(n, geometry, x.shape[3], x.dtype.itemsize)
-        y = xp().empty((n * per_sample, filters), dtype=x.dtype)
-
-        def convolve(start, stop, buffer):
-            cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
-            y_chunk = y[start * per_sample:stop * per_sample]
-            xp().matmul(cols, kernel_rows, out=y_chunk)
-            if bias:
-                y_chunk += bias[0]
-            if self.activation == "relu":
-                xp().maximum(y_chunk, 0, out=y_chunk)
-
-        self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
-        map_chunks(convolve, chunks, self.buffer_shape, x.dtype)
-        if self.needs_input_grad:
-            self.padded, self.kernel, self.chunks = padded, kernel, chunks
-            self.y_rows = y if self.activation == "relu" else None
-        return y.reshape(n, *geometry.output_size, filters)
-
-    def backward(self, gy):
-        geometry, kernel = self.geometry, self.kernel
-        per_sample = geometry.output_size[0] * geometry.output_size[1]
-        gy_rows = gy.reshape(-1, kernel.shape[3])
-        need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
-        need_bias = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
-        grad_padded = xp().zeros(self.padded.shape, dtype=gy.dtype) if need_x else None
-
-        def backpropagate(start, stop, buffer):
-            """This chunk's share of dL/dkernel and dL/dbias; its dL/dx goes into grad_padded."""
-            rows = slice(start * per_sample, stop * per_sample)
-            buffer = buffer[:(stop - start) * per_sample]
-            gy_chunk = gy_rows[rows]
-            if self.activation == "relu":
-                # d relu(z)/dz = [z > 0], and z > 0 exactly where y = relu(z) > 0
-                gy_chunk = gy_chunk * (self.y_rows[rows] > 0)
-            grad_kernel_part = grad_bias_part = None
-            if need_bias:
-                # dL/dbias = sum of gy over batch and positions
-                grad_bias_part = gy_chunk.sum(axis=0)
-            if need_kernel:
-                # dL/dkernel = cols^T @ gy
-                cols = im2col(self.padded[start:stop], geometry, out=buffer)
-                grad_kernel_part = xp().matmul(cols.T, gy_chunk)
-            if need_x:
-                # dL/dcols = gy @ kernel^T; every window's gradient goes back where it was read
-                grad_cols = windows_by_offset(gy_chunk, kernel, out=by_offset(buffer, kernel))
-                col2im_add(grad_cols, geometry, grad_padded[start:stop])
-            return grad_kernel_part, grad_bias_part
-
-        parts = map_chunks(backpropagate, self.chunks, self.buffer_shape, gy.dtype)
-        grad_x = crop_spatial(grad_padded, geometry.pads) if need_x else None
-        grad_kernel = sum_in_order(part[0] for part in parts).reshape(kernel.shape) if need_kernel else None
-        grad_bias = sum_in_order(part[1] for part in parts) if need_bias else None
-        return grad_x, grad_kernel, grad_bias
-
-
-class Conv2DTransposeFunction(Function):
-    """z = conv2d_transpose(x, kernel) + bias: the adjoint of a conv2d with ``geometry``.
-
-    ``geometry`` describes the convolution that maps an input of z's size to x's size, so the
-    forward here is that convolution's input-gradient (GEMM, then col2im) and the backward
-    is that convolution's forward (im2col, then GEMM).
-    """
-
-    def __init__(self, geometry):
-        self.geometry = geometry
-
-    def forward(self, x, kernel, *bias):
-        geometry = self.geometry
-        n, in_channels, filters = x.shape[0], x.shape[3], kernel.shape[2]
-        per_sample = x.shape[1] * x.shape[2]
-        x_rows = x.reshape(-1, in_channels)
-        kernel_rows = kernel.reshape(-1, in_channels)  # (kh*kw*F, C_in)
-        chunks = batch_chunks(n, geometry, filters, x.dtype.itemsize)
-        padded = xp().zeros((n, *geometry.padded_size, filters), dtype=x.dtype)
-
-        def scatter_windows(start, stop, buffer):
-            rows = x_rows[start * per_sample:stop * per_sample]
-            windows = windows_by_offset(rows, kernel, out=by_offset(buffer[:len(rows)], kernel))
-            col2im_add(windows, geometry, padded[start:stop])
-
-        self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
-        map_chunks(scatter_windows, chunks, self.buffer_shape, x.dtype)
-        z = crop_spatial(padded, geometry.pads)
-        if bias:
-            z += bias[0]
-        if self.needs_input_grad:
-            self.x_rows, self.kernel, self.chunks = x_rows, kernel, chunks
-        return z
-
-    def backward(self, gz):
-        geometry, kernel = self.geometry, self.kernel
-        in_channels = kernel.shape[3]
-        per_sample = geometry.output_size[0] * geometry.output_size[1]
-        kernel_rows = kernel.reshape(-1, in_channels)
-        need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
-        grad_x = grad_kernel = grad_bias = None
-        if need_x or need_kernel:
-            padded = pad_spatial(gz, geometry.pads)
-            grad_x_rows = xp().empty(self.x_rows.shape, dtype=gz.dtype) if need_x else None
-
-            def convolve_gradient(start, stop, buffer):
-                """This chunk's share of dL/dkernel; its dL/dx goes into grad_x_rows."""
-                rows = slice(start * per_sample, stop * per_sample)
-                cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
-                if need_x:
-                    # dL/dx = im2col(gz) @ kernel: the forward convolution of gz
-                    xp().matmul(cols, kernel_rows, out=grad_x_rows[rows])
-                if need_kernel:
-                    # dL/dkernel = im2col(gz)^T @ x
-                    return xp().matmul(cols.T, self.x_rows[rows])
-                return None
-
-            parts = map_chunks(convolve_gradient, self.chunks, self.buffer_shape, gz.dtype)
-            if need_x:
-                grad_x = grad_x_rows.reshape(gz.shape[0], *geometry.output_size, in_channels)
-            if need_kernel:
-                grad_kernel = sum_in_order(parts).reshape(kernel.shape)
-        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            # dL/dbias = sum of gz over batch and positions
-            grad_bias = gz.sum(axis=(0, 1, 2))
-        return grad_x, grad_kernel, grad_bias
-
-
-def by_offset(buffer, kernel):
-    """A chunk's scratch ``buffer`` (rows, kh*kw*channels) viewed as (kh*kw, rows, channels),
-    the layout of ``windows_by_offset`` with ``kernel`` (kh, kw, channels, ...): the same memory,
-    regrouped."""
-    kh, kw, channels = kernel.shape[:3]
-    return buffer.reshape(kh * kw, buffer.shape[0], channels)
-
-
-def _largest(chunks):
-    return max(stop - start for start, stop in chunks)
 
 
 # -- argument checks --------------------------------------------------------------------------
@@ -277,25 +103,29 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1
     """
     activation = _check_activation(activation, caller)
     x, kernel, bias, geometry = _conv2d_setup(x, kernel, bias, strides, padding, dilation, caller)
-    return Conv2DFunction(geometry, activation)(*_operands(x, kernel, bias))
+    if reference_forms_active():
+        return _readable_conv2d(x, kernel, bias, geometry, activation)
+    return FastConv2D(geometry, activation)(*_operands(x, kernel, bias))
 
 
 def conv2d_reference(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1),
                      caller="conv2d_reference", activation=None):
-    """``conv2d`` from primitive ops: y = sum over kernel offsets (i, j) of
-    x_padded[:, i*dh::sh, j*dw::sw, :] @ kernel[i, j], plus bias, then the activation."""
+    """``conv2d`` in its readable form (``minidl/ops/reference/conv.py``), always."""
     activation = _check_activation(activation, caller)
     x, kernel, bias, geometry = _conv2d_setup(x, kernel, bias, strides, padding, dilation, caller)
-    if geometry.has_padding:
-        x = shapes.pad(x, ((0, 0), *geometry.pads, (0, 0)))
-    y = None
-    for i, j in geometry.offsets:
-        patch = shapes.getitem(x, geometry.window_slice(i, j))  # (N, out_h, out_w, C)
-        term = math.matmul(patch, shapes.getitem(kernel, (i, j)))  # (C, F) tap of the kernel
-        y = term if y is None else y + term
-    if bias is not None:
-        y = y + bias
+    return _readable_conv2d(x, kernel, bias, geometry, activation)
+
+
+def _readable_conv2d(x, kernel, bias, geometry, activation):
+    """``Conv2D`` (a zero bias when there is none), then the ReLU op if asked."""
+    bias = _zero_bias(kernel.shape[3], x) if bias is None else bias
+    y = Conv2D(geometry)(x, kernel, bias)
     return activations.relu(y) if activation == "relu" else y
+
+
+def _zero_bias(filters, like):
+    """A constant zero bias for the readable forms: adds nothing, receives no gradient."""
+    return Tensor._from_op(xp().zeros(filters, dtype=like.dtype))
 
 
 # -- conv1d: a conv2d over a height of one ----------------------------------------------------
@@ -334,7 +164,7 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation=1, caller=
 
 def conv1d_reference(x, kernel, bias=None, strides=1, padding="valid", dilation=1, caller="conv1d_reference",
                      activation=None):
-    """``conv1d`` from primitive ops (through ``conv2d_reference``)."""
+    """``conv1d`` in its readable form (through ``conv2d_reference``), always."""
     x4, kernel4, bias, strides, padding, dilation = _conv1d_as_2d(x, kernel, bias, strides, padding, dilation, caller)
     y = conv2d_reference(x4, kernel4, bias, strides, padding, dilation, caller, activation)
     return shapes.reshape(y, (y.shape[0], y.shape[2], y.shape[3]))
@@ -391,40 +221,25 @@ def conv2d_transpose(x, kernel, bias=None, strides=(1, 1), padding="valid", outp
     """
     x, kernel, bias, geometry = _conv2d_transpose_setup(x, kernel, bias, strides, padding, output_padding,
                                                         dilation, caller)
-    return Conv2DTransposeFunction(geometry)(*_operands(x, kernel, bias))
-
-
-def _insert_zeros(x, strides):
-    """(N, H, W, C) -> (N, (H-1)*sh + 1, (W-1)*sw + 1, C) with x's rows and columns spread
-    ``strides`` apart and zeros between them, from reshape, pad and slicing."""
-    n, height, width, channels = x.shape
-    sh, sw = strides
-    spread = shapes.reshape(x, (n, height, 1, width, 1, channels))
-    spread = shapes.pad(spread, ((0, 0), (0, 0), (0, sh - 1), (0, 0), (0, sw - 1), (0, 0)))
-    spread = shapes.reshape(spread, (n, height * sh, width * sw, channels))
-    return shapes.getitem(spread, (slice(None), slice(0, (height - 1) * sh + 1), slice(0, (width - 1) * sw + 1)))
+    if reference_forms_active():
+        return _readable_conv2d_transpose(x, kernel, bias, geometry)
+    return FastConv2DTranspose(geometry)(*_operands(x, kernel, bias))
 
 
 def conv2d_transpose_reference(x, kernel, bias=None, strides=(1, 1), padding="valid", output_padding=None,
                                dilation=(1, 1), caller="conv2d_transpose_reference"):
-    """``conv2d_transpose`` from primitive ops, by its textbook definition: insert stride-1
-    zeros between x's pixels, pad, and convolve (stride 1) with the spatially flipped kernel
-    whose two channel axes are swapped."""
+    """``conv2d_transpose`` in its readable form (``minidl/ops/reference/conv.py``), always."""
     x, kernel, bias, geometry = _conv2d_transpose_setup(x, kernel, bias, strides, padding, output_padding,
                                                         dilation, caller)
-    spread = _insert_zeros(x, geometry.strides)
-    pads = []
-    for axis in range(2):
-        span = dilated_size(geometry.kernel_size[axis], geometry.dilation[axis])
-        before, after = geometry.pads[axis]
-        # windows the forward convolution never reached (stride leftovers) receive zeros
-        unreached = geometry.padded_size[axis] - ((geometry.output_size[axis] - 1) * geometry.strides[axis] + span)
-        pads.append((span - 1 - before, span - 1 - after + unreached))
-    flipped = shapes.transpose(shapes.flip(kernel, axis=(0, 1)), (0, 1, 3, 2))
-    return conv2d_reference(spread, flipped, bias, (1, 1), tuple(pads), geometry.dilation, caller)
+    return _readable_conv2d_transpose(x, kernel, bias, geometry)
+
+
+def _readable_conv2d_transpose(x, kernel, bias, geometry):
+    bias = _zero_bias(kernel.shape[2], x) if bias is None else bias
+    return Conv2DTranspose(geometry)(x, kernel, bias)
 
 
 __all__ = [
-    "Conv2DFunction", "Conv2DTransposeFunction", "conv1d", "conv1d_reference", "conv2d",
-    "conv2d_reference", "conv2d_transpose", "conv2d_transpose_output_size", "conv2d_transpose_reference",
+    "conv1d", "conv1d_reference", "conv2d", "conv2d_reference", "conv2d_transpose", "conv2d_transpose_output_size",
+    "conv2d_transpose_reference",
 ]

@@ -1,27 +1,19 @@
 """Inverted dropout: zero each element with probability ``rate`` and scale the rest by
-1/(1-rate), so the expected activation is unchanged and inference needs no rescaling."""
+1/(1-rate), so the expected activation is unchanged and inference needs no rescaling.
+
+This module draws the mask and checks the arguments; the op, ``x * mask`` with its backward, is
+``Dropout`` in ``minidl/ops/reference/dropout.py`` (its only form, readable and used everywhere).
+"""
 
 from minidl import backend
-from minidl.autograd.function import Function
 from minidl.ops._util import as_tensor
+from minidl.ops.reference.dropout import Dropout
 
 
 def dropout_mask(shape, rate, dtype):
     """A mask of 0 and 1/(1-rate) drawn on the active device."""
     keep = backend.device_rng().random(shape, dtype=dtype) >= rate
     return keep.astype(dtype) * (1.0 / (1.0 - rate))
-
-
-class Dropout(Function):
-    def __init__(self, mask):
-        self.mask = mask
-
-    def forward(self, x):
-        return x * self.mask
-
-    def backward(self, gy):
-        # d(x * mask)/dx = mask
-        return gy * self.mask
 
 
 def dropout(x, rate, training=True, noise_shape=None):

@@ -1,44 +1,17 @@
-"""Embedding lookup: rows of a (V, D) table picked by integer indices.
+"""Embedding lookup: rows of a (V, D) table picked by integer indices -- the op's argument checks.
 
-Forward is a gather, ``table[indices]``: an index array of any shape (batch, time, ...) gives
-an output of shape (batch, time, ..., D). Its backward is the matching scatter-add: row ``v``
-of the table's gradient is the sum of the output gradients at every position whose index was
-``v`` (a word seen five times in a batch collects five gradients; unseen rows get zero).
-
-Two forms, as for every heavy op:
-
-* ``embedding_lookup`` -- the fused ``EmbeddingLookup`` Function: one gather forward, one
-  ``backend.scatter_add`` backward.
-* ``embedding_lookup_reference`` -- the same maths from primitive ops, for teaching and as the
-  tests' oracle: a lookup is a product with one-hot rows, ``one_hot(indices, V) @ table``, whose
-  matmul backward ``one_hot^T @ grad`` is exactly that scatter-add.
+The op itself, a gather forward and a scatter-add backward, is ``EmbeddingLookup`` in
+``minidl/ops/reference/embedding.py``: its only form, readable and used everywhere
+(``embedding_lookup_reference`` is the same op under the name every heavy op's readable form
+has).
 """
 
 import numpy as np
 
-from minidl import backend
-from minidl.autograd.function import Function, xp
+from minidl.autograd.function import xp
 from minidl.autograd.tensor import Tensor
-from minidl.ops import math
 from minidl.ops._util import as_tensor
-
-
-class EmbeddingLookup(Function):
-    """``table[indices]`` for an integer index array fixed at construction."""
-
-    def __init__(self, indices):
-        self.indices = indices
-
-    def forward(self, table):
-        self.table_shape = table.shape
-        return table[self.indices]
-
-    def backward(self, gy):
-        # d out[p] / d table[v] = 1 where indices[p] == v: gradient rows are scatter-added
-        depth = self.table_shape[-1]
-        grad = xp().zeros(self.table_shape, dtype=gy.dtype)
-        backend.scatter_add(grad, self.indices.reshape(-1), gy.reshape(-1, depth))
-        return grad
+from minidl.ops.reference.embedding import EmbeddingLookup
 
 
 def check_indices(indices, input_dim, caller="embedding_lookup"):
@@ -84,15 +57,6 @@ def embedding_lookup(indices, table, check_range=True, caller="embedding_lookup"
     return EmbeddingLookup(indices)(table)
 
 
-def one_hot(indices, depth, dtype):
-    """(…, depth) array with a 1 at each index: a host-free construction on the device."""
-    module = xp()
-    positions = module.arange(depth, dtype=indices.dtype)
-    return (indices[..., None] == positions).astype(dtype)
-
-
 def embedding_lookup_reference(indices, table, caller="embedding_lookup_reference"):
-    """The lookup as ``one_hot(indices) @ table``: readable, O(V) per position, for tests."""
-    indices, table = _validated(indices, table, caller, check_range=True)
-    rows = Tensor._from_op(one_hot(indices, table.shape[0], table.dtype))
-    return math.matmul(rows.reshape(-1, table.shape[0]), table).reshape(*indices.shape, table.shape[1])
+    """``embedding_lookup`` in its readable form (its only form: see the module docstring)."""
+    return embedding_lookup(indices, table, check_range=True, caller=caller)

@@ -8,6 +8,7 @@ each section are the public ops: they accept Tensors, arrays or scalars.
 from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
 from minidl.ops._util import as_tensor, broadcast_shapes_or_raise, require_float, sum_to
+from minidl.ops.forms import reference_forms_active
 from minidl.ops.parallel import matmul_on_cores
 
 
@@ -301,8 +302,9 @@ def where(condition, a, b):
 class MatMul(Function):
     """Batched matrix product a @ b over the last two axes; leading axes broadcast.
 
-    A large 2-D product (a Dense layer on a big batch or a wide input) runs split by rows over
-    the CPU cores (``minidl.ops.parallel.matmul_on_cores``); the numbers are those of a @ b.
+    Outside ``minidl.reference_ops()`` a large 2-D product (a Dense layer on a big batch or a
+    wide input) runs split by rows over the CPU cores (``minidl.ops.parallel.matmul_on_cores``,
+    the fast form); the numbers are those of a @ b.
     """
 
     def forward(self, a, b):
@@ -320,7 +322,7 @@ class MatMul(Function):
 
 
 def _product(a, b):
-    if a.ndim == 2 and b.ndim == 2:
+    if a.ndim == 2 and b.ndim == 2 and not reference_forms_active():
         return matmul_on_cores(a, b)
     return a @ b
 

@@ -1,153 +1,171 @@
-"""Shared machinery of the fused recurrent ops (``rnn_simple``, ``rnn_lstm``, ``rnn_gru``).
+"""The recurrent ops ``simple_rnn``, ``lstm`` and ``gru`` over whole sequences: they check their
+operands and run one of two forms that give the same numbers.
 
-Each recurrent layer runs its whole sequence inside ONE ``Function``: the forward pass loops
-over time doing only the recurrent matrix product and the gate arithmetic, in preallocated
-buffers; the backward pass is hand-written backprop-through-time (BPTT). This module holds what
-the three cells share: the memory layout, the input and recurrent projections (with Keras 2's
-per-gate dropout masks), in-place activations with their derivatives, and padding masks.
+* The readable form (``minidl/ops/reference/simple_rnn.py``, ``lstm.py``, ``gru.py``): one
+  step of the cell as a Function with a hand-written backward, run at every time step by
+  ``reference/time_loop.py``; autograd records one node per step and backward walks them
+  back (backprop through time). It runs inside ``minidl.reference_ops()``, and always as
+  ``simple_rnn_reference`` / ``lstm_reference`` / ``gru_reference``.
+* The fast form (``minidl/ops/fast/``): the whole sequence in one Function, with its own
+  backprop-through-time loop, and CUDA kernels on a GPU. It runs by default.
 
-Layout. Inside the ops a sequence lives as (time, features, batch) -- time-major and
-feature-major -- although layers see (batch, time, features). With features before batch, each
-gate's block of a step's pre-activations, ``A[t, g*u:(g+1)*u, :]``, is one contiguous piece of
-memory, so the many small element-wise calls per step run on contiguous data (NumPy is 2-4x
-slower on the column slices the (batch, features) layout would give), and the recurrent
-product is the single GEMM ``U^T (G*u, u) @ h (u, batch)``.
-
-Projections. The input projection is never a per-step GEMM inside the loop: it is
-``W^T (G*u, F) @ x_t (F, batch)`` for a whole chunk of steps in one batched call (all steps at
-once on a GPU). On the CPU the forward loop gets it chunk by chunk, each chunk projected on the
-second core while the loop runs the one before (``InputProjection.forward_in_chunks``); the
-weight gradients are likewise sums over blocks of steps, computed on the second core while the
-backward time loop is still busy with earlier steps (``WeightGradients``).
-
-Inference. When nothing will call backward (``no_grad``, ``predict``), the forward loops keep
-only what the next step needs -- two state slots taking turns, one chunk of projected gates --
-instead of every step's gates and states: the same numbers, with far less memory traffic.
-
-Dropout (Keras 2, ``implementation=1``): one mask per sequence, fixed across time steps, and a
-separate mask per gate -- gate g sees ``x * input_masks[g]`` and ``h * recurrent_masks[g]``.
-Masks come in Keras's gate order with shape (gates, batch, features) and (gates, batch, units);
-the layers draw them with ``minidl.ops.dropout.dropout_mask``, the ops take them as constants,
-so tests can feed the same masks to the fused op and to the reference.
-
-Padding masks (Keras): where ``mask[b, t]`` is False, the step is skipped for sample b -- the
-states carry over unchanged, and so does the output (which starts as zeros).
+Arguments, layouts and gate orders are Keras's: x (batch, time, features); kernel (features,
+gates * units), recurrent_kernel (units, gates * units); LSTM gates i, f, c, o; GRU gates z, r,
+h. ``mask`` (batch, time) marks real steps (a False step is skipped: states and output carry
+over). ``input_masks`` (gates, batch, features) and ``recurrent_masks`` (gates, batch, units)
+are Keras 2's per-gate dropout masks, fixed across time (``minidl.ops.dropout.dropout_mask``).
 """
 
-import numpy as np
-
-from minidl.autograd.function import xp
 from minidl.autograd.tensor import Tensor
-from minidl.ops.parallel import (
-    WorkBehind,
-    chunks_ahead,
-    sample_chunks,
-    stacked_matmul_on_cores,
-    sum_in_order,
-    summed_matmul_on_cores,
-)
-
-# -- activations applied in place, with derivatives from their outputs --------------------------
-
-
-def _sigmoid_apply(a, out):
-    # sigmoid(x) = (1 + tanh(x/2)) / 2: one transcendental call, no overflow
-    module = xp()
-    module.multiply(a, 0.5, out=out)
-    module.tanh(out, out=out)
-    module.multiply(out, 0.5, out=out)
-    module.add(out, 0.5, out=out)
+from minidl.ops._util import as_tensor, require_float
+from minidl.ops.fast.gru import fast_gru
+from minidl.ops.fast.lstm import fast_lstm
+from minidl.ops.fast.rnn_common import get_inplace_activation
+from minidl.ops.fast.simple_rnn import fast_simple_rnn
+from minidl.ops.forms import reference_forms_active
+from minidl.ops.reference.gru import gru_over_time
+from minidl.ops.reference.lstm import lstm_over_time
+from minidl.ops.reference.simple_rnn import simple_rnn_over_time
 
 
-def _sigmoid_derivative(y):
-    return y * (1 - y)  # d sigmoid/dx = y (1 - y)
+def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
+               return_sequences=False, go_backwards=False, mask=None, input_masks=None, recurrent_masks=None):
+    """Run a Keras SimpleRNN over ``x`` (batch, time, features); returns ``(output, h_T)``.
 
-
-def _hard_sigmoid_apply(a, out):
-    # Keras 2's hard_sigmoid: clip(0.2 x + 0.5, 0, 1)
-    module = xp()
-    module.multiply(a, 0.2, out=out)
-    module.add(out, 0.5, out=out)
-    module.clip(out, 0.0, 1.0, out=out)
-
-
-def _hard_sigmoid_derivative(y):
-    return ((y > 0) & (y < 1)) * y.dtype.type(0.2)  # 0.2 on the linear piece, 0 where clipped
-
-
-def _tanh_apply(a, out):
-    xp().tanh(a, out=out)
-
-
-def _tanh_derivative(y):
-    return 1 - y * y  # d tanh/dx = 1 - y^2
-
-
-def _relu_apply(a, out):
-    xp().maximum(a, 0, out=out)
-
-
-def _relu_derivative(y):
-    return (y > 0).astype(y.dtype)  # d relu/dx = [x > 0] = [y > 0]
-
-
-def _linear_apply(a, out):
-    if out is not a:
-        xp().copyto(out, a)
-
-
-def _linear_derivative(y):
-    return xp().ones_like(y)  # d x/dx = 1
-
-
-class InplaceActivation:
-    """An activation the fused ops write into a buffer, and its derivative from its output.
-
-    ``apply(a)`` overwrites ``a`` with activation(a); ``apply(a, out)`` writes it into ``out``.
+    ``output`` is the sequence (batch, time, units) in processed order if ``return_sequences``,
+    else the last output (batch, units). ``initial_state`` is ``[h0]`` or None for zeros;
+    ``mask`` (batch, time) marks real steps; ``input_masks`` (1, batch, features) and
+    ``recurrent_masks`` (1, batch, units) are dropout masks, or None.
     """
-
-    def __init__(self, name, apply, derivative):
-        self.name, self._apply, self.derivative = name, apply, derivative
-
-    def apply(self, a, out=None):
-        self._apply(a, a if out is None else out)
-        return a if out is None else out
-
-    def __repr__(self):
-        return f"<InplaceActivation {self.name}>"
+    form = simple_rnn_over_time if reference_forms_active() else fast_simple_rnn
+    return _simple_rnn(form, "simple_rnn", x, kernel, recurrent_kernel, bias, initial_state, activation,
+                       return_sequences, go_backwards, mask, input_masks, recurrent_masks)
 
 
-_INPLACE_ACTIVATIONS = {
-    "tanh": InplaceActivation("tanh", _tanh_apply, _tanh_derivative),
-    "sigmoid": InplaceActivation("sigmoid", _sigmoid_apply, _sigmoid_derivative),
-    "hard_sigmoid": InplaceActivation("hard_sigmoid", _hard_sigmoid_apply, _hard_sigmoid_derivative),
-    "relu": InplaceActivation("relu", _relu_apply, _relu_derivative),
-    "linear": InplaceActivation("linear", _linear_apply, _linear_derivative),
-}
-_INPLACE_ACTIVATIONS[None] = _INPLACE_ACTIVATIONS["linear"]
+def simple_rnn_reference(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
+                         return_sequences=False, go_backwards=False, mask=None, input_masks=None,
+                         recurrent_masks=None):
+    """``simple_rnn`` in its readable form (``minidl/ops/reference/simple_rnn.py``), always."""
+    return _simple_rnn(simple_rnn_over_time, "simple_rnn_reference", x, kernel, recurrent_kernel, bias,
+                       initial_state, activation, return_sequences, go_backwards, mask, input_masks, recurrent_masks)
 
 
-def get_inplace_activation(identifier, op_name, argument):
-    """The in-place form of a named activation, or a clear error naming the op and argument."""
-    if isinstance(identifier, InplaceActivation):
-        return identifier
-    if isinstance(identifier, str) or identifier is None:
-        found = _INPLACE_ACTIVATIONS.get(identifier if identifier is None else identifier.lower())
-        if found is not None:
-            return found
-    supported = sorted(name for name in _INPLACE_ACTIVATIONS if name)
-    raise ValueError(
-        f"{op_name}: {argument} must be one of {supported} (the fused recurrent ops write each "
-        f"derivative from the activation's output), got {identifier!r}"
-    )
+def lstm(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
+         recurrent_activation="sigmoid", return_sequences=False, go_backwards=False, mask=None,
+         input_masks=None, recurrent_masks=None):
+    """Run a Keras LSTM over ``x`` (batch, time, features); returns ``(output, h_T, c_T)``.
+
+    ``output`` is the sequence (batch, time, units) in processed order if ``return_sequences``,
+    else the last output (batch, units). ``initial_state`` is ``[h0, c0]`` (each (batch, units))
+    or None for zeros. ``mask`` (batch, time) bool marks real steps. ``input_masks`` (4, batch,
+    features) and ``recurrent_masks`` (4, batch, units) are per-gate dropout masks in Keras's
+    gate order (i, f, c, o), or None.
+    """
+    form = lstm_over_time if reference_forms_active() else fast_lstm
+    return _lstm(form, "lstm", x, kernel, recurrent_kernel, bias, initial_state, activation, recurrent_activation,
+                 return_sequences, go_backwards, mask, input_masks, recurrent_masks)
 
 
-# -- argument checks shared by the public functions ----------------------------------------------
+def lstm_reference(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
+                   recurrent_activation="sigmoid", return_sequences=False, go_backwards=False, mask=None,
+                   input_masks=None, recurrent_masks=None):
+    """``lstm`` in its readable form (``minidl/ops/reference/lstm.py``), always."""
+    return _lstm(lstm_over_time, "lstm_reference", x, kernel, recurrent_kernel, bias, initial_state, activation,
+                 recurrent_activation, return_sequences, go_backwards, mask, input_masks, recurrent_masks)
 
 
-def check_sequence_arguments(op_name, x, kernel, recurrent_kernel, gates, bias_shapes, bias,
-                             initial_states, mask, input_masks, recurrent_masks):
-    """Validate shapes of a recurrent op's operands; raise ValueError naming op and argument."""
+def gru(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
+        recurrent_activation="sigmoid", reset_after=True, return_sequences=False, go_backwards=False,
+        mask=None, input_masks=None, recurrent_masks=None):
+    """Run a Keras GRU over ``x`` (batch, time, features); returns ``(output, h_T)``.
+
+    ``bias`` is (2, 3u) when ``reset_after`` (input row, recurrent row), else (3u,).
+    ``input_masks`` (3, batch, features) and ``recurrent_masks`` (3, batch, units) are per-gate
+    dropout masks in Keras's gate order (z, r, h), or None. Other arguments as ``lstm``.
+    """
+    form = gru_over_time if reference_forms_active() else fast_gru
+    return _gru(form, "gru", x, kernel, recurrent_kernel, bias, initial_state, activation, recurrent_activation,
+                reset_after, return_sequences, go_backwards, mask, input_masks, recurrent_masks)
+
+
+def gru_reference(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
+                  recurrent_activation="sigmoid", reset_after=True, return_sequences=False, go_backwards=False,
+                  mask=None, input_masks=None, recurrent_masks=None):
+    """``gru`` in its readable form (``minidl/ops/reference/gru.py``), always."""
+    return _gru(gru_over_time, "gru_reference", x, kernel, recurrent_kernel, bias, initial_state, activation,
+                recurrent_activation, reset_after, return_sequences, go_backwards, mask, input_masks,
+                recurrent_masks)
+
+
+# -- checking the operands, then calling one form -----------------------------------------------
+
+
+def _simple_rnn(form, op_name, x, kernel, recurrent_kernel, bias, initial_state, activation, return_sequences,
+                go_backwards, mask, input_masks, recurrent_masks):
+    get_inplace_activation(activation, op_name, "activation")
+    units = as_tensor(recurrent_kernel).shape[0]
+    operands = _checked(op_name, 1, [(units,)], 1, x, kernel, recurrent_kernel, bias, initial_state, mask,
+                        input_masks, recurrent_masks)
+    return form(*operands[:5], activation, return_sequences, go_backwards, *operands[5:])
+
+
+def _lstm(form, op_name, x, kernel, recurrent_kernel, bias, initial_state, activation, recurrent_activation,
+          return_sequences, go_backwards, mask, input_masks, recurrent_masks):
+    get_inplace_activation(activation, op_name, "activation")
+    get_inplace_activation(recurrent_activation, op_name, "recurrent_activation")
+    units = as_tensor(recurrent_kernel).shape[0]
+    operands = _checked(op_name, 4, [(4 * units,)], 2, x, kernel, recurrent_kernel, bias, initial_state, mask,
+                        input_masks, recurrent_masks)
+    return form(*operands[:5], activation, recurrent_activation, return_sequences, go_backwards, *operands[5:])
+
+
+def _gru(form, op_name, x, kernel, recurrent_kernel, bias, initial_state, activation, recurrent_activation,
+         reset_after, return_sequences, go_backwards, mask, input_masks, recurrent_masks):
+    get_inplace_activation(activation, op_name, "activation")
+    get_inplace_activation(recurrent_activation, op_name, "recurrent_activation")
+    units = as_tensor(recurrent_kernel).shape[0]
+    bias_shape = (2, 3 * units) if reset_after else (3 * units,)
+    operands = _checked(op_name, 3, [bias_shape], 1, x, kernel, recurrent_kernel, bias, initial_state, mask,
+                        input_masks, recurrent_masks)
+    return form(*operands[:5], activation, recurrent_activation, bool(reset_after), return_sequences,
+                go_backwards, *operands[5:])
+
+
+def _checked(op_name, gates, bias_shapes, state_count, x, kernel, recurrent_kernel, bias, initial_state, mask,
+             input_masks, recurrent_masks):
+    """The operands as the forms take them -- x, kernel, recurrent_kernel, bias (Tensors; bias
+    may be None), the list of initial states (Tensor or None each), then the padding and dropout
+    masks as raw arrays (or None) -- after checking every shape; a ValueError names the op."""
+    x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
+    require_float(op_name, x, "x")
+    bias = None if bias is None else as_tensor(bias)
+    states = [None if state is None else as_tensor(state) for state in _state_list(op_name, initial_state, state_count)]
+    mask, input_masks, recurrent_masks = (None if value is None else _raw(value)
+                                          for value in (mask, input_masks, recurrent_masks))
+    _check_shapes(op_name, x, kernel, recurrent_kernel, gates, bias_shapes, bias, states, mask, input_masks,
+                  recurrent_masks)
+    return x, kernel, recurrent_kernel, bias, states, mask, input_masks, recurrent_masks
+
+
+def _raw(value):
+    """The backend array of a Tensor (masks are constants, never differentiated)."""
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _state_list(op_name, initial_state, count):
+    """``initial_state`` as a list of ``count`` entries (each a state or None)."""
+    if initial_state is None:
+        return [None] * count
+    if not isinstance(initial_state, (list, tuple)):
+        initial_state = [initial_state]
+    if len(initial_state) != count:
+        raise ValueError(f"{op_name}: initial_state must hold {count} state(s), got {len(initial_state)}")
+    return list(initial_state)
+
+
+def _check_shapes(op_name, x, kernel, recurrent_kernel, gates, bias_shapes, bias, initial_states, mask,
+                  input_masks, recurrent_masks):
+    """Raise a ValueError naming the op and the argument whose shape does not fit."""
     if x.ndim != 3:
         raise ValueError(f"{op_name}: expected x of rank 3 (batch, time, features), got shape {x.shape}")
     batch, time, features = x.shape
@@ -182,434 +200,6 @@ def check_sequence_arguments(op_name, x, kernel, recurrent_kernel, gates, bias_s
             f"{op_name}: recurrent_masks must have shape (gates, batch, units) = {(gates, batch, units)}, "
             f"got {tuple(recurrent_masks.shape)}"
         )
-    return batch, time, features, units
 
 
-def raw(value):
-    """The backend array of a Tensor (masks are constants, never differentiated)."""
-    return value.data if isinstance(value, Tensor) else value
-
-
-# -- layout --------------------------------------------------------------------------------------
-
-
-def to_time_feature_batch(x, go_backwards):
-    """(batch, time, F) -> contiguous (time, F, batch), in the order the steps are processed."""
-    if go_backwards:
-        x = x[:, ::-1]
-    return transposed_copy(x, (1, 2, 0), block_axis=0)
-
-
-def from_time_feature_batch(seq, go_backwards):
-    """(time, F, batch) -> contiguous (batch, time, F); undoes ``to_time_feature_batch``."""
-    if go_backwards:
-        seq = seq[::-1]
-    return transposed_copy(seq, (2, 0, 1), block_axis=0)
-
-
-def from_time_batch_feature(seq, go_backwards):
-    """(time, batch, F) -> contiguous (batch, time, F), reversing time if ``go_backwards``."""
-    if go_backwards:
-        seq = seq[::-1]
-    return transposed_copy(seq, (1, 0, 2), block_axis=0)
-
-
-def transposed_copy(array, axes, block_axis, block=16):
-    """``ascontiguousarray(array.transpose(axes))``, copied ``block`` indices of ``array``'s axis
-    ``block_axis`` at a time on the CPU.
-
-    One big transposing copy reads or writes single elements far apart (a sequence's layout
-    change from (batch, time, F) to (time, F, batch) writes each float a batch apart); in blocks
-    of 16 the same copy moves whole 64-byte cache lines and runs 2-3x faster at the sizes of the
-    labs' RNNs. On a GPU it is one copy."""
-    view = array.transpose(axes)
-    if xp() is not np:
-        return xp().ascontiguousarray(view)
-    out = np.empty(view.shape, dtype=view.dtype)
-    out_axis = axes.index(block_axis)
-    for start in range(0, view.shape[out_axis], block):
-        index = (slice(None),) * out_axis + (slice(start, start + block),)
-        out[index] = view[index]
-    return out
-
-
-def gate_blocks(matrix, gates):
-    """(rows, G*u) -> (G, u, rows): each gate's block, transposed, contiguous."""
-    rows, columns = matrix.shape
-    return xp().ascontiguousarray(matrix.reshape(rows, gates, columns // gates).transpose(1, 2, 0))
-
-
-def feature_major_masks(masks):
-    """Dropout masks (G, batch, F) -> (G, F, batch), contiguous; None stays None."""
-    if masks is None:
-        return None
-    return xp().ascontiguousarray(masks.transpose(0, 2, 1))
-
-
-class PaddingMask:
-    """A Keras padding mask in the ops' layout, with the helpers the three cells share.
-
-    ``keep[t]`` (1, batch) is True where step t (in processed order) is real. ``started[t]`` is
-    True once sample b has had a real step; Keras's outputs are zero before that.
-    """
-
-    def __init__(self, mask, go_backwards, dtype):
-        module = xp()
-        mask = mask.astype(bool)
-        if go_backwards:
-            mask = mask[:, ::-1]
-        self.keep = module.ascontiguousarray(mask.T)[:, None, :]  # (time, 1, batch)
-        self.keep_float = self.keep.astype(dtype)
-        self.skip_float = 1 - self.keep_float
-        self.started = (module.cumsum(self.keep, axis=0) > 0).astype(dtype)
-
-
-# -- projections ---------------------------------------------------------------------------------
-
-
-def scaled_columns(matrix, scale):
-    """``matrix * scale`` (one factor per column), or ``matrix`` itself when ``scale`` is None."""
-    return matrix if scale is None else matrix * scale
-
-
-class InputProjection:
-    """``A[t] = sum_g W_g^T (x_t * m_g) + b``: the input part of every gate, all steps at once.
-
-    ``forward_scale`` (G*u,), if given, multiplies the forward pre-activations column by column
-    (the LSTM halves its sigmoid gates' so that one tanh call serves all four gates); it is
-    folded into W and b, and the backward pass is that of the unscaled A.
-    """
-
-    def __init__(self, kernel, input_masks, gates, forward_scale=None):
-        self.kernel, self.gates, self.forward_scale = kernel, gates, forward_scale
-        self.masks = feature_major_masks(input_masks)  # (G, F, batch)
-
-    def forward(self, xt, bias):
-        """``xt`` (time, F, batch) -> pre-activations (time, G*u, batch), a fresh buffer."""
-        self.xt = xt
-        weights, bias_column = self._forward_weights(bias)
-        if self.masks is None:  # W^T x_t + b for all t, the steps split over the cores
-            return stacked_matmul_on_cores(weights, xt, add=bias_column)
-        return self._project(xt, weights, bias_column)
-
-    def forward_in_chunks(self, xt, bias, keep):
-        """The pre-activations of ``xt`` (time, F, batch) chunk by chunk, for a forward time loop:
-        returns ``(whole, chunks)``. ``chunks`` yields ``(first, stop, A[first:stop])``, each chunk
-        projected on another core while the loop runs the one before (``chunks_ahead``). With
-        ``keep`` (backward will need them) the chunks are views of ``whole`` (time, G*u, batch);
-        without, each chunk is a fresh cache-sized buffer and ``whole`` is None. The numbers are
-        those of ``forward``: every step's product is the same GEMM."""
-        self.xt = xt
-        time, _, batch = xt.shape
-        weights, bias_column = self._forward_weights(bias)
-        rows = self.kernel.shape[1]  # G*u
-        whole = xp().empty((time, rows, batch), dtype=xt.dtype) if keep else None
-
-        def project(first, stop):
-            return self._project(xt[first:stop], weights, bias_column, None if whole is None else whole[first:stop])
-
-        steps = sample_chunks(time, rows * batch * xt.dtype.itemsize)  # cache-sized chunks of steps
-        return whole, chunks_ahead(project, steps)
-
-    def _forward_weights(self, bias):
-        """W as the projection multiplies it -- W^T (G*u, F), or per gate (G, u, F) when each gate
-        has its own dropout mask -- and the bias column, both scaled by ``forward_scale``."""
-        module = xp()
-        kernel = scaled_columns(self.kernel, self.forward_scale)
-        bias_column = None if bias is None else scaled_columns(bias, self.forward_scale)[:, None]
-        weights = module.ascontiguousarray(kernel.T) if self.masks is None else gate_blocks(kernel, self.gates)
-        return weights, bias_column
-
-    def _project(self, xt, weights, bias_column, out=None):
-        """A[t] = W^T x_t (+ b) for the steps of ``xt``, into ``out`` if given."""
-        module = xp()
-        if self.masks is None:
-            projected = module.matmul(weights, xt, out=out)
-        else:
-            units = weights.shape[1]
-            projected = module.empty((xt.shape[0], self.gates * units, xt.shape[2]), dtype=xt.dtype) \
-                if out is None else out
-            for gate in range(self.gates):  # gate g sees x * m_g
-                projected[:, gate * units:(gate + 1) * units] = module.matmul(weights[gate], xt * self.masks[gate])
-        if bias_column is not None:
-            projected += bias_column
-        return projected
-
-    def backward(self, grad, need_x, need_kernel, need_bias):
-        """dL/dA (time, G*u, batch) -> (dL/dxt (time, batch, F), dL/dW (F, G*u), dL/db (G*u,)).
-
-        dL/dx comes out as (time, batch, F): computed as dA_t^T W^T, it needs only a cheap
-        reordering of whole feature rows to become (batch, time, F).
-        """
-        module = xp()
-        grad_xt = grad_kernel = grad_bias = None
-        if self.masks is None:
-            if need_x:
-                grad_xt = stacked_matmul_on_cores(grad.transpose(0, 2, 1), self.kernel.T)  # d(W^T x)/dx = W
-            if need_kernel:
-                grad_kernel = summed_matmul_on_cores(self.xt, grad.transpose(0, 2, 1))  # dW = sum_t x_t dA_t^T
-        else:
-            units = grad.shape[1] // self.gates
-            parts = []
-            for gate in range(self.gates):
-                columns = slice(gate * units, (gate + 1) * units)
-                grad_gate = grad[:, columns]
-                if need_x:  # d(W_g^T (x m_g))/dx = m_g W_g
-                    term = module.matmul(grad_gate.transpose(0, 2, 1), self.kernel[:, columns].T) * self.masks[gate].T
-                    grad_xt = term if grad_xt is None else grad_xt + term
-                if need_kernel:  # dW_g = sum_t (x_t m_g) dA_g,t^T
-                    parts.append(module.matmul(self.xt * self.masks[gate], grad_gate.transpose(0, 2, 1)).sum(axis=0))
-            if need_kernel:
-                grad_kernel = module.concatenate(parts, axis=1)
-        if need_bias:
-            grad_bias = grad.sum(axis=(0, 2))  # d(A + b)/db = 1, summed over time and batch
-        return grad_xt, grad_kernel, grad_bias
-
-
-class RecurrentProjection:
-    """``R = sum_g U_g^T (h * r_g)`` for one step, into a preallocated (G*u, batch) buffer.
-
-    ``forward_scale`` as in ``InputProjection``: folded into the forward kernel only.
-    """
-
-    def __init__(self, recurrent_kernel, recurrent_masks, gates, forward_scale=None):
-        self.kernel, self.gates = recurrent_kernel, gates
-        self.masks = feature_major_masks(recurrent_masks)  # (G, u, batch)
-        forward_kernel = scaled_columns(recurrent_kernel, forward_scale)
-        if self.masks is None:
-            self.kernel_t = xp().ascontiguousarray(forward_kernel.T)  # (G*u, u)
-        else:
-            self.blocks_t = gate_blocks(forward_kernel, gates)  # (G, u, u): U_g^T
-            unscaled_t = self.blocks_t if forward_scale is None else gate_blocks(recurrent_kernel, gates)
-            self.blocks = xp().ascontiguousarray(unscaled_t.transpose(0, 2, 1))  # U_g, for the backward
-
-    def forward(self, h, out):
-        """``out`` (G*u, batch) = the recurrent pre-activations from ``h`` (u, batch)."""
-        module = xp()
-        if self.masks is None:
-            module.matmul(self.kernel_t, h, out=out)
-        else:
-            module.matmul(self.blocks_t, h[None] * self.masks, out=out.reshape(self.gates, -1, out.shape[-1]))
-        return out
-
-    def grad_h(self, grad, out):
-        """``out`` (u, batch) = dL/dh from dL/dR (G*u, batch)."""
-        module = xp()
-        if self.masks is None:
-            module.matmul(self.kernel, grad, out=out)  # dR/dh = U
-        else:
-            per_gate = module.matmul(self.blocks, grad.reshape(self.gates, -1, grad.shape[-1]))
-            per_gate *= self.masks  # d(U_g^T (h r_g))/dh = r_g U_g
-            per_gate.sum(axis=0, out=out)
-        return out
-
-    def grad_kernel(self, inputs, grad):
-        """dL/dU (u, G*u) from the step inputs h_{t-1} (time, u, batch) and dL/dR (time, G*u, batch)."""
-        module = xp()
-        if self.masks is None:
-            return summed_matmul_on_cores(inputs, grad.transpose(0, 2, 1))  # dU = sum_t h_{t-1} dR_t^T
-        units = grad.shape[1] // self.gates
-        parts = [
-            module.matmul(inputs * self.masks[gate], grad[:, gate * units:(gate + 1) * units].transpose(0, 2, 1)).sum(axis=0)
-            for gate in range(self.gates)
-        ]
-        return module.concatenate(parts, axis=1)
-
-
-class WeightGradients:
-    """dL/dx, dL/dW, dL/dU and dL/db of a fused RNN whose every step has one pre-activation
-    ``A_t = x_t W + h_{t-1} U + b`` (LSTM, SimpleRNN), from dL/dA of all steps::
-
-        dx_t = dA_t^T W^T       dW = sum_t x_t dA_t^T       dU = sum_t h_{t-1} dA_t^T       db = sum dA
-
-    On the CPU (without dropout masks) these run in blocks of steps on another core *during* the
-    backward time loop: the loop calls ``steps_final(first)`` once dL/dA of steps ``first`` and
-    later are final, and those blocks' GEMMs overlap with the loop's remaining steps (which are
-    Python-call bound and leave the second core idle). Otherwise -- a GPU, dropout masks -- all
-    of it runs in ``result()`` through the projections' whole-sequence methods.
-    """
-
-    BLOCK_STEPS_FRACTION = 8  # hand over about time / 8 steps at a time
-
-    def __init__(self, projection, recurrence, step_inputs, grad, need_x, need_kernel, need_recurrent, need_bias):
-        self.projection, self.recurrence = projection, recurrence
-        self.step_inputs, self.grad = step_inputs, grad  # h_{t-1} (time, u, batch); dL/dA (time, G*u, batch)
-        self.need_x, self.need_kernel, self.need_recurrent, self.need_bias = need_x, need_kernel, need_recurrent, need_bias
-        time, _, batch = grad.shape
-        self.blockwise = (xp() is np and projection.masks is None and recurrence.masks is None and time > 1)
-        if self.blockwise:
-            self.grad_xt = np.empty((time, batch, projection.kernel.shape[0]), dtype=grad.dtype) if need_x else None
-            self.block_steps = max(1, time // self.BLOCK_STEPS_FRACTION)
-            self.handed_over = time  # steps from here on are with the workers
-            self.blocks = WorkBehind(self._block)
-
-    def steps_final(self, first):
-        """dL/dA of steps ``first``.. are final: hand over whole blocks of them."""
-        if not self.blockwise:
-            return
-        while self.handed_over > first and (self.handed_over - first >= self.block_steps or first == 0):
-            start = max(first, self.handed_over - self.block_steps)
-            self.blocks.add(start, self.handed_over)
-            self.handed_over = start
-
-    def _block(self, start, stop):
-        """Steps start..stop-1: write their dx_t, return their parts of dW, dU and db."""
-        grad = self.grad[start:stop]
-        grad_t = grad.transpose(0, 2, 1)
-        if self.need_x:
-            np.matmul(grad_t, self.projection.kernel.T, out=self.grad_xt[start:stop])  # d(x W)/dx = W
-        grad_kernel = np.matmul(self.projection.xt[start:stop], grad_t).sum(axis=0) if self.need_kernel else None
-        grad_recurrent = (np.matmul(self.step_inputs[start:stop], grad_t).sum(axis=0) if self.need_recurrent
-                          else None)
-        grad_bias = grad.sum(axis=(0, 2)) if self.need_bias else None
-        return grad_kernel, grad_recurrent, grad_bias
-
-    def result(self):
-        """(dL/dx_t (time, batch, F), dL/dW, dL/dU, dL/db), each None where not needed."""
-        if not self.blockwise:
-            grad_xt, grad_kernel, grad_bias = self.projection.backward(
-                self.grad, self.need_x, self.need_kernel, self.need_bias)
-            grad_recurrent = self.recurrence.grad_kernel(self.step_inputs, self.grad) if self.need_recurrent else None
-            return grad_xt, grad_kernel, grad_recurrent, grad_bias
-        self.steps_final(0)
-        parts = self.blocks.results()
-        grad_kernel, grad_recurrent, grad_bias = (sum_in_order([part[k] for part in parts]) for k in range(3))
-        return self.grad_xt, grad_kernel, grad_recurrent, grad_bias
-
-
-class SubnormalFlush:
-    """Set a per-step gradient's vanishing entries to exact zero, in place.
-
-    Gradients shrink geometrically as BPTT walks back through many steps; once they reach the
-    subnormal floats (below ~1e-38 in float32) every GEMM touching them runs ~100x slower on
-    x86 CPUs. Entries below ``tiny / eps`` (about 1e-31 in float32, 1e-292 in float64) are far
-    below the float resolution of any gradient they will be summed with, so they become 0.
-    """
-
-    def __init__(self, shape, dtype):
-        module = xp()
-        info = np.finfo(dtype)
-        self.threshold = info.tiny / info.eps
-        self.magnitude = module.empty(shape, dtype=dtype)
-        self.keep = module.empty(shape, dtype=bool)
-
-    def __call__(self, grad):
-        module = xp()
-        module.abs(grad, out=self.magnitude)
-        module.greater_equal(self.magnitude, self.threshold, out=self.keep)
-        module.multiply(grad, self.keep, out=grad)
-        return grad
-
-
-# -- outputs -------------------------------------------------------------------------------------
-
-
-def assemble_outputs(states, final, padding, return_sequences, go_backwards):
-    """The op's first output from the hidden states of a run: ``states`` (time+1, u, batch) for
-    ``return_sequences`` (every step's), else just ``final`` (u, batch), the last step's.
-
-    Keras's output is the new hidden state, except that under a padding mask it is zero until a
-    sample's first real step (``padding.started``). The sequence is in processed order.
-    """
-    if return_sequences:
-        sequence = states[1:] if padding is None else states[1:] * padding.started
-        return from_time_feature_batch(sequence, False)
-    last = final if padding is None else final * padding.started[-1]
-    return xp().ascontiguousarray(last.T)
-
-
-def output_gradients(grad_output, grad_final_h, padding, return_sequences, time):
-    """Split the output gradients per step: (per-step dL/dh (time, u, batch) or None, dL/dh_T)."""
-    module = xp()
-    per_step = None
-    if return_sequences:
-        per_step = module.ascontiguousarray(grad_output.transpose(1, 2, 0))
-        if padding is not None:
-            per_step *= padding.started
-        last = per_step[time - 1] + grad_final_h.T
-    else:
-        last = grad_output.T if padding is None else grad_output.T * padding.started[-1]
-        last = last + grad_final_h.T
-    return per_step, module.ascontiguousarray(last)
-
-
-def initial_state(state, units, batch, dtype):
-    """An initial state (batch, u) in the ops' layout (u, batch); zeros when not given."""
-    if state is None:
-        return xp().zeros((units, batch), dtype=dtype)
-    return state.T
-
-
-def reorder_gates(array, order, units, axis=-1):
-    """Reorder the gate blocks (each ``units`` wide) of ``array`` along ``axis`` to ``order``."""
-    index = [slice(None)] * array.ndim
-    blocks = []
-    for gate in order:
-        index[axis] = slice(gate * units, (gate + 1) * units)
-        blocks.append(array[tuple(index)])
-    return xp().concatenate(blocks, axis=axis)
-
-
-def inverse_order(order):
-    """The order that undoes ``order``."""
-    return [int(i) for i in np.argsort(order)]
-
-
-# -- the Function plumbing the three ops share ---------------------------------------------------
-
-
-class SequenceOptions:
-    """What a fused sequence op was asked to do: constants fixed for one call.
-
-    ``present`` records which optional inputs (bias, initial states) were given, so that the
-    Function's input list -- x, kernel, recurrent_kernel, then the given optionals -- can be
-    unpacked in forward and its gradients returned in the same order in backward.
-    """
-
-    def __init__(self, op_name, units, activation, recurrent_activation, return_sequences, go_backwards,
-                 mask, input_masks, recurrent_masks, has_bias, state_given):
-        self.units = units
-        self.activation = get_inplace_activation(activation, op_name, "activation")
-        self.recurrent_activation = get_inplace_activation(recurrent_activation, op_name, "recurrent_activation")
-        self.return_sequences = bool(return_sequences)
-        self.go_backwards = bool(go_backwards)
-        self.mask = None if mask is None else raw(mask)
-        self.input_masks = None if input_masks is None else raw(input_masks)
-        self.recurrent_masks = None if recurrent_masks is None else raw(recurrent_masks)
-        self.has_bias = has_bias
-        self.state_given = tuple(state_given)
-
-    def unpack(self, optional_arrays):
-        """(bias or None, [initial state or None, ...]) from the optional inputs given."""
-        arrays = list(optional_arrays)
-        bias = arrays.pop(0) if self.has_bias else None
-        states = [arrays.pop(0) if given else None for given in self.state_given]
-        return bias, states
-
-    def pack(self, grad_bias, grad_states):
-        """The gradients of the optional inputs, in input order."""
-        grads = [grad_bias] if self.has_bias else []
-        grads += [grad for grad, given in zip(grad_states, self.state_given) if given]
-        return grads
-
-    def padding(self, dtype):
-        return None if self.mask is None else PaddingMask(self.mask, self.go_backwards, dtype)
-
-    def internal_masks(self, order):
-        """The dropout masks with their gate axis reordered to the op's internal ``order``."""
-        def reorder(masks):
-            if masks is None:
-                return None
-            return xp().stack([masks[gate] for gate in order])
-        return reorder(self.input_masks), reorder(self.recurrent_masks)
-
-
-def as_tensor_list(op_name, initial_state, count):
-    """Normalise ``initial_state`` to a list of ``count`` entries (Tensor or None)."""
-    if initial_state is None:
-        return [None] * count
-    if not isinstance(initial_state, (list, tuple)):
-        initial_state = [initial_state]
-    if len(initial_state) != count:
-        raise ValueError(f"{op_name}: initial_state must hold {count} state(s), got {len(initial_state)}")
-    return list(initial_state)
+__all__ = ["gru", "gru_reference", "lstm", "lstm_reference", "simple_rnn", "simple_rnn_reference"]

@@ -1,10 +1,13 @@
 """Adagrad, as Keras's ``Adagrad`` (TensorFlow's ``ApplyAdagradV2`` kernel)::
 
-    acc += g^2                                  # starts at initial_accumulator_value (0.1)
-    w -= lr * g / (sqrt(acc) + epsilon)
+    acc = acc + g^2                             # starts at initial_accumulator_value (0.1)
+    w = w - lr g / (sqrt(acc) + epsilon)
 """
 
+import types
+
 from minidl.autograd.function import xp
+from minidl.optimizers import fast_updates
 from minidl.optimizers.base import Optimizer, _non_negative
 
 
@@ -22,19 +25,18 @@ class Adagrad(Optimizer):
     def _initial_slot_value(self, slot_name):
         return self.initial_accumulator_value
 
-    def _coefficients(self, dtype):
-        return {"lr": self._rate_in(dtype), "epsilon": dtype.type(self.epsilon)}
+    def step_scalars(self, dtype):
+        return types.SimpleNamespace(lr=self._rate_in(dtype), epsilon=dtype.type(self.epsilon))
 
-    def _apply_dense(self, var, grad, slots, c):
-        module = xp()
-        accumulator = slots["accumulator"]
-        scratch = module.multiply(grad, grad, out=module.empty_like(var))
-        accumulator += scratch  # acc += g^2
-        module.sqrt(accumulator, out=scratch)
-        scratch += c["epsilon"]
-        step = grad * c["lr"]
-        step /= scratch
-        var -= step  # w -= g * lr / (sqrt(acc) + eps)
+    def update_one(self, w, g, state, s):
+        """Adagrad's update of one weight, in place: the formula of the module docstring."""
+        acc = state["accumulator"]
+        acc += g * g                                            # acc = acc + g^2
+        w -= g * s.lr / (xp().sqrt(acc) + s.epsilon)            # w = w - lr g / (sqrt(acc) + eps)
+
+    def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.adagrad``."""
+        fast_updates.adagrad(var, grad, slots, s)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,

@@ -1,12 +1,15 @@
 """Adamax, Adam with the infinity norm, as Keras's ``Adamax`` (TensorFlow's ``ApplyAdaMax``
 kernel in ``tensorflow/core/kernels/training_ops.cc``)::
 
-    m += (g - m) * (1 - beta_1)
-    u = max(beta_2 * u, |g|)
-    w -= lr / (1 - beta_1^t) * (m / (u + epsilon))        # t = iterations + 1
+    m = beta_1 m + (1 - beta_1) g                        # written m += (g - m) * (1 - beta_1)
+    u = max(beta_2 u, |g|)
+    w = w - lr / (1 - beta_1^t) * (m / (u + epsilon))      # t = iterations + 1
 """
 
+import types
+
 from minidl.autograd.function import xp
+from minidl.optimizers import fast_updates
 from minidl.optimizers.base import Optimizer, _in_range, _non_negative
 
 
@@ -21,27 +24,22 @@ class Adamax(Optimizer):
     def _slot_names(self):
         return ("m", "v")
 
-    def _coefficients(self, dtype):
-        one = dtype.type(1)
+    def step_scalars(self, dtype):
         beta_1 = dtype.type(self.beta_1)
-        beta_1_power = beta_1 ** dtype.type(self.iterations + 1)
-        return {
-            "step_size": self._rate_in(dtype) / (one - beta_1_power), "one_minus_beta_1": one - beta_1,
-            "beta_2": dtype.type(self.beta_2), "epsilon": dtype.type(self.epsilon),
-        }
+        lr_t = self._rate_in(dtype) / (1 - beta_1 ** dtype.type(self.iterations + 1))
+        return types.SimpleNamespace(lr_t=lr_t, beta_1=beta_1, beta_2=dtype.type(self.beta_2),
+                                     epsilon=dtype.type(self.epsilon))
 
-    def _apply_dense(self, var, grad, slots, c):
-        module = xp()
-        m, u = slots["m"], slots["v"]
-        scratch = module.subtract(grad, m, out=module.empty_like(var))
-        scratch *= c["one_minus_beta_1"]
-        m += scratch  # m += (g - m) * (1 - beta_1)
-        u *= c["beta_2"]
-        module.maximum(u, module.abs(grad), out=u)  # u = max(beta_2 * u, |g|)
-        module.add(u, c["epsilon"], out=scratch)
-        module.divide(m, scratch, out=scratch)
-        scratch *= c["step_size"]
-        var -= scratch  # w -= lr / (1 - beta_1^t) * (m / (u + eps))
+    def update_one(self, w, g, state, s):
+        """Adamax's update of one weight, in place: the formula of the module docstring."""
+        m, u = state["m"], state["v"]
+        m += (g - m) * (1 - s.beta_1)                   # m = beta_1 m + (1 - beta_1) g
+        u[...] = xp().maximum(u * s.beta_2, xp().abs(g))  # u = max(beta_2 u, |g|)
+        w -= m / (u + s.epsilon) * s.lr_t               # w = w - lr / (1 - beta_1^t) * m / (u + eps)
+
+    def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.adamax``."""
+        fast_updates.adamax(var, grad, slots, s)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

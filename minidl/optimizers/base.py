@@ -8,18 +8,26 @@ low-level chapters, ``minimize(loss_fn, var_list)``; the PyTorch face is ``zero_
 Every update follows TensorFlow 2's Keras optimizers (OptimizerV2) to the order of the float
 operations, so the book's deterministic results reproduce to float32 precision:
 
-* the scalar coefficients of a step (the learning rate, Adam's bias corrections, ...) are
-  computed on the host from the integer step count, in the weight's own dtype, exactly as
-  TensorFlow computes them in float32 before calling its update kernel;
-* the update itself is done in place on ``weight.data`` with a handful of array calls; the
-  per-weight state ("slots": Adam's moments, RMSprop's mean square, ...) lives on the device
-  beside the weight and is created as zeros the first time the weight is seen.
+* the scalars of a step (the learning rate, Adam's bias-corrected step size, ...) are computed
+  on the host from the integer step count, in the weight's own dtype, exactly as TensorFlow
+  computes them in float32 before calling its update kernel (``step_scalars``);
+* the update itself changes ``weight.data`` in place; the per-weight state ("slots": Adam's
+  moments, RMSprop's mean square, ...) lives on the device beside the weight and is created as
+  zeros the first time the weight is seen.
 
-A subclass names its slots (``_slot_names``), computes its per-step coefficients for one dtype
-(``_coefficients``) and applies one weight's update (``_apply_dense``).
+Each optimizer writes its update twice. ``update_one(w, g, state, s)`` is the update as its
+formula, one line per equation -- read that one. ``fast_update`` is the same float operations
+into reused scratch buffers (``minidl/optimizers/fast_updates.py``), split into ranges of
+elements over the CPU cores for a large weight, and gives the same bits. ``apply_gradients``
+runs the fast one, and ``update_one`` inside ``minidl.reference_ops()``.
+
+A subclass names its slots (``_slot_names``), computes its step's scalars for one dtype
+(``step_scalars``) and writes ``update_one`` and ``fast_update``.
 """
 
+import functools
 import numbers
+import types
 import warnings
 
 import numpy as np
@@ -27,15 +35,10 @@ import numpy as np
 from minidl import backend
 from minidl.autograd.function import enable_grad
 from minidl.autograd.tensor import Tensor
-from minidl.ops.parallel import element_ranges, map_chunks
-from minidl.optimizers import clipping
+from minidl.ops.forms import reference_forms_active
+from minidl.optimizers import clipping, fast_updates
 
 _ALLOWED_KWARGS = ("lr", "decay")
-
-# A weight of at least two ranges of this many elements has its update split over the CPU cores
-# (``Optimizer._apply_on_cores``): a range's handful of arrays (weight, gradient, slots, scratch)
-# stays in cache from one pass of the update to the next.
-UPDATE_RANGE_SIZE = 1 << 17
 
 
 class Optimizer:
@@ -161,12 +164,17 @@ class Optimizer:
         if len(present) < len(pairs):
             self._warn_missing([weight for grad, weight in pairs if grad is None])
         grads = self._clipped([grad for grad, _ in present])
-        coefficients = {}
+        scalars = {}
+        readable = reference_forms_active()
         for grad, (_, weight) in zip(grads, present):
             dtype = weight.data.dtype
-            if dtype not in coefficients:
-                coefficients[dtype] = self._coefficients(dtype)
-            self._apply_on_cores(weight.data, grad, self._slots_of(weight), coefficients[dtype])
+            if dtype not in scalars:
+                scalars[dtype] = self.step_scalars(dtype)
+            if readable:
+                self.update_one(weight.data, grad, self._slots_of(weight), scalars[dtype])
+            else:
+                update = functools.partial(self.fast_update, s=scalars[dtype])
+                fast_updates.apply_on_cores(update, weight.data, grad, self._slots_of(weight))
         self.iterations += 1
         return self.iterations
 
@@ -305,32 +313,20 @@ class Optimizer:
             entry = self._slots[id(weight)] = (weight, slots)
         return entry[1]
 
-    def _apply_on_cores(self, var, grad, slots, c):
-        """``_apply_dense``, with a large weight's update split into ranges of elements run on
-        every CPU core. Every optimizer's update is element-wise, so each range gets exactly the
-        numbers the whole array would; only a weight and slots laid out contiguously are split
-        (their flat views are then the arrays themselves)."""
-        ranges = element_ranges(var.size, UPDATE_RANGE_SIZE)  # one range on a GPU or for a small weight
-        if len(ranges) == 1 or not all(array.flags.c_contiguous for array in [var, *slots.values()]):
-            self._apply_dense(var, grad, slots, c)
-            return
-        flat_var, flat_grad = var.reshape(-1), grad.reshape(-1)
-        flat_slots = {name: slot.reshape(-1) for name, slot in slots.items()}
-
-        def update(start, stop, _):
-            self._apply_dense(flat_var[start:stop], flat_grad[start:stop],
-                              {name: slot[start:stop] for name, slot in flat_slots.items()}, c)
-
-        map_chunks(update, ranges)
-
     # -- to be written by each optimizer ----------------------------------------------------------
-    def _coefficients(self, dtype):
-        """The scalars of this step for weights of ``dtype`` (NumPy scalars of that dtype)."""
-        return {"lr": self._rate_in(dtype)}
+    def step_scalars(self, dtype):
+        """The scalars of this step for weights of ``dtype`` (NumPy scalars of that dtype), as a
+        namespace: ``s.lr``, and whatever else the optimizer's formula needs."""
+        return types.SimpleNamespace(lr=self._rate_in(dtype))
 
-    def _apply_dense(self, var, grad, slots, c):
-        """Update the array ``var`` in place from ``grad``, its ``slots`` and coefficients ``c``."""
-        raise NotImplementedError(f"{type(self).__name__} must define _apply_dense()")
+    def update_one(self, w, g, state, s):
+        """The update as its formula: change the weight array ``w`` in place from its gradient
+        ``g``, its ``state`` (slot name -> array, changed in place) and the step's scalars ``s``."""
+        raise NotImplementedError(f"{type(self).__name__} must define update_one()")
+
+    def fast_update(self, var, grad, slots, s):
+        """The fast form of ``update_one``: the same bits, into reused scratch buffers."""
+        raise NotImplementedError(f"{type(self).__name__} must define fast_update()")
 
     # -- state for saving and resuming --------------------------------------------------------------
     def get_state(self, var_list=None):

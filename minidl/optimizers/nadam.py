@@ -5,18 +5,21 @@ Keras warms the momentum up with a schedule (Dozat 2016; ``schedule_decay`` = 0.
     mu_t     = beta_1 * (1 - 0.5 * 0.96^(0.004 * t))           # t = iterations + 1
     mu_next  = beta_1 * (1 - 0.5 * 0.96^(0.004 * (t + 1)))
     cache    = cache * mu_t                                     # the "momentum cache", from 1
-    m = beta_1 * m + (1 - beta_1) * g
-    v = beta_2 * v + (1 - beta_2) * g^2
-    m_bar = (1 - mu_t) * g / (1 - cache) + mu_next * m / (1 - cache * mu_next)
-    w -= lr * m_bar / (sqrt(v / (1 - beta_2^t)) + epsilon)
+    m = beta_1 m + (1 - beta_1) g
+    v = beta_2 v + (1 - beta_2) g^2
+    m_bar = (1 - mu_t) g / (1 - cache) + mu_next m / (1 - cache mu_next)
+    w = w - lr m_bar / (sqrt(v / (1 - beta_2^t)) + epsilon)
 
 Keras's Nadam ignores ``decay`` for the learning rate and refuses learning-rate schedules;
 so does this one.
 """
 
+import types
+
 import numpy as np
 
 from minidl.autograd.function import xp
+from minidl.optimizers import fast_updates
 from minidl.optimizers.base import Optimizer, _in_range, _non_negative
 
 
@@ -35,7 +38,7 @@ class Nadam(Optimizer):
     def _slot_names(self):
         return ("m", "v")
 
-    def _coefficients(self, dtype):
+    def step_scalars(self, dtype):
         one, half = dtype.type(1), dtype.type(0.5)
         beta_1, beta_2 = dtype.type(self.beta_1), dtype.type(self.beta_2)
         step, next_step = dtype.type(self.iterations + 1), dtype.type(self.iterations + 2)
@@ -45,14 +48,11 @@ class Nadam(Optimizer):
         schedule_new = dtype.type(self.momentum_cache) * mu_t
         if dtype == self._cache_dtype():
             self.momentum_cache = float(schedule_new)
-        schedule_next = schedule_new * mu_next
-        return {
-            "lr": dtype.type(self.current_learning_rate()), "epsilon": dtype.type(self.epsilon),
-            "beta_1": beta_1, "beta_2": beta_2, "one_minus_beta_1": one - beta_1, "one_minus_beta_2": one - beta_2,
-            "mu_next": mu_next, "one_minus_mu_t": one - mu_t,
-            "one_minus_schedule_new": one - schedule_new, "one_minus_schedule_next": one - schedule_next,
-            "v_denominator": one - beta_2 ** step,
-        }
+        return types.SimpleNamespace(
+            lr=dtype.type(self.current_learning_rate()), epsilon=dtype.type(self.epsilon), beta_1=beta_1,
+            beta_2=beta_2, t=step, mu_t=mu_t, mu_next=mu_next, schedule_new=schedule_new,
+            schedule_next=schedule_new * mu_next,
+        )
 
     def _cache_dtype(self):
         """Keras keeps the cache in the dtype of the first weight and updates it once a step."""
@@ -60,26 +60,20 @@ class Nadam(Optimizer):
             return weight.data.dtype
         return np.dtype(np.float32)
 
-    def _apply_dense(self, var, grad, slots, c):
-        module = xp()
-        m, v = slots["m"], slots["v"]
-        g_prime = grad / c["one_minus_schedule_new"]
-        m *= c["beta_1"]
-        m += grad * c["one_minus_beta_1"]  # m = beta_1 * m + (1 - beta_1) * g
-        v *= c["beta_2"]
-        scratch = module.multiply(grad, grad, out=module.empty_like(var))
-        scratch *= c["one_minus_beta_2"]
-        v += scratch  # v = beta_2 * v + (1 - beta_2) * g^2
-        g_prime *= c["one_minus_mu_t"]
-        module.divide(m, c["one_minus_schedule_next"], out=scratch)
-        scratch *= c["mu_next"]
-        g_prime += scratch  # m_bar = (1 - mu_t) g' + mu_next m'
-        module.divide(v, c["v_denominator"], out=scratch)
-        module.sqrt(scratch, out=scratch)
-        scratch += c["epsilon"]
-        g_prime *= c["lr"]
-        g_prime /= scratch
-        var -= g_prime  # w -= lr * m_bar / (sqrt(v') + eps)
+    def update_one(self, w, g, state, s):
+        """Nadam's update of one weight, in place: the formula of the module docstring."""
+        m, v = state["m"], state["v"]
+        m[...] = m * s.beta_1 + g * (1 - s.beta_1)               # m = beta_1 m + (1 - beta_1) g
+        v[...] = v * s.beta_2 + g * g * (1 - s.beta_2)           # v = beta_2 v + (1 - beta_2) g^2
+        g_hat = g / (1 - s.schedule_new)                         # g / (1 - cache)
+        m_hat = m / (1 - s.schedule_next)                        # m / (1 - cache mu_next)
+        m_bar = g_hat * (1 - s.mu_t) + m_hat * s.mu_next         # m_bar = (1 - mu_t) g_hat + mu_next m_hat
+        v_hat = v / (1 - s.beta_2 ** s.t)                        # v / (1 - beta_2^t)
+        w -= m_bar * s.lr / (xp().sqrt(v_hat) + s.epsilon)       # w = w - lr m_bar / (sqrt(v_hat) + eps)
+
+    def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.nadam``."""
+        fast_updates.nadam(var, grad, slots, s)
 
     def _extra_state(self):
         return {"momentum_cache": self.momentum_cache}

@@ -3,22 +3,25 @@
 Without momentum Keras runs this Python update (``keras/optimizer_v2/rmsprop.py``,
 ``_resource_apply_dense``)::
 
-    ms = rho * ms + (1 - rho) * g^2
-    mg = rho * mg + (1 - rho) * g                     # centered=True only
-    w -= lr * g / (sqrt(ms [- mg^2]) + epsilon)       # epsilon OUTSIDE the square root
+    ms = rho ms + (1 - rho) g^2
+    mg = rho mg + (1 - rho) g                         # centered=True only
+    w = w - lr g / (sqrt(ms [- mg^2]) + epsilon)      # epsilon OUTSIDE the square root
 
 With momentum > 0 it calls TensorFlow's ``ApplyRMSProp`` / ``ApplyCenteredRMSProp`` kernels
 (``tensorflow/core/kernels/training_ops.cc``), where epsilon sits INSIDE the square root::
 
-    ms += (g^2 - ms) * (1 - rho)
-    mg += (g - mg) * (1 - rho)                        # centered=True only
-    mom = momentum * mom + lr * g / sqrt(ms [- mg^2] + epsilon)
-    w -= mom
+    ms = ms + (g^2 - ms) (1 - rho)
+    mg = mg + (g - mg) (1 - rho)                      # centered=True only
+    mom = momentum mom + lr g / sqrt(ms [- mg^2] + epsilon)
+    w = w - mom
 
 Both are reproduced as written, including that difference.
 """
 
+import types
+
 from minidl.autograd.function import xp
+from minidl.optimizers import fast_updates
 from minidl.optimizers.base import Optimizer, _in_range, _non_negative
 
 
@@ -39,60 +42,39 @@ class RMSprop(Optimizer):
             names += ("mg",)
         return names
 
-    def _coefficients(self, dtype):
-        rho = dtype.type(self.rho)
-        return {
-            "lr": self._rate_in(dtype), "rho": rho, "one_minus_rho": dtype.type(1) - rho,
-            "momentum": dtype.type(self.momentum), "epsilon": dtype.type(self.epsilon),
-        }
+    def step_scalars(self, dtype):
+        return types.SimpleNamespace(lr=self._rate_in(dtype), rho=dtype.type(self.rho),
+                                     momentum=dtype.type(self.momentum), epsilon=dtype.type(self.epsilon))
 
-    def _apply_dense(self, var, grad, slots, c):
-        if self.momentum > 0:
-            self._apply_with_momentum(var, grad, slots, c)
+    def update_one(self, w, g, state, s):
+        """RMSprop's update of one weight, in place: the formulas of the module docstring."""
+        sqrt = xp().sqrt
+        ms = state["rms"]
+        if self.momentum == 0:
+            ms[...] = ms * s.rho + g * g * (1 - s.rho)                  # ms = rho ms + (1 - rho) g^2
+            if self.centered:
+                mg = state["mg"]
+                mg[...] = mg * s.rho + g * (1 - s.rho)                  # mg = rho mg + (1 - rho) g
+                w -= g * s.lr / (sqrt(ms - mg * mg) + s.epsilon)        # w = w - lr g / (sqrt(ms - mg^2) + eps)
+            else:
+                w -= g * s.lr / (sqrt(ms) + s.epsilon)                  # w = w - lr g / (sqrt(ms) + eps)
             return
-        module = xp()
-        ms = slots["rms"]
-        scratch = module.multiply(grad, grad, out=module.empty_like(var))
-        scratch *= c["one_minus_rho"]
-        ms *= c["rho"]
-        ms += scratch  # ms = rho * ms + (1 - rho) * g^2
+        mom = state["momentum"]
+        ms += (g * g - ms) * (1 - s.rho)                                # ms = ms + (g^2 - ms) (1 - rho)
         if self.centered:
-            mg = slots["mg"]
-            mg *= c["rho"]
-            mg += grad * c["one_minus_rho"]  # mg = rho * mg + (1 - rho) * g
-            module.multiply(mg, mg, out=scratch)
-            module.subtract(ms, scratch, out=scratch)  # ms - mg^2
-            module.sqrt(scratch, out=scratch)
+            mg = state["mg"]
+            mg += (g - mg) * (1 - s.rho)                                # mg = mg + (g - mg) (1 - rho)
+            mom[...] = mom * s.momentum + g * s.lr / sqrt(ms - mg * mg + s.epsilon)  # mom = momentum mom + lr g / sqrt(ms - mg^2 + eps)
         else:
-            module.sqrt(ms, out=scratch)
-        scratch += c["epsilon"]
-        step = grad * c["lr"]
-        step /= scratch
-        var -= step  # w -= lr * g / (sqrt(...) + eps)
+            mom[...] = mom * s.momentum + g * s.lr / sqrt(ms + s.epsilon)  # mom = momentum mom + lr g / sqrt(ms + eps)
+        w -= mom                                                        # w = w - mom
 
-    def _apply_with_momentum(self, var, grad, slots, c):
-        module = xp()
-        ms, mom = slots["rms"], slots["momentum"]
-        scratch = module.multiply(grad, grad, out=module.empty_like(var))
-        scratch -= ms
-        scratch *= c["one_minus_rho"]
-        ms += scratch  # ms += (g^2 - ms) * (1 - rho)
-        if self.centered:
-            mg = slots["mg"]
-            module.subtract(grad, mg, out=scratch)
-            scratch *= c["one_minus_rho"]
-            mg += scratch  # mg += (g - mg) * (1 - rho)
-            module.multiply(mg, mg, out=scratch)
-            module.subtract(ms, scratch, out=scratch)
-            scratch += c["epsilon"]  # (ms - mg^2) + eps
+    def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.rmsprop / rmsprop_with_momentum``."""
+        if self.momentum > 0:
+            fast_updates.rmsprop_with_momentum(var, grad, slots, s, self.centered)
         else:
-            module.add(ms, c["epsilon"], out=scratch)
-        module.sqrt(scratch, out=scratch)
-        step = grad * c["lr"]
-        step /= scratch
-        mom *= c["momentum"]
-        mom += step  # mom = mom * momentum + g * lr / sqrt(...)
-        var -= mom
+            fast_updates.rmsprop(var, grad, slots, s, self.centered)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,

@@ -1,13 +1,15 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum, as Keras's ``SGD``.
 
-Without momentum: ``w -= lr * g``. With momentum ``m`` (TensorFlow's ``ApplyKerasMomentum``
+Without momentum: ``w = w - lr g``. With momentum ``m`` (TensorFlow's ``ApplyKerasMomentum``
 kernel, the one Keras 2 calls)::
 
-    v = m * v - lr * g          # the velocity slot, zero at the start
-    w += v                      # or, with nesterov=True:  w += m * v - lr * g
+    v = m v - lr g              # the velocity slot, zero at the start
+    w = w + v                   # or, with nesterov=True:  w = w + m v - lr g
 """
 
-from minidl.autograd.function import xp
+import types
+
+from minidl.optimizers import fast_updates
 from minidl.optimizers.base import Optimizer, _in_range
 
 
@@ -22,23 +24,24 @@ class SGD(Optimizer):
     def _slot_names(self):
         return ("momentum",) if self.momentum > 0 else ()
 
-    def _coefficients(self, dtype):
-        return {"lr": self._rate_in(dtype), "momentum": dtype.type(self.momentum)}
+    def step_scalars(self, dtype):
+        return types.SimpleNamespace(lr=self._rate_in(dtype), momentum=dtype.type(self.momentum))
 
-    def _apply_dense(self, var, grad, slots, c):
-        step = grad * c["lr"]
+    def update_one(self, w, g, state, s):
+        """SGD's update of one weight, in place: the formula of the module docstring."""
         if self.momentum == 0:
-            var -= step  # ApplyGradientDescent: var -= grad * lr
+            w -= g * s.lr                                # w = w - lr g
             return
-        velocity = slots["momentum"]
-        velocity *= c["momentum"]
-        velocity -= step  # v = v * m - g * lr
+        v = state["momentum"]
+        v[...] = v * s.momentum - g * s.lr               # v = m v - lr g
         if self.nesterov:
-            ahead = xp().multiply(velocity, c["momentum"])
-            ahead -= step
-            var += ahead  # w += v * m - g * lr
+            w += v * s.momentum - g * s.lr               # w = w + m v - lr g
         else:
-            var += velocity
+            w += v                                       # w = w + v
+
+    def fast_update(self, var, grad, slots, s):
+        """The same bits as ``update_one``, into reused buffers: ``fast_updates.sgd``."""
+        fast_updates.sgd(var, grad, slots, s, self.momentum, self.nesterov)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

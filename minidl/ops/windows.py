@@ -1,33 +1,17 @@
-"""Sliding windows over the spatial axes of channels-last arrays: the shared machinery of
-convolution and pooling.
+"""Where the windows of a convolution or a pooling lie: the geometry both forms of those ops
+share, and the checks of their window arguments.
 
-Three pieces:
+``window_geometry`` gives the kernel size, strides, dilation, the padding on each side and the
+output size. 'valid' uses no padding; 'same' follows TensorFlow's asymmetric rule, so results
+match Keras to the last bit::
 
-* ``window_geometry`` -- where the windows lie: kernel size, strides, dilation, the padding on
-  each side and the output size. 'valid' uses no padding; 'same' follows TensorFlow's
-  asymmetric rule, so results match Keras to the last bit::
+    out       = ceil(in / stride)
+    pad_total = max((out - 1) * stride + dilated_kernel - in, 0)
+    before    = pad_total // 2,  after = pad_total - before   (the odd one goes after)
 
-      out       = ceil(in / stride)
-      pad_total = max((out - 1) * stride + dilated_kernel - in, 0)
-      before    = pad_total // 2,  after = pad_total - before   (the odd one goes after)
-
-* ``im2col`` -- copies every window of a padded (N, H, W, C) array into one row of a matrix
-  (N * out_h * out_w, kh * kw * C), in the order (kernel row, kernel column, channel). A
-  Keras kernel (kh, kw, C, filters) reshaped to (kh * kw * C, filters) then multiplies it
-  directly: the whole convolution is one GEMM and no transposed copy is needed. The windows
-  are read through a strided view of the input (``as_strided``), so building the matrix is a
-  single vectorised copy with no Python loop over pixels.
-
-* ``col2im_add`` -- the adjoint of ``im2col``: adds every window's values back onto the window
-  they came from. Overlapping windows accumulate. It loops over the kh * kw kernel offsets only;
-  each offset is one vectorised add of a strided slice. Its input is laid out offset by offset
-  (``windows_by_offset``), so each add runs over long contiguous stretches.
-
-On the CPU the ops run a batch in chunks of a few samples (``batch_chunks``) whose im2col
-matrix fits in cache, each thread reusing one buffer for its chunks (``map_chunks``, one thread
-per core): a GEMM on a cache-resident matrix runs several times faster than one on a matrix
-streamed from memory, which more than pays for the short loop over chunks. On a GPU the whole
-batch is one chunk.
+Kernel offset (i, j) of a window meets the padded input at rows i*dh, i*dh + sh, ... and
+columns j*dw, j*dw + sw, ... (``WindowGeometry.window_slice``): one strided slice per offset
+covers that offset of every window at once.
 """
 
 from dataclasses import dataclass
@@ -35,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from minidl.autograd.function import xp
-from minidl.ops.parallel import sample_chunks
 
 PADDINGS = ("valid", "same")
 
@@ -167,80 +150,15 @@ def crop_spatial(x, pads):
     return x[:, top:x.shape[1] - bottom, left:x.shape[2] - right, :]
 
 
-def _strided_windows(padded, geometry):
-    """All windows as a (N, out_h, out_w, kh, kw, C) view of ``padded`` (no copy), or None when
-    the backend has no ``lib.stride_tricks.as_strided``."""
-    stride_tricks = getattr(getattr(xp(), "lib", None), "stride_tricks", None)
-    as_strided = getattr(stride_tricks, "as_strided", None)
-    if as_strided is None:
-        return None
-    step_n, step_h, step_w, step_c = padded.strides
-    (stride_h, stride_w), (dilation_h, dilation_w) = geometry.strides, geometry.dilation
-    shape = (padded.shape[0], *geometry.output_size, *geometry.kernel_size, padded.shape[3])
-    steps = (step_n, step_h * stride_h, step_w * stride_w, step_h * dilation_h, step_w * dilation_w, step_c)
-    return as_strided(padded, shape=shape, strides=steps)
-
-
-def im2col(padded, geometry, out=None):
-    """Every window of ``padded`` (N, Hp, Wp, C) as one row: (N*out_h*out_w, kh*kw*C).
-
-    Columns are ordered (kernel row, kernel column, channel), matching a (kh, kw, C, F) kernel
-    reshaped to (kh*kw*C, F). ``out``, when given, is a contiguous buffer of that size to fill
-    (so one buffer serves every chunk of a batch). The matrix is contiguous, except for a
-    one-channel input (a grayscale image), where it is the transpose of a contiguous
-    (kh*kw, N*out_h*out_w) matrix: each offset's windows are then one copy along whole image
-    rows instead of one element per window -- about twice as fast (BLAS takes either layout).
-    """
-    n, channels = padded.shape[0], padded.shape[3]
-    out_h, out_w = geometry.output_size
-    kh, kw = geometry.kernel_size
-    if out is None:
-        out = xp().empty((n * out_h * out_w, kh * kw * channels), dtype=padded.dtype)
-    if channels == 1:
-        by_offset = out.reshape(kh * kw, n, out_h, out_w)
-        for k, (i, j) in enumerate(geometry.offsets):
-            by_offset[k] = padded[geometry.window_slice(i, j)][..., 0]
-        return by_offset.reshape(kh * kw, -1).T
-    blocks = out.reshape(n, out_h, out_w, kh, kw, channels)
-    windows = _strided_windows(padded, geometry)
-    if windows is not None:
-        blocks[...] = windows  # the whole im2col: one strided copy
-    else:  # no strided views on this backend: one vectorised copy per kernel offset
-        for i, j in geometry.offsets:
-            blocks[:, :, :, i, j, :] = padded[geometry.window_slice(i, j)]
-    return out
-
-
-def windows_by_offset(rows, kernel, out=None):
-    """What every window receives from ``rows`` (R, B) through ``kernel`` (kh, kw, A, B), kernel
-    offset by offset: block k of the result (kh*kw, R, A) is ``rows @ kernel[i, j]^T`` for the
-    k-th offset (i, j). Together the blocks are ``rows @ kernel.reshape(-1, B)^T`` with its
-    columns regrouped by offset -- the layout ``col2im_add`` reads fastest."""
-    kh, kw, a, b = kernel.shape
-    per_offset = kernel.reshape(kh * kw, a, b).transpose(0, 2, 1)  # (kh*kw, B, A)
-    return xp().matmul(rows, per_offset, out=out)
-
-
-def col2im_add(blocks, geometry, target):
-    """The adjoint of ``im2col``: add each window's values back onto the window of ``target``
-    (N, Hp, Wp, C) they belong to. Overlapping windows accumulate.
-
-    ``blocks`` is (kh*kw, N*out_h*out_w, C), one block per kernel offset (``windows_by_offset``):
-    each offset's add then reads one contiguous block and, with stride 1, writes runs of
-    out_w*C contiguous elements of ``target`` -- far fewer, longer inner loops than adding the
-    (N*out_h*out_w, kh*kw*C) im2col layout, whose runs are only C long."""
-    n, channels = target.shape[0], target.shape[3]
-    for k, (i, j) in enumerate(geometry.offsets):
-        # block k was read from target[window_slice(i, j)] (derivative 1): route it back there
-        target[geometry.window_slice(i, j)] += blocks[k].reshape(n, *geometry.output_size, channels)
-    return target
-
-
-def batch_chunks(batch, geometry, channels, itemsize):
-    """(start, stop) ranges of samples, each chunk's im2col matrix about ``CPU_CHUNK_BYTES``
-    (``minidl.ops.parallel``): that matrix stays in cache between being written and multiplied."""
-    row_bytes = geometry.kernel_size[0] * geometry.kernel_size[1] * channels * itemsize
-    return sample_chunks(batch, row_bytes * geometry.output_size[0] * geometry.output_size[1])
+def window_counts(geometry):
+    """How many real (unpadded) inputs each window covers: (out_h, out_w) host array."""
+    per_axis = []
+    for size, kernel, stride, (before, _), count in zip(
+        geometry.input_size, geometry.kernel_size, geometry.strides, geometry.pads, geometry.output_size
+    ):
+        starts = np.arange(count) * stride - before
+        per_axis.append(np.minimum(starts + kernel, size) - np.maximum(starts, 0))
+    return np.outer(per_axis[0], per_axis[1])
 
 
 def deconv_output_length(input_length, kernel, stride, padding, output_padding=None, dilation=1):

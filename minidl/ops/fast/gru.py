@@ -1,4 +1,7 @@
-"""The fused GRU: a whole sequence in one Function, with hand-written BPTT.
+"""The fast GRU: a whole sequence in one Function, with hand-written BPTT.
+
+This is the fast form. It must equal the readable GRU -- one cell step with a backward of one
+line per derivative, looped over time -- in ``minidl/ops/reference/gru.py``; read that first.
 
 Keras's GRU cell, gates z, r, h along the last axis of kernel (F, 3u) and recurrent kernel
 (u, 3u); sigma is ``recurrent_activation``, act is ``activation``::
@@ -12,32 +15,30 @@ Keras's GRU cell, gates z, r, h along the last axis of kernel (F, 3u) and recurr
 
 The backward time loop does one GEMM (reset_after=True) or two (reset_after=False) per step;
 the weight gradients are summed over all steps in single calls afterwards. See
-``minidl.ops.recurrent`` for layout, dropout and masking.
+``minidl.ops.fast.rnn_common`` for layout, dropout and masking.
 """
 
 from minidl.autograd.function import Function, xp
-from minidl.ops import rnn_cuda
-from minidl.ops._util import as_tensor, require_float
-from minidl.ops.parallel import one_blas_thread
-from minidl.ops.recurrent import (
+from minidl.ops.fast import rnn_cuda
+from minidl.ops.fast.rnn_common import (
     InputProjection,
     RecurrentProjection,
     SequenceOptions,
     SubnormalFlush,
-    as_tensor_list,
     assemble_outputs,
-    check_sequence_arguments,
     feature_major_masks,
     from_time_batch_feature,
     initial_state,
     output_gradients,
-    raw,
     to_time_feature_batch,
 )
+from minidl.ops.parallel import one_blas_thread
 
 
-class GRUSequence(Function):
-    """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0]. Outputs: (output, h_T)."""
+class FastGRU(Function):
+    """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0]. Outputs: (output, h_T).
+
+    Must equal ``GRUStep`` (``minidl/ops/reference/gru.py``) run over time."""
 
     def __init__(self, options, reset_after):
         self.options = options
@@ -209,24 +210,12 @@ class GRUSequence(Function):
         return (grad_x, grad_kernel, grad_recurrent_kernel, *opts.pack(grad_bias, grad_states))
 
 
-def gru(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
-        recurrent_activation="sigmoid", reset_after=True, return_sequences=False, go_backwards=False,
-        mask=None, input_masks=None, recurrent_masks=None):
-    """Run a Keras GRU over ``x`` (batch, time, features); returns ``(output, h_T)``.
-
-    ``bias`` is (2, 3u) when ``reset_after`` (input row, recurrent row), else (3u,).
-    ``input_masks`` (3, batch, features) and ``recurrent_masks`` (3, batch, units) are per-gate
-    dropout masks in Keras's gate order (z, r, h), or None. Other arguments as ``lstm``.
-    """
-    x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
-    require_float("gru", x, "x")
-    bias = None if bias is None else as_tensor(bias)
-    states = [None if s is None else as_tensor(s) for s in as_tensor_list("gru", initial_state, 1)]
-    units = recurrent_kernel.shape[0]
-    bias_shape = (2, 3 * units) if reset_after else (3 * units,)
-    check_sequence_arguments("gru", x, kernel, recurrent_kernel, 3, [bias_shape], bias, states,
-                             raw(mask), raw(input_masks), raw(recurrent_masks))
-    options = SequenceOptions("gru", units, activation, recurrent_activation, return_sequences, go_backwards,
-                              mask, input_masks, recurrent_masks, bias is not None, [s is not None for s in states])
-    optional = ([bias] if bias is not None else []) + [s for s in states if s is not None]
-    return GRUSequence(options, reset_after)(x, kernel, recurrent_kernel, *optional)
+def fast_gru(x, kernel, recurrent_kernel, bias, initial_state, activation, recurrent_activation, reset_after,
+             return_sequences, go_backwards, mask, input_masks, recurrent_masks):
+    """``minidl.ops.gru`` in its fast form, on operands it has checked; returns ``(output, h_T)``.
+    ``initial_state`` is ``[h0 or None]``; masks are raw arrays or None."""
+    options = SequenceOptions("gru", recurrent_kernel.shape[0], activation, recurrent_activation, return_sequences,
+                              go_backwards, mask, input_masks, recurrent_masks, bias is not None,
+                              [state is not None for state in initial_state])
+    optional = ([bias] if bias is not None else []) + [state for state in initial_state if state is not None]
+    return FastGRU(options, reset_after)(x, kernel, recurrent_kernel, *optional)

@@ -1,36 +1,37 @@
-"""The fused SimpleRNN: a whole sequence in one Function, with hand-written BPTT.
+"""The fast SimpleRNN: a whole sequence in one Function, with hand-written BPTT.
+
+This is the fast form. It must equal the readable SimpleRNN -- one cell step with its backward,
+looped over time -- in ``minidl/ops/reference/simple_rnn.py``; read that first.
 
 Keras's SimpleRNN cell, kernel (F, u), recurrent kernel (u, u), bias (u,)::
 
     h' = act(x W + h U + b)
 
 Forward does one recurrent GEMM, one add and the activation per step; backward one GEMM and
-one multiply per step (see ``minidl.ops.recurrent`` for layout, dropout and masking).
+one multiply per step (see ``minidl.ops.fast.rnn_common`` for layout, dropout and masking).
 """
 
 from minidl.autograd.function import Function, xp
-from minidl.ops import rnn_cuda
-from minidl.ops._util import as_tensor, require_float
-from minidl.ops.parallel import one_blas_thread
-from minidl.ops.recurrent import (
+from minidl.ops.fast import rnn_cuda
+from minidl.ops.fast.rnn_common import (
     InputProjection,
     RecurrentProjection,
     SequenceOptions,
     SubnormalFlush,
     WeightGradients,
-    as_tensor_list,
     assemble_outputs,
-    check_sequence_arguments,
     from_time_batch_feature,
     initial_state,
     output_gradients,
-    raw,
     to_time_feature_batch,
 )
+from minidl.ops.parallel import one_blas_thread
 
 
-class SimpleRNNSequence(Function):
-    """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0]. Outputs: (output, h_T)."""
+class FastSimpleRNN(Function):
+    """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0]. Outputs: (output, h_T).
+
+    Must equal ``SimpleRNNStep`` (``minidl/ops/reference/simple_rnn.py``) run over time."""
 
     def __init__(self, options):
         self.options = options
@@ -124,23 +125,12 @@ class SimpleRNNSequence(Function):
         return (grad_x, grad_kernel, grad_recurrent, *opts.pack(grad_bias, [xp().ascontiguousarray(dh.T)]))
 
 
-def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
-               return_sequences=False, go_backwards=False, mask=None, input_masks=None, recurrent_masks=None):
-    """Run a Keras SimpleRNN over ``x`` (batch, time, features); returns ``(output, h_T)``.
-
-    ``output`` is the sequence (batch, time, units) in processed order if ``return_sequences``,
-    else the last output (batch, units). ``initial_state`` is ``[h0]`` or None for zeros;
-    ``mask`` (batch, time) marks real steps; ``input_masks`` (1, batch, features) and
-    ``recurrent_masks`` (1, batch, units) are dropout masks, or None.
-    """
-    x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
-    require_float("simple_rnn", x, "x")
-    bias = None if bias is None else as_tensor(bias)
-    states = [None if s is None else as_tensor(s) for s in as_tensor_list("simple_rnn", initial_state, 1)]
-    _, _, _, units = check_sequence_arguments(
-        "simple_rnn", x, kernel, recurrent_kernel, 1, [(recurrent_kernel.shape[0],)], bias, states,
-        raw(mask), raw(input_masks), raw(recurrent_masks))
-    options = SequenceOptions("simple_rnn", units, activation, "linear", return_sequences, go_backwards,
-                              mask, input_masks, recurrent_masks, bias is not None, [s is not None for s in states])
-    optional = ([bias] if bias is not None else []) + [s for s in states if s is not None]
-    return SimpleRNNSequence(options)(x, kernel, recurrent_kernel, *optional)
+def fast_simple_rnn(x, kernel, recurrent_kernel, bias, initial_state, activation, return_sequences, go_backwards,
+                    mask, input_masks, recurrent_masks):
+    """``minidl.ops.simple_rnn`` in its fast form, on operands it has checked; returns ``(output, h_T)``.
+    ``initial_state`` is ``[h0 or None]``; masks are raw arrays or None."""
+    options = SequenceOptions("simple_rnn", recurrent_kernel.shape[0], activation, "linear", return_sequences,
+                              go_backwards, mask, input_masks, recurrent_masks, bias is not None,
+                              [state is not None for state in initial_state])
+    optional = ([bias] if bias is not None else []) + [state for state in initial_state if state is not None]
+    return FastSimpleRNN(options)(x, kernel, recurrent_kernel, *optional)

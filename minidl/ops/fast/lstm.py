@@ -1,4 +1,7 @@
-"""The fused LSTM: a whole sequence in one Function, with hand-written backprop-through-time.
+"""The fast LSTM: a whole sequence in one Function, with hand-written backprop-through-time.
+
+This is the fast form. It must equal the readable LSTM -- one cell step with a backward of one
+line per derivative, looped over time -- in ``minidl/ops/reference/lstm.py``; read that first.
 
 Keras's LSTM cell (gates i, f, c, o along the last axis of kernel (F, 4u), recurrent kernel
 (u, 4u) and bias (4u,)); sigma is ``recurrent_activation``, act is ``activation``::
@@ -15,39 +18,37 @@ and the sigmoid gates' weights are halved beforehand (exactly: halving only chan
 Everything that does not depend on the recurrence -- the derivatives of the activations, the
 products they are multiplied with -- is computed for all steps at once before the backward time
 loop, which then does one GEMM, five element-wise calls and one subnormal flush per step.
-See ``minidl.ops.recurrent`` for the layout, dropout and padding-mask conventions.
+See ``minidl.ops.fast.rnn_common`` for the layout, dropout and padding-mask conventions.
 """
 
 from minidl.autograd.function import Function, xp
-from minidl.ops import rnn_cuda
-from minidl.ops._util import as_tensor, require_float
-from minidl.ops.parallel import one_blas_thread
-from minidl.ops.recurrent import (
+from minidl.ops.fast import rnn_cuda
+from minidl.ops.fast.rnn_common import (
     InputProjection,
     RecurrentProjection,
     SequenceOptions,
     SubnormalFlush,
     WeightGradients,
-    as_tensor_list,
     assemble_outputs,
-    check_sequence_arguments,
     from_time_batch_feature,
     initial_state,
     inverse_order,
     output_gradients,
-    raw,
     reorder_gates,
     to_time_feature_batch,
 )
+from minidl.ops.parallel import one_blas_thread
 
 KERAS_TO_INTERNAL = [3, 0, 1, 2]  # Keras (i, f, c, o) -> internal (o, i, f, c)
 INTERNAL_TO_KERAS = inverse_order(KERAS_TO_INTERNAL)
 CHUNK_BYTES = 256 * 1024  # backward precomputes step factors for this much of the gate buffer at once
 
 
-class LSTMSequence(Function):
+class FastLSTM(Function):
     """Inputs: x (batch, time, F), kernel, recurrent_kernel, [bias], [h0], [c0].
-    Outputs: (output, h_T, c_T); output is (batch, time, u) or (batch, u)."""
+    Outputs: (output, h_T, c_T); output is (batch, time, u) or (batch, u).
+
+    Must equal ``LSTMStep`` (``minidl/ops/reference/lstm.py``) run over time."""
 
     def __init__(self, options):
         self.options = options
@@ -230,25 +231,12 @@ class LSTMSequence(Function):
         return (grad_x, grad_kernel, grad_recurrent, *opts.pack(grad_bias, grad_states))
 
 
-def lstm(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
-         recurrent_activation="sigmoid", return_sequences=False, go_backwards=False, mask=None,
-         input_masks=None, recurrent_masks=None):
-    """Run a Keras LSTM over ``x`` (batch, time, features); returns ``(output, h_T, c_T)``.
-
-    ``output`` is the sequence (batch, time, units) in processed order if ``return_sequences``,
-    else the last output (batch, units). ``initial_state`` is ``[h0, c0]`` (each (batch, units))
-    or None for zeros. ``mask`` (batch, time) bool marks real steps. ``input_masks`` (4, batch,
-    features) and ``recurrent_masks`` (4, batch, units) are per-gate dropout masks in Keras's
-    gate order (i, f, c, o), or None.
-    """
-    x, kernel, recurrent_kernel = as_tensor(x), as_tensor(kernel), as_tensor(recurrent_kernel)
-    require_float("lstm", x, "x")
-    bias = None if bias is None else as_tensor(bias)
-    states = [None if s is None else as_tensor(s) for s in as_tensor_list("lstm", initial_state, 2)]
-    _, _, _, units = check_sequence_arguments(
-        "lstm", x, kernel, recurrent_kernel, 4, [(4 * recurrent_kernel.shape[0],)], bias, states,
-        raw(mask), raw(input_masks), raw(recurrent_masks))
-    options = SequenceOptions("lstm", units, activation, recurrent_activation, return_sequences, go_backwards,
-                              mask, input_masks, recurrent_masks, bias is not None, [s is not None for s in states])
-    optional = ([bias] if bias is not None else []) + [s for s in states if s is not None]
-    return LSTMSequence(options)(x, kernel, recurrent_kernel, *optional)
+def fast_lstm(x, kernel, recurrent_kernel, bias, initial_state, activation, recurrent_activation,
+              return_sequences, go_backwards, mask, input_masks, recurrent_masks):
+    """``minidl.ops.lstm`` in its fast form, on operands it has checked; returns ``(output, h_T, c_T)``.
+    ``initial_state`` is ``[h0 or None, c0 or None]``; masks are raw arrays or None."""
+    options = SequenceOptions("lstm", recurrent_kernel.shape[0], activation, recurrent_activation, return_sequences,
+                              go_backwards, mask, input_masks, recurrent_masks, bias is not None,
+                              [state is not None for state in initial_state])
+    optional = ([bias] if bias is not None else []) + [state for state in initial_state if state is not None]
+    return FastLSTM(options)(x, kernel, recurrent_kernel, *optional)

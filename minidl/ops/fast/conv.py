@@ -1,0 +1,180 @@
+"""The fast convolutions: ``FastConv2D`` and ``FastConv2DTranspose``, what ``minidl.ops.conv2d``
+and ``conv2d_transpose`` run by default.
+
+They must equal the readable forms in ``minidl/ops/reference/conv.py`` (im2col, one matrix
+product, col2im -- read those first) and compute the same three pieces, made fast:
+
+* the batch goes through in cache-sized chunks of a few samples (``batch_chunks``), on every
+  CPU core (``map_chunks``), each thread reusing one im2col buffer; backward rebuilds each
+  chunk's windows into that buffer rather than keeping the whole im2col matrix (kh*kw times
+  the input) in memory between forward and backward. On a GPU the batch is one chunk;
+* im2col is one strided copy and col2im adds offset by offset (``fast/im2col.py``);
+* ``activation='relu'`` is fused into the same pass: y = max(cols @ kernel + bias, 0) is applied
+  to each chunk while it is still in cache, and backward first masks gy with
+  d relu(z)/dz = [z > 0] = [y > 0] -- the numbers of a separate ReLU op, without two more trips
+  through memory over the largest activation of a CNN.
+"""
+
+from minidl.autograd.function import Function, xp
+from minidl.ops.fast.im2col import batch_chunks, col2im_add, im2col, windows_by_offset
+from minidl.ops.parallel import map_chunks, sum_in_order
+from minidl.ops.windows import crop_spatial, pad_spatial
+
+
+class FastConv2D(Function):
+    """y = activation(conv2d(x, kernel) + bias) with a fixed window geometry; bias is optional,
+    activation is None or 'relu'.
+
+    The batch runs in chunks (``batch_chunks``) through one reused im2col buffer. Backward
+    rebuilds each chunk's windows into that buffer -- cheaper, on a CPU, than keeping the whole
+    im2col matrix (kh*kw times the input) in memory between forward and backward.
+
+    Must equal ``Conv2D`` (``minidl/ops/reference/conv.py``), followed by the ReLU op for 'relu'.
+    """
+
+    def __init__(self, geometry, activation=None):
+        self.geometry = geometry
+        self.activation = activation
+
+    def forward(self, x, kernel, *bias):
+        geometry = self.geometry
+        n, filters = x.shape[0], kernel.shape[3]
+        per_sample = geometry.output_size[0] * geometry.output_size[1]
+        padded = pad_spatial(x, geometry.pads)
+        kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
+        chunks = batch_chunks(n, geometry, x.shape[3], x.dtype.itemsize)
+        y = xp().empty((n * per_sample, filters), dtype=x.dtype)
+
+        def convolve(start, stop, buffer):
+            cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
+            y_chunk = y[start * per_sample:stop * per_sample]
+            xp().matmul(cols, kernel_rows, out=y_chunk)
+            if bias:
+                y_chunk += bias[0]
+            if self.activation == "relu":
+                xp().maximum(y_chunk, 0, out=y_chunk)
+
+        self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
+        map_chunks(convolve, chunks, self.buffer_shape, x.dtype)
+        if self.needs_input_grad:
+            self.padded, self.kernel, self.chunks = padded, kernel, chunks
+            self.y_rows = y if self.activation == "relu" else None
+        return y.reshape(n, *geometry.output_size, filters)
+
+    def backward(self, gy):
+        geometry, kernel = self.geometry, self.kernel
+        per_sample = geometry.output_size[0] * geometry.output_size[1]
+        gy_rows = gy.reshape(-1, kernel.shape[3])
+        need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
+        need_bias = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
+        grad_padded = xp().zeros(self.padded.shape, dtype=gy.dtype) if need_x else None
+
+        def backpropagate(start, stop, buffer):
+            """This chunk's share of dL/dkernel and dL/dbias; its dL/dx goes into grad_padded."""
+            rows = slice(start * per_sample, stop * per_sample)
+            buffer = buffer[:(stop - start) * per_sample]
+            gy_chunk = gy_rows[rows]
+            if self.activation == "relu":
+                # d relu(z)/dz = [z > 0], and z > 0 exactly where y = relu(z) > 0
+                gy_chunk = gy_chunk * (self.y_rows[rows] > 0)
+            grad_kernel_part = grad_bias_part = None
+            if need_bias:
+                # dL/dbias = sum of gy over batch and positions
+                grad_bias_part = gy_chunk.sum(axis=0)
+            if need_kernel:
+                # dL/dkernel = cols^T @ gy
+                cols = im2col(self.padded[start:stop], geometry, out=buffer)
+                grad_kernel_part = xp().matmul(cols.T, gy_chunk)
+            if need_x:
+                # dL/dcols = gy @ kernel^T; every window's gradient goes back where it was read
+                grad_cols = windows_by_offset(gy_chunk, kernel, out=by_offset(buffer, kernel))
+                col2im_add(grad_cols, geometry, grad_padded[start:stop])
+            return grad_kernel_part, grad_bias_part
+
+        parts = map_chunks(backpropagate, self.chunks, self.buffer_shape, gy.dtype)
+        grad_x = crop_spatial(grad_padded, geometry.pads) if need_x else None
+        grad_kernel = sum_in_order(part[0] for part in parts).reshape(kernel.shape) if need_kernel else None
+        grad_bias = sum_in_order(part[1] for part in parts) if need_bias else None
+        return grad_x, grad_kernel, grad_bias
+
+
+class FastConv2DTranspose(Function):
+    """z = conv2d_transpose(x, kernel) + bias: the adjoint of a conv2d with ``geometry``.
+
+    ``geometry`` describes the convolution that maps an input of z's size to x's size, so the
+    forward here is that convolution's input-gradient (GEMM, then col2im) and the backward
+    is that convolution's forward (im2col, then GEMM).
+
+    Must equal ``Conv2DTranspose`` (``minidl/ops/reference/conv.py``).
+    """
+
+    def __init__(self, geometry):
+        self.geometry = geometry
+
+    def forward(self, x, kernel, *bias):
+        geometry = self.geometry
+        n, in_channels, filters = x.shape[0], x.shape[3], kernel.shape[2]
+        per_sample = x.shape[1] * x.shape[2]
+        x_rows = x.reshape(-1, in_channels)
+        kernel_rows = kernel.reshape(-1, in_channels)  # (kh*kw*F, C_in)
+        chunks = batch_chunks(n, geometry, filters, x.dtype.itemsize)
+        padded = xp().zeros((n, *geometry.padded_size, filters), dtype=x.dtype)
+
+        def scatter_windows(start, stop, buffer):
+            rows = x_rows[start * per_sample:stop * per_sample]
+            windows = windows_by_offset(rows, kernel, out=by_offset(buffer[:len(rows)], kernel))
+            col2im_add(windows, geometry, padded[start:stop])
+
+        self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
+        map_chunks(scatter_windows, chunks, self.buffer_shape, x.dtype)
+        z = crop_spatial(padded, geometry.pads)
+        if bias:
+            z += bias[0]
+        if self.needs_input_grad:
+            self.x_rows, self.kernel, self.chunks = x_rows, kernel, chunks
+        return z
+
+    def backward(self, gz):
+        geometry, kernel = self.geometry, self.kernel
+        in_channels = kernel.shape[3]
+        per_sample = geometry.output_size[0] * geometry.output_size[1]
+        kernel_rows = kernel.reshape(-1, in_channels)
+        need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
+        grad_x = grad_kernel = grad_bias = None
+        if need_x or need_kernel:
+            padded = pad_spatial(gz, geometry.pads)
+            grad_x_rows = xp().empty(self.x_rows.shape, dtype=gz.dtype) if need_x else None
+
+            def convolve_gradient(start, stop, buffer):
+                """This chunk's share of dL/dkernel; its dL/dx goes into grad_x_rows."""
+                rows = slice(start * per_sample, stop * per_sample)
+                cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
+                if need_x:
+                    # dL/dx = im2col(gz) @ kernel: the forward convolution of gz
+                    xp().matmul(cols, kernel_rows, out=grad_x_rows[rows])
+                if need_kernel:
+                    # dL/dkernel = im2col(gz)^T @ x
+                    return xp().matmul(cols.T, self.x_rows[rows])
+                return None
+
+            parts = map_chunks(convolve_gradient, self.chunks, self.buffer_shape, gz.dtype)
+            if need_x:
+                grad_x = grad_x_rows.reshape(gz.shape[0], *geometry.output_size, in_channels)
+            if need_kernel:
+                grad_kernel = sum_in_order(parts).reshape(kernel.shape)
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            # dL/dbias = sum of gz over batch and positions
+            grad_bias = gz.sum(axis=(0, 1, 2))
+        return grad_x, grad_kernel, grad_bias
+
+
+def by_offset(buffer, kernel):
+    """A chunk's scratch ``buffer`` (rows, kh*kw*channels) viewed as (kh*kw, rows, channels),
+    the layout of ``windows_by_offset`` with ``kernel`` (kh, kw, channels, ...): the same memory,
+    regrouped."""
+    kh, kw, channels = kernel.shape[:3]
+    return buffer.reshape(kh * kw, buffer.shape[0], channels)
+
+
+def _largest(chunks):
+    return max(stop - start for start, stop in chunks)

@@ -1,0 +1,95 @@
+"""im2col and col2im, fast: the forms the fast convolution (``fast/conv.py``) runs.
+
+They compute exactly what the readable ``minidl/ops/reference/im2col.py`` computes -- every
+window of the input as one row of a matrix, and the adjoint that adds rows back onto their
+windows -- with these differences, all for speed:
+
+* ``im2col`` copies all windows at once through a strided view of the input (``as_strided``)
+  into a buffer the caller reuses chunk after chunk; for a one-channel image it writes the
+  matrix transposed (each offset's windows are then one copy along whole image rows);
+* the backward's window gradients are laid out kernel offset by kernel offset
+  (``windows_by_offset``), so that ``col2im_add`` adds long contiguous runs;
+* ``batch_chunks`` cuts a batch into chunks of a few samples whose im2col matrix fits in cache
+  (a GEMM on a cache-resident matrix runs several times faster than on one streamed from
+  memory); ``minidl.ops.parallel.map_chunks`` runs the chunks on every core. On a GPU the whole
+  batch is one chunk.
+"""
+
+from minidl.autograd.function import xp
+from minidl.ops.parallel import sample_chunks
+
+
+def _strided_windows(padded, geometry):
+    """All windows as a (N, out_h, out_w, kh, kw, C) view of ``padded`` (no copy), or None when
+    the backend has no ``lib.stride_tricks.as_strided``."""
+    stride_tricks = getattr(getattr(xp(), "lib", None), "stride_tricks", None)
+    as_strided = getattr(stride_tricks, "as_strided", None)
+    if as_strided is None:
+        return None
+    step_n, step_h, step_w, step_c = padded.strides
+    (stride_h, stride_w), (dilation_h, dilation_w) = geometry.strides, geometry.dilation
+    shape = (padded.shape[0], *geometry.output_size, *geometry.kernel_size, padded.shape[3])
+    steps = (step_n, step_h * stride_h, step_w * stride_w, step_h * dilation_h, step_w * dilation_w, step_c)
+    return as_strided(padded, shape=shape, strides=steps)
+
+
+def im2col(padded, geometry, out=None):
+    """Every window of ``padded`` (N, Hp, Wp, C) as one row: (N*out_h*out_w, kh*kw*C).
+
+    Columns are ordered (kernel row, kernel column, channel), matching a (kh, kw, C, F) kernel
+    reshaped to (kh*kw*C, F). ``out``, when given, is a contiguous buffer of that size to fill
+    (so one buffer serves every chunk of a batch). The matrix is contiguous, except for a
+    one-channel input (a grayscale image), where it is the transpose of a contiguous
+    (kh*kw, N*out_h*out_w) matrix: each offset's windows are then one copy along whole image
+    rows instead of one element per window -- about twice as fast (BLAS takes either layout).
+    """
+    n, channels = padded.shape[0], padded.shape[3]
+    out_h, out_w = geometry.output_size
+    kh, kw = geometry.kernel_size
+    if out is None:
+        out = xp().empty((n * out_h * out_w, kh * kw * channels), dtype=padded.dtype)
+    if channels == 1:
+        by_offset = out.reshape(kh * kw, n, out_h, out_w)
+        for k, (i, j) in enumerate(geometry.offsets):
+            by_offset[k] = padded[geometry.window_slice(i, j)][..., 0]
+        return by_offset.reshape(kh * kw, -1).T
+    blocks = out.reshape(n, out_h, out_w, kh, kw, channels)
+    windows = _strided_windows(padded, geometry)
+    if windows is not None:
+        blocks[...] = windows  # the whole im2col: one strided copy
+    else:  # no strided views on this backend: one vectorised copy per kernel offset
+        for i, j in geometry.offsets:
+            blocks[:, :, :, i, j, :] = padded[geometry.window_slice(i, j)]
+    return out
+
+
+def windows_by_offset(rows, kernel, out=None):
+    """What every window receives from ``rows`` (R, B) through ``kernel`` (kh, kw, A, B), kernel
+    offset by offset: block k of the result (kh*kw, R, A) is ``rows @ kernel[i, j]^T`` for the
+    k-th offset (i, j). Together the blocks are ``rows @ kernel.reshape(-1, B)^T`` with its
+    columns regrouped by offset -- the layout ``col2im_add`` reads fastest."""
+    kh, kw, a, b = kernel.shape
+    per_offset = kernel.reshape(kh * kw, a, b).transpose(0, 2, 1)  # (kh*kw, B, A)
+    return xp().matmul(rows, per_offset, out=out)
+
+
+def col2im_add(blocks, geometry, target):
+    """The adjoint of ``im2col``: add each window's values back onto the window of ``target``
+    (N, Hp, Wp, C) they belong to. Overlapping windows accumulate.
+
+    ``blocks`` is (kh*kw, N*out_h*out_w, C), one block per kernel offset (``windows_by_offset``):
+    each offset's add then reads one contiguous block and, with stride 1, writes runs of
+    out_w*C contiguous elements of ``target`` -- far fewer, longer inner loops than adding the
+    (N*out_h*out_w, kh*kw*C) im2col layout, whose runs are only C long."""
+    n, channels = target.shape[0], target.shape[3]
+    for k, (i, j) in enumerate(geometry.offsets):
+        # block k was read from target[window_slice(i, j)] (derivative 1): route it back there
+        target[geometry.window_slice(i, j)] += blocks[k].reshape(n, *geometry.output_size, channels)
+    return target
+
+
+def batch_chunks(batch, geometry, channels, itemsize):
+    """(start, stop) ranges of samples, each chunk's im2col matrix about ``CPU_CHUNK_BYTES``
+    (``minidl.ops.parallel``): that matrix stays in cache between being written and multiplied."""
+    row_bytes = geometry.kernel_size[0] * geometry.kernel_size[1] * channels * itemsize
+    return sample_chunks(batch, row_bytes * geometry.output_size[0] * geometry.output_size[1])

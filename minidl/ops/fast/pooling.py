@@ -1,0 +1,157 @@
+"""The fast poolings: ``FastMaxPool2D`` and ``FastAvgPool2D``, what ``minidl.ops.max_pool2d`` and
+``avg_pool2d`` run by default.
+
+They must equal the readable forms in ``minidl/ops/reference/pooling.py`` (im2col, then a max
+or a mean of each window's row; col2im back -- read those first), and compute the same
+numbers without ever building the im2col matrix: they loop over the pool's window offsets
+only (4 for a 2x2 pool), each offset one vectorised operation over a chunk of samples, the
+chunks on every CPU core. Max pooling remembers which offset won each window (the first
+maximum, TensorFlow's tie rule) as a small integer, and routes the gradient there; when the
+windows tile the input (a 2x2 pool with stride 2) each offset's gradient is written straight
+into its place.
+"""
+
+import functools
+
+import numpy as np
+
+from minidl import backend
+from minidl.autograd.function import Function, xp
+from minidl.ops.parallel import map_chunks, sample_chunks
+from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
+
+# -- max pooling ------------------------------------------------------------------------------
+
+class FastMaxPool2D(Function):
+    """Window maxima, remembering (while recording) which offset of each window won.
+    Must equal ``MaxPool2D`` (``minidl/ops/reference/pooling.py``)."""
+
+    def __init__(self, geometry):
+        self.geometry = geometry
+
+    def forward(self, x):
+        geometry = self.geometry
+        padded = pad_spatial(x, geometry.pads, value=-np.inf)
+        record = bool(self.needs_input_grad)
+        index_dtype = np.uint8 if len(geometry.offsets) <= 255 else np.int32
+        n, channels = x.shape[0], x.shape[3]
+        y = xp().empty((n, *geometry.output_size, channels), dtype=x.dtype)
+        winner = xp().empty(y.shape, dtype=index_dtype) if record else None
+
+        def pool(start, stop, _):
+            y_chunk = y[start:stop]
+            if record:
+                greater = xp().empty(y_chunk.shape, dtype=bool)
+                candidate = xp().empty(y_chunk.shape, dtype=index_dtype)
+            for index, (i, j) in enumerate(geometry.offsets):
+                window = padded[start:stop][geometry.window_slice(i, j)]
+                if index == 0:
+                    y_chunk[...] = window
+                    if record:
+                        winner[start:stop] = 0
+                    continue
+                if record:
+                    # strictly greater: the first maximum keeps its place. The offsets come in
+                    # increasing order, so winner = max(winner, index * [window > y]) moves the
+                    # winner to this offset exactly where it beats the maximum so far (a masked
+                    # copy would do the same some ten times slower)
+                    xp().greater(window, y_chunk, out=greater)
+                    xp().multiply(greater, index_dtype(index), out=candidate)
+                    xp().maximum(winner[start:stop], candidate, out=winner[start:stop])
+                xp().maximum(y_chunk, window, out=y_chunk)
+
+        map_chunks(pool, _pool_chunks(padded))
+        self.winner, self.x_shape = winner, x.shape
+        return y
+
+    def backward(self, gy):
+        geometry = self.geometry
+        n, _, _, channels = self.x_shape
+        if _windows_tile(geometry):
+            return crop_spatial(self._tiled_backward(gy, n, channels), geometry.pads)
+        padded = xp().zeros((n, *geometry.padded_size, channels), dtype=gy.dtype)
+
+        def route(start, stop, _):
+            for index, (i, j) in enumerate(geometry.offsets):
+                # d max(window) / d window[k] = 1 for the winning k, 0 for the others
+                won = self.winner[start:stop] == index
+                padded[start:stop][geometry.window_slice(i, j)] += xp().where(won, gy[start:stop], 0)
+
+        map_chunks(route, _pool_chunks(padded))
+        return crop_spatial(padded, geometry.pads)
+
+    def _tiled_backward(self, gy, n, channels):
+        """The common case -- windows side by side, e.g. a 2x2 pool with stride 2 -- where every
+        input element lies in exactly one window: each offset's gradient is written straight into
+        its place in a (n, out_h, kh, out_w, kw, channels) view, with no zero fill and no adds."""
+        (kh, kw), (out_h, out_w) = self.geometry.kernel_size, self.geometry.output_size
+        grad = xp().empty((n, out_h, kh, out_w, kw, channels), dtype=gy.dtype)
+
+        def route(start, stop, _):
+            for index, (i, j) in enumerate(self.geometry.offsets):
+                # d max(window) / d window[k] = 1 for the winning k, 0 for the others
+                won = self.winner[start:stop] == index
+                xp().multiply(gy[start:stop], won, out=grad[start:stop, :, i, :, j, :])
+
+        map_chunks(route, sample_chunks(n, gy[:1].nbytes * kh * kw))
+        return grad.reshape(n, out_h * kh, out_w * kw, channels)
+
+
+def _pool_chunks(padded):
+    """Cache-sized chunks of samples; pooling runs them in parallel (``map_chunks``)."""
+    return sample_chunks(padded.shape[0], padded[:1].nbytes)
+
+
+def _windows_tile(geometry):
+    """True when the windows cover the padded input exactly once (stride = pool size)."""
+    return (
+        tuple(geometry.strides) == tuple(geometry.kernel_size) and tuple(geometry.dilation) == (1, 1)
+        and tuple(geometry.padded_size) == tuple(o * k for o, k in zip(geometry.output_size, geometry.kernel_size))
+    )
+
+
+# -- average pooling --------------------------------------------------------------------------
+
+def _divisor(geometry, dtype):
+    """The window size as a number, or a (1, out_h, out_w, 1) device array when 'same' padding
+    makes the border windows smaller."""
+    if not geometry.has_padding:
+        return float(np.prod(geometry.kernel_size))
+    return _device_counts(geometry, np.dtype(dtype).name, backend.get_backend())
+
+
+@functools.lru_cache(maxsize=64)
+def _device_counts(geometry, dtype_name, backend_name):
+    """The window counts moved to the device once per geometry, dtype and backend."""
+    return backend.to_device(window_counts(geometry).astype(dtype_name)[None, :, :, None])
+
+
+class FastAvgPool2D(Function):
+    """Window means: the sum over the window offsets divided by each window's real size.
+    Must equal ``AvgPool2D`` (``minidl/ops/reference/pooling.py``)."""
+
+    def __init__(self, geometry):
+        self.geometry = geometry
+
+    def forward(self, x):
+        geometry = self.geometry
+        padded = pad_spatial(x, geometry.pads)
+        total = None
+        for i, j in geometry.offsets:
+            window = padded[geometry.window_slice(i, j)]
+            if total is None:
+                total = window.copy()
+            else:
+                total += window
+        self.divisor, self.x_shape = _divisor(geometry, x.dtype), x.shape
+        total /= self.divisor
+        return total
+
+    def backward(self, gy):
+        geometry = self.geometry
+        n, _, _, channels = self.x_shape
+        share = gy / self.divisor  # d mean(window) / d window[k] = 1 / (window count)
+        padded = xp().zeros((n, *geometry.padded_size, channels), dtype=gy.dtype)
+        for i, j in geometry.offsets:
+            padded[geometry.window_slice(i, j)] += share
+        return crop_spatial(padded, geometry.pads)

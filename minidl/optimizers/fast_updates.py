@@ -1,0 +1,198 @@
+"""The optimizers' fast updates: what ``apply_gradients`` runs outside ``minidl.reference_ops()``.
+
+Each function here is the fast form of one optimizer's ``update_one`` -- the update written as
+its formula, in that optimizer's module; read that first -- and must give the same bits: it
+does the same float operations in the same order, only into a scratch buffer reused from line
+to line instead of a new temporary array per operation. ``apply_on_cores`` then splits a large
+weight into ranges of elements updated side by side on the CPU cores: every update is
+element-wise, so each range gets exactly the numbers the whole array would.
+
+Each takes the weight ``var`` (updated in place), its gradient, its slots (updated in place)
+and the step's scalars ``s`` (``Optimizer.step_scalars``), in the weight's dtype.
+"""
+
+from minidl.autograd.function import xp
+from minidl.ops.parallel import element_ranges, map_chunks
+
+# A weight of at least two ranges of this many elements has its update split over the CPU cores:
+# a range's handful of arrays (weight, gradient, slots, scratch) stays in cache from one pass of
+# the update to the next.
+UPDATE_RANGE_SIZE = 1 << 17
+
+
+def apply_on_cores(update, var, grad, slots):
+    """``update(var, grad, slots)``, with a large weight split into ranges of elements run on
+    every CPU core. Only a weight and slots laid out contiguously are split (their flat views
+    are then the arrays themselves); a GPU or a small weight gets one range."""
+    ranges = element_ranges(var.size, UPDATE_RANGE_SIZE)
+    if len(ranges) == 1 or not all(array.flags.c_contiguous for array in [var, *slots.values()]):
+        update(var, grad, slots)
+        return
+    flat_var, flat_grad = var.reshape(-1), grad.reshape(-1)
+    flat_slots = {name: slot.reshape(-1) for name, slot in slots.items()}
+
+    def update_range(start, stop, _):
+        update(flat_var[start:stop], flat_grad[start:stop], {name: slot[start:stop] for name, slot in flat_slots.items()})
+
+    map_chunks(update_range, ranges)
+
+
+def sgd(var, grad, slots, s, momentum, nesterov):
+    """Fast form of ``SGD.update_one`` (optimizers/sgd.py)."""
+    step = grad * s.lr
+    if momentum == 0:
+        var -= step
+        return
+    velocity = slots["momentum"]
+    velocity *= s.momentum
+    velocity -= step
+    if nesterov:
+        ahead = xp().multiply(velocity, s.momentum)
+        ahead -= step
+        var += ahead
+    else:
+        var += velocity
+
+
+def rmsprop(var, grad, slots, s, centered):
+    """Fast form of ``RMSprop.update_one`` without momentum (optimizers/rmsprop.py)."""
+    module = xp()
+    ms = slots["rms"]
+    scratch = module.multiply(grad, grad, out=module.empty_like(var))
+    scratch *= 1 - s.rho
+    ms *= s.rho
+    ms += scratch
+    if centered:
+        mg = slots["mg"]
+        mg *= s.rho
+        mg += grad * (1 - s.rho)
+        module.multiply(mg, mg, out=scratch)
+        module.subtract(ms, scratch, out=scratch)
+        module.sqrt(scratch, out=scratch)
+    else:
+        module.sqrt(ms, out=scratch)
+    scratch += s.epsilon
+    step = grad * s.lr
+    step /= scratch
+    var -= step
+
+
+def rmsprop_with_momentum(var, grad, slots, s, centered):
+    """Fast form of ``RMSprop.update_one`` with momentum (optimizers/rmsprop.py)."""
+    module = xp()
+    ms, mom = slots["rms"], slots["momentum"]
+    scratch = module.multiply(grad, grad, out=module.empty_like(var))
+    scratch -= ms
+    scratch *= 1 - s.rho
+    ms += scratch
+    if centered:
+        mg = slots["mg"]
+        module.subtract(grad, mg, out=scratch)
+        scratch *= 1 - s.rho
+        mg += scratch
+        module.multiply(mg, mg, out=scratch)
+        module.subtract(ms, scratch, out=scratch)
+        scratch += s.epsilon
+    else:
+        module.add(ms, s.epsilon, out=scratch)
+    module.sqrt(scratch, out=scratch)
+    step = grad * s.lr
+    step /= scratch
+    mom *= s.momentum
+    mom += step
+    var -= mom
+
+
+def adam(var, grad, slots, s, amsgrad):
+    """Fast form of ``Adam.update_one`` (optimizers/adam.py)."""
+    module = xp()
+    m, v = slots["m"], slots["v"]
+    scratch = module.subtract(grad, m, out=module.empty_like(var))
+    scratch *= 1 - s.beta_1
+    m += scratch
+    module.multiply(grad, grad, out=scratch)
+    scratch -= v
+    scratch *= 1 - s.beta_2
+    v += scratch
+    second_moment = v
+    if amsgrad:
+        second_moment = slots["vhat"]
+        module.maximum(second_moment, v, out=second_moment)
+    module.sqrt(second_moment, out=scratch)
+    scratch += s.epsilon
+    step = m * s.lr_t
+    step /= scratch
+    var -= step
+
+
+def adagrad(var, grad, slots, s):
+    """Fast form of ``Adagrad.update_one`` (optimizers/adagrad.py)."""
+    module = xp()
+    accumulator = slots["accumulator"]
+    scratch = module.multiply(grad, grad, out=module.empty_like(var))
+    accumulator += scratch
+    module.sqrt(accumulator, out=scratch)
+    scratch += s.epsilon
+    step = grad * s.lr
+    step /= scratch
+    var -= step
+
+
+def adadelta(var, grad, slots, s):
+    """Fast form of ``Adadelta.update_one`` (optimizers/adadelta.py)."""
+    module = xp()
+    accum_grad, accum_var = slots["accum_grad"], slots["accum_var"]
+    scratch = module.multiply(grad, grad, out=module.empty_like(var))
+    scratch *= 1 - s.rho
+    accum_grad *= s.rho
+    accum_grad += scratch
+    update = module.add(accum_var, s.epsilon, out=module.empty_like(var))
+    module.sqrt(update, out=update)
+    module.add(accum_grad, s.epsilon, out=scratch)
+    module.sqrt(scratch, out=scratch)
+    update /= scratch
+    update *= grad
+    module.multiply(update, s.lr, out=scratch)
+    var -= scratch
+    update *= update
+    update *= 1 - s.rho
+    accum_var *= s.rho
+    accum_var += update
+
+
+def adamax(var, grad, slots, s):
+    """Fast form of ``Adamax.update_one`` (optimizers/adamax.py)."""
+    module = xp()
+    m, u = slots["m"], slots["v"]
+    scratch = module.subtract(grad, m, out=module.empty_like(var))
+    scratch *= 1 - s.beta_1
+    m += scratch
+    u *= s.beta_2
+    module.maximum(u, module.abs(grad), out=u)
+    module.add(u, s.epsilon, out=scratch)
+    module.divide(m, scratch, out=scratch)
+    scratch *= s.lr_t
+    var -= scratch
+
+
+def nadam(var, grad, slots, s):
+    """Fast form of ``Nadam.update_one`` (optimizers/nadam.py)."""
+    module = xp()
+    m, v = slots["m"], slots["v"]
+    g_prime = grad / (1 - s.schedule_new)
+    m *= s.beta_1
+    m += grad * (1 - s.beta_1)
+    v *= s.beta_2
+    scratch = module.multiply(grad, grad, out=module.empty_like(var))
+    scratch *= 1 - s.beta_2
+    v += scratch
+    g_prime *= 1 - s.mu_t
+    module.divide(m, 1 - s.schedule_next, out=scratch)
+    scratch *= s.mu_next
+    g_prime += scratch
+    module.divide(v, 1 - s.beta_2 ** s.t, out=scratch)
+    module.sqrt(scratch, out=scratch)
+    scratch += s.epsilon
+    g_prime *= s.lr
+    g_prime /= scratch
+    var -= g_prime
