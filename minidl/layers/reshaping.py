@@ -9,8 +9,8 @@ None of them has weights; each is one or two differentiable ops (``broadcast_to`
 from minidl.layers.base import Layer
 from minidl.layers.convolutional import check_data_format, check_input_rank, normalize_tuple
 from minidl.ops.broadcast import broadcast_to
-from minidl.ops.im2col import is_int
 from minidl.ops.shapes import expand_dims, getitem, transpose
+from minidl.ops.windows import is_int
 
 
 class RepeatVector(Layer):
