@@ -113,3 +113,15 @@ def test_the_fast_step_equals_the_readable_autograd_step(sg, any_backend):
     for name in ("input_vectors", "output_vectors"):
         np.testing.assert_allclose(to_host(getattr(fast, name).data), to_host(getattr(readable, name).data),
                                    rtol=1e-5, atol=1e-7, err_msg=name)
+
+
+def test_reference_ops_trains_word2vec_with_the_readable_step(monkeypatch):
+    import minidl
+
+    used = []
+    monkeypatch.setattr(Word2Vec, "_step_readable", lambda self, *a: used.append("readable") or 0.0)
+    monkeypatch.setattr(Word2Vec, "_step_fast", lambda self, *a: used.append("fast") or 0.0)
+    with minidl.reference_ops():
+        Word2Vec(topic_corpus()[:20], vector_size=4, min_count=1, epochs=1)
+    Word2Vec(topic_corpus()[:20], vector_size=4, min_count=1, epochs=1)
+    assert set(used[:1]) == {"readable"} and used[-1] == "fast" and len(set(used)) == 2

@@ -44,6 +44,7 @@ from minidl import backend, ops
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import Parameter
+from minidl.ops.forms import reference_forms_active
 from minidl.text.keyed_vectors import KeyedVectors
 
 
@@ -234,7 +235,7 @@ class Word2Vec:
             batches = range(0, len(targets), self.batch_size)
             words_per_batch = len(ids) / max(1, len(batches))
             epoch_loss = 0.0
-            step = self._step_readable if _readable_forms_selected() else self._step_fast
+            step = self._step_readable if reference_forms_active() else self._step_fast
             for start in batches:
                 progress = processed_words / total_words
                 learning_rate = max(self.min_alpha, self.alpha - (self.alpha - self.min_alpha) * progress)
@@ -250,12 +251,6 @@ class Word2Vec:
         self.wv.vectors = backend.to_numpy(self.input_vectors.data).copy()
         self.wv.invalidate()
         return self
-
-
-def _readable_forms_selected():
-    """True inside ``minidl.reference_ops()`` (where that switch exists)."""
-    selected = getattr(ops, "reference_ops_active", None)
-    return bool(selected()) if selected is not None else False
 
 
 def _sigmoid(x):
