@@ -12,9 +12,17 @@
 
 Afterwards each Function releases what it saved, which frees the graph, unless
 ``retain_graph=True`` asks to keep it for a second backward pass.
+
+``leaf_grad_ready_hooks``: functions called with each leaf as soon as its gradient for this
+pass is complete (every use of the leaf has delivered its part), while the rest of the graph is
+still being differentiated. ``minidl.distributed`` uses this to start summing the last layers'
+gradients across processes during the backward pass. With no hook registered (the normal case)
+nothing extra is done.
 """
 
 from minidl import backend
+
+leaf_grad_ready_hooks = []
 
 
 def backward(root, grad=None, retain_graph=False):
@@ -32,7 +40,9 @@ def backward(root, grad=None, retain_graph=False):
 
     pending = {root.creator: [None] * len(_output_meta(root.creator))}
     pending[root.creator][root.output_index] = grad
-    for function in reversed(_topological_order(root.creator)):
+    order = _topological_order(root.creator)
+    leaf_uses = _count_leaf_uses(order) if leaf_grad_ready_hooks else None
+    for function in reversed(order):
         grad_outputs = pending.pop(function, None)
         if grad_outputs is None:  # no path from the root reaches this function's outputs
             continue
@@ -49,6 +59,8 @@ def backward(root, grad=None, retain_graph=False):
             _check_grad_shape(function, tensor, grad_input)
             if tensor.creator is None:
                 _accumulate_leaf(tensor, grad_input)
+                if leaf_uses is not None:
+                    _leaf_use_delivered(leaf_uses, tensor)
             else:
                 slots = pending.get(tensor.creator)
                 if slots is None:
@@ -106,6 +118,27 @@ def _topological_order(root_function):
             if creator is not None and tensor.requires_grad and creator not in visited:
                 stack.append((creator, False))
     return order
+
+
+def _count_leaf_uses(order):
+    """How many gradient contributions each leaf (by id) can receive in this pass."""
+    uses = {}
+    for function in order:
+        for tensor, needed in zip(function.inputs, function.needs_input_grad):
+            if needed and tensor.creator is None:
+                uses[id(tensor)] = uses.get(id(tensor), 0) + 1
+    return uses
+
+
+def _leaf_use_delivered(uses, leaf):
+    """Count one contribution down; at the last one the leaf's gradient is ready. (A use whose
+    backward returned None never counts down: that leaf is then not announced, and a hook's
+    owner must treat leaves it did not hear about at the end of the pass.)"""
+    remaining = uses[id(leaf)] - 1
+    uses[id(leaf)] = remaining
+    if remaining == 0:
+        for hook in leaf_grad_ready_hooks:
+            hook(leaf)
 
 
 def _accumulate_leaf(tensor, grad):

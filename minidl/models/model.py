@@ -24,7 +24,7 @@ import numpy as np
 from minidl import backend, callbacks, losses, metrics, optimizers
 from minidl.autograd.function import no_grad
 from minidl.layers.base import Layer
-from minidl.models import data_adapter
+from minidl.models import data_adapter, distribution
 from minidl.models.progbar import Progbar
 
 # ``compile(metrics=...)`` and ``fit(callbacks=...)`` shadow the module names inside those methods.
@@ -149,6 +149,7 @@ class Model(Layer):
         self._loss_tracker = _RunningMean()
         self._output_loss_trackers = []
         self._auto_track = type(self).call is not Model.call  # subclassed models track attributes
+        self._distribution = None  # minidl.distributed: the strategy it was compiled under, if any
 
     # -- structure ---------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -260,7 +261,11 @@ class Model(Layer):
                 resolved.append(_metrics_module.get(identifier, loss=loss_fns[index]))
             metric_objects.append(resolved)
         self.optimizer = optimizers.get(optimizer)
-        self._compiled = _Compiled(self.optimizer, loss_fns, weights, metric_objects, {
+        self._distribution = distribution.active()  # minidl.distributed: set inside a strategy's scope
+        step_optimizer = self.optimizer
+        if self._distribution is not None:  # the steps average gradients over the ranks
+            step_optimizer = self._distribution.wrap_optimizer(self.optimizer)
+        self._compiled = _Compiled(step_optimizer, loss_fns, weights, metric_objects, {
             "optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights,
             "weighted_metrics": weighted_metrics,
         })
@@ -316,9 +321,14 @@ class Model(Layer):
         for metric in self.metrics:
             metric.reset_state()
 
-    def _logs(self):
-        """The current loss and metric values as Python floats (one device-to-host transfer)."""
+    def _logs(self, across_ranks=False):
+        """The current loss and metric values as Python floats (one device-to-host transfer).
+
+        ``across_ranks``: under minidl.distributed, over every rank's rows (a collective: every
+        rank must ask at the same point); otherwise this process's own values."""
         sources = self._log_sources()
+        if across_ranks and self._distribution is not None:
+            return self._distribution.merged_logs(self, sources)
         values = _read_floats([source.result() for _, source in sources])
         return {name: value for (name, _), value in zip(sources, values)}
 
@@ -372,6 +382,11 @@ class Model(Layer):
     def _train_step(self, xs, ys, sample_weight):
         compiled = self._compiled
         train_weights = compiled.train_weights
+        if self._distribution is not None and len(xs[0]) == 0:
+            # minidl.distributed: this rank's share of a batch smaller than the world is empty; it
+            # still joins the gradient allreduce, adding nothing, so every rank takes the step
+            compiled.optimizer.apply_gradients([(None, weight) for weight in train_weights])
+            return
         for weight in compiled.frozen_weights:
             weight.requires_grad = False
         for weight in train_weights:
@@ -390,6 +405,8 @@ class Model(Layer):
         self._record(total, per_output, outputs, ys, sample_weight, len(xs[0]))
 
     def _test_step(self, xs, ys, sample_weight):
+        if self._distribution is not None and len(xs[0]) == 0:
+            return  # minidl.distributed: this rank's share of a small batch is empty
         with no_grad():
             outputs = self._as_output_list(self(self._model_inputs(xs), training=False))
             self._check_output_count(outputs, ys)
@@ -502,6 +519,10 @@ class Model(Layer):
             steps = min(steps, data.steps)
         history = _make_history()
         user_callbacks = list(callbacks or [])
+        if self._distribution is not None:  # minidl.distributed: check, split the data, start alike
+            settings = {"verbose": verbose, "epochs": epochs, "initial_epoch": initial_epoch, "steps": steps,
+                        "shuffle": shuffle}
+            verbose, user_callbacks = self._distribution.begin_fit(self, data, validation, settings, user_callbacks)
         callback_list = _callback_list(user_callbacks + [history], self,
                                        {"verbose": verbose, "epochs": epochs, "steps": steps})
         batch_hooks = any(cb._implements_train_batch_hooks() for cb in user_callbacks)
@@ -529,7 +550,7 @@ class Model(Layer):
                 step += 1
                 batch_logs = None
                 if batch_hooks:
-                    batch_logs = self._logs()
+                    batch_logs = self._logs(across_ranks=True)
                     callback_list.on_train_batch_end(step - 1, batch_logs)
                 if progbar.due(step) and not (steps is not None and step >= steps):
                     progbar.update(step, list((batch_logs or self._logs()).items()))
@@ -541,7 +562,7 @@ class Model(Layer):
             if step == 0:
                 warnings.warn("fit: the input ran out of data; stopping training", stacklevel=2)
                 break
-            logs = self._logs()
+            logs = self._logs(across_ranks=True)
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_loop(validation, callback_list, verbose=0)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
@@ -607,7 +628,7 @@ class Model(Layer):
                 progbar.update(step, list(self._logs().items()))
             if total_steps is not None and step >= total_steps:
                 break
-        logs = self._logs()
+        logs = self._logs(across_ranks=True)
         if verbose:
             progbar.target = progbar.target if progbar.target is not None else step
             progbar.update(step, list(logs.items()), finalize=True)
@@ -622,6 +643,8 @@ class Model(Layer):
         data = self._data(x, y, sample_weight, batch_size, steps, "evaluate")
         if self._prepare(data, "evaluate"):
             self._check_targets(data, "evaluate")
+        if self._distribution is not None:  # minidl.distributed: split the data, rank 0's weights
+            verbose = self._distribution.begin_evaluate(self, data, verbose)
         callback_list = None
         if callbacks:
             callback_list = _callback_list(list(callbacks), self, {"verbose": verbose, "steps": data.steps})
@@ -691,6 +714,8 @@ class Model(Layer):
             self._apply_class_weight(data, class_weight)
         self._prepare(data, "train_on_batch")
         self._check_targets(data, "train_on_batch")
+        if self._distribution is not None:  # minidl.distributed: every rank starts from rank 0's weights
+            self._distribution.begin_batch(self)
         if reset_metrics:
             self.reset_metrics()
         xs, ys, weights = next(data.batches(False))
@@ -703,6 +728,8 @@ class Model(Layer):
         data = self._single_batch(x, y, sample_weight, "test_on_batch")
         self._prepare(data, "test_on_batch")
         self._check_targets(data, "test_on_batch")
+        if self._distribution is not None:  # minidl.distributed: every rank starts from rank 0's weights
+            self._distribution.begin_batch(self)
         if reset_metrics:
             self.reset_metrics()
         xs, ys, weights = next(data.batches(False))
