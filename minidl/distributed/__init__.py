@@ -24,7 +24,8 @@ The low-level face -- a distributed optimizer wrapper (see ``optimizer``)::
     ...; loss.backward(); opt.step()               # step() averages the gradients first
 
 and the collectives themselves: ``allreduce`` (mean or sum), ``broadcast``, ``allgather`` and
-their ``_object`` forms, ``barrier``; ``rank()``, ``size()``, ``local_rank()``, ``is_primary()``.
+their ``_object`` forms, ``barrier``; ``rank()``, ``size()``, ``local_rank()``, ``is_primary()``;
+``init()`` returns the ``World`` (rank, size, host, communicator).
 
 The parts, one idea each: ``world`` (joining the launcher's processes, cores per rank),
 ``communicator`` / ``mpi`` / ``nccl`` (the collectives), ``watchdog`` and ``faults`` (a failed,
@@ -46,7 +47,7 @@ from minidl.distributed.communicator import Communicator, LocalCommunicator
 from minidl.distributed.optimizer import DistributedOptimizer, broadcast_optimizer_state, broadcast_parameters
 from minidl.distributed.sharding import Shard
 from minidl.distributed.strategy import DataParallel, distribution, set_distribution
-from minidl.distributed.world import World, barrier, init, is_primary, local_rank, rank, size, world
+from minidl.distributed.world import World, barrier, init, is_primary, local_rank, rank, size
 from minidl.errors import DistributedError, RankFailedError, RankMismatchError, RankTimeoutError
 
 
@@ -64,5 +65,5 @@ __all__ = [
     "RankFailedError", "RankMismatchError", "RankTimeoutError", "Shard", "World", "allgather", "allgather_object",
     "allreduce", "barrier", "broadcast", "broadcast_object", "broadcast_optimizer_state", "broadcast_parameters",
     "default_communicator", "distribution", "init", "is_primary", "local_rank", "local_rows", "rank",
-    "set_distribution", "size", "world",
+    "set_distribution", "size",
 ]

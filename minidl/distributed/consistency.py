@@ -32,7 +32,8 @@ def check_same_on_every_rank(communicator, description, what, hint=""):
 
 
 def _differences(reference, other, path=""):
-    """Human-readable differences between two descriptions (dicts, lists and plain values)."""
+    """Human-readable differences between two descriptions: dicts and lists are compared item
+    by item, anything else (numbers, strings, tuples) as one value."""
     if isinstance(reference, dict) and isinstance(other, dict):
         found = []
         for key in list(reference) + [key for key in other if key not in reference]:
@@ -44,7 +45,7 @@ def _differences(reference, other, path=""):
             else:
                 found += _differences(reference[key], other[key], f"{label}.")
         return found
-    if isinstance(reference, (list, tuple)) and isinstance(other, (list, tuple)) and len(reference) == len(other):
+    if isinstance(reference, list) and isinstance(other, list) and len(reference) == len(other):
         found = []
         for index, (mine, theirs) in enumerate(zip(reference, other)):
             found += _differences(mine, theirs, f"{path.rstrip('.')}[{index}].")

@@ -21,7 +21,7 @@ import os
 import sys
 import traceback
 
-from minidl.errors import RankFailedError, RankTimeoutError
+from minidl.errors import RankFailedError, RankMismatchError, RankTimeoutError
 
 
 def install(world):
@@ -46,7 +46,14 @@ def _report(world, previous_hook, exc_type, exc, tb):
         return
     if isinstance(exc, RankTimeoutError):
         print(f"{where} stops: {exc}", file=sys.stderr)
-        world.watchdog.announce_failure(f"{exc_type.__name__} (a collective timed out on rank {world.rank})")
+        world.watchdog.announce_failure(f"{exc_type.__name__} (a collective timed out on rank {world.rank})", grace=1.0)
+        return
+    if isinstance(exc, RankMismatchError) and world.rank > 0:
+        # Raised alike on every rank by the same check: rank 0 shows it in full; this rank aborts
+        # the job only once rank 0 says it has (or after a few seconds).
+        print(f"{where} stops: {exc}", file=sys.stderr)
+        _flush()
+        world.watchdog.wait_for_notice(5.0)
         return
     if isinstance(exc, KeyboardInterrupt):
         print(f"{where} was interrupted; stopping every rank", file=sys.stderr)

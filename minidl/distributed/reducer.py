@@ -197,9 +197,10 @@ def _stop_watching(reducer):
 
 
 def _forget(keys):
-    """Drop emptied entries; without any reducer left, unhook from the engine (free again)."""
-    for key in list(keys) + [key for key, reducers in _watchers.items() if not reducers]:
-        if key in _watchers and not _watchers[key]:
+    """Drop emptied entries; without any reducer left, unhook from the engine (free again).
+    (Listing a WeakSet skips reducers already collected, which its length may still count.)"""
+    for key in list(keys) + list(_watchers):
+        if key in _watchers and not list(_watchers[key]):
             del _watchers[key]
     if not _watchers and _announce in engine.leaf_grad_ready_hooks:
         engine.leaf_grad_ready_hooks.remove(_announce)

@@ -204,7 +204,7 @@ def _describe_model(model):
     except Exception:  # an optimizer that cannot be serialized is compared by its class
         optimizer = type(model.optimizer).__name__
     return {
-        "weights": [(tuple(w.shape), np.dtype(w.dtype).name) for w in model.weights],
+        "weights": [_shape_and_dtype(w) for w in model.weights],
         "trainable weights": len(compiled.train_weights or []),
         "optimizer": optimizer,
         "losses": [getattr(fn, "name", type(fn).__name__) if fn is not None else None for fn in compiled.loss_fns],
@@ -218,8 +218,8 @@ def _describe_data(data, what):
         return {
             "samples": data.num_samples,
             "batch_size": data.batch_size,
-            "x": [(tuple(a.shape[1:]), np.dtype(a.dtype).name) for a in data.xs],
-            "y": None if data.ys is None else [(tuple(a.shape[1:]), np.dtype(a.dtype).name) for a in data.ys],
+            "x": [_shape_and_dtype(a, rows=True) for a in data.xs],
+            "y": None if data.ys is None else [_shape_and_dtype(a, rows=True) for a in data.ys],
             "sample_weight": data.sample_weight is not None,
         }
     if isinstance(data, data_adapter.GeneratorData) and data.steps is None:
@@ -228,6 +228,12 @@ def _describe_data(data, what):
             "validation_steps) has no length the ranks can agree on; pass the number of batches per epoch"
         )
     return {"kind": type(data).__name__, "steps": data.steps}
+
+
+def _shape_and_dtype(array, rows=False):
+    """'(5, 6) float64'; with ``rows`` the first axis (the samples) shows as None."""
+    shape = (None,) + tuple(array.shape[1:]) if rows else tuple(array.shape)
+    return f"{shape} {np.dtype(array.dtype).name}"
 
 
 def _fingerprint(model):

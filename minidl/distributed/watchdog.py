@@ -161,6 +161,15 @@ class Watchdog:
         if requests:
             time.sleep(min(0.5, grace))  # the others print their one line before the job is aborted
 
+    def wait_for_notice(self, seconds):
+        """Wait up to ``seconds`` for another rank's failure notice (True if one came)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.failure is not None or self._notice_request.Test(self._notice_status):
+                return True
+            time.sleep(1e-3)
+        return False
+
     def close(self):
         """Withdraw the notice receive so that MPI can finalize (at the normal end of a run)."""
         if self.failure is None and not self._notice_request.Test():

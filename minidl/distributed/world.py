@@ -148,11 +148,6 @@ def _share_cores(world):
     return share
 
 
-def world():
-    """The World (``init()`` is called first if needed)."""
-    return init()
-
-
 def rank():
     """This process's rank: 0 .. size()-1 (0 in a world of one)."""
     return init().rank
