@@ -7,6 +7,8 @@ training done here in one process. The jobs of this module run side by side, sta
 module, so the suite waits for the slowest of them rather than their sum.
 """
 
+import json
+import math
 import os
 import pathlib
 import shutil
@@ -20,8 +22,10 @@ import pytest
 
 import minidl
 from tests import distributed_worker as worker
+from tests.conftest import data_dir
 
 WORKER = pathlib.Path(worker.__file__)
+EXAMPLE = WORKER.parent.parent / "examples" / "lstm_imdb.py"
 
 
 def _mpiexec():
@@ -48,11 +52,12 @@ WITHIN_S = 60  # every failing job must have ended (non-zero) well within this
 class Job:
     """One ``mpiexec -n 2`` run of the worker, started now and collected later."""
 
-    def __init__(self, scenario, out, launcher_options=(), timeout=None, env=None):
+    def __init__(self, scenario, out, launcher_options=(), timeout=None, env=None, script=None):
         env = {**{k: v for k, v in os.environ.items() if k != "MINIDL_BACKEND"}, **(env or {})}
         if timeout is not None:
             env["MINIDL_DISTRIBUTED_TIMEOUT"] = str(timeout)
-        self.command = [_mpiexec(), *launcher_options, "-n", "2", sys.executable, str(WORKER), scenario, str(out)]
+        arguments = [str(WORKER), scenario, str(out)] if script is None else [str(script), *scenario]
+        self.command = [_mpiexec(), *launcher_options, "-n", "2", sys.executable, *arguments]
         self.started = time.monotonic()
         self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True, env=env)
@@ -90,6 +95,10 @@ def jobs(tmp_path_factory):
     for mode in ("raise", "kill", "mismatch-data", "mismatch-model"):
         started[mode] = Job(f"fault:{mode}", root)
     started["hang"] = Job("fault:hang", root, timeout=FAULT_TIMEOUT_S)
+    example_dir = root / "lstm_imdb"
+    started["example"] = Job(["--quick", "--distributed", "--out", str(example_dir)], None, script=EXAMPLE,
+                             env={"MINIDL_DATA_DIR": str(data_dir()), "MPLBACKEND": "Agg"})
+    started["example"].out = example_dir
     yield started, equality_dir
     for job in started.values():
         job.finish()
@@ -232,3 +241,16 @@ def test_ranks_with_different_models_are_stopped_before_training(jobs):
     output = _failed(jobs, "mismatch-model")
     assert "RankMismatchError" in output
     assert "rank 1: model.weights[0] is '(5, 7) float64' where rank 0 has '(5, 6) float64'" in output, output[-3000:]
+
+
+def test_the_lstm_imdb_example_runs_on_two_ranks(jobs):
+    """mpiexec -n 2 python examples/lstm_imdb.py --quick --distributed: rank 0 alone prints and
+    writes, and metrics.json records the world size."""
+    started, _ = jobs
+    job = started["example"].finish()
+    assert job.process.returncode == 0, job.output[-4000:]
+    record = json.loads((job.out / "metrics.json").read_text())
+    assert record["world_size"] == 2 and record["config"]["distributed"] is True
+    assert all(math.isfinite(record["metrics"][key]) for key in ("test_loss", "test_accuracy"))
+    assert job.output.count("Test accuracy:") == 1 and job.output.count("Epoch 1/3") == 1
+    assert sorted(path.name for path in job.out.iterdir()) == ["curves.png", "metrics.json"]
