@@ -15,7 +15,7 @@ three ways the wait can end badly:
 
 Polling uses no CPU time worth mentioning: it spins for the first few hundred polls (a
 collective between ranks that arrive together completes in microseconds), then sleeps between
-polls, a little longer each time up to a millisecond.
+polls, a little longer each time up to half a millisecond.
 """
 
 import os
@@ -28,7 +28,7 @@ NOTICE_BYTES = 2048
 NOTICE_TAG = 7
 LIVENESS_PERIOD = 1.0
 SPIN_POLLS = 300
-LONGEST_PAUSE = 1e-3
+LONGEST_PAUSE = 5e-4
 
 
 def timeout_from_environment():

@@ -35,7 +35,8 @@ _LAUNCHER_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RAN
 class World:
     """This process's place among the processes of one run (see the module docstring)."""
 
-    def __init__(self, rank, size, local_rank, local_size, host, communicator, watchdog=None, mpi=None, comm=None):
+    def __init__(self, rank, size, local_rank, local_size, host, communicator, watchdog=None, mpi=None, comm=None,
+                 local_comm=None):
         self.rank = rank
         self.size = size
         self.local_rank = local_rank  # rank among the processes on this machine
@@ -45,6 +46,7 @@ class World:
         self.watchdog = watchdog
         self.mpi = mpi  # the mpi4py.MPI module and COMM_WORLD, None in a world of one
         self.comm = comm
+        self.local_comm = local_comm  # the ranks on this machine (MPI), None in a world of one
         self.cores = None  # the CPU cores this rank runs on, when init() shared them out
 
     @property
@@ -105,8 +107,7 @@ def _join_mpi_world(timeout):
     peers = [Peer(rank, place_host, pid) for rank, (place_host, pid) in enumerate(places)]
     watchdog = Watchdog(mpi, comm, peers, timeout)
     world = World(comm.Get_rank(), comm.Get_size(), local.Get_rank(), local.Get_size(), host,
-                  MPICommunicator(mpi, comm, watchdog), watchdog, mpi, comm)
-    world.local_comm = local
+                  MPICommunicator(mpi, comm, watchdog), watchdog, mpi, comm, local)
     if world.size > 1:
         faults.install(world)
     atexit.register(world.close)
