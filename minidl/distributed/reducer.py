@@ -21,6 +21,11 @@ The first ``reduce`` for a set of weights checks that every rank has the same we
 and dtypes) and the same values (a per-weight checksum): different starting weights would
 silently train different models, so that is an error naming
 ``minidl.distributed.broadcast_parameters``.
+
+Every backward pass through watched weights starts allreduces, so every rank must make the same
+backward passes: a pass on some ranks only (a saliency map under ``if rank == 0``) would start
+collectives the others never join. Make such a pass on every rank, or through a model whose
+optimizer was created with ``overlap=False`` (then nothing starts before the step).
 """
 
 import time
