@@ -23,8 +23,12 @@ tables ready for ``RESULTS.md``:
    throughput over twice the one-core process's; "2 ranks / 1 process" compares the two ways of
    using both cores. A last column is weak scaling: two ranks with twice the global batch.
 
-Timings are medians over repeats of one ``fit`` epoch of a few steps (after one warm-up epoch),
-so they include what a real epoch does besides the step (shuffling, batching, host copies).
+A step's time is that of a one-epoch ``fit`` of 16 steps divided by 16 (median over the repeats,
+after a warm-up fit), so it includes what a step of a real epoch does besides the arithmetic
+(shuffling, batching, host copies, the allreduce) and a sixteenth of what a ``fit`` pays once
+(for two ranks the start-of-fit broadcast, shown apart in the scaling table, and the epoch-end
+metrics). The machine is shared, so the configurations take turns: ``--rounds`` rounds, each
+running every configuration once in fresh processes, and the median over the rounds is reported.
 """
 
 import argparse
@@ -48,7 +52,7 @@ MLP_WIDTHS = [64, 256, 1024, 2048, 4096]  # 256 -> w -> w -> 10: 21 thousand .. 
 MLP_INPUTS = 256
 MLP_BATCH = 64
 SCALING_WORKLOADS = ["lm6", "cnn", "imdb_dense"]
-STEPS_PER_EPOCH = {"lm6": 6, "cnn": 8, "imdb_dense": 16, "mlp": 8}
+STEPS_PER_EPOCH = {"lm6": 16, "cnn": 16, "imdb_dense": 16, "mlp": 16}
 
 
 # -- what runs inside the measured processes ----------------------------------------------------------
@@ -103,14 +107,13 @@ def _data_for(name, samples):
 
 
 def _timed_fit(model, x, y, batch, steps, repeats):
-    """Median seconds per step of one-epoch fits of ``steps`` steps (one warm-up epoch first)."""
-    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    """Median seconds per step over ``repeats`` one-epoch fits of ``steps`` steps (one warm-up fit)."""
     per_step = []
-    for _ in range(repeats):
+    for _ in range(repeats + 1):
         started = time.perf_counter()
         model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
         per_step.append((time.perf_counter() - started) / steps)
-    return statistics.median(per_step)
+    return statistics.median(per_step[1:])
 
 
 def worker_training(config):
@@ -145,7 +148,23 @@ def worker_training(config):
         result["buckets"] = len(reducer.buckets)
         gradient_bytes = sum(bucket.nbytes for bucket in reducer.buckets)
         result["allreduce_seconds"] = _time_allreduce(world.communicator, gradient_bytes, 10)
+    if strategy is not None:
+        result["start_of_fit_seconds"] = _time_start_of_fit(strategy, model)
     return result
+
+
+def _time_start_of_fit(strategy, model, repeats=5):
+    """What a fit on two ranks pays once before its first step: rank 0's weights and optimizer
+    state broadcast to every rank (the checks before it exchange a few hundred bytes)."""
+    import minidl.distributed as dist
+
+    times = []
+    for _ in range(repeats):
+        dist.barrier()
+        started = time.perf_counter()
+        strategy._synchronize(model)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 class _NoScope:
@@ -178,47 +197,71 @@ def run(config, ranks):
     return json.loads(results[0])
 
 
-def part_allreduce(repeats):
-    return run({"part": "allreduce"}, 2)["rows"]
+def in_rounds(configurations, rounds):
+    """Run every (key, config, ranks) once per round, round after round; per key, the result of
+    the round with the median ``seconds`` / ``seconds_per_step``."""
+    results = {key: [] for key, _, _ in configurations}
+    for round_index in range(rounds):
+        for key, config, ranks in configurations:
+            results[key].append(run(config, ranks))
+        print(f"  round {round_index + 1} of {rounds} done", file=sys.stderr, flush=True)
+    return {key: _median_result(values) for key, values in results.items()}
 
 
-def part_steps(repeats):
-    rows = []
+def _median_result(values):
+    time_key = "seconds_per_step" if "seconds_per_step" in values[0] else "seconds"
+    ordered = sorted(values, key=lambda value: value[time_key])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["rounds"] = [value[time_key] for value in values]
+    return chosen
+
+
+def part_allreduce(repeats, rounds):
+    per_round = [run({"part": "allreduce"}, 2)["rows"] for _ in range(rounds)]
+    return [{"bytes": row["bytes"], "seconds": statistics.median(rows[index]["seconds"] for rows in per_round),
+             "rounds": [rows[index]["seconds"] for rows in per_round]}
+            for index, row in enumerate(per_round[0])]
+
+
+def part_steps(repeats, rounds):
+    configurations = []
     for width in MLP_WIDTHS:
         base = {"part": "training", "model": "mlp", "width": width, "batch": MLP_BATCH, "repeats": repeats}
-        one = run({**base, "one_core": True, "distributed": False}, 1)
-        overlapped = run({**base, "one_core": False, "distributed": True, "overlap": True}, 2)
-        after = run({**base, "one_core": False, "distributed": True, "overlap": False}, 2)
-        rows.append({"width": width, "one_process": one, "two_ranks": overlapped, "two_ranks_no_overlap": after})
-        print(f"  mlp {width}: {one['parameters']:,} parameters done", file=sys.stderr, flush=True)
-    return rows
+        configurations += [
+            ((width, "one_process"), {**base, "one_core": True, "distributed": False}, 1),
+            ((width, "two_ranks"), {**base, "one_core": False, "distributed": True, "overlap": True}, 2),
+            ((width, "two_ranks_no_overlap"), {**base, "one_core": False, "distributed": True, "overlap": False}, 2),
+        ]
+    results = in_rounds(configurations, rounds)
+    return [{"width": width, **{kind: results[(width, kind)] for kind in ("one_process", "two_ranks",
+                                                                           "two_ranks_no_overlap")}}
+            for width in MLP_WIDTHS]
 
 
-def part_scaling(repeats):
+def part_scaling(repeats, rounds):
     import workloads
 
-    rows = []
+    configurations = []
     for name in SCALING_WORKLOADS:
         batch = workloads.get(name).batch
-        base = {"part": "training", "model": name, "repeats": repeats}
-        row = {
-            "workload": name,
-            "batch": batch,
-            "one_core": run({**base, "batch": batch, "one_core": True, "distributed": False}, 1),
-            "one_process": run({**base, "batch": batch, "one_core": False, "distributed": False}, 1),
-            "two_ranks": run({**base, "batch": batch, "one_core": False, "distributed": True}, 2),
-            "two_ranks_double_batch": run({**base, "batch": 2 * batch, "one_core": False, "distributed": True}, 2),
-        }
-        rows.append(row)
-        print(f"  {name} done", file=sys.stderr, flush=True)
-    return rows
+        base = {"part": "training", "model": name, "repeats": repeats, "batch": batch}
+        configurations += [
+            ((name, "one_core"), {**base, "one_core": True, "distributed": False}, 1),
+            ((name, "one_process"), {**base, "one_core": False, "distributed": False}, 1),
+            ((name, "two_ranks"), {**base, "one_core": False, "distributed": True}, 2),
+            ((name, "two_ranks_double_batch"), {**base, "batch": 2 * batch, "one_core": False, "distributed": True}, 2),
+        ]
+    results = in_rounds(configurations, rounds)
+    kinds = ("one_core", "one_process", "two_ranks", "two_ranks_double_batch")
+    return [{"workload": name, "batch": workloads.get(name).batch, **{kind: results[(name, kind)] for kind in kinds}}
+            for name in SCALING_WORKLOADS]
 
 
 # -- tables ----------------------------------------------------------------------------------------------------
 def _size(nbytes):
     for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
         if nbytes >= scale:
-            return f"{nbytes / scale:g} {unit}"
+            return f"{nbytes / scale:.3g} {unit}"
     return f"{nbytes} B"
 
 
@@ -246,15 +289,17 @@ def table_steps(rows):
 
 
 def table_scaling(rows):
-    lines = ["| workload | batch | 1 process, 1 core | 1 process, 2 cores | 2 ranks, 1 core each | efficiency "
-             "(2 ranks / 2x 1 core) | 2 ranks / 1 process | 2 ranks, batch x2 (weak) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| workload | parameters | batch | 1 process, 1 core | 1 process, 2 cores | 2 ranks, 1 core each | "
+             "efficiency (2 ranks / 2x 1 core) | 2 ranks / 1 process | 2 ranks, batch x2 (weak) | start of a fit "
+             "on 2 ranks |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         one_core, one, two = (row[key]["samples_per_second"] for key in ("one_core", "one_process", "two_ranks"))
         weak = row["two_ranks_double_batch"]["samples_per_second"]
-        lines.append(f"| {row['workload']} | {row['batch']} | {one_core:,.0f} | {one:,.0f} | {two:,.0f} | "
-                     f"{two / (2 * one_core):.2f} | {two / one:.2f} | {weak:,.0f} |")
-    return "\n".join(lines) + "\n\n(samples/s)"
+        lines.append(f"| {row['workload']} | {row['one_core']['parameters']:,} | {row['batch']} | {one_core:,.0f} | "
+                     f"{one:,.0f} | {two:,.0f} | {two / (2 * one_core):.2f} | {two / one:.2f} | {weak:,.0f} | "
+                     f"{row['two_ranks']['start_of_fit_seconds'] * 1e3:.1f} ms |")
+    return "\n".join(lines) + "\n\n(throughput in samples/s)"
 
 
 PARTS = {"allreduce": (part_allreduce, table_allreduce), "steps": (part_steps, table_steps),
@@ -264,7 +309,8 @@ PARTS = {"allreduce": (part_allreduce, table_allreduce), "steps": (part_steps, t
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", default="allreduce,steps,scaling", help="comma-separated: allreduce,steps,scaling")
-    parser.add_argument("--repeats", type=int, default=5, help="timed epochs per configuration (median)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed fits per configuration and round (median)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every configuration in turn (median)")
     parser.add_argument("--out", default="", help="JSON file for every measurement ('' for none)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -287,7 +333,7 @@ def main(argv=None):
     for part in parts:
         measure, _ = PARTS[part]
         print(f"{part}...", file=sys.stderr, flush=True)
-        record["parts"][part] = measure(args.repeats)
+        record["parts"][part] = measure(args.repeats, args.rounds)
     record["load_average_1min_at_end"] = os.getloadavg()[0]
     print(f"Machine: {machine.get('cpu')}, {machine.get('logical_cores')} logical cores; {machine['date']}; "
           f"load average (1 min) {machine['load_average_1min']:.2f} at the start, "
