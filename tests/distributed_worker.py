@@ -162,6 +162,14 @@ def equality(out):
     with strategy.scope():
         model, _ = train_on_batch_run("dense")
     save(out, "dense_train_on_batch", model)
+    # The simulated device (CuPy's host rules): gradients staged to the host for MPI and back.
+    minidl.set_backend("simulated")
+    with strategy.scope():
+        model = build("dense")
+    history = fit_run(model, "dense")
+    save(out, "dense_simulated_fit", model, history)
+    save(out, "dense_simulated_lowlevel", lowlevel_run("dense"))
+    minidl.set_backend("numpy")
     # Resume a checkpoint written by one process (by the test) for a third epoch on two ranks.
     with strategy.scope():
         resumed = load_model(str(out / "dense_one_process_checkpoint.npz"))
