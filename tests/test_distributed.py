@@ -287,6 +287,7 @@ def test_world_of_one_collectives_return_their_input():
     array = np.arange(4.0)
     np.testing.assert_array_equal(dist.allreduce(array, op="sum"), array)
     np.testing.assert_array_equal(dist.allreduce(array), array)
+    assert dist.allreduce(np.array([3, 4]), op="mean").dtype.kind == "f"
     np.testing.assert_array_equal(dist.allgather(array), array[None])
     assert dist.broadcast_object({"a": 1}) == {"a": 1} and dist.allgather_object(3) == [3]
     with pytest.raises(ValueError, match="op must be one of"):

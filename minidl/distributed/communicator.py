@@ -68,8 +68,11 @@ class Communicator:
             raise ValueError(f"allreduce: op must be one of {_OPS}, got {op!r}")
         result = array.copy()
         self.wait([self.allreduce_start(result)], what)
-        if op == "mean" and self.size > 1:
-            result /= result.dtype.type(self.size)
+        if op == "mean":
+            if result.dtype.kind != "f":
+                return result / self.size  # the mean of integers is a float
+            if self.size > 1:
+                result /= result.dtype.type(self.size)
         return result
 
     def __repr__(self):

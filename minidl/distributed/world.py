@@ -76,15 +76,17 @@ def init(timeout=None, share_cores=None):
 
     ``timeout``: seconds a collective may wait for the other ranks before the run stops with
     ``RankTimeoutError`` (default ``MINIDL_DISTRIBUTED_TIMEOUT`` or 300). Calling ``init`` again
-    returns the same World.
+    returns the same World (with the new timeout, if one is given).
     """
     global _world
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise ValueError(f"minidl.distributed.init: timeout must be a positive number of seconds, got {timeout!r}")
     if _world is not None:
+        if timeout is not None and _world.watchdog is not None:
+            _world.watchdog.timeout = float(timeout)
         return _world
     if timeout is None:
         timeout = timeout_from_environment()
-    elif not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise ValueError(f"minidl.distributed.init: timeout must be a positive number of seconds, got {timeout!r}")
     if not launched_by_mpi():
         _world = World(0, 1, 0, 1, socket.gethostname(), LocalCommunicator())
         return _world
