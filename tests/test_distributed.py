@@ -177,6 +177,28 @@ def test_the_reducer_sees_gradients_changed_after_backward_and_accumulated_twice
         np.testing.assert_allclose(to_host(grad), expected[id(weight)], rtol=1e-6)
 
 
+def test_allreduces_started_for_other_weights_are_finished_before_the_layout_changes():
+    model, loss_of = _model_and_loss(2)
+    weights = model.trainable_weights
+    communicator = fakes.MirrorCommunicator()
+    reducer = GradientReducer(communicator, bucket_bytes=64, overlap=True)
+    loss_of().backward()
+    reducer.reduce([(w.grad, w) for w in weights])
+    for w in weights:
+        w.grad = None
+    before = len(communicator.started)
+    loss_of().backward()  # starts every bucket of the full layout
+    started = len(communicator.started) - before
+    assert started == len(reducer.buckets)
+    frozen_first_layer = weights[2:]
+    expected = {id(w): to_host(w.grad).copy() for w in frozen_first_layer}
+    completed_before = communicator.completed
+    result = reducer.reduce([(w.grad, w) for w in frozen_first_layer])
+    assert communicator.completed - completed_before == started + len(reducer.buckets)  # old ones waited for too
+    for grad, weight in result:
+        np.testing.assert_allclose(to_host(grad), expected[id(weight)], rtol=1e-6)
+
+
 def test_a_weight_without_gradient_on_every_rank_stays_out_of_the_update():
     used, unused = _tensors((3,), (2,))
     reducer = GradientReducer(fakes.MirrorCommunicator(), overlap=False)

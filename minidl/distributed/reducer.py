@@ -59,6 +59,7 @@ class GradientReducer:
     def _prepare(self, weights):
         if len(weights) == len(self._weights) and all(a is b for a, b in zip(weights, self._weights)):
             return
+        self._wait(self.buckets, "a step whose trained weights then changed")  # MPI still owns those buffers
         _stop_watching(self)
         check_same_on_every_rank(self.communicator, _weight_signature(weights), "the trained weights",
                                  "weights: check that every rank builds the same model")
