@@ -163,6 +163,17 @@ def test_two_ranks_on_the_simulated_device_equal_one_process(jobs):
                           worker.lowlevel_run("dense").get_weights(), "simulated device, low level")
 
 
+def test_two_ranks_fit_on_a_sequence_equals_one_process(jobs):
+    """A Sequence's batches arrive whole on every rank; each rank trains on its rows of them."""
+    out = _equality_outputs(jobs)
+    minidl.set_floatx("float64")
+    model = worker.build("recurrent")
+    history = worker.sequence_run(model, "recurrent")
+    two_ranks = _load(out / "recurrent_sequence_rank0.npz")
+    _assert_close_weights(_weights(two_ranks), model.get_weights(), "Sequence")
+    np.testing.assert_allclose(two_ranks["h_loss"], history["loss"], rtol=1e-10)
+
+
 def test_train_on_batch_averages_each_ranks_own_batch(jobs):
     """Each rank's own 7 rows, gradients averaged: one process's step on all 14 rows."""
     out = _equality_outputs(jobs)

@@ -221,9 +221,8 @@ class ArrayData:
         has_weight = self.sample_weight is not None
         for start in range(0, self.num_samples, self.batch_size):
             stop = min(start + self.batch_size, self.num_samples)
-            if self.shard is not None:
-                start, stop = self.shard.local_rows(start, stop)
-            batch = [_device(a[start:stop]) for a in columns]
+            first, last = (start, stop) if self.shard is None else self.shard.local_rows(start, stop)
+            batch = [_device(a[first:last]) for a in columns]
             xs = batch[:count_x]
             ys = batch[count_x:count_x + count_y] if count_y else None
             yield xs, ys, (batch[-1] if has_weight else None)
