@@ -16,8 +16,12 @@ inside the strategy's scope, and ``fit`` / ``evaluate`` do the rest::
 
 As in Keras, ``batch_size`` is the global batch: the N ranks split each batch of the one-process
 run between them, so a script gives the same training on any number of ranks (to float
-rounding) and only the speed changes. The Horovod style (each rank's own batch, the learning
-rate scaled by hand) remains available through ``DistributedOptimizer``.
+rounding) and only the speed changes. Why a strategy rather than Horovod's Keras API: there a
+script shards its data itself, scales the learning rate by the number of ranks, adds a
+broadcast callback and a metric-averaging callback, and guards every checkpoint and print with
+``if hvd.rank() == 0`` -- five edits a student can get wrong, each silently. Under the strategy
+a lab's script changes by one ``with`` line. The Horovod style (each rank's own batch) remains
+available through ``DistributedOptimizer`` and ``train_on_batch``.
 
 What happens in ``fit`` under the strategy (all of it on every rank):
 
