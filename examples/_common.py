@@ -3,7 +3,10 @@ and ``metrics.json``.
 
 Every script takes ``--backend {numpy,cupy}``, ``--epochs``, ``--batch-size``, ``--seed``,
 ``--data-dir``, ``--out``, ``--overwrite`` and ``--quick`` (a tiny subset so the script finishes
-in seconds; the test-suite runs every script that way).
+in seconds; the test-suite runs every script that way). Scripts that train with ``fit`` may also
+take ``--distributed``: data-parallel training over the processes ``mpiexec -n N`` starts (the
+batch size stays the global one, so the run trains as one process would; rank 0 alone prints and
+writes files, and ``metrics.json`` records the world size).
 
 Where a run's files go: without ``--out``, every run gets a folder of its own,
 ``runs/<script>/<date>-<time>`` (``...-quick`` for ``--quick``), so a smoke run never replaces
@@ -14,6 +17,7 @@ normal file mode (``minidl.fileio``).
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -26,10 +30,11 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import minidl  # noqa: E402 - after the path tweak so the examples run from a plain checkout
+import minidl.distributed  # noqa: E402
 from minidl.fileio import atomic_write_text  # noqa: E402
 
 
-def parse_args(description, epochs, batch_size, extra_arguments=None, argv=None):
+def parse_args(description, epochs, batch_size, extra_arguments=None, argv=None, distributed=False):
     """The standard example command line, with the lab's epochs and batch size as defaults."""
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,6 +49,9 @@ def parse_args(description, epochs, batch_size, extra_arguments=None, argv=None)
     parser.add_argument("--overwrite", action="store_true",
                         help="let --out replace the files of a finished run already in that folder")
     parser.add_argument("--quick", action="store_true", help="tiny subset, a smoke run of seconds")
+    if distributed:
+        parser.add_argument("--distributed", action="store_true",
+                            help="data parallel over the ranks mpiexec starts: mpiexec -n 2 python <script> --distributed")
     if extra_arguments is not None:
         extra_arguments(parser)
     args = parser.parse_args(argv)
@@ -61,13 +69,18 @@ def setup(args, script_name):
     """Apply backend, seed and data directory; create, announce and return the output folder."""
     if args.data_dir:
         os.environ["MINIDL_DATA_DIR"] = str(pathlib.Path(args.data_dir).resolve())
+    if getattr(args, "distributed", False) and minidl.distributed.init().rank > 0:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - rank 0 alone talks
     minidl.set_backend(args.backend)
     minidl.set_seed(args.seed)
     if args.out is not None:
         out = pathlib.Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-    else:
+        if is_primary(args):
+            out.mkdir(parents=True, exist_ok=True)
+    elif is_primary(args):
         out = new_run_folder(pathlib.Path("runs") / script_name, quick=args.quick)
+    else:  # ranks other than 0 of --distributed write nothing
+        out = pathlib.Path("runs") / script_name
     print(f"This run's files go to {out}/")
     return out
 
@@ -88,6 +101,18 @@ def new_run_folder(parent, quick=False):
     raise RuntimeError(f"no free run folder named {stamp}-N{kind} under {parent}")
 
 
+def is_primary(args):
+    """True where this run writes files: always, except on ranks other than 0 of --distributed."""
+    return not getattr(args, "distributed", False) or minidl.distributed.is_primary()
+
+
+def distribution_scope(args):
+    """Build and compile the model inside this: data parallel with --distributed, else as usual."""
+    if getattr(args, "distributed", False):
+        return minidl.distributed.DataParallel().scope()
+    return contextlib.nullcontext()
+
+
 def write_metrics(out, metrics, args, started):
     """Write ``metrics.json`` (the final metrics, the run's config and wall time) atomically,
     and say where the run's files are."""
@@ -97,7 +122,10 @@ def write_metrics(out, metrics, args, started):
         "wall_time_s": round(time.perf_counter() - started, 2),
         "minidl_version": minidl.__version__,
         "backend": minidl.get_backend(),
+        "world_size": minidl.distributed.size() if getattr(args, "distributed", False) else 1,
     }
+    if not is_primary(args):
+        return record
     for key, value in record["metrics"].items():
         if isinstance(value, float) and not math.isfinite(value):
             print(f"warning: metric {key} is not finite ({value})")

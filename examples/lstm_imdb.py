@@ -23,12 +23,17 @@ accuracy differ slightly: on these raw texts Keras itself reaches about 0.82-0.8
     python examples/lstm_imdb.py                 # the full lab (3 epochs)
     python examples/lstm_imdb.py --quick         # a smoke run on a small subset
     python examples/lstm_imdb.py --backend cupy  # on an NVIDIA GPU
+    mpiexec -n 2 python examples/lstm_imdb.py --distributed   # data parallel on two processes
+
+With ``--distributed`` every rank trains on its half of each batch of 64 and the gradients are
+averaged (``minidl.distributed``), so the run trains as the one-process run does; rank 0 prints
+and writes ``metrics.json`` (with ``world_size``) and the plot.
 """
 
 import time
 
 import numpy as np
-from _common import parse_args, setup, write_metrics
+from _common import distribution_scope, is_primary, parse_args, setup, write_metrics
 
 from minidl import viz
 from minidl.datasets import imdb
@@ -42,7 +47,7 @@ EMBEDDING_SIZE = 32
 
 
 def main(argv=None):
-    args = parse_args(__doc__, epochs=3, batch_size=64, argv=argv)
+    args = parse_args(__doc__, epochs=3, batch_size=64, argv=argv, distributed=True)
     started = time.perf_counter()
     out = setup(args, "lstm_imdb")
 
@@ -70,12 +75,13 @@ def main(argv=None):
     x_train = pad_sequences(x_train, maxlen=max_words)
     x_test = pad_sequences(x_test, maxlen=max_words)
 
-    model = Sequential()
-    model.add(Embedding(VOCABULARY_SIZE, EMBEDDING_SIZE, input_length=max_words))
-    model.add(LSTM(100))
-    model.add(Dense(1, activation="sigmoid"))
-    model.summary()
-    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    with distribution_scope(args):
+        model = Sequential()
+        model.add(Embedding(VOCABULARY_SIZE, EMBEDDING_SIZE, input_length=max_words))
+        model.add(LSTM(100))
+        model.add(Dense(1, activation="sigmoid"))
+        model.summary()
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
 
     batch_size = args.batch_size
     x_valid, y_valid = x_train[:batch_size], y_train[:batch_size]
@@ -86,7 +92,8 @@ def main(argv=None):
 
     scores = model.evaluate(x_test, y_test, verbose=0)
     print("Test accuracy:", scores[1])
-    viz.plot_history(history, out / "curves.png", title="LM-6 IMDB LSTM")
+    if is_primary(args):
+        viz.plot_history(history, out / "curves.png", title="LM-6 IMDB LSTM")
     write_metrics(out, {
         "test_loss": float(scores[0]), "test_accuracy": float(scores[1]),
         "final_train_accuracy": float(history.history["accuracy"][-1]),

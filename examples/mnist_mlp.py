@@ -18,11 +18,12 @@ cross-entropy -- Keras then clips each probability and renormalises them, and so
 The lab also draws the first 100 training digits in a 10x10 grid (``digits.png``).
 
     python examples/mnist_mlp.py [--fix-scaling] [--quick]
+    mpiexec -n 2 python examples/mnist_mlp.py --distributed     # data parallel on two processes
 """
 
 import time
 
-from _common import parse_args, setup, write_metrics
+from _common import distribution_scope, is_primary, parse_args, setup, write_metrics
 
 from minidl import viz
 from minidl.datasets import mnist
@@ -36,7 +37,7 @@ def add_arguments(parser):
 
 
 def main(argv=None):
-    args = parse_args(__doc__, epochs=10, batch_size=2000, extra_arguments=add_arguments, argv=argv)
+    args = parse_args(__doc__, epochs=10, batch_size=2000, extra_arguments=add_arguments, argv=argv, distributed=True)
     started = time.perf_counter()
     out = setup(args, "mnist_mlp")
 
@@ -49,23 +50,26 @@ def main(argv=None):
     print("Target matrix:", x_test.shape)
     print("Feature matrix:", y_train.shape)
     print("Target matrix:", y_test.shape)
-    viz.image_grid(x_train[:100], out / "digits.png", rows=10, cols=10, cmap="viridis")
+    if is_primary(args):
+        viz.image_grid(x_train[:100], out / "digits.png", rows=10, cols=10, cmap="viridis")
     if args.quick:
         x_train, y_train, x_test, y_test = x_train[:4000], y_train[:4000], x_test[:1000], y_test[:1000]
 
-    model = Sequential([
-        Flatten(input_shape=(28, 28)),
-        Dense(256, activation="sigmoid"),
-        Dense(128, activation="sigmoid"),
-        Dense(10, activation="sigmoid"),
-    ])
-    model.summary()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with distribution_scope(args):
+        model = Sequential([
+            Flatten(input_shape=(28, 28)),
+            Dense(256, activation="sigmoid"),
+            Dense(128, activation="sigmoid"),
+            Dense(10, activation="sigmoid"),
+        ])
+        model.summary()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, validation_split=0.2)
 
     results = model.evaluate(x_test, y_test, verbose=0)
     print("test loss, test acc:", results)
-    viz.plot_history(history, out / "curves.png", title="LM-2 MNIST MLP")
+    if is_primary(args):
+        viz.plot_history(history, out / "curves.png", title="LM-2 MNIST MLP")
     write_metrics(out, {
         "test_loss": results[0], "test_accuracy": results[1],
         "final_val_accuracy": history.history["val_accuracy"][-1],

@@ -4,6 +4,10 @@ Same classes, arguments, defaults and printed messages as ``tf.keras.callbacks``
 A callback sees the model only through ``model.stop_training``, ``model.get_weights()`` /
 ``set_weights()``, ``model.save(path)`` / ``model.save_weights(path)`` and
 ``model.optimizer.learning_rate``; the ``logs`` it receives hold Python floats.
+
+Under ``minidl.distributed`` every rank runs the callbacks, with the logs of all ranks, so they
+decide alike; a callback whose class sets ``rank_zero_only = True`` (ModelCheckpoint, CSVLogger:
+those that write files) runs on rank 0 only.
 """
 
 import collections
@@ -17,6 +21,8 @@ import numpy as np
 
 class Callback:
     """Base class: every hook does nothing; override the ones you need."""
+
+    rank_zero_only = False  # minidl.distributed: True -> runs on rank 0 only (see the module docstring)
 
     def __init__(self):
         self.model = None
@@ -283,6 +289,8 @@ class ModelCheckpoint(Callback):
     logs: ``'weights.{epoch:02d}-{val_loss:.2f}.npz'``.
     """
 
+    rank_zero_only = True  # minidl.distributed: one rank writes the checkpoints
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch"):
         super().__init__()
@@ -334,6 +342,8 @@ class ModelCheckpoint(Callback):
 
 class CSVLogger(Callback):
     """Write one CSV row per epoch: 'epoch' (0-based) and the logs in sorted key order."""
+
+    rank_zero_only = True  # minidl.distributed: one rank writes the file
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()

@@ -17,8 +17,12 @@ __all__ = [
     "DatasetCacheWarning",
     "DatasetError",
     "DatasetNotFoundError",
+    "DistributedError",
     "MinidlError",
     "ModelFileError",
+    "RankFailedError",
+    "RankMismatchError",
+    "RankTimeoutError",
     "UnreadableImageError",
 ]
 
@@ -61,3 +65,23 @@ class DatasetCacheWarning(UserWarning):
 
 class ModelFileError(MinidlError, ValueError):
     """A model or weights file that cannot be used: corrupt, truncated, crafted, or for another model."""
+
+
+class DistributedError(MinidlError, RuntimeError):
+    """Data-parallel training (``minidl.distributed``) cannot go on."""
+
+
+class RankFailedError(DistributedError):
+    """Another rank raised an exception or died; ``failed_rank`` says which (None if unknown)."""
+
+    def __init__(self, message, *, failed_rank=None, cause=None):
+        super().__init__(message, cause=cause)
+        self.failed_rank = failed_rank
+
+
+class RankTimeoutError(DistributedError, TimeoutError):
+    """A collective operation did not complete on every rank within the time allowed."""
+
+
+class RankMismatchError(DistributedError, ValueError):
+    """The ranks disagree about what they train: the model, the optimizer or the data."""

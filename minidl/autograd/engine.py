@@ -16,9 +16,17 @@ Afterwards each Function releases what it saved, which frees the graph, unless
 ``grad(roots, sources)`` runs the same three steps but delivers nothing into ``.grad``: it
 returns d(roots)/d(source) for each source -- leaf or intermediate tensor -- as PyTorch's
 ``torch.autograd.grad`` does; ``tf.GradientTape.gradient`` is built on it.
+
+``leaf_grad_ready_hooks``: functions called with each leaf as soon as its gradient for this
+``backward()`` pass is complete (every use of the leaf has delivered its part), while the rest
+of the graph is still being differentiated. ``minidl.distributed`` uses this to start summing
+the last layers' gradients across processes during the backward pass. With no hook registered
+(the normal case) nothing extra is done.
 """
 
 from minidl import backend
+
+leaf_grad_ready_hooks = []
 
 
 def backward(root, grad=None, retain_graph=False):
@@ -29,7 +37,7 @@ def backward(root, grad=None, retain_graph=False):
             "backward: this tensor does not require grad and has no graph to backpropagate "
             "through (was it computed under no_grad(), or from tensors without requires_grad=True?)"
         )
-    _propagate([(root, _initial_grad(root, grad, xp))], retain_graph, _accumulate_leaf)
+    _propagate([(root, _initial_grad(root, grad, xp))], retain_graph, _accumulate_leaf, announce_leaves=True)
 
 
 def grad(roots, sources, grad_roots=None, retain_graph=False):
@@ -75,12 +83,13 @@ def grad(roots, sources, grad_roots=None, retain_graph=False):
     return results
 
 
-def _propagate(seeds, retain_graph, receive_leaf, receive_outputs=None):
+def _propagate(seeds, retain_graph, receive_leaf, receive_outputs=None, announce_leaves=False):
     """The chain rule from ``seeds`` -- (tensor, dL/d(tensor)) pairs -- down to the leaves.
 
     ``receive_leaf(leaf, grad)`` is called for every gradient arriving at a leaf;
     ``receive_outputs(function, grads)`` (optional) sees the complete dL/d(outputs) of every
-    function just before its backward runs.
+    function just before its backward runs. With ``announce_leaves`` the
+    ``leaf_grad_ready_hooks`` hear of each leaf whose gradient is complete.
     """
     xp = backend.get_xp()
     pending = {}
@@ -90,7 +99,9 @@ def _propagate(seeds, retain_graph, receive_leaf, receive_outputs=None):
         else:
             _add_pending(pending, tensor, seed)
     starts = [tensor.creator for tensor, _ in seeds if tensor.creator is not None]
-    for function in reversed(_topological_order(starts)):
+    order = _topological_order(starts)
+    leaf_uses = _count_leaf_uses(order) if announce_leaves and leaf_grad_ready_hooks else None
+    for function in reversed(order):
         grad_outputs = pending.pop(function, None)
         if grad_outputs is None:  # no path from the roots reaches this function's outputs
             continue
@@ -109,6 +120,8 @@ def _propagate(seeds, retain_graph, receive_leaf, receive_outputs=None):
             _check_grad_shape(function, tensor, grad_input)
             if tensor.creator is None:
                 receive_leaf(tensor, grad_input)
+                if leaf_uses is not None:
+                    _leaf_use_delivered(leaf_uses, tensor)
             else:
                 _add_pending(pending, tensor, grad_input)
         if not retain_graph:
@@ -186,3 +199,24 @@ def _check_grad_shape(function, tensor, grad):
             f"{function.name}.backward returned a gradient of shape {tuple(grad.shape)} for an "
             f"input of shape {tensor.shape}; a backward must undo broadcasting (see ops.sum_to)"
         )
+
+
+def _count_leaf_uses(order):
+    """How many gradient contributions each leaf (by id) can receive in this pass."""
+    uses = {}
+    for function in order:
+        for tensor, needed in zip(function.inputs, function.needs_input_grad):
+            if needed and tensor.creator is None:
+                uses[id(tensor)] = uses.get(id(tensor), 0) + 1
+    return uses
+
+
+def _leaf_use_delivered(uses, leaf):
+    """Count one contribution down; at the last one the leaf's gradient is ready. (A use whose
+    backward returned None never counts down: that leaf is then not announced, and a hook's
+    owner must treat leaves it did not hear about at the end of the pass.)"""
+    remaining = uses[id(leaf)] - 1
+    uses[id(leaf)] = remaining
+    if remaining == 0:
+        for hook in leaf_grad_ready_hooks:
+            hook(leaf)

@@ -9,6 +9,10 @@ Accepted data, as in Keras:
   (``on_epoch_end()`` is called after every epoch when it exists);
 * any other re-iterable object yielding such batches (a dataset), iterated afresh each epoch.
 
+Under ``minidl.distributed`` a data object's ``shard`` (set by the strategy; None otherwise)
+picks this rank's rows of every batch: each batch is formed exactly as in one process and then
+cut to ``shard.local_rows(start, stop)``, so only those rows go to the device.
+
 For arrays the rules of Keras hold: ``validation_split`` takes the LAST fraction of the rows,
 before any shuffling; shuffling permutes the rows once per epoch with NumPy's global RNG
 (``np.random.permutation``, so ``np.random.seed`` reproduces it); a batch is a contiguous slice
@@ -197,6 +201,8 @@ def _device(array):
 class ArrayData:
     """In-memory columns (inputs, targets, sample weights) of the same number of rows."""
 
+    shard = None  # minidl.distributed: this rank's part of every batch (see the module docstring)
+
     def __init__(self, xs, ys=None, sample_weight=None, batch_size=32, what="fit"):
         self.xs = [_cast(a, "x") for a in xs]
         self.ys = None if ys is None else [_cast(a, "y") for a in ys]
@@ -283,7 +289,8 @@ class ArrayData:
         has_weight = self.sample_weight is not None
         for start in range(0, self.num_samples, self.batch_size):
             stop = min(start + self.batch_size, self.num_samples)
-            batch = [_device(a[start:stop]) for a in columns]
+            first, last = (start, stop) if self.shard is None else self.shard.local_rows(start, stop)
+            batch = [_device(a[first:last]) for a in columns]
             xs = batch[:count_x]
             ys = batch[count_x:count_x + count_y] if count_y else None
             yield xs, ys, (batch[-1] if has_weight else None)
@@ -300,6 +307,8 @@ def _batch_shuffle(num_samples, batch_size):
 
 class _BatchSource:
     """Common parsing of the batches a generator or Sequence produces."""
+
+    shard = None  # minidl.distributed: this rank's part of every batch (see the module docstring)
 
     def __init__(self, input_names, output_names, what, conform_x=None):
         self.input_names = input_names
@@ -330,6 +339,11 @@ class _BatchSource:
                 f"{self.what}: a batch from the generator has inputs/targets with different numbers of rows "
                 f"({[len(a) for a in xs]} inputs, {[len(a) for a in ys or []]} targets)"
             )
+        if self.shard is not None:
+            first, last = self.shard.local_rows(0, len(xs[0]))
+            xs = [a[first:last] for a in xs]
+            ys = None if ys is None else [a[first:last] for a in ys]
+            weight = None if weight is None else weight[first:last]
         return xs, ys, weight
 
 

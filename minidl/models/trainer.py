@@ -40,7 +40,7 @@ from minidl import backend, callbacks, optimizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import may_have_losses
-from minidl.models import arguments, data_adapter
+from minidl.models import arguments, data_adapter, distribution
 from minidl.models.compile_utils import (
     Compiled,
     CompiledLoss,
@@ -102,6 +102,7 @@ class Trainer:
         self._output_loss_trackers = []
         self._added_metric_trackers = {}  # add_metric name -> LossTracker
         self._tracked_metrics = []  # metric objects assigned as attributes (Keras 3 tracks them)
+        self._distribution = None  # minidl.distributed: the strategy it was compiled under, if any
 
     # -- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -129,7 +130,11 @@ class Trainer:
         metric_objects = resolve_metrics(metrics, weighted_metrics, names, loss_fns)
         optimizer_object = optimizers.get(optimizer)
         self.optimizer = optimizer_object
-        self._compiled = Compiled(optimizer_object, loss_fns, weights, metric_objects, {
+        self._distribution = distribution.active()  # minidl.distributed: set inside a strategy's scope
+        step_optimizer = optimizer_object
+        if self._distribution is not None:  # the steps average gradients over the ranks
+            step_optimizer = self._distribution.wrap_optimizer(optimizer_object)
+        self._compiled = Compiled(step_optimizer, loss_fns, weights, metric_objects, {
             "optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights,
             "weighted_metrics": weighted_metrics,
         })
@@ -211,9 +216,14 @@ class Trainer:
         for metric in self.metrics:
             metric.reset_state()
 
-    def _logs(self):
-        """The current loss and metric values as Python floats (one device-to-host transfer)."""
+    def _logs(self, across_ranks=False):
+        """The current loss and metric values as Python floats (one device-to-host transfer).
+
+        ``across_ranks``: under minidl.distributed, over every rank's rows (a collective: every
+        rank must ask at the same point); otherwise this process's own values."""
         sources = self._log_sources()
+        if across_ranks and self._distribution is not None:
+            return self._distribution.merged_logs(self, sources)
         values = read_floats([source.result() for _, source in sources])
         return {name: value for (name, _), value in zip(sources, values)}
 
@@ -309,6 +319,11 @@ class Trainer:
     def _train_step(self, xs, ys, sample_weight):
         compiled = self._compiled
         train_weights = compiled.train_weights
+        if self._distribution is not None and len(xs[0]) == 0:
+            # minidl.distributed: this rank's share of a batch smaller than the world is empty; it
+            # still joins the gradient allreduce, adding nothing, so every rank takes the step
+            compiled.optimizer.apply_gradients([(None, weight) for weight in train_weights])
+            return
         for weight in compiled.frozen_weights:
             weight.requires_grad = False
         for weight in train_weights:
@@ -327,6 +342,8 @@ class Trainer:
         self._record(total, per_output_values, outputs, ys, sample_weight, len(xs[0]))
 
     def _test_step(self, xs, ys, sample_weight):
+        if self._distribution is not None and len(xs[0]) == 0:
+            return  # minidl.distributed: this rank's share of a small batch is empty
         with no_grad():
             inputs = self._model_inputs(xs)
             outputs = self._as_output_list(self._forward(inputs, training=False))
@@ -521,6 +538,10 @@ class Trainer:
         if steps is not None and isinstance(data, data_adapter.ArrayData):
             steps = min(steps, data.steps)
         history = _make_history()
+        if self._distribution is not None:  # minidl.distributed: check, split the data, start alike
+            settings = {"verbose": verbose, "epochs": epochs, "initial_epoch": initial_epoch, "steps": steps,
+                        "shuffle": shuffle}
+            verbose, user_callbacks = self._distribution.begin_fit(self, data, validation, settings, user_callbacks)
         callback_list = _callback_list(user_callbacks + [history], self,
                                        {"verbose": verbose, "epochs": epochs, "steps": steps})
         batch_hooks = any(cb._implements_train_batch_hooks() for cb in user_callbacks)
@@ -552,7 +573,7 @@ class Trainer:
                 step += 1
                 batch_logs = None
                 if batch_hooks:
-                    batch_logs = self._current_logs(step_logs, custom_step)
+                    batch_logs = self._current_logs(step_logs, custom_step, across_ranks=True)
                     callback_list.on_train_batch_end(step - 1, batch_logs)
                 if progbar.due(step) and not (steps is not None and step >= steps):
                     progbar.update(step, list((batch_logs or self._current_logs(step_logs, custom_step)).items()))
@@ -564,7 +585,7 @@ class Trainer:
             if step == 0:
                 warnings.warn("fit: the input ran out of data; stopping training", stacklevel=2)
                 break
-            logs = self._current_logs(step_logs, custom_step)
+            logs = self._current_logs(step_logs, custom_step, across_ranks=True)
             if validation is not None and arguments.validate_now(validation_freq, epoch):
                 val_logs = self._evaluate_loop(validation, callback_list, verbose=0)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
@@ -576,11 +597,12 @@ class Trainer:
         callback_list.on_train_end(logs)
         return history
 
-    def _current_logs(self, step_logs, custom_step, what="train_step"):
-        """The logs to show: an overridden step's last returned dict, else the running values."""
+    def _current_logs(self, step_logs, custom_step, what="train_step", across_ranks=False):
+        """The logs to show: an overridden step's last returned dict, else the running values
+        (over every rank's rows with ``across_ranks`` under minidl.distributed)."""
         if custom_step:
             return read_logs(step_logs, what)
-        return self._logs()
+        return self._logs(across_ranks=across_ranks)
 
     def _check_target_batch(self, ys):
         class _Batch:
@@ -642,7 +664,7 @@ class Trainer:
                 progbar.update(step, list(self._current_logs(step_logs, custom_step, "test_step").items()))
             if total_steps is not None and step >= total_steps:
                 break
-        logs = self._current_logs(step_logs, custom_step, "test_step")
+        logs = self._current_logs(step_logs, custom_step, "test_step", across_ranks=True)
         if verbose:
             progbar.target = progbar.target if progbar.target is not None else step
             progbar.update(step, list(logs.items()), finalize=True)
@@ -665,6 +687,8 @@ class Trainer:
         custom_step = self._overrides("test_step")
         if self._prepare(data, what, build=not custom_step) and not custom_step:
             self._check_targets(data, what)
+        if self._distribution is not None:  # minidl.distributed: split the data, rank 0's weights
+            verbose = self._distribution.begin_evaluate(self, data, verbose)
         callback_list = None
         if user_callbacks:
             callback_list = _callback_list(user_callbacks, self, {"verbose": verbose, "steps": data.steps})
@@ -774,6 +798,8 @@ class Trainer:
         self._check_class_weight(class_weight, what)
         if class_weight is not None:
             self._apply_class_weight(data, class_weight)
+        if self._distribution is not None:  # minidl.distributed: every rank starts from rank 0's weights
+            self._distribution.begin_batch(self)
         if reset_metrics:
             self.reset_metrics()
         xs, ys, weights = next(data.batches(False))
@@ -793,6 +819,8 @@ class Trainer:
         self._prepare(data, what, build=not custom_step)
         if not custom_step:
             self._check_targets(data, what)
+        if self._distribution is not None:  # minidl.distributed: every rank starts from rank 0's weights
+            self._distribution.begin_batch(self)
         if reset_metrics:
             self.reset_metrics()
         xs, ys, weights = next(data.batches(False))
