@@ -22,9 +22,11 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def data_dir():
-    """The development datasets: $MINIDL_DATA_DIR, else ../shared/data beside the repo."""
+    """The development datasets: $MINIDL_DATA_DIR, else ../shared/data beside the repo, as an
+    absolute path (the README's command gives a relative one, and some tests run scripts in a
+    temporary folder)."""
     configured = os.environ.get("MINIDL_DATA_DIR")
-    return pathlib.Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
+    return pathlib.Path(configured).resolve() if configured else REPO_ROOT.parent / "shared" / "data"
 
 
 def _cupy_unavailable_reason():
