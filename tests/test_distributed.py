@@ -570,3 +570,21 @@ def test_nccl_communicator_on_one_real_gpu():
     doubles = cupy.arange(4, dtype=cupy.float64)
     communicator.broadcast(doubles, root=0)
     np.testing.assert_array_equal(cupy.asnumpy(communicator.allgather(doubles)), [np.arange(4)])
+
+
+def test_keras_and_tensorflow_strategy_names_are_minidls_data_parallel():
+    import minidl.keras as keras
+    import minidl.tf as tf
+    from minidl.distributed import DataParallel
+
+    for strategy in (tf.distribute.MirroredStrategy(), tf.distribute.MultiWorkerMirroredStrategy(),
+                     keras.distribution.DataParallel(devices=["cpu:0"])):
+        assert isinstance(strategy, DataParallel)
+        assert strategy.num_replicas_in_sync == 1  # no launcher: a world of one
+    strategy = tf.distribute.MirroredStrategy()
+    with strategy.scope():
+        assert tf.distribute.get_strategy() is strategy
+        model = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+        model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((8, 3)), np.ones((8, 1)), batch_size=4 * strategy.num_replicas_in_sync, verbose=0)
+    assert keras.distribution.list_devices() == ["rank:0"]

@@ -20,6 +20,7 @@ from minidl.keras import (
     backend,
     callbacks,
     datasets,
+    distribution,
     initializers,
     layers,
     losses,
@@ -45,6 +46,6 @@ __version__ = "2.15.0"  # the tf.keras API level this face follows (TensorFlow 2
 
 __all__ = [
     "Initializer", "Input", "InputLayer", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
-    "activations", "applications", "backend", "callbacks", "datasets", "initializers", "layers", "losses", "metrics",
+    "activations", "applications", "backend", "callbacks", "datasets", "distribution", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
 ]

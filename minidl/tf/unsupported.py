@@ -32,7 +32,6 @@ NEAREST = {
     "Module": "subclass minidl.keras.layers.Layer and create weights with add_weight",
     "summary": "TensorBoard summaries are not supported; use minidl.callbacks.CSVLogger or minidl.viz.plot_history",
     "saved_model": "save with model.save('model.h5') and load with minidl.keras.models.load_model",
-    "distribute": "minidl.distributed runs data-parallel training over MPI or NCCL",
     "lite": "TensorFlow Lite conversion has no minidl counterpart",
     "image": "use minidl.keras.preprocessing.image (ImageDataGenerator, load_img) or NumPy",
     "strings": "process text in Python, e.g. with minidl.keras.preprocessing.text.Tokenizer",
