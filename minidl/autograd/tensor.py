@@ -29,13 +29,38 @@ def as_array(value, dtype=None):
     if isinstance(value, Tensor):
         value = value.data
     if isinstance(value, xp.ndarray):
+        if value.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(_not_numeric_message(value))
         return value if dtype is None or value.dtype == dtype else value.astype(dtype)
     if dtype is None and not isinstance(value, (np.ndarray, np.generic)):
-        probe = np.asarray(value)
+        probe = _host_array(value)
         if _is_float_dtype(probe.dtype):
             dtype = backend.floatx()
         value = probe
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(_not_numeric_message(value))
     return backend.to_device(value, dtype=dtype)
+
+
+_NUMERIC_KINDS = "biufc"  # bool, signed and unsigned integers, floats, complex
+
+
+def _host_array(value):
+    try:
+        return np.asarray(value)
+    except ValueError as error:  # NumPy >= 1.24 refuses ragged nested lists
+        raise TypeError(
+            f"tensor: the data is a ragged nested sequence (rows of different lengths) and cannot be an array "
+            f"({error}); pad the rows to one length first, e.g. minidl.preprocessing.sequence.pad_sequences"
+        ) from None
+
+
+def _not_numeric_message(array):
+    kind = {"U": "strings", "S": "bytes", "O": "Python objects (ragged rows or mixed types)",
+            "M": "dates", "m": "time spans", "V": "raw records"}.get(array.dtype.kind, "non-numbers")
+    advice = ("turn text into ids first (minidl.keras.preprocessing.text.Tokenizer, then pad_sequences)"
+              if array.dtype.kind in "US" else "convert it to numbers with one shape, e.g. pad_sequences for ragged rows")
+    return f"tensor: data must be numbers, got an array of {kind} (dtype {array.dtype}); {advice}"
 
 
 class Tensor:

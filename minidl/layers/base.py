@@ -243,7 +243,7 @@ class Layer:
         self._sublayers = []
         self.built = False
         self.batch_input_shape = _declared_input_shape(
-            input_shape, batch_input_shape, input_dim, input_length
+            input_shape, batch_input_shape, input_dim, input_length, owner=f"{self.name} ({type(self).__name__})"
         )
         self.input_shape_seen = None  # the batch shape of the first call (None for the batch)
         self.output_shape_seen = None
@@ -578,17 +578,42 @@ class Layer:
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
-def _declared_input_shape(input_shape, batch_input_shape, input_dim, input_length):
-    """Keras's ways to declare a first layer's input: input_shape, batch_input_shape, input_dim."""
+def _declared_input_shape(input_shape, batch_input_shape, input_dim, input_length, owner="layer"):
+    """Keras's ways to declare a first layer's input: input_shape, batch_input_shape, input_dim.
+
+    Every size must be a positive integer or None (unknown); anything else is refused here,
+    where it was given, rather than failing later inside an operation.
+    """
     if batch_input_shape is not None:
-        return tuple(batch_input_shape)
+        return checked_shape(batch_input_shape, f"{owner}: batch_input_shape", with_batch=True)
     if input_shape is not None:
-        return (None,) + tuple(input_shape)
+        return (None,) + checked_shape(input_shape, f"{owner}: input_shape")
     if input_dim is not None:
+        (input_dim,) = checked_shape((input_dim,), f"{owner}: input_dim")
         if input_length is not None:
+            (input_length,) = checked_shape((input_length,), f"{owner}: input_length")
             return (None, input_length, input_dim)
         return (None, input_dim)
     return None
+
+
+def checked_shape(shape, argument, with_batch=False):
+    """``shape`` as a tuple of positive ints and Nones, or a ValueError naming ``argument``."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise ValueError(f"{argument} must be a tuple of positive integers (None for an unknown size), got {shape!r}")
+    sizes = tuple(shape)
+    for size in sizes:
+        if size is None:
+            continue
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise ValueError(
+                f"{argument} must be a tuple of positive integers (None for an unknown size), got {shape!r}"
+            )
+    if with_batch and not sizes:
+        raise ValueError(f"{argument} must include the batch axis, e.g. (None, 3), got {shape!r}")
+    return tuple(None if size is None else int(size) for size in sizes)
 
 
 def _as_loss_tensor(value):

@@ -40,8 +40,10 @@ class Embedding(Layer):
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: InitializerLike = "uniform",
                  embeddings_regularizer: RegularizerLike = None, mask_zero: bool = False,
                  input_length: int | None = None, **kwargs):
-        if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
-            kwargs["input_shape"] = (input_length,)  # Keras's way: the length declares the input
+        declares_input = "input_shape" not in kwargs and "batch_input_shape" not in kwargs
+        if declares_input and arguments.is_integral(input_length) and input_length >= 1:
+            kwargs["input_shape"] = (int(input_length),)  # Keras's way: the length declares the input
+            # (a bad input_length is reported below, under its own name)
         super().__init__(**kwargs)
         self.input_dim = arguments.positive_int(self, "input_dim", input_dim)
         self.output_dim = arguments.positive_int(self, "output_dim", output_dim)

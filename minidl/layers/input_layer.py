@@ -3,7 +3,7 @@
 import numpy as np
 
 from minidl import backend
-from minidl.layers.base import Layer, SymbolicTensor, unique_name
+from minidl.layers.base import Layer, SymbolicTensor, checked_shape, unique_name
 
 
 class InputLayer(Layer):
@@ -14,7 +14,8 @@ class InputLayer(Layer):
         if batch_input_shape is None:
             if input_shape is None:
                 raise ValueError("Input: pass shape=(...) (without the batch axis)")
-            batch_input_shape = (batch_size,) + tuple(input_shape)
+            input_shape = checked_shape(input_shape, "Input: shape")
+            batch_input_shape = (batch_size,) + input_shape
         super().__init__(name=name or unique_name("input", zero_based=False), dtype=dtype or backend.floatx(),
                          batch_input_shape=batch_input_shape, **kwargs)
         self.built = True
@@ -29,7 +30,7 @@ class InputLayer(Layer):
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802 - Keras's name
     """A symbolic input of ``shape`` (without the batch axis), e.g. ``Input(shape=(28, 28))``."""
-    if shape is not None and np.isscalar(shape):
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (shape,)
     layer = InputLayer(input_shape=shape, batch_size=batch_size, dtype=dtype, name=name,
                        batch_input_shape=batch_shape)
