@@ -67,6 +67,7 @@ def main():
 
     import minidl
 
+    minidl.runtime.keep_freed_memory()  # as a training script does (and as these numbers always had)
     minidl.set_backend("cupy")
     minidl.set_seed(0)
     cupy = minidl.backend.get_xp()

@@ -18,8 +18,8 @@ a string keeps its own spelling as the metric's name -- the key in ``history``.
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
+from minidl.runtime import backend
 
 
 def _xp():

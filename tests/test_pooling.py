@@ -23,7 +23,6 @@ from minidl.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from minidl.ops import parallel
 from minidl.ops.pooling import (
     avg_pool1d,
     avg_pool2d,
@@ -37,6 +36,7 @@ from minidl.ops.pooling import (
     upsample2d_reference,
     zero_pad2d,
 )
+from minidl.runtime import parallel
 from tests.conftest import device, to_host
 
 

@@ -18,7 +18,7 @@ returns d(roots)/d(source) for each source -- leaf or intermediate tensor -- as 
 ``torch.autograd.grad`` does; ``tf.GradientTape.gradient`` is built on it.
 """
 
-from minidl import backend
+from minidl.runtime import backend
 
 
 def backward(root, grad=None, retain_graph=False):

@@ -27,10 +27,11 @@ import re
 
 import numpy as np
 
-from minidl import backend, initializers, regularizers
+from minidl import initializers, regularizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor, as_array
 from minidl.layers.input_spec import InputSpec, check_inputs
+from minidl.runtime import backend
 
 _name_counts = {}
 _output_hooks = []  # callables hook(layer, outputs) run after every layer call (inspection)

@@ -2,12 +2,13 @@
 
 import numpy as np
 
-from minidl import backend, initializers, regularizers
+from minidl import initializers, regularizers
 from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer, inputs_already_checked
 from minidl.layers.input_spec import InputSpec
 from minidl.ops.embedding import check_indices, embedding_lookup
+from minidl.runtime import backend
 
 
 class Embedding(Layer):

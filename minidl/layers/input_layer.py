@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from minidl import backend
 from minidl.layers.base import Layer, SymbolicTensor, unique_name
+from minidl.runtime import backend
 
 
 class InputLayer(Layer):

@@ -36,7 +36,7 @@ import warnings
 
 import numpy as np
 
-from minidl import backend, callbacks, optimizers
+from minidl import callbacks, optimizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import may_have_losses
@@ -53,6 +53,7 @@ from minidl.models.compile_utils import (
     resolve_metrics,
 )
 from minidl.models.progbar import Progbar
+from minidl.runtime import backend
 
 _KNOWN_SHAPE_LOSSES = {
     "binary_crossentropy", "categorical_crossentropy", "mean_squared_error", "mse",

@@ -4,8 +4,8 @@ import warnings
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor, as_array
+from minidl.runtime import backend
 
 
 def as_tensor(value, like=None):

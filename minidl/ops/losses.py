@@ -9,12 +9,12 @@ whose gradient is simply (probability - target).
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
 from minidl.ops import activations
 from minidl.ops._util import as_tensor, require_float
 from minidl.ops.reductions import mean
+from minidl.runtime import backend
 
 EPSILON = 1e-7
 

@@ -33,8 +33,8 @@ import os
 import queue
 from concurrent.futures import ThreadPoolExecutor
 
-from minidl import backend
-from minidl.autograd.function import xp
+from minidl.runtime import backend
+from minidl.runtime.backend import get_xp as xp
 
 # Batches are processed in chunks of about this many bytes of work (an im2col matrix, a pooled
 # input) on the CPU: a chunk stays in cache between being written and being used, which is
