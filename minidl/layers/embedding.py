@@ -63,11 +63,10 @@ class Embedding(Layer):
         )
 
     def call(self, inputs, training=False):
-        caller = f"{self.name} (Embedding)"
         ids = inputs.data
         if not inputs_already_checked(self):  # a model checks integer ids in range once per fit
-            check_indices(ids, self.input_dim, caller)
-        outputs = embedding_lookup(ids, self.embeddings, check_range=False, caller=caller)
+            check_indices(ids, self.input_dim)
+        outputs = embedding_lookup(ids, self.embeddings, check_range=False)
         if self.mask_zero:
             outputs.mask = ids != 0
         return outputs

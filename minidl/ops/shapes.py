@@ -5,7 +5,8 @@ import numpy as np
 
 from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
-from minidl.ops._util import as_tensor, normalize_axis
+from minidl.ops._util import as_tensor
+from minidl.ops.arguments import normalize_axis
 from minidl.runtime import backend
 
 
