@@ -2,7 +2,7 @@
 its own. Every import in every module is read with ``ast`` -- those at the top and those inside
 functions alike -- so a lazy import cannot hide a dependency the wrong way round.
 
-    host utilities   errors, fileio, progbar, version; preprocessing, datasets, viz (NumPy only)
+    host utilities   errors, fileio, labels, progbar, version; preprocessing, datasets, viz (NumPy only)
     runtime          minidl.runtime (and its public name minidl.backend)
     autograd
     ops              the readable forms (ops/reference) never import the fast forms (ops/fast)
@@ -24,7 +24,7 @@ import minidl
 PACKAGE = pathlib.Path(minidl.__file__).parent
 
 LEVELS = [
-    ("host utilities", ["minidl.errors", "minidl.fileio", "minidl.progbar", "minidl.version",
+    ("host utilities", ["minidl.errors", "minidl.fileio", "minidl.labels", "minidl.progbar", "minidl.version",
                         "minidl.preprocessing", "minidl.datasets", "minidl.viz"]),
     ("runtime", ["minidl.runtime", "minidl.backend"]),
     ("autograd", ["minidl.autograd"]),
