@@ -53,7 +53,7 @@ from minidl.models.compile_utils import (
     resolve_losses,
     resolve_metrics,
 )
-from minidl.models.progbar import Progbar
+from minidl.progbar import Progbar
 from minidl.runtime import backend
 
 _KNOWN_SHAPE_LOSSES = {
