@@ -2,7 +2,8 @@
 its own. Every import in every module is read with ``ast`` -- those at the top and those inside
 functions alike -- so a lazy import cannot hide a dependency the wrong way round.
 
-    host utilities   errors, fileio, labels, progbar, version; preprocessing, datasets, viz (NumPy only)
+    host utilities   errors, fileio, graph, labels, progbar, version; preprocessing, datasets, viz
+                     (plain Python and NumPy)
     runtime          minidl.runtime (and its public name minidl.backend)
     autograd
     ops              the readable forms (ops/reference) never import the fast forms (ops/fast)
@@ -24,7 +25,8 @@ import minidl
 PACKAGE = pathlib.Path(minidl.__file__).parent
 
 LEVELS = [
-    ("host utilities", ["minidl.errors", "minidl.fileio", "minidl.labels", "minidl.progbar", "minidl.version",
+    ("host utilities", ["minidl.errors", "minidl.fileio", "minidl.graph", "minidl.labels", "minidl.progbar",
+                        "minidl.version",
                         "minidl.preprocessing", "minidl.datasets", "minidl.viz"]),
     ("runtime", ["minidl.runtime", "minidl.backend"]),
     ("autograd", ["minidl.autograd"]),
@@ -93,7 +95,8 @@ def level_of(module):
     best = None
     for index, (level, prefixes) in enumerate(LEVELS):
         for prefix in prefixes:
-            if module == prefix or module.startswith(prefix + "."):
+            is_inside = module.startswith(prefix + ".") and prefix != "minidl"  # the package is its __init__ only
+            if module == prefix or is_inside:
                 if best is None or len(prefix) > best[0]:
                     best = (len(prefix), index, level)
     if best is None:

@@ -33,6 +33,7 @@ import numpy as np
 from minidl import initializers, regularizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor, as_array
+from minidl.graph import depth_first
 from minidl.layers.call_context import add_call_context
 from minidl.layers.input_spec import InputSpec, check_inputs
 from minidl.runtime import backend
@@ -416,13 +417,8 @@ class Layer:
 
     def _walk(self):
         """This layer and every layer inside it, each once, parents before children."""
-        found, seen, stack = [], set(), [self]
-        while stack:
-            layer = stack.pop()
-            if id(layer) not in seen:
-                seen.add(id(layer))
-                found.append(layer)
-                stack.extend(reversed(layer._sublayers))
+        found = []
+        depth_first([self], lambda layer: layer._sublayers, key=id, on_enter=found.append)
         return found
 
     @property
