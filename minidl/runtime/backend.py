@@ -1,5 +1,8 @@
 """Array-module selection: NumPy by default, CuPy for GPUs, and a simulated device for tests.
 
+Public as ``minidl.backend`` (the very same module object: ``minidl.backend.to_numpy(x)``,
+``minidl.backend.DeviceTransferWarning``).
+
 Everything in minidl that touches array data asks this module for ``xp`` (the active array
 module) instead of importing NumPy or CuPy directly, so one switch moves the whole framework:
 

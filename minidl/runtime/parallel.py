@@ -1,4 +1,5 @@
-"""Running one op's independent pieces on every CPU core.
+"""The CPU side of the runtime: one op's independent pieces run on every core by a small thread
+pool, with BLAS held to one thread around them.
 
 NumPy runs an elementwise op or a copy on one core, and a BLAS GEMM on all of them. The heavy
 ops of a CNN (im2col copies, GEMMs, col2im adds, pooling) split naturally into chunks of a few
