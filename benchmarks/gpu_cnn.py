@@ -67,6 +67,7 @@ def main():
 
     import minidl
 
+    minidl.runtime.keep_freed_memory()  # as a training script does (and as these numbers always had)
     minidl.set_backend("cupy")
     minidl.set_seed(0)
     cupy = minidl.backend.get_xp()
@@ -83,8 +84,9 @@ def main():
           f"cuDNN {results['cudnn']}): minidl {results['minidl_samples_per_s']:.0f}, "
           f"PyTorch {results['torch_samples_per_s']:.0f} samples/s, ratio {results['ratio']:.2f}", flush=True)
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=2)
+        from minidl.fileio import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -203,6 +203,7 @@ def main():
     import minidl
     from minidl.ops.fast import rnn_cuda
 
+    minidl.runtime.keep_freed_memory()  # as a training script does (and as these numbers always had)
     minidl.set_backend("cupy")
     minidl.set_seed(0)
     cupy = minidl.backend.get_xp()
@@ -250,8 +251,9 @@ def main():
             print(f"LSTM({units}) batch {batch} seq {seq}, ms per call: "
                   + ", ".join(f"{label} {value:.3f}" for label, value in timings.items()), flush=True)
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=2)
+        from minidl.fileio import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ import report
 import worker
 import workloads
 
+from minidl.fileio import atomic_write_text  # worker put this checkout's minidl on the path
+
 HERE = pathlib.Path(__file__).resolve().parent
 FRAMEWORKS = ("minidl", "torch", "keras")
 
@@ -252,7 +254,7 @@ def main(argv=None):
     }
     print(report.markdown(result, options.framework_names, memory=options.memory))
     if options.out:
-        pathlib.Path(options.out).write_text(json.dumps(result, indent=1) + "\n")
+        atomic_write_text(options.out, json.dumps(result, indent=1) + "\n")
         print(f"\n(results written to {options.out})", file=sys.stderr)
     return 0
 

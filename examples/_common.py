@@ -66,7 +66,13 @@ def parse_args(description, epochs, batch_size, extra_arguments=None, argv=None,
 
 
 def setup(args, script_name):
-    """Apply backend, seed and data directory; create, announce and return the output folder."""
+    """Apply backend, seed and data directory; create, announce and return the output folder.
+
+    Also asks glibc to keep freed large arrays for the next training step
+    (``minidl.runtime.keep_freed_memory``): a training script's choice, which ``import minidl``
+    does not make for every program that imports it.
+    """
+    minidl.runtime.keep_freed_memory()
     if args.data_dir:
         os.environ["MINIDL_DATA_DIR"] = str(pathlib.Path(args.data_dir).resolve())
     if getattr(args, "distributed", False) and minidl.distributed.init().rank > 0:

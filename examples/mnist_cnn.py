@@ -31,6 +31,7 @@ from _common import parse_args, setup, write_metrics
 
 from minidl import viz
 from minidl.datasets import mnist
+from minidl.fileio import atomic_write_text
 from minidl.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 from minidl.models import Sequential, model_from_json
 from minidl.optimizers import Adadelta
@@ -77,7 +78,7 @@ def main(argv=None):
     viz.plot_history(history, out / "curves.png", title="LM-3 MNIST CNN")
 
     # 5. Saving the model to disk for reuse: architecture as JSON, weights separately
-    (out / "model.json").write_text(model.to_json())
+    atomic_write_text(out / "model.json", model.to_json())
     model.save_weights(out / "model.weights.npz")
     restored = model_from_json((out / "model.json").read_text())
     restored.load_weights(out / "model.weights.npz")

@@ -6,7 +6,9 @@ Two faces on one engine:
   the graph, ``loss.backward()`` fills ``.grad``;
 * high level, Keras style -- ``minidl.layers``, ``minidl.models.Sequential``, compile/fit.
 
-``import minidl`` loads the engine and the Keras-style packages. The optional parts --
+``import minidl`` loads the engine and the Keras-style packages, and changes nothing outside
+minidl (allocator tuning for training scripts is a call: ``minidl.runtime.keep_freed_memory()``).
+The optional parts --
 ``minidl.viz`` (plots; needs matplotlib), ``minidl.applications`` (VGG16, ResNet50, Keras .h5
 weights) and the ``minidl.keras`` / ``minidl.tf`` faces -- load on first use, so
 ``minidl.viz.plot_history(...)`` works after a plain ``import minidl`` without slowing it.
@@ -15,10 +17,10 @@ weights) and the ``minidl.keras`` / ``minidl.tf`` faces -- load on first use, so
 import importlib as _importlib
 import importlib.util as _importlib_util
 
-from minidl import (  # host_memory: importing it keeps freed large arrays for reuse (see there)
+from minidl import (
+    backend,  # the public name of minidl.runtime.backend
     callbacks,
     datasets,
-    host_memory,
     layers,
     losses,
     metrics,
@@ -26,6 +28,7 @@ from minidl import (  # host_memory: importing it keeps freed large arrays for r
     ops,
     optimizers,
     preprocessing,
+    runtime,
     schedules,
     text,
 )
@@ -39,15 +42,6 @@ from minidl.autograd import (
     is_grad_enabled,
     no_grad,
     tensor,
-)
-from minidl.backend import (
-    floatx,
-    get_backend,
-    set_backend,
-    set_floatx,
-    set_seed,
-    to_device,
-    to_numpy,
 )
 from minidl.ops import (
     abs,
@@ -72,8 +66,16 @@ from minidl.ops import (
     transpose,
     where,
 )
-
-__version__ = "0.1.0"
+from minidl.runtime.backend import (
+    floatx,
+    get_backend,
+    set_backend,
+    set_floatx,
+    set_seed,
+    to_device,
+    to_numpy,
+)
+from minidl.version import __version__ as __version__  # re-exported: minidl.__version__
 
 # Submodules loaded on first attribute access (PEP 562) rather than by ``import minidl``.
 _LAZY_SUBMODULES = ("applications", "distributed", "keras", "tf", "viz")
@@ -91,8 +93,8 @@ def __dir__():
 
 
 __all__ = [
-    "callbacks", "datasets", "host_memory", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "schedules",
-    "text",
+    "backend", "callbacks", "datasets", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
+    "runtime", "schedules", "text",
     "Function", "GradcheckError", "Tensor", "abs", "argmax", "clip", "concatenate", "debug",
     "enable_grad", "exp", "floatx", "get_backend", "gradcheck", "is_grad_enabled", "log",
     "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "ops", "pad", "reference_ops", "reshape",

@@ -595,9 +595,9 @@ class LayerMonitor(Callback):
         self._batches_seen += 1
 
     def measure(self):
-        from minidl import backend
         from minidl.autograd.tensor import Tensor
         from minidl.layers.base import capture_outputs
+        from minidl.runtime import backend
 
         model = self.model
         activations = []

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from minidl import backend
+from minidl.runtime import backend
 
 
 def compute_fans(shape):

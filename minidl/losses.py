@@ -16,7 +16,6 @@ The per-sample functions themselves are importable from here under Keras's names
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
 from minidl.ops import reductions
 from minidl.ops.losses import (
@@ -27,6 +26,7 @@ from minidl.ops.losses import (
     mean_squared_error,
     sparse_categorical_crossentropy,
 )
+from minidl.runtime import backend
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error

@@ -18,8 +18,9 @@ a string keeps its own spelling as the metric's name -- the key in ``history``.
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
+from minidl.labels import check_label_shape, label_shapes
+from minidl.runtime import backend
 
 
 def _xp():
@@ -189,14 +190,7 @@ def categorical_accuracy(y_true, y_pred):
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """[integer label == argmax of the prediction] per sample; labels (n,) or (n, 1)."""
-    expected = tuple(y_pred.shape[:-1])
-    if tuple(y_true.shape) == expected + (1,):
-        y_true = y_true.reshape(expected)
-    if tuple(y_true.shape) != expected:
-        raise ValueError(
-            f"sparse_categorical_accuracy: labels of shape {tuple(y_true.shape)} do not fit predictions of shape "
-            f"{tuple(y_pred.shape)}; expected {expected} or {expected + (1,)}"
-        )
+    y_true = _sparse_rows(y_true, y_pred, "sparse_categorical_accuracy")
     predicted = y_pred.argmax(axis=-1).astype(y_true.dtype)
     return (y_true == predicted).astype(np.float32)
 
@@ -207,10 +201,15 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    expected = tuple(y_pred.shape[:-1])
-    if tuple(y_true.shape) == expected + (1,):
-        y_true = y_true.reshape(expected)
+    """[the integer label is among the k highest predictions] per sample; labels (n,) or (n, 1)."""
+    y_true = _sparse_rows(y_true, y_pred, "sparse_top_k_categorical_accuracy")
     return _in_top_k(y_true.astype(np.int64), y_pred, k)
+
+
+def _sparse_rows(y_true, y_pred, who):
+    """Sparse labels checked against the predictions' shape and reshaped to their rows."""
+    check_label_shape(y_true.shape, y_pred.shape, who)
+    return y_true.reshape(label_shapes(y_pred.shape)[0])
 
 
 def _in_top_k(labels, y_pred, k):

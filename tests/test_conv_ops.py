@@ -8,7 +8,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import minidl
-from minidl.ops import parallel
 from minidl.ops.conv import (
     conv1d,
     conv1d_reference,
@@ -20,6 +19,7 @@ from minidl.ops.conv import (
 )
 from minidl.ops.fast import im2col as im2col_module
 from minidl.ops.windows import same_pads, window_geometry
+from minidl.runtime import parallel
 from tests.conftest import device, to_host
 
 # -- plain NumPy oracles (loops are fine here) --------------------------------------------------

@@ -236,10 +236,15 @@ def test_downloaded_mnist_is_verified_then_used(dirs, monkeypatch):
     assert "train-images-idx3-ubyte.gz" not in leftovers(cache)
 
 
-def test_progress_bar_writes_to_its_stream():
+def test_a_download_draws_the_progress_bar_on_its_stream(tmp_path, monkeypatch):
+    """The download's bar is minidl's one progress bar (minidl.progbar), counting megabytes; on a
+    stream that is not a terminal only the finished line is written."""
+    payload = bytes(2_500_000)
+    serve(monkeypatch, payload, declared_length=len(payload))
     stream = io.StringIO()
-    bar = _resolve.ProgressBar("file.gz", stream=stream)
-    bar.update(50, 100)
-    bar.update(100, 100)
-    bar.close()
-    assert "file.gz" in stream.getvalue() and "100" not in stream.getvalue().split("]")[0]
+    _resolve.download("https://example.org/big.bin", tmp_path / "big.bin", hashlib.sha256(payload).hexdigest(),
+                      progress_stream=stream)
+    assert stream.getvalue().startswith("\rDownloading big.bin 2.5/2.5 MB [==============================] - ")
+    assert stream.getvalue().count("\n") == 1 and (tmp_path / "big.bin").read_bytes() == payload
+
+

@@ -105,7 +105,8 @@ def test_layer_accepts_every_integer_dtype(any_backend, dtype):
 def test_float_input_is_a_clear_error(any_backend):
     clear_session()
     layer = Embedding(10, 4)
-    with pytest.raises(TypeError, match=r"embedding \(Embedding\): expected integer indices.*float32.*\(2, 3\)"):
+    with pytest.raises(TypeError, match=r"embedding \(Embedding\), called on .*: embedding_lookup: expected integer "
+                                        r"indices.*float32.*\(2, 3\)"):
         layer(np.zeros((2, 3), dtype=np.float32))
 
 
@@ -114,7 +115,8 @@ def test_out_of_range_index_names_layer_value_and_input_dim(any_backend, bad, sh
     clear_session()
     layer = Embedding(10, 4, name="words")
     ids = np.array([[1, 2, bad, 3]])
-    with pytest.raises(IndexError, match=rf"words \(Embedding\): {shown} is out of range.*\[0, 10\).*input_dim=10"):
+    with pytest.raises(IndexError, match=rf"words \(Embedding\), called on an input of shape \(1, 4\) \(int64\): "
+                                         rf"embedding_lookup: {shown} is out of range.*\[0, 10\).*input_dim=10"):
         layer(ids)
 
 

@@ -173,5 +173,5 @@ def test_unknown_metric_lists_valid_names():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match=r"y_true has shape \(3,\) but y_pred has shape \(2, 1\)"):
         metrics.BinaryAccuracy().update_state(np.ones(3), np.ones((2, 1)))
-    with pytest.raises(ValueError, match="sparse_categorical_accuracy: labels of shape"):
+    with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: labels have shape \(2, 3\) but predictions"):
         metrics.SparseCategoricalAccuracy().update_state(np.ones((2, 3)), np.ones((2, 3)))

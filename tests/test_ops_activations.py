@@ -137,7 +137,7 @@ def test_leaky_relu_in_element_ranges_equals_the_where_form_bit_for_bit(monkeypa
     """max(x, alpha x), run in ranges (here of 4 elements, so most arrays split), is exactly
     where(x > 0, x, alpha x) -- signed zeros, infinities and NaN included -- and so is its
     gradient where(x > 0, gy, alpha gy); the slopes outside (0, 1] take the where form itself."""
-    import minidl.ops.parallel as parallel
+    import minidl.runtime.parallel as parallel
 
     monkeypatch.setattr(parallel, "ELEMENT_RANGE_SIZE", 4)
     rng = np.random.default_rng(seed)

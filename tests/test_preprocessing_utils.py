@@ -16,10 +16,15 @@ def test_to_categorical_like_keras():
 
 
 def test_to_categorical_errors_name_the_problem():
-    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\), got min 0 and max 3"):
+    with pytest.raises(ValueError, match=r"^to_categorical: labels must lie in \[0, 3\) for 3 classes, got labels "
+                                         r"from 0 to 3$"):
         to_categorical([0, 3], num_classes=3)
-    with pytest.raises(ValueError, match="whole-number"):
+    with pytest.raises(ValueError, match=r"to_categorical: labels must be whole numbers \(class indices\), got "
+                                         r"values like \[0\.5\]"):
         to_categorical([0.5])
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, inf\).*from -1 to 1"):
+        to_categorical([-1, 1])
+    assert to_categorical([True, False]).tolist() == [[0, 1], [1, 0]]
     with pytest.raises(ValueError, match="num_classes must be a positive int, got 0"):
         to_categorical([0], num_classes=0)
 

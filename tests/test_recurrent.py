@@ -157,7 +157,7 @@ def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, n
     """The forward loop reads its input projection a chunk of steps at a time, each chunk
     projected ahead on another core (here 3 steps a chunk, 8 steps); without recording
     (inference) it keeps two state slots instead of every step's. Same numbers either way."""
-    import minidl.ops.parallel as parallel
+    import minidl.runtime.parallel as parallel
 
     minidl.set_floatx("float64")
     batch, time, features, units = 3, 8, 4, 3

@@ -306,7 +306,7 @@ def test_readable_max_pool_sends_the_gradient_to_the_first_maximum():
 
 @pytest.mark.parametrize("alpha", [0.3, 0.2, 1.0])
 def test_readable_leaky_relu_equals_fast_bit_for_bit(any_backend, alpha, monkeypatch):
-    import minidl.ops.parallel as parallel
+    import minidl.runtime.parallel as parallel
 
     monkeypatch.setattr(parallel, "ELEMENT_RANGE_SIZE", 7)  # several ranges on the cores
     values = np.random.default_rng(0).standard_normal((5, 9)).astype(np.float32)

@@ -12,7 +12,7 @@ import minidl
 from minidl import backend
 from minidl.layers import Dense
 from minidl.models import Sequential
-from minidl.simulated_device import DeviceArray, DeviceTransferError, xp
+from minidl.runtime.simulated_device import DeviceArray, DeviceTransferError, xp
 
 
 @pytest.fixture

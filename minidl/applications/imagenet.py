@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from minidl import backend
+from minidl.runtime import backend
 
 # Channel means in BGR order and the torch-mode statistics in RGB order, as in Keras.
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)

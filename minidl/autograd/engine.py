@@ -24,7 +24,8 @@ the last layers' gradients across processes during the backward pass. With no ho
 (the normal case) nothing extra is done.
 """
 
-from minidl import backend
+from minidl.graph import depth_first
+from minidl.runtime import backend
 
 leaf_grad_ready_hooks = []
 
@@ -168,24 +169,15 @@ def _topological_order(roots):
     """Functions reachable from ``roots`` (a Function or a list of them), each after the
     functions feeding it."""
     roots = list(roots) if isinstance(roots, (list, tuple)) else [roots]
-    order = []
-    visited = set()
-    stack = [(function, False) for function in reversed(roots)]
-    while stack:
-        function, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(function)
-            continue
-        if function in visited:
-            continue
-        visited.add(function)
-        _output_meta(function)  # raises a clear error if this part of the graph was freed
-        stack.append((function, True))
-        for tensor in function.inputs:
-            creator = tensor.creator
-            if creator is not None and tensor.requires_grad and creator not in visited:
-                stack.append((creator, False))
-    return order
+    return depth_first(roots, _creators_to_visit)
+
+
+def _creators_to_visit(function):
+    """The Functions that made ``function``'s inputs and need a gradient, the last input's first
+    (the order that fixes how gradients meeting at a tensor are summed)."""
+    _output_meta(function)  # raises a clear error if this part of the graph was freed
+    return [tensor.creator for tensor in reversed(function.inputs)
+            if tensor.creator is not None and tensor.requires_grad]
 
 
 def _accumulate_leaf(tensor, grad):

@@ -20,8 +20,8 @@ Writing a new op therefore means writing two short methods::
 
 import contextlib
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
+from minidl.runtime import backend
 
 
 class _GradMode:

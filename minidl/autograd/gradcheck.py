@@ -13,9 +13,9 @@ are (nearly) zero do not blow the ratio up.
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import enable_grad
 from minidl.autograd.tensor import Tensor
+from minidl.runtime import backend
 
 
 class GradcheckError(AssertionError):

@@ -11,8 +11,8 @@ The arithmetic operators, ``t.sum()``, ``t.reshape(...)`` and friends are bound 
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd import engine
+from minidl.runtime import backend
 
 
 def _is_float_dtype(dtype):

@@ -50,6 +50,7 @@ from minidl.errors import (
     DatasetNotFoundError,
 )
 from minidl.fileio import atomic_write
+from minidl.progbar import Progbar, megabytes
 
 __all__ = [
     "ChecksumMismatchError", "CorruptDatasetError", "DatasetCacheWarning", "DatasetError",
@@ -334,21 +335,23 @@ def _download_into_cache(spec, remote, missing):
     return destination
 
 
-def download(url, destination, sha256, progress=None):
+def download(url, destination, sha256, progress_stream=None):
     """Download ``url`` to ``destination`` atomically, checking the SHA-256 on the way.
 
     The bytes go to a temporary file in the destination folder; only when the whole body has
     arrived and its hash equals ``sha256`` does it replace ``destination``.  On any failure the
-    temporary file is removed and nothing is left behind.
+    temporary file is removed and nothing is left behind.  A progress bar (``minidl.progbar``)
+    is drawn on ``progress_stream`` (stderr by default; only the finished line when that is not a
+    terminal).
     """
     destination = pathlib.Path(destination)
-    if progress is None:
-        progress = ProgressBar(destination.name)
 
     def stream_into(sink):
         digest = hashlib.sha256()
         with open_url(url, DOWNLOAD_TIMEOUT_S) as response:
             total = _content_length(response)
+            progress = Progbar(total, unit_name=None, label=f"Downloading {destination.name}", counts=megabytes,
+                               stream=progress_stream if progress_stream is not None else sys.stderr)
             received = 0
             while True:
                 chunk = response.read(_CHUNK)
@@ -361,8 +364,8 @@ def download(url, destination, sha256, progress=None):
                     raise CorruptDatasetError(
                         f"download of {url} sent more than the {total} bytes it announced; nothing was saved to "
                         f"{destination}", path=destination) from None
-                progress.update(received, total)
-        progress.close()
+                progress.update(received, finalize=False)
+        progress.update(received, finalize=True)
         if total is not None and received != total:
             raise CorruptDatasetError(
                 f"download of {url} stopped after {received} of {total} bytes; nothing was saved to {destination}",
@@ -396,44 +399,6 @@ def _remove_empty_folders(folders):
 def _one_line(error):
     text = " ".join(str(error).split()) or type(error).__name__
     return f"{type(error).__name__}: {text}" if type(error).__name__ not in text else text
-
-
-class ProgressBar:
-    """A one-line download progress bar on stderr (silent when stderr is not a terminal)."""
-
-    def __init__(self, label, stream=None, width=30):
-        self.label = label
-        self.stream = stream if stream is not None else sys.stderr
-        self.width = width
-        self.enabled = stream is not None or _isatty(self.stream)
-        self._last_fraction = -1.0
-
-    def update(self, received, total):
-        if not self.enabled:
-            return
-        if total:
-            fraction = received / total
-            if fraction - self._last_fraction < 0.01 and received != total:
-                return
-            self._last_fraction = fraction
-            filled = int(self.width * fraction)
-            bar = "=" * filled + "." * (self.width - filled)
-            self.stream.write(f"\rDownloading {self.label} [{bar}] {received / 1e6:.1f}/{total / 1e6:.1f} MB")
-        else:
-            self.stream.write(f"\rDownloading {self.label} {received / 1e6:.1f} MB")
-        self.stream.flush()
-
-    def close(self):
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _isatty(stream):
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _content_length(response):

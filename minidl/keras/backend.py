@@ -9,11 +9,11 @@ channels-last only, so ``image_data_format()`` is always ``'channels_last'``.
 
 import numpy as np
 
-from minidl import backend as _backend
 from minidl.autograd.tensor import Tensor
 from minidl.keras import activations as _activations
 from minidl.layers.base import clear_session as _clear_names
 from minidl.ops import losses as _loss_ops
+from minidl.runtime import backend as _backend
 from minidl.tf import array_ops, nn
 from minidl.tf import math as tf_math
 from minidl.tf import random as tf_random

@@ -18,16 +18,12 @@ from collections.abc import Callable
 import numpy as np
 
 from minidl import initializers, regularizers
+from minidl.layers.call_context import label
 from minidl.ops import get_activation
 
 ActivationLike = str | Callable | None
 InitializerLike = str | Callable
 RegularizerLike = str | Callable | None
-
-
-def caller(layer):
-    """How messages name a layer: ``'lstm_1 (LSTM)'``."""
-    return f"{layer.name} ({type(layer).__name__})"
 
 
 def is_integral(value):
@@ -42,14 +38,14 @@ def is_integral(value):
 def positive_int(layer, argument, value):
     """An integer >= 1 (an integral float such as 32.0 is accepted, as Keras does)."""
     if not is_integral(value) or value < 1:
-        raise ValueError(f"{caller(layer)}: {argument} must be a positive integer, got {value!r}")
+        raise ValueError(f"{label(layer)}: {argument} must be a positive integer, got {value!r}")
     return int(value)
 
 
 def integer(layer, argument, value):
     """Any integer (an axis, which may be negative)."""
     if not is_integral(value):
-        raise ValueError(f"{caller(layer)}: {argument} must be an integer, got {value!r}")
+        raise ValueError(f"{label(layer)}: {argument} must be an integer, got {value!r}")
     return int(value)
 
 
@@ -60,7 +56,7 @@ def _is_real(value):
 def rate(layer, argument, value):
     """A fraction in [0, 1): a dropout rate (1 would drop everything)."""
     if not _is_real(value) or not 0 <= value < 1:
-        raise ValueError(f"{caller(layer)}: {argument} must be in [0, 1), got {value!r}")
+        raise ValueError(f"{label(layer)}: {argument} must be in [0, 1), got {value!r}")
     return float(value)
 
 
@@ -79,7 +75,7 @@ def number(layer, argument, value, minimum=None, maximum=None, above_minimum=Fal
         if maximum is not None:
             bounds.append(f"<= {maximum}")
         expected = " and ".join(bounds) if bounds else "a finite number"
-        raise ValueError(f"{caller(layer)}: {argument} must be {expected}, got {value!r}")
+        raise ValueError(f"{label(layer)}: {argument} must be {expected}, got {value!r}")
     return float(value)
 
 
@@ -88,14 +84,14 @@ def boolean(layer, argument, value):
     string 'false', which Python would take as true -- is an error."""
     if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
         return bool(value)
-    raise ValueError(f"{caller(layer)}: {argument} must be True or False, got {value!r}")
+    raise ValueError(f"{label(layer)}: {argument} must be True or False, got {value!r}")
 
 
 def choice(layer, argument, value, choices):
     """One of ``choices``."""
     if value not in choices:
         raise ValueError(
-            f"{caller(layer)}: {argument} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}"
+            f"{label(layer)}: {argument} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}"
         )
     return value
 
@@ -105,7 +101,7 @@ def activation(layer, argument, value):
     try:
         return get_activation(value)
     except ValueError as error:
-        raise ValueError(f"{caller(layer)}: {argument}: {error}") from None
+        raise ValueError(f"{label(layer)}: {argument}: {error}") from None
 
 
 def initializer(layer, argument, value):
@@ -113,7 +109,7 @@ def initializer(layer, argument, value):
     try:
         return initializers.get(value)
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{caller(layer)}: {argument}: {_message(error)}") from None
+        raise ValueError(f"{label(layer)}: {argument}: {_message(error)}") from None
 
 
 def regularizer(layer, argument, value):
@@ -121,7 +117,7 @@ def regularizer(layer, argument, value):
     try:
         return regularizers.get(value)
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{caller(layer)}: {argument}: {_message(error)}") from None
+        raise ValueError(f"{label(layer)}: {argument}: {_message(error)}") from None
 
 
 def _message(error):

@@ -19,7 +19,10 @@ about calling a layer:
   so a custom layer's ``Dropout`` follows ``fit``/``predict`` without passing it along;
 * ``add_loss`` / ``add_metric`` inside ``call`` record values for the current forward pass;
   they are dropped when the outermost layer of that pass (the model) is called again, and
-  ``layer.losses`` lists them with the regularisation penalties, as Keras does.
+  ``layer.losses`` lists them with the regularisation penalties, as Keras does;
+* an exception raised inside a layer's build or call names the layer and its input shapes,
+  added once by the innermost layer (``minidl.layers.call_context``), so ops need not be told
+  which layer called them.
 """
 
 import inspect
@@ -27,10 +30,13 @@ import re
 
 import numpy as np
 
-from minidl import backend, initializers, regularizers
+from minidl import initializers, regularizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor, as_array
+from minidl.graph import depth_first
+from minidl.layers.call_context import add_call_context
 from minidl.layers.input_spec import InputSpec, check_inputs
+from minidl.runtime import backend
 
 _name_counts = {}
 _output_hooks = []  # callables hook(layer, outputs) run after every layer call (inspection)
@@ -39,16 +45,18 @@ _weight_checks = []  # callables check(layer, name, shape, dtype) run before a w
 
 class _CallState:
     """Where the current (possibly nested) layer call stands: its depth, the ``training``
-    value inner layers inherit, the outermost layer, which owns the pass's added losses, and
-    the layers whose inputs a model already checked whole (``inputs_checked_by_model``)."""
+    value inner layers inherit, the outermost layer, which owns the pass's added losses, the
+    layers whose inputs a model already checked whole (``inputs_checked_by_model``), and how many
+    symbolic calls are probing their layer with a zero batch."""
 
-    __slots__ = ("depth", "training", "entry", "checked")
+    __slots__ = ("depth", "training", "entry", "checked", "probing")
 
     def __init__(self):
         self.depth = 0
         self.training = None
         self.entry = None
         self.checked = ()
+        self.probing = 0
 
 
 _state = _CallState()
@@ -277,52 +285,58 @@ class Layer:
 
     # -- calling -----------------------------------------------------------------------------
     def __call__(self, inputs, training=None, **kwargs):
-        if _is_symbolic(inputs):
-            if self.input_spec is not None:
-                check_inputs(self, self.input_spec, inputs)
-            if training is not None:
-                kwargs["training"] = training  # recorded, so the graph replays it
-            return self._call_symbolic(inputs, kwargs)
-        inputs = _as_tensors(inputs)
-        spec = self.input_spec
-        if spec is not None:
-            if isinstance(inputs, Tensor) and isinstance(spec, InputSpec):
-                spec.check(self, inputs.shape, inputs.dtype)
-            else:
-                check_inputs(self, spec, inputs)
-        if not self.built:
-            shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
-            self.build(shapes)
-            self.built = True
-            self.input_shape_seen = _with_none_batch(shapes)
-        # ``call`` gets the arguments its signature takes, inside the call state (module docstring).
-        state = _state
-        outer_training, outer_entry = state.training, state.entry
-        if training is None:
-            training = outer_training
-        takes_training, takes_mask = _call_arguments_cache.get(type(self)) or _call_arguments(type(self))
-        if takes_training and training is not None:
-            kwargs["training"] = bool(training)
-        if takes_mask and "mask" not in kwargs:
-            kwargs["mask"] = _mask_of(inputs)
-        if state.depth == 0:
-            state.entry = self
-            if self._loss_layers:
-                self._clear_added_values()
-        state.depth += 1
-        state.training = training
+        # An exception raised while the layer builds or runs gets the layer's name and input shapes
+        # in front of its message, once (``minidl.layers.call_context``); no cost until one is raised.
         try:
-            outputs = self.call(inputs, **kwargs)
-        finally:
-            state.depth -= 1
-            state.training, state.entry = outer_training, outer_entry
-        for hook in _output_hooks:
-            hook(self, outputs)
-        if self.output_shape_seen is None:
-            self.output_shape_seen = _with_none_batch(
-                [o.shape for o in outputs] if isinstance(outputs, (list, tuple)) else outputs.shape
-            )
-        return outputs
+            if _is_symbolic(inputs):
+                if self.input_spec is not None:
+                    check_inputs(self, self.input_spec, inputs)
+                if training is not None:
+                    kwargs["training"] = training  # recorded, so the graph replays it
+                return self._call_symbolic(inputs, kwargs)
+            inputs = _as_tensors(inputs)
+            spec = self.input_spec
+            if spec is not None:
+                if isinstance(inputs, Tensor) and isinstance(spec, InputSpec):
+                    spec.check(self, inputs.shape, inputs.dtype)
+                else:
+                    check_inputs(self, spec, inputs)
+            if not self.built:
+                shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
+                self.build(shapes)
+                self.built = True
+                self.input_shape_seen = _with_none_batch(shapes)
+            # ``call`` gets the arguments its signature takes, inside the call state (module docstring).
+            state = _state
+            outer_training, outer_entry = state.training, state.entry
+            if training is None:
+                training = outer_training
+            takes_training, takes_mask = _call_arguments_cache.get(type(self)) or _call_arguments(type(self))
+            if takes_training and training is not None:
+                kwargs["training"] = bool(training)
+            if takes_mask and "mask" not in kwargs:
+                kwargs["mask"] = _mask_of(inputs)
+            if state.depth == 0:
+                state.entry = self
+                if self._loss_layers:
+                    self._clear_added_values()
+            state.depth += 1
+            state.training = training
+            try:
+                outputs = self.call(inputs, **kwargs)
+            finally:
+                state.depth -= 1
+                state.training, state.entry = outer_training, outer_entry
+            for hook in _output_hooks:
+                hook(self, outputs)
+            if self.output_shape_seen is None:
+                self.output_shape_seen = _with_none_batch(
+                    [o.shape for o in outputs] if isinstance(outputs, (list, tuple)) else outputs.shape
+                )
+            return outputs
+        except Exception as error:
+            add_call_context(error, self, inputs, probing=_state.probing > 0)
+            raise
 
     def _call_symbolic(self, inputs, kwargs):
         """Run the layer on a zero batch of one sample to build it and learn its output shape.
@@ -338,8 +352,12 @@ class Layer:
             probes = [_zero_probe(s, self.input_dtype, unknown_size) for s in symbols]
             # Symbolic keyword arguments (an RNN's initial_state=[h, c]) are probed with zeros too.
             probe_kwargs = replace_symbols(call_kwargs, lambda symbol: _zero_probe(symbol, None, unknown_size))
-            with no_grad():
-                outputs = self(probes if several else probes[0], training=False, **probe_kwargs)
+            _state.probing += 1  # an error inside names the batch size None, as the user wrote it
+            try:
+                with no_grad():
+                    outputs = self(probes if several else probes[0], training=False, **probe_kwargs)
+            finally:
+                _state.probing -= 1
             returned_list = isinstance(outputs, (list, tuple))
             outputs = list(outputs) if returned_list else [outputs]
             return [(o.shape, o.dtype) for o in outputs], returned_list
@@ -399,13 +417,8 @@ class Layer:
 
     def _walk(self):
         """This layer and every layer inside it, each once, parents before children."""
-        found, seen, stack = [], set(), [self]
-        while stack:
-            layer = stack.pop()
-            if id(layer) not in seen:
-                seen.add(id(layer))
-                found.append(layer)
-                stack.extend(reversed(layer._sublayers))
+        found = []
+        depth_first([self], lambda layer: layer._sublayers, key=id, on_enter=found.append)
         return found
 
     @property

@@ -20,26 +20,26 @@ from minidl.layers.arguments import ActivationLike, InitializerLike, Regularizer
 from minidl.layers.base import Layer
 from minidl.layers.input_spec import CHANNELS_LAST, InputSpec
 from minidl.ops import activations
+from minidl.ops.arguments import int_tuple, is_int, normalize_padding
 from minidl.ops.casting import cast
 from minidl.ops.conv import conv1d, conv2d, conv2d_transpose
 from minidl.ops.pooling import upsample2d, zero_pad2d, zero_pad2d_amounts
 from minidl.ops.shapes import reshape
-from minidl.ops.windows import int_tuple, is_int, normalize_padding
 
 
-def check_data_format(data_format, caller):
+def check_data_format(data_format, who):
     """minidl is channels-last only; anything else is an error rather than a silent transpose."""
     if data_format not in (None, "channels_last"):
         raise ValueError(
-            f"{caller}: only data_format='channels_last' (NHWC, Keras's default) is supported, got "
+            f"{who}: only data_format='channels_last' (NHWC, Keras's default) is supported, got "
             f"{data_format!r}; transpose channels-first data with np.moveaxis(x, 1, -1)"
         )
     return "channels_last"
 
 
-def normalize_tuple(value, rank, name, caller, minimum=1):
+def normalize_tuple(value, rank, name, who, minimum=1):
     """Keras's ``conv_utils.normalize_tuple``: an int or ``rank`` ints, each >= ``minimum``."""
-    return int_tuple(value, rank, name, caller, minimum)
+    return int_tuple(value, rank, name, who, minimum)
 
 
 _RANK_SPECS = {rank: InputSpec(ndim=rank + 2, layout=layout) for rank, layout in CHANNELS_LAST.items()}
@@ -70,15 +70,15 @@ class _Conv(Layer):
     def __init__(self, filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
                  use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs):
         super().__init__(**kwargs)
-        caller = self.caller
+        label = arguments.label(self)
         if not is_int(filters) or filters <= 0:
-            raise ValueError(f"{caller}: filters must be a positive integer, got {filters!r}")
+            raise ValueError(f"{label}: filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)
-        self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", caller)
-        self.strides = normalize_tuple(strides, self.rank, "strides", caller)
-        self.padding = normalize_padding(padding, caller, self.paddings)
-        self.data_format = check_data_format(data_format, caller)
-        self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", caller)
+        self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", label)
+        self.strides = normalize_tuple(strides, self.rank, "strides", label)
+        self.padding = normalize_padding(padding, label, self.paddings)
+        self.data_format = check_data_format(data_format, label)
+        self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", label)
         self.activation_name = activation
         self.activation = arguments.activation(self, "activation", activation)
         self.use_bias = arguments.boolean(self, "use_bias", use_bias)
@@ -96,10 +96,6 @@ class _Conv(Layer):
     def activate(self, outputs):
         """The layer's activation, unless the convolution op already applied it."""
         return outputs if self.fused_activation else self.activation(outputs)
-
-    @property
-    def caller(self):
-        return f"{self.name} ({type(self).__name__})"
 
     def kernel_shape(self, in_channels):
         return (*self.kernel_size, in_channels, self.filters)
@@ -170,7 +166,7 @@ class Conv1D(_Conv):
     def call(self, inputs, training=False):
         inputs = self.check_input(inputs)
         outputs = conv1d(inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
-                         caller=self.caller, activation=self.fused_activation)
+                         activation=self.fused_activation)
         return self.activate(outputs)
 
 
@@ -210,7 +206,7 @@ class Conv2D(_Conv):
     def call(self, inputs, training=False):
         inputs = self.check_input(inputs)
         outputs = conv2d(inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
-                         caller=self.caller, activation=self.fused_activation)
+                         activation=self.fused_activation)
         return self.activate(outputs)
 
 
@@ -253,10 +249,10 @@ class Conv2DTranspose(Conv2D):
                          kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, **kwargs)
         self.output_padding = None
         if output_padding is not None:
-            self.output_padding = normalize_tuple(output_padding, 2, "output_padding", self.caller, minimum=0)
+            self.output_padding = normalize_tuple(output_padding, 2, "output_padding", arguments.label(self), minimum=0)
             if any(p >= s for p, s in zip(self.output_padding, self.strides)):
                 raise ValueError(
-                    f"{self.caller}: output_padding {self.output_padding} must be smaller than the strides "
+                    f"{arguments.label(self)}: output_padding {self.output_padding} must be smaller than the strides "
                     f"{self.strides} on each axis"
                 )
 
@@ -266,7 +262,7 @@ class Conv2DTranspose(Conv2D):
     def call(self, inputs, training=False):
         inputs = self.check_input(inputs)
         outputs = conv2d_transpose(inputs, self.kernel, self.bias, self.strides, self.padding,
-                                   self.output_padding, self.dilation_rate, caller=self.caller)
+                                   self.output_padding, self.dilation_rate)
         return self.activation(outputs)
 
     def get_config(self):
@@ -289,16 +285,16 @@ class UpSampling2D(Layer):
     def __init__(self, size: int | tuple[int, int] = (2, 2), data_format: str | None = None,
                  interpolation: str = "nearest", **kwargs):
         super().__init__(**kwargs)
-        caller = f"{self.name} (UpSampling2D)"
-        self.size = normalize_tuple(size, 2, "size", caller)
-        self.data_format = check_data_format(data_format, caller)
+        label = arguments.label(self)
+        self.size = normalize_tuple(size, 2, "size", label)
+        self.data_format = check_data_format(data_format, label)
         if interpolation != "nearest":
-            raise ValueError(f"{caller}: only interpolation='nearest' is supported, got {interpolation!r}")
+            raise ValueError(f"{label}: only interpolation='nearest' is supported, got {interpolation!r}")
         self.interpolation = interpolation
 
     def call(self, inputs, training=False):
         check_input_rank(self, inputs.shape, 2)
-        return upsample2d(to_layer_dtype(self, inputs), self.size, caller=f"{self.name} (UpSampling2D)")
+        return upsample2d(to_layer_dtype(self, inputs), self.size)
 
     def get_config(self):
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
@@ -316,13 +312,12 @@ class UpSampling1D(Layer):
 
     def __init__(self, size: int = 2, **kwargs):
         super().__init__(**kwargs)
-        (self.size,) = normalize_tuple(size, 1, "size", f"{self.name} (UpSampling1D)")
+        (self.size,) = normalize_tuple(size, 1, "size", arguments.label(self))
 
     def call(self, inputs, training=False):
         check_input_rank(self, inputs.shape, 1)
         n, steps, channels = inputs.shape
-        wide = upsample2d(reshape(to_layer_dtype(self, inputs), (n, 1, steps, channels)), (1, self.size),
-                          caller=f"{self.name} (UpSampling1D)")
+        wide = upsample2d(reshape(to_layer_dtype(self, inputs), (n, 1, steps, channels)), (1, self.size))
         return reshape(wide, (n, steps * self.size, channels))
 
     def get_config(self):
@@ -344,13 +339,13 @@ class ZeroPadding2D(Layer):
     def __init__(self, padding: int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]] = (1, 1),
                  data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
-        caller = f"{self.name} (ZeroPadding2D)"
-        self.padding = zero_pad2d_amounts(padding, caller)
-        self.data_format = check_data_format(data_format, caller)
+        label = arguments.label(self)
+        self.padding = zero_pad2d_amounts(padding, label)
+        self.data_format = check_data_format(data_format, label)
 
     def call(self, inputs, training=False):
         check_input_rank(self, inputs.shape, 2)
-        return zero_pad2d(to_layer_dtype(self, inputs), self.padding, caller=f"{self.name} (ZeroPadding2D)")
+        return zero_pad2d(to_layer_dtype(self, inputs), self.padding)
 
     def get_config(self):
         return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
@@ -369,16 +364,15 @@ class ZeroPadding1D(Layer):
 
     def __init__(self, padding: int | tuple[int, int] = 1, data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
-        caller = f"{self.name} (ZeroPadding1D)"
+        label = arguments.label(self)
         amounts = (padding, padding) if is_int(padding) else padding
-        self.padding = normalize_tuple(amounts, 2, "padding", caller, minimum=0)
-        self.data_format = check_data_format(data_format, caller)
+        self.padding = normalize_tuple(amounts, 2, "padding", label, minimum=0)
+        self.data_format = check_data_format(data_format, label)
 
     def call(self, inputs, training=False):
         check_input_rank(self, inputs.shape, 1)
         n, steps, channels = inputs.shape
-        padded = zero_pad2d(reshape(to_layer_dtype(self, inputs), (n, 1, steps, channels)), ((0, 0), self.padding),
-                            caller=f"{self.name} (ZeroPadding1D)")
+        padded = zero_pad2d(reshape(to_layer_dtype(self, inputs), (n, 1, steps, channels)), ((0, 0), self.padding))
         return reshape(padded, (n, padded.shape[2], channels))
 
     def get_config(self):

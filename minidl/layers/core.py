@@ -125,7 +125,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = check_data_format(data_format, arguments.caller(self))
+        self.data_format = check_data_format(data_format, arguments.label(self))
 
     def call(self, inputs, training=False):
         return ops.reshape(inputs, (inputs.shape[0], math.prod(inputs.shape[1:])))
@@ -194,7 +194,7 @@ class Dropout(Layer):
             if not isinstance(noise_shape, (tuple, list)) or not all(
                     size is None or arguments.is_integral(size) and size >= 1 for size in noise_shape):
                 raise ValueError(
-                    f"{arguments.caller(self)}: noise_shape must be None or a tuple of positive ints and "
+                    f"{arguments.label(self)}: noise_shape must be None or a tuple of positive ints and "
                     f"None entries, got {noise_shape!r}"
                 )
             noise_shape = tuple(None if size is None else int(size) for size in noise_shape)

@@ -2,12 +2,13 @@
 
 import numpy as np
 
-from minidl import backend, initializers, regularizers
+from minidl import initializers, regularizers
 from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer, inputs_already_checked
 from minidl.layers.input_spec import InputSpec
 from minidl.ops.embedding import check_indices, embedding_lookup
+from minidl.runtime import backend
 
 
 class Embedding(Layer):
@@ -64,11 +65,10 @@ class Embedding(Layer):
         )
 
     def call(self, inputs, training=False):
-        caller = f"{self.name} (Embedding)"
         ids = inputs.data
         if not inputs_already_checked(self):  # a model checks integer ids in range once per fit
-            check_indices(ids, self.input_dim, caller)
-        outputs = embedding_lookup(ids, self.embeddings, check_range=False, caller=caller)
+            check_indices(ids, self.input_dim)
+        outputs = embedding_lookup(ids, self.embeddings, check_range=False)
         if self.mask_zero:
             outputs.mask = ids != 0
         return outputs

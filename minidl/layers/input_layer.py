@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from minidl import backend
 from minidl.layers.base import Layer, SymbolicTensor, checked_shape, unique_name
+from minidl.runtime import backend
 
 
 class InputLayer(Layer):

@@ -20,6 +20,8 @@ shape=(2, 3, 3)``. Unknown sizes (``None``) match anything.
 
 import numpy as np
 
+from minidl.layers.call_context import label
+
 # Axis names for messages, channels-last as everywhere in minidl.
 FEATURES_LAST = ("batch", "...", "features")
 SEQUENCE = ("batch", "time", "features")
@@ -121,8 +123,7 @@ class InputSpec:
 
 
 def _who(layer, index):
-    label = f"{layer.name} ({type(layer).__name__})"
-    return label if index == 0 else f"{label}, input {index}"
+    return label(layer) if index == 0 else f"{label(layer)}, input {index}"
 
 
 def _axis_text(axis):
@@ -138,13 +139,13 @@ def check_inputs(layer, spec, inputs):
     if isinstance(spec, (list, tuple)):
         values = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(values) != len(spec):
-            raise ValueError(f"{layer.name} ({type(layer).__name__}): expected {len(spec)} input tensor(s), "
+            raise ValueError(f"{label(layer)}: expected {len(spec)} input tensor(s), "
                              f"got {len(values)}")
         for index, (value, one) in enumerate(zip(values, spec)):
             if one is not None:
                 one.check(layer, value.shape, getattr(value, "dtype", None), index)
         return
     if isinstance(inputs, (list, tuple)):
-        raise ValueError(f"{layer.name} ({type(layer).__name__}): expected one input tensor, got a list of "
+        raise ValueError(f"{label(layer)}: expected one input tensor, got a list of "
                          f"{len(inputs)}")
     spec.check(layer, inputs.shape, getattr(inputs, "dtype", None))

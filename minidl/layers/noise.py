@@ -7,11 +7,11 @@ masks; it is a constant of the graph, so the gradient is 1 (or the noise) as for
 (multiplication) by a constant.
 """
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
 from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.core import carry_mask
+from minidl.runtime import backend
 
 
 def _normal_noise(shape, mean, stddev, dtype):

@@ -6,7 +6,7 @@ from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.layers.input_spec import InputSpec
-from minidl.ops._util import normalize_axis
+from minidl.ops.arguments import normalize_axis
 from minidl.ops.normalization import batch_norm
 
 
@@ -70,11 +70,11 @@ class BatchNormalization(Layer):
         self.gamma_regularizer = arguments.regularizer(self, "gamma_regularizer", gamma_regularizer)
 
     def build(self, input_shape):
-        caller = f"{self.name} (BatchNormalization)"
+        label = arguments.label(self)
         InputSpec(min_ndim=2, layout=("batch", "...", "channels")).check(self, input_shape)
-        axis = normalize_axis(self.axis, len(input_shape), caller)
+        axis = normalize_axis(self.axis, len(input_shape), label)
         if axis == 0:
-            raise ValueError(f"{caller}: axis {self.axis} is the batch axis; pick the channel axis")
+            raise ValueError(f"{label}: axis {self.axis} is the batch axis; pick the channel axis")
         self.rank = len(input_shape)
         self.channel_axis = axis
         channels = input_shape[axis]
@@ -98,17 +98,15 @@ class BatchNormalization(Layer):
         return self.rank in (4, 5) and self.channel_axis in (1, self.rank - 1)
 
     def call(self, inputs, training=False):
-        caller = f"{self.name} (BatchNormalization)"
         channels = self.moving_mean.shape[0]
         gamma = self.gamma if self.gamma is not None else self._ones
         beta = self.beta if self.beta is not None else self._zeros
         if not (training and self.trainable):
             outputs = batch_norm(inputs, gamma, beta, self.channel_axis, self.epsilon, training=False,
-                                 moving_mean=self.moving_mean, moving_variance=self.moving_variance,
-                                 caller=caller)
+                                 moving_mean=self.moving_mean, moving_variance=self.moving_variance)
         else:
             outputs, batch_mean, batch_var = batch_norm(inputs, gamma, beta, self.channel_axis, self.epsilon,
-                                                        training=True, caller=caller)
+                                                        training=True)
             self._update_moving_statistics(batch_mean, batch_var, inputs.size // channels)
         outputs.mask = inputs.mask
         return outputs

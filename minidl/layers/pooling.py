@@ -14,6 +14,7 @@ from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.convolutional import check_data_format, check_input_rank, normalize_tuple, to_layer_dtype
 from minidl.ops import math, reductions
+from minidl.ops.arguments import normalize_padding
 from minidl.ops.pooling import (
     avg_pool1d,
     avg_pool2d,
@@ -22,7 +23,6 @@ from minidl.ops.pooling import (
     max_pool1d,
     max_pool2d,
 )
-from minidl.ops.windows import normalize_padding
 
 
 class _Pooling(Layer):
@@ -32,15 +32,11 @@ class _Pooling(Layer):
 
     def __init__(self, pool_size, strides, padding, data_format, **kwargs):
         super().__init__(**kwargs)
-        caller = self.caller
-        self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size", caller)
-        self.strides = self.pool_size if strides is None else normalize_tuple(strides, self.rank, "strides", caller)
-        self.padding = normalize_padding(padding, caller)
-        self.data_format = check_data_format(data_format, caller)
-
-    @property
-    def caller(self):
-        return f"{self.name} ({type(self).__name__})"
+        label = arguments.label(self)
+        self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size", label)
+        self.strides = self.pool_size if strides is None else normalize_tuple(strides, self.rank, "strides", label)
+        self.padding = normalize_padding(padding, label)
+        self.data_format = check_data_format(data_format, label)
 
     def pool(self, inputs):
         raise NotImplementedError
@@ -73,7 +69,7 @@ class MaxPooling2D(_Pooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
     def pool(self, inputs):
-        return max_pool2d(inputs, self.pool_size, self.strides, self.padding, caller=self.caller)
+        return max_pool2d(inputs, self.pool_size, self.strides, self.padding)
 
 
 class AveragePooling2D(_Pooling):
@@ -95,7 +91,7 @@ class AveragePooling2D(_Pooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
     def pool(self, inputs):
-        return avg_pool2d(inputs, self.pool_size, self.strides, self.padding, caller=self.caller)
+        return avg_pool2d(inputs, self.pool_size, self.strides, self.padding)
 
 
 class MaxPooling1D(_Pooling):
@@ -119,7 +115,7 @@ class MaxPooling1D(_Pooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
     def pool(self, inputs):
-        return max_pool1d(inputs, self.pool_size, self.strides, self.padding, caller=self.caller)
+        return max_pool1d(inputs, self.pool_size, self.strides, self.padding)
 
 
 class AveragePooling1D(_Pooling):
@@ -143,7 +139,7 @@ class AveragePooling1D(_Pooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
     def pool(self, inputs):
-        return avg_pool1d(inputs, self.pool_size, self.strides, self.padding, caller=self.caller)
+        return avg_pool1d(inputs, self.pool_size, self.strides, self.padding)
 
 
 class _GlobalPooling(Layer):
@@ -153,12 +149,8 @@ class _GlobalPooling(Layer):
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = check_data_format(data_format, self.caller)
+        self.data_format = check_data_format(data_format, arguments.label(self))
         self.keepdims = arguments.boolean(self, "keepdims", keepdims)
-
-    @property
-    def caller(self):
-        return f"{self.name} ({type(self).__name__})"
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
@@ -177,7 +169,7 @@ class GlobalAveragePooling2D(_GlobalPooling):
     """
 
     def call(self, inputs, training=False):
-        return global_average_pool(to_layer_dtype(self, inputs), 2, self.keepdims, caller=self.caller)
+        return global_average_pool(to_layer_dtype(self, inputs), 2, self.keepdims)
 
 
 class GlobalMaxPooling2D(_GlobalPooling):
@@ -193,7 +185,7 @@ class GlobalMaxPooling2D(_GlobalPooling):
     """
 
     def call(self, inputs, training=False):
-        return global_max_pool(to_layer_dtype(self, inputs), 2, self.keepdims, caller=self.caller)
+        return global_max_pool(to_layer_dtype(self, inputs), 2, self.keepdims)
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
@@ -219,7 +211,7 @@ class GlobalAveragePooling1D(_GlobalPooling):
         mask = getattr(inputs, "mask", None)
         inputs = to_layer_dtype(self, inputs)
         if mask is None:
-            return global_average_pool(inputs, 1, self.keepdims, caller=self.caller)
+            return global_average_pool(inputs, 1, self.keepdims)
         check_input_rank(self, inputs.shape, 1)
         weights = Tensor._from_op(mask.astype(inputs.dtype)[:, :, None])  # (batch, steps, 1)
         total = reductions.sum(inputs * weights, axis=1, keepdims=self.keepdims)
@@ -244,7 +236,7 @@ class GlobalMaxPooling1D(_GlobalPooling):
         super().__init__(data_format, keepdims, **kwargs)
 
     def call(self, inputs, training=False):
-        return global_max_pool(to_layer_dtype(self, inputs), 1, self.keepdims, caller=self.caller)
+        return global_max_pool(to_layer_dtype(self, inputs), 1, self.keepdims)
 
 
 # Keras's short aliases

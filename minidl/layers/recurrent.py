@@ -53,17 +53,17 @@ class BaseRNN(Layer):
                  return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
                  stateful: bool = False, unroll: bool = False, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        caller = arguments.caller(self)
+        label = arguments.label(self)
         self.units = arguments.positive_int(self, "units", units)
         if arguments.boolean(self, "stateful", stateful):
             raise ValueError(
-                f"{caller}: stateful=True is not supported by minidl (states are not kept between "
+                f"{label}: stateful=True is not supported by minidl (states are not kept between "
                 "batches); pass initial_state=... to the call to start from given states"
             )
         self.activation = activation
         self.recurrent_activation = recurrent_activation
-        get_inplace_activation(activation, caller, "activation")  # fail early, naming the layer
-        get_inplace_activation(recurrent_activation, caller, "recurrent_activation")
+        get_inplace_activation(activation, label, "activation")  # fail early, naming the layer
+        get_inplace_activation(recurrent_activation, label, "recurrent_activation")
         self.use_bias = arguments.boolean(self, "use_bias", use_bias)
         self.kernel_initializer = arguments.initializer(self, "kernel_initializer", kernel_initializer)
         self.recurrent_initializer = arguments.initializer(self, "recurrent_initializer", recurrent_initializer)

@@ -6,11 +6,12 @@ None of them has weights; each is one or two differentiable ops (``broadcast_to`
 ``transpose``, slicing), so their gradients come from those ops.
 """
 
+from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.convolutional import check_data_format, check_input_rank, normalize_tuple
+from minidl.ops.arguments import is_int
 from minidl.ops.broadcast import broadcast_to
 from minidl.ops.shapes import expand_dims, getitem, transpose
-from minidl.ops.windows import is_int
 
 
 class RepeatVector(Layer):
@@ -120,9 +121,9 @@ class Cropping2D(Layer):
     def __init__(self, cropping: int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0)),
                  data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
-        caller = f"{self.name} (Cropping2D)"
-        self.cropping = _pairs_of_amounts(cropping, caller)
-        self.data_format = check_data_format(data_format, caller)
+        label = arguments.label(self)
+        self.cropping = _pairs_of_amounts(cropping, label)
+        self.data_format = check_data_format(data_format, label)
 
     def call(self, inputs, training=False):
         check_input_rank(self, inputs.shape, 2)
@@ -132,10 +133,10 @@ class Cropping2D(Layer):
         return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}
 
 
-def _pairs_of_amounts(cropping, caller):
+def _pairs_of_amounts(cropping, label):
     """Keras's three forms of a 2-D cropping as ((top, bottom), (left, right))."""
     message = (
-        f"{caller}: cropping must be a non-negative int, a pair (symmetric_height, symmetric_width) or a pair "
+        f"{label}: cropping must be a non-negative int, a pair (symmetric_height, symmetric_width) or a pair "
         f"of pairs ((top, bottom), (left, right)), got {cropping!r}"
     )
     if is_int(cropping):

@@ -17,10 +17,11 @@ import copy
 
 import numpy as np
 
-from minidl import backend, losses
+from minidl import losses
 from minidl import metrics as metrics_module
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
+from minidl.runtime import backend
 
 
 def _raw(value):

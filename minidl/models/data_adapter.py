@@ -31,8 +31,8 @@ import math
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
+from minidl.runtime import backend
 
 
 def _is_device_array(value):

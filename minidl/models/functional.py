@@ -9,11 +9,12 @@ called twice appears in two nodes and shares its weights; a model used as a laye
 node like any other.
 """
 
+from minidl.graph import depth_first
 from minidl.layers.base import SymbolicTensor, replace_symbols, symbols_in, unique_name
 from minidl.layers.input_layer import InputLayer
 from minidl.models import registry
 from minidl.models.input_contract import InputContract, ModelInput, direct_consumers, value_kind
-from minidl.models.layer_order import keras_layer_order
+from minidl.models.layer_order import call_key, keras_layer_order
 from minidl.models.model import Model
 
 
@@ -119,41 +120,37 @@ class Functional(Model):
     def _trace(self):
         """The nodes between inputs and outputs, each after the nodes it depends on."""
         input_ids = {id(s) for s in self.inputs}
-        nodes = {}  # key -> Node
-        order = []
-        done = set()
-        stack = [(symbol, False, None) for symbol in reversed(self.outputs)]
-        while stack:
-            symbol, expanded, consumer = stack.pop()
-            if id(symbol) in input_ids:
-                continue
-            if isinstance(symbol.layer, InputLayer) or symbol.layer is None:
-                raise ValueError(
-                    f"Model: graph disconnected: cannot reach {symbol!r} (needed by layer "
-                    f"{getattr(consumer, 'name', 'the outputs')!r}) from the model's inputs "
-                    f"{[s.layer.name for s in self.inputs]}; pass that Input in inputs=[...]"
-                )
-            key = (id(symbol.layer), id(symbol.inputs))
-            node = nodes.get(key)
-            if node is None:
-                node = nodes[key] = Node(symbol.layer, symbol.inputs, symbol.call_kwargs)
-            if all(existing is not symbol for existing in node.outputs):
+
+        def producers(symbol):
+            """The symbols ``symbol``'s call read, but the model's inputs (which no node makes)."""
+            parents = list(symbol.inputs) + symbols_in(symbol.call_kwargs)
+            for parent in parents:
+                self._check_reachable(parent, symbol.layer, input_ids)
+            return [parent for parent in parents if id(parent) not in input_ids]
+
+        roots = [symbol for symbol in self.outputs if id(symbol) not in input_ids]
+        for symbol in roots:
+            self._check_reachable(symbol, None, input_ids)
+        nodes = {}  # call_key -> Node, in running order
+        for symbol in depth_first(roots, producers, key=call_key):
+            nodes[call_key(symbol)] = Node(symbol.layer, symbol.inputs, symbol.call_kwargs)
+        # A node's outputs: every symbol of its call that a later node or the model reads.
+        used = self.outputs + [parent for node in nodes.values() for parent in node.inputs + node.kwarg_inputs]
+        for symbol in used:
+            node = nodes.get(call_key(symbol))
+            if node is not None and all(existing is not symbol for existing in node.outputs):
                 node.outputs.append(symbol)
-            if expanded:
-                if key not in done:
-                    done.add(key)
-                    order.append(node)
-                continue
-            if key in done:
-                continue
-            stack.append((symbol, True, consumer))
-            for parent in reversed(node.inputs + node.kwarg_inputs):
-                parent_key = (id(parent.layer), id(parent.inputs))
-                if id(parent) not in input_ids and parent_key not in done:
-                    stack.append((parent, False, symbol.layer))
-        for node in order:
+        for node in nodes.values():
             node.finish()
-        return order
+        return list(nodes.values())
+
+    def _check_reachable(self, symbol, consumer, input_ids):
+        if id(symbol) not in input_ids and (isinstance(symbol.layer, InputLayer) or symbol.layer is None):
+            raise ValueError(
+                f"Model: graph disconnected: cannot reach {symbol!r} (needed by layer "
+                f"{getattr(consumer, 'name', 'the outputs')!r}) from the model's inputs "
+                f"{[s.layer.name for s in self.inputs]}; pass that Input in inputs=[...]"
+            )
 
     def _ordered_layers(self):
         """Keras's order (by depth from the outputs), which get_weights and weight files follow."""

@@ -27,11 +27,11 @@ shape compared first.
 import json
 import os
 
-import minidl
 from minidl import fileio
 from minidl.models import h5_weights, hdf5_io, keras_archive, loading, optimizer_state, training_config
 from minidl.models.file_checks import field, file_error, parse_json
 from minidl.models.keras_config import keras_spec
+from minidl.version import __version__
 
 _KERAS_VERSION_WRITTEN = b"3.0.0"
 
@@ -39,7 +39,7 @@ _KERAS_VERSION_WRITTEN = b"3.0.0"
 def _fill(file, model, include_optimizer):
     file.attrs["backend"] = b"tensorflow"
     file.attrs["keras_version"] = _KERAS_VERSION_WRITTEN
-    file.attrs["minidl_version"] = minidl.__version__.encode()
+    file.attrs["minidl_version"] = __version__.encode()
     file.attrs["model_config"] = json.dumps(keras_spec(model, legacy=True)).encode("utf-8")
     compile_config = training_config.keras_compile_config(model, legacy=True) if include_optimizer else None
     if compile_config is not None:

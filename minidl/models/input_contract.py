@@ -26,10 +26,11 @@ model built on sequences of 10 steps still takes sequences of 20.
 
 import numpy as np
 
-from minidl import backend, ops
+from minidl import ops
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import Layer
+from minidl.runtime import backend
 
 
 class ModelInput:

@@ -31,12 +31,12 @@ import os
 import stat
 import zipfile
 
-import minidl
 from minidl import fileio
 from minidl.errors import ModelFileError
 from minidl.models import hdf5_io, keras_weights, loading, optimizer_state, training_config
 from minidl.models.file_checks import MAX_JSON_BYTES, file_error, open_zip, parse_json, read_member
 from minidl.models.keras_config import keras_spec
+from minidl.version import __version__
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -52,7 +52,7 @@ def _parts(model, include_optimizer):
     compile_config = training_config.keras_compile_config(model) if include_optimizer else None
     if compile_config is not None:
         config["compile_config"] = compile_config
-    metadata = {"keras_version": _KERAS_VERSION_WRITTEN, "minidl_version": minidl.__version__,
+    metadata = {"keras_version": _KERAS_VERSION_WRITTEN, "minidl_version": __version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     weights = hdf5_io.hdf5_bytes(lambda file: keras_weights.write_groups(file, model, include_optimizer), "save")
     return json.dumps(metadata).encode(), json.dumps(config).encode(), weights

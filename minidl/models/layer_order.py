@@ -12,6 +12,7 @@ weight files list layers in it (the HDF5 ``layer_names``, the keys of a ``.weigh
 minidl functional model keeps its layers in it too.
 """
 
+from minidl.graph import depth_first
 from minidl.layers.base import symbols_in
 
 
@@ -36,37 +37,30 @@ def keras_layer_order(inputs, outputs):
     return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
 
 
+def call_key(symbol):
+    """The layer call that produced ``symbol``: (layer, inputs). The outputs of one call (an
+    LSTM's sequence and states) share it."""
+    return (id(symbol.layer), id(symbol.inputs))
+
+
 def _walk_from_outputs(inputs, outputs):
     """Depth-first walk of the recorded calls, as Keras's ``_build_map`` does it.
 
-    A node is one layer call, identified like ``Functional._trace`` does: (layer, inputs).
-    Returns the nodes in post-order (every node after the nodes producing its inputs), each
-    node's parent nodes, each node's layer, and each layer's first-seen index.
+    A node is one layer call (``call_key``). Returns the nodes in post-order (every node after
+    the nodes producing its inputs), each node's parent nodes, each node's layer, and each
+    layer's first-seen index.
     """
     input_ids = {id(symbol) for symbol in inputs}
-
-    def node_of(symbol):
-        return (id(symbol.layer), id(symbol.inputs))
+    parents, layer_of, first_seen = {}, {}, {}
 
     def parents_of(symbol):
         return [] if id(symbol) in input_ids else list(symbol.inputs) + symbols_in(symbol.call_kwargs)
 
-    post_order, finished, parents, layer_of, first_seen = [], set(), {}, {}, {}
-    stack = [(symbol, False) for symbol in reversed(outputs)]
-    while stack:
-        symbol, leaving = stack.pop()
-        node = node_of(symbol)
-        if leaving:
-            if node not in finished:
-                finished.add(node)
-                post_order.append(node)
-            continue
-        if node in finished:
-            continue
+    def enter(symbol):
+        node = call_key(symbol)
         layer_of[node] = symbol.layer
         first_seen.setdefault(id(symbol.layer), len(first_seen))
-        parents[node] = [node_of(parent) for parent in parents_of(symbol)]
-        stack.append((symbol, True))
-        for parent in reversed(parents_of(symbol)):
-            stack.append((parent, False))
+        parents[node] = [call_key(parent) for parent in parents_of(symbol)]
+
+    post_order = [call_key(symbol) for symbol in depth_first(outputs, parents_of, key=call_key, on_enter=enter)]
     return post_order, parents, layer_of, first_seen

@@ -13,11 +13,11 @@ import warnings
 
 import numpy as np
 
-from minidl import backend
 from minidl.errors import ModelFileError
 from minidl.layers.base import checking_new_weights
 from minidl.models import registry
 from minidl.models.file_checks import describe_exception, file_error
+from minidl.runtime import backend
 
 
 @contextlib.contextmanager

@@ -15,7 +15,6 @@ called that way (``CustomModel(inputs, outputs)`` with its own ``train_step``), 
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import Layer, SymbolicTensor, inputs_checked_by_model
@@ -23,6 +22,7 @@ from minidl.metrics import Metric
 from minidl.models import data_adapter
 from minidl.models.compile_utils import LossTracker
 from minidl.models.trainer import Trainer
+from minidl.runtime import backend
 
 
 class Model(Trainer, Layer):

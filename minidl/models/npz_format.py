@@ -34,8 +34,7 @@ import struct
 
 import numpy as np
 
-import minidl
-from minidl import backend, fileio
+from minidl import fileio
 from minidl.errors import ModelFileError
 from minidl.models import loading, training_config
 from minidl.models.file_checks import (
@@ -46,6 +45,8 @@ from minidl.models.file_checks import (
     parse_json,
     shape_field,
 )
+from minidl.runtime import backend
+from minidl.version import __version__
 
 MODEL_FORMAT = "minidl-model"
 WEIGHTS_FORMAT = "minidl-weights"
@@ -91,7 +92,7 @@ def write_model(model, path, include_optimizer=True):
     if include_optimizer and model._compiled is not None:
         optimizer_state = _flatten_state(model.optimizer.get_state(), arrays)
     header = {
-        "format": MODEL_FORMAT, "version": FORMAT_VERSION, "minidl_version": minidl.__version__,
+        "format": MODEL_FORMAT, "version": FORMAT_VERSION, "minidl_version": __version__,
         "model_config": {"class_name": _class_name(model), "config": model.get_config()},
         "training_config": training_config.minidl_training_config(model) if include_optimizer else None,
         "optimizer_state": optimizer_state,
@@ -104,7 +105,7 @@ def write_model(model, path, include_optimizer=True):
 
 def write_weights(model, path):
     header = {
-        "format": WEIGHTS_FORMAT, "version": FORMAT_VERSION, "minidl_version": minidl.__version__,
+        "format": WEIGHTS_FORMAT, "version": FORMAT_VERSION, "minidl_version": __version__,
         "model": model.name, "weights": _weights_header(model),
     }
     _write(path, header, {f"weight_{index:04d}": weight.numpy() for index, weight in enumerate(model.weights)})

@@ -13,13 +13,13 @@ A declared shape is the model's input contract and is enforced in full; a shape 
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import Layer, SymbolicTensor
 from minidl.layers.input_layer import InputLayer
 from minidl.models import registry
 from minidl.models.input_contract import InputContract, ModelInput, direct_consumers, value_kind
 from minidl.models.model import Model
+from minidl.runtime import backend
 
 
 class Sequential(Model):

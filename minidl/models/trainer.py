@@ -36,9 +36,10 @@ import warnings
 
 import numpy as np
 
-from minidl import backend, callbacks, optimizers
+from minidl import callbacks, optimizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
+from minidl.labels import check_label_shape, check_label_values
 from minidl.layers.base import may_have_losses
 from minidl.models import arguments, data_adapter, distribution
 from minidl.models.compile_utils import (
@@ -52,7 +53,8 @@ from minidl.models.compile_utils import (
     resolve_losses,
     resolve_metrics,
 )
-from minidl.models.progbar import Progbar
+from minidl.progbar import Progbar
+from minidl.runtime import backend
 
 _KNOWN_SHAPE_LOSSES = {
     "binary_crossentropy", "categorical_crossentropy", "mean_squared_error", "mse",
@@ -425,23 +427,10 @@ class Trainer:
 
     @staticmethod
     def _check_sparse_labels(y, out_shape, name, what):
-        label_shape = (None,) + tuple(y.shape[1:])
-        expected = out_shape[:-1]
-        if not (_shapes_match(label_shape, expected) or _shapes_match(label_shape, expected + (1,))):
-            raise ValueError(
-                f"{what}: sparse_categorical_crossentropy needs integer labels of shape {expected} or "
-                f"{expected + (1,)} for the output {name!r} of shape {out_shape}, but y has shape {tuple(y.shape)}"
-            )
-        classes = out_shape[-1]
-        if classes is None or len(y) == 0:
-            return
-        low = float(backend.to_numpy(y.min()))
-        high = float(backend.to_numpy(y.max()))
-        if low < 0 or high >= classes or (y.dtype.kind == "f" and not np.all(np.mod(backend.to_numpy(y), 1) == 0)):
-            raise ValueError(
-                f"{what}: sparse_categorical_crossentropy labels must be integers in [0, {classes - 1}] for the "
-                f"{classes}-unit output {name!r}, but y holds values from {low:g} to {high:g}"
-            )
+        who = f"{what}: sparse_categorical_crossentropy, output {name!r}"
+        check_label_shape(y.shape, out_shape, who)
+        if out_shape[-1] is not None:
+            check_label_values(backend.to_numpy(y), out_shape[-1], who)  # once per call, explicitly
 
     def _check_class_weight(self, class_weight, what):
         """class_weight's keys against the classes of the (single) output, once its shape is known."""

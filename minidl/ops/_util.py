@@ -4,8 +4,8 @@ import warnings
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor, as_array
+from minidl.runtime import backend
 
 
 def as_tensor(value, like=None):
@@ -48,21 +48,6 @@ def sum_to(grad, shape):
         if size == 1 and grad.shape[lead + axis] != 1:
             axes.append(lead + axis)
     return grad.sum(axis=tuple(axes), keepdims=True).reshape(shape)
-
-
-def normalize_axis(axis, ndim, op_name):
-    """A non-negative axis (or tuple of them), with a clear error when out of range."""
-    if axis is None:
-        return None
-    if isinstance(axis, (tuple, list)):
-        axes = tuple(normalize_axis(a, ndim, op_name) for a in axis)
-        if len(set(axes)) != len(axes):
-            raise ValueError(f"{op_name}: axis {tuple(axis)} names the same axis twice")
-        return axes
-    axis = int(axis)
-    if not -ndim <= axis < max(ndim, 1):
-        raise ValueError(f"{op_name}: axis {axis} is out of range for a tensor of rank {ndim}")
-    return axis % max(ndim, 1)
 
 
 def broadcast_shapes_or_raise(op_name, a_shape, b_shape):

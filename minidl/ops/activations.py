@@ -6,7 +6,8 @@ sigmoid or softmax output feeds them, as Keras does.
 """
 
 from minidl.autograd.function import Function, xp
-from minidl.ops._util import as_tensor, normalize_axis, require_float
+from minidl.ops._util import as_tensor, require_float
+from minidl.ops.arguments import normalize_axis
 from minidl.ops.fast.leaky_relu import FastLeakyReLU, fast_form_applies
 from minidl.ops.forms import reference_forms_active
 

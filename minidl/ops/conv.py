@@ -12,53 +12,50 @@ These functions check their operands and run one of two forms that give the same
   core, with the ReLU fused into the pass. It runs by default.
 
 A 1-D convolution is run as a 2-D one over an image of height one.
+
+Errors name the op and the argument (``conv2d: strides must be ...``); when a layer calls the
+op, ``Layer.__call__`` adds the layer's name and input shapes to the message, once.
 """
 
 from minidl.autograd.function import xp
 from minidl.autograd.tensor import Tensor
 from minidl.ops import activations, shapes
 from minidl.ops._util import as_tensor, require_float
+from minidl.ops.arguments import int_tuple, normalize_padding, pair
 from minidl.ops.fast.conv import FastConv2D, FastConv2DTranspose
 from minidl.ops.forms import reference_forms_active
 from minidl.ops.reference.conv import Conv2D, Conv2DTranspose
-from minidl.ops.windows import (
-    deconv_output_length,
-    dilated_size,
-    int_tuple,
-    normalize_padding,
-    pair,
-    window_geometry,
-)
+from minidl.ops.windows import deconv_output_length, dilated_size, window_geometry
 
 FUSED_ACTIVATIONS = (None, "relu")
 
 
-# -- argument checks --------------------------------------------------------------------------
+# -- argument checks (``op`` is the name of the op the user called, for the messages) ----------
 
-def _check_operands(x, kernel, bias, caller, rank, in_axis, x_layout, kernel_layout):
+def _check_operands(x, kernel, bias, op, rank, in_axis, x_layout, kernel_layout):
     x, kernel = as_tensor(x), as_tensor(kernel)
     bias = None if bias is None else as_tensor(bias)
-    require_float(caller, x)
-    require_float(caller, kernel, "kernel")
+    require_float(op, x)
+    require_float(op, kernel, "kernel")
     for name, operand in (("kernel", kernel), ("bias", bias)):
         if operand is not None and operand.dtype != x.dtype:
             raise TypeError(
-                f"{caller}: the input is {x.dtype} but the {name} is {operand.dtype}; convert one so "
+                f"{op}: the input is {x.dtype} but the {name} is {operand.dtype}; convert one so "
                 "both match (layers cast their inputs to the layer's dtype, as Keras does)"
             )
     if x.ndim != rank + 2:
-        raise ValueError(f"{caller}: expected input of rank {rank + 2} {x_layout}, got shape {x.shape}")
+        raise ValueError(f"{op}: expected input of rank {rank + 2} {x_layout}, got shape {x.shape}")
     if kernel.ndim != rank + 2:
-        raise ValueError(f"{caller}: expected a kernel of rank {rank + 2} {kernel_layout}, got shape {kernel.shape}")
+        raise ValueError(f"{op}: expected a kernel of rank {rank + 2} {kernel_layout}, got shape {kernel.shape}")
     if x.shape[-1] != kernel.shape[in_axis]:
         raise ValueError(
-            f"{caller}: the input has {x.shape[-1]} channels (shape {x.shape}) but the kernel "
+            f"{op}: the input has {x.shape[-1]} channels (shape {x.shape}) but the kernel "
             f"{kernel_layout} expects {kernel.shape[in_axis]} (kernel shape {kernel.shape})"
         )
     out_axis = rank + 1 if in_axis == rank else rank
     if bias is not None and bias.shape != (kernel.shape[out_axis],):
         raise ValueError(
-            f"{caller}: bias must have shape ({kernel.shape[out_axis]},), one per filter, got {bias.shape}"
+            f"{op}: bias must have shape ({kernel.shape[out_axis]},), one per filter, got {bias.shape}"
         )
     return x, kernel, bias
 
@@ -67,33 +64,36 @@ def _operands(x, kernel, bias):
     return (x, kernel) if bias is None else (x, kernel, bias)
 
 
+def _check_activation(activation, op):
+    if activation not in FUSED_ACTIVATIONS:
+        raise ValueError(
+            f"{op}: activation must be one of {FUSED_ACTIVATIONS} (the ones fused into the convolution), "
+            f"got {activation!r}; apply any other activation to the output"
+        )
+    return activation
+
+
 # -- conv2d -----------------------------------------------------------------------------------
 
 _X2D = "(batch, height, width, channels)"
 _K2D = "(kernel_h, kernel_w, in_channels, filters)"
 
 
-def _check_activation(activation, caller):
-    if activation not in FUSED_ACTIVATIONS:
-        raise ValueError(
-            f"{caller}: activation must be one of {FUSED_ACTIVATIONS} (the ones fused into the convolution), "
-            f"got {activation!r}; apply any other activation to the output"
-        )
-    return activation
-
-
-def _conv2d_setup(x, kernel, bias, strides, padding, dilation, caller):
-    x, kernel, bias = _check_operands(x, kernel, bias, caller, 2, 2, _X2D, _K2D)
-    strides = pair(strides, "strides", caller)
-    dilation = pair(dilation, "dilation", caller)
+def _conv2d(x, kernel, bias, strides, padding, dilation, activation, op, readable):
+    """``conv2d`` checked under the name ``op``, in the readable form or the one ``reference_ops`` picks."""
+    activation = _check_activation(activation, op)
+    x, kernel, bias = _check_operands(x, kernel, bias, op, 2, 2, _X2D, _K2D)
+    strides = pair(strides, "strides", op)
+    dilation = pair(dilation, "dilation", op)
     if isinstance(padding, str):
-        padding = normalize_padding(padding, caller)
-    geometry = window_geometry(x.shape[1:3], kernel.shape[:2], strides, padding, dilation, caller)
-    return x, kernel, bias, geometry
+        padding = normalize_padding(padding, op)
+    geometry = window_geometry(x.shape[1:3], kernel.shape[:2], strides, padding, dilation, op)
+    if readable or reference_forms_active():
+        return _readable_conv2d(x, kernel, bias, geometry, activation)
+    return FastConv2D(geometry, activation)(*_operands(x, kernel, bias))
 
 
-def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1), caller="conv2d",
-           activation=None):
+def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1), activation=None):
     """2-D convolution (cross-correlation, as in every DL framework) of NHWC ``x`` with a
     (kh, kw, C, F) ``kernel``, plus an optional (F,) ``bias``, then optionally a fused ReLU.
 
@@ -101,19 +101,12 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1
     ``activation``: None or 'relu' (``relu(conv2d(...))`` in one pass).
     Output: (N, out_h, out_w, F).
     """
-    activation = _check_activation(activation, caller)
-    x, kernel, bias, geometry = _conv2d_setup(x, kernel, bias, strides, padding, dilation, caller)
-    if reference_forms_active():
-        return _readable_conv2d(x, kernel, bias, geometry, activation)
-    return FastConv2D(geometry, activation)(*_operands(x, kernel, bias))
+    return _conv2d(x, kernel, bias, strides, padding, dilation, activation, "conv2d", readable=False)
 
 
-def conv2d_reference(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1),
-                     caller="conv2d_reference", activation=None):
+def conv2d_reference(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation=(1, 1), activation=None):
     """``conv2d`` in its readable form (``minidl/ops/reference/conv.py``), always."""
-    activation = _check_activation(activation, caller)
-    x, kernel, bias, geometry = _conv2d_setup(x, kernel, bias, strides, padding, dilation, caller)
-    return _readable_conv2d(x, kernel, bias, geometry, activation)
+    return _conv2d(x, kernel, bias, strides, padding, dilation, activation, "conv2d_reference", readable=True)
 
 
 def _readable_conv2d(x, kernel, bias, geometry, activation):
@@ -134,40 +127,31 @@ _X1D = "(batch, steps, channels)"
 _K1D = "(kernel_size, in_channels, filters)"
 
 
-def _conv1d_as_2d(x, kernel, bias, strides, padding, dilation, caller):
-    """Reshape the 1-D problem into a 2-D one of height 1 (views, no copies)."""
-    x, kernel, bias = _check_operands(x, kernel, bias, caller, 1, 1, _X1D, _K1D)
-    strides = _single(strides, "strides", caller)
-    dilation = _single(dilation, "dilation", caller)
-    padding = normalize_padding(padding, caller, ("valid", "same", "causal"))
+def _conv1d(x, kernel, bias, strides, padding, dilation, activation, op, readable):
+    """The 1-D problem as a 2-D one of height 1 (views, no copies), checked under the name ``op``."""
+    x, kernel, bias = _check_operands(x, kernel, bias, op, 1, 1, _X1D, _K1D)
+    strides = int_tuple(strides, 1, "strides", op)[0]  # an int or a 1-tuple, as Keras's Conv1D takes
+    dilation = int_tuple(dilation, 1, "dilation", op)[0]
+    padding = normalize_padding(padding, op, ("valid", "same", "causal"))
     if padding == "causal":  # Keras: pad (k-1)*d on the left only, so y[t] sees x[..t] alone
         padding = ((0, 0), (dilated_size(kernel.shape[0], dilation) - 1, 0))
     x4 = shapes.reshape(x, (x.shape[0], 1, x.shape[1], x.shape[2]))
     kernel4 = shapes.reshape(kernel, (1, *kernel.shape))
-    return x4, kernel4, bias, (1, strides), padding, (1, dilation)
+    y = _conv2d(x4, kernel4, bias, (1, strides), padding, (1, dilation), activation, op, readable)
+    return shapes.reshape(y, (y.shape[0], y.shape[2], y.shape[3]))
 
 
-def _single(value, name, caller):
-    """An int or a 1-tuple of ints (Keras accepts both for Conv1D) as a positive int."""
-    return int_tuple(value, 1, name, caller)[0]
-
-
-def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation=1, caller="conv1d", activation=None):
+def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation=1, activation=None):
     """1-D convolution of (N, steps, C) ``x`` with a (k, C, F) ``kernel``: (N, out_steps, F).
 
     ``padding``: 'valid', 'same' or 'causal' (Keras's Conv1D choices); ``activation``: None or 'relu'.
     """
-    x4, kernel4, bias, strides, padding, dilation = _conv1d_as_2d(x, kernel, bias, strides, padding, dilation, caller)
-    y = conv2d(x4, kernel4, bias, strides, padding, dilation, caller, activation)
-    return shapes.reshape(y, (y.shape[0], y.shape[2], y.shape[3]))
+    return _conv1d(x, kernel, bias, strides, padding, dilation, activation, "conv1d", readable=False)
 
 
-def conv1d_reference(x, kernel, bias=None, strides=1, padding="valid", dilation=1, caller="conv1d_reference",
-                     activation=None):
-    """``conv1d`` in its readable form (through ``conv2d_reference``), always."""
-    x4, kernel4, bias, strides, padding, dilation = _conv1d_as_2d(x, kernel, bias, strides, padding, dilation, caller)
-    y = conv2d_reference(x4, kernel4, bias, strides, padding, dilation, caller, activation)
-    return shapes.reshape(y, (y.shape[0], y.shape[2], y.shape[3]))
+def conv1d_reference(x, kernel, bias=None, strides=1, padding="valid", dilation=1, activation=None):
+    """``conv1d`` in its readable form (through the readable ``conv2d``), always."""
+    return _conv1d(x, kernel, bias, strides, padding, dilation, activation, "conv1d_reference", readable=True)
 
 
 # -- conv2d_transpose -------------------------------------------------------------------------
@@ -184,59 +168,53 @@ def conv2d_transpose_output_size(input_size, kernel_size, strides, padding, outp
     )
 
 
-def _conv2d_transpose_setup(x, kernel, bias, strides, padding, output_padding, dilation, caller):
-    x, kernel, bias = _check_operands(x, kernel, bias, caller, 2, 3, _X2D, _KT2D)
-    strides = pair(strides, "strides", caller)
-    dilation = pair(dilation, "dilation", caller)
-    padding = normalize_padding(padding, caller)
+def _conv2d_transpose(x, kernel, bias, strides, padding, output_padding, dilation, op, readable):
+    """``conv2d_transpose`` checked under the name ``op``."""
+    x, kernel, bias = _check_operands(x, kernel, bias, op, 2, 3, _X2D, _KT2D)
+    strides = pair(strides, "strides", op)
+    dilation = pair(dilation, "dilation", op)
+    padding = normalize_padding(padding, op)
     if output_padding is not None:
-        output_padding = pair(output_padding, "output_padding", caller, minimum=0)
-        if any(op >= s for op, s in zip(output_padding, strides)):
+        output_padding = pair(output_padding, "output_padding", op, minimum=0)
+        if any(extra >= s for extra, s in zip(output_padding, strides)):
             raise ValueError(
-                f"{caller}: output_padding {output_padding} must be smaller than the strides {strides} "
+                f"{op}: output_padding {output_padding} must be smaller than the strides {strides} "
                 "on each axis (as in Keras)"
             )
     input_size, kernel_size = x.shape[1:3], kernel.shape[:2]
     output_size = conv2d_transpose_output_size(input_size, kernel_size, strides, padding, output_padding, dilation)
     if min(output_size) < 1:
-        raise ValueError(f"{caller}: the output size {output_size} is empty for input {x.shape}")
+        raise ValueError(f"{op}: the output size {output_size} is empty for input {x.shape}")
     # The convolution this op is the adjoint of maps output_size back onto input_size.
-    geometry = window_geometry(output_size, kernel_size, strides, padding, dilation, caller)
+    geometry = window_geometry(output_size, kernel_size, strides, padding, dilation, op)
     if geometry.output_size != tuple(input_size):
         raise ValueError(
-            f"{caller}: with kernel {kernel_size}, strides {strides}, padding {padding!r} and "
+            f"{op}: with kernel {kernel_size}, strides {strides}, padding {padding!r} and "
             f"output_padding {output_padding} the output size {output_size} does not convolve back "
             f"to the input size {tuple(input_size)} (TensorFlow refuses this too); change output_padding"
         )
-    return x, kernel, bias, geometry
+    if readable or reference_forms_active():
+        bias = _zero_bias(kernel.shape[2], x) if bias is None else bias
+        return Conv2DTranspose(geometry)(x, kernel, bias)
+    return FastConv2DTranspose(geometry)(*_operands(x, kernel, bias))
 
 
-def conv2d_transpose(x, kernel, bias=None, strides=(1, 1), padding="valid", output_padding=None,
-                     dilation=(1, 1), caller="conv2d_transpose"):
+def conv2d_transpose(x, kernel, bias=None, strides=(1, 1), padding="valid", output_padding=None, dilation=(1, 1)):
     """Transposed convolution ("deconvolution") of NHWC ``x`` with a (kh, kw, F, C) ``kernel``.
 
     The output size follows Keras: with ``output_padding=None``, 'same' gives in * stride and
     'valid' gives in * stride + max(k - stride, 0); otherwise
     (in - 1) * stride + k - 2 * pad + output_padding with pad = k // 2 for 'same', 0 for 'valid'.
     """
-    x, kernel, bias, geometry = _conv2d_transpose_setup(x, kernel, bias, strides, padding, output_padding,
-                                                        dilation, caller)
-    if reference_forms_active():
-        return _readable_conv2d_transpose(x, kernel, bias, geometry)
-    return FastConv2DTranspose(geometry)(*_operands(x, kernel, bias))
+    return _conv2d_transpose(x, kernel, bias, strides, padding, output_padding, dilation, "conv2d_transpose",
+                             readable=False)
 
 
 def conv2d_transpose_reference(x, kernel, bias=None, strides=(1, 1), padding="valid", output_padding=None,
-                               dilation=(1, 1), caller="conv2d_transpose_reference"):
+                               dilation=(1, 1)):
     """``conv2d_transpose`` in its readable form (``minidl/ops/reference/conv.py``), always."""
-    x, kernel, bias, geometry = _conv2d_transpose_setup(x, kernel, bias, strides, padding, output_padding,
-                                                        dilation, caller)
-    return _readable_conv2d_transpose(x, kernel, bias, geometry)
-
-
-def _readable_conv2d_transpose(x, kernel, bias, geometry):
-    bias = _zero_bias(kernel.shape[2], x) if bias is None else bias
-    return Conv2DTranspose(geometry)(x, kernel, bias)
+    return _conv2d_transpose(x, kernel, bias, strides, padding, output_padding, dilation,
+                             "conv2d_transpose_reference", readable=True)
 
 
 __all__ = [

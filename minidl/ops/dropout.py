@@ -5,9 +5,9 @@ This module draws the mask and checks the arguments; the op, ``x * mask`` with i
 ``Dropout`` in ``minidl/ops/reference/dropout.py`` (its only form, readable and used everywhere).
 """
 
-from minidl import backend
 from minidl.ops._util import as_tensor
 from minidl.ops.reference.dropout import Dropout
+from minidl.runtime import backend
 
 
 def dropout_mask(shape, rate, dtype):

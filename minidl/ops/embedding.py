@@ -14,7 +14,7 @@ from minidl.ops._util import as_tensor
 from minidl.ops.reference.embedding import EmbeddingLookup
 
 
-def check_indices(indices, input_dim, caller="embedding_lookup"):
+def check_indices(indices, input_dim, op="embedding_lookup"):
     """Raise unless ``indices`` is an integer array whose values all lie in [0, input_dim).
 
     The range check reads the smallest and largest index back to the host: one small
@@ -25,7 +25,7 @@ def check_indices(indices, input_dim, caller="embedding_lookup"):
     if not np.issubdtype(indices.dtype, np.integer):
         kind = "floating-point" if np.issubdtype(indices.dtype, np.floating) else str(indices.dtype)
         raise TypeError(
-            f"{caller}: expected integer indices (any int dtype), got a {kind} array of dtype "
+            f"{op}: expected integer indices (any int dtype), got a {kind} array of dtype "
             f"{indices.dtype} and shape {tuple(indices.shape)}; convert token ids explicitly, "
             "e.g. x.astype('int32') (floats are not truncated silently)"
         )
@@ -36,27 +36,32 @@ def check_indices(indices, input_dim, caller="embedding_lookup"):
     if smallest < 0 or largest >= input_dim:
         offending = smallest if smallest < 0 else largest
         raise IndexError(
-            f"{caller}: index {offending} is out of range; expected indices in [0, {input_dim}) "
+            f"{op}: index {offending} is out of range; expected indices in [0, {input_dim}) "
             f"(input_dim={input_dim}); got values from {smallest} to {largest}"
         )
 
 
-def _validated(indices, table, caller, check_range):
+def _validated(indices, table, op, check_range):
     table = as_tensor(table)
     indices = indices.data if isinstance(indices, Tensor) else as_tensor(indices).data
     if table.ndim != 2:
-        raise ValueError(f"{caller}: the table must have shape (input_dim, output_dim), got {table.shape}")
+        raise ValueError(f"{op}: the table must have shape (input_dim, output_dim), got {table.shape}")
     if check_range:
-        check_indices(indices, table.shape[0], caller)
+        check_indices(indices, table.shape[0], op)
     return indices, table
 
 
-def embedding_lookup(indices, table, check_range=True, caller="embedding_lookup"):
-    """Rows of ``table`` (V, D) at integer ``indices`` (any shape): output (*indices.shape, D)."""
-    indices, table = _validated(indices, table, caller, check_range)
+def embedding_lookup(indices, table, check_range=True):
+    """Rows of ``table`` (V, D) at integer ``indices`` (any shape): output (*indices.shape, D).
+
+    ``check_range=False`` skips the range check (one small device-to-host read) for indices
+    already checked, e.g. by a model that checked a whole input array once.
+    """
+    indices, table = _validated(indices, table, "embedding_lookup", check_range)
     return EmbeddingLookup(indices)(table)
 
 
-def embedding_lookup_reference(indices, table, caller="embedding_lookup_reference"):
+def embedding_lookup_reference(indices, table):
     """``embedding_lookup`` in its readable form (its only form: see the module docstring)."""
-    return embedding_lookup(indices, table, check_range=True, caller=caller)
+    indices, table = _validated(indices, table, "embedding_lookup_reference", check_range=True)
+    return EmbeddingLookup(indices)(table)

@@ -9,12 +9,13 @@ whose gradient is simply (probability - target).
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
+from minidl.labels import as_label_indices, check_label_shape, check_label_values
 from minidl.ops import activations
 from minidl.ops._util import as_tensor, require_float
 from minidl.ops.reductions import mean
+from minidl.runtime import backend
 
 EPSILON = 1e-7
 
@@ -325,28 +326,13 @@ def _target_like(op_name, y_true, y_pred):
 
 def _sparse_labels(y_true, y_pred):
     """Integer labels of shape y_pred.shape[:-1]; host labels are checked against the classes."""
+    who = "sparse_categorical_crossentropy"
     data = y_true.data if isinstance(y_true, Tensor) else y_true
     if isinstance(data, np.ndarray) or not backend.is_array(data):
+        # Checked on the host, where it is cheap. Labels already on a device are not checked:
+        # that would stall every step (and CuPy would index out of range without a word).
         host = np.asarray(data)
-        classes = y_pred.shape[-1]
-        if host.size and host.dtype.kind in "iuf" and (host.min() < 0 or host.max() >= classes):
-            # Checked on the host, where it is cheap. Labels already on a device are not checked:
-            # that would stall every step (and CuPy would index out of range without a word).
-            raise ValueError(
-                f"sparse_categorical_crossentropy: labels must lie in [0, {classes}) for predictions of "
-                f"shape {y_pred.shape}, got labels from {host.min()} to {host.max()}"
-            )
+        check_label_shape(host.shape, y_pred.shape, who)
+        check_label_values(host, y_pred.shape[-1], who)
         data = backend.to_device(host)
-    expected = y_pred.shape[:-1]
-    if tuple(data.shape) == expected + (1,):
-        data = data.reshape(expected)
-    if tuple(data.shape) != expected:
-        raise ValueError(
-            f"sparse_categorical_crossentropy: labels have shape {tuple(data.shape)} but predictions "
-            f"have shape {y_pred.shape}; expected labels of shape {expected} or {expected + (1,)}"
-        )
-    if data.dtype.kind == "f":
-        data = data.astype(np.int64)
-    elif data.dtype.kind not in "iu":
-        raise TypeError(f"sparse_categorical_crossentropy: labels must be integers, got {data.dtype}")
-    return data
+    return as_label_indices(data, y_pred.shape, who)

@@ -9,7 +9,7 @@ from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
 from minidl.ops._util import as_tensor, broadcast_shapes_or_raise, require_float, sum_to
 from minidl.ops.forms import reference_forms_active
-from minidl.ops.parallel import matmul_on_cores
+from minidl.runtime.parallel import matmul_on_cores
 
 
 def _binary_operands(op_name, a, b):
@@ -303,7 +303,7 @@ class MatMul(Function):
     """Batched matrix product a @ b over the last two axes; leading axes broadcast.
 
     Outside ``minidl.reference_ops()`` a large 2-D product (a Dense layer on a big batch or a
-    wide input) runs split by rows over the CPU cores (``minidl.ops.parallel.matmul_on_cores``,
+    wide input) runs split by rows over the CPU cores (``minidl.runtime.parallel.matmul_on_cores``,
     the fast form); the numbers are those of a @ b.
     """
 

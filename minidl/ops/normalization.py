@@ -11,43 +11,48 @@ the operands; ``batch_norm_reference`` is the same op under the name every heavy
 form has.
 """
 
-from minidl.ops._util import as_tensor, normalize_axis, require_float
+from minidl.ops._util import as_tensor, require_float
+from minidl.ops.arguments import normalize_axis
 from minidl.ops.reference.batch_norm import BatchNormInference, BatchNormTraining
 
 
-def _check(x, gamma, beta, axis, caller):
+def _check(x, gamma, beta, axis, op):
     x, gamma, beta = as_tensor(x), as_tensor(gamma), as_tensor(beta)
-    require_float(caller, x)
+    require_float(op, x)
     if x.ndim < 2:
-        raise ValueError(f"{caller}: expected input of rank >= 2 (batch, ..., channels), got shape {x.shape}")
-    axis = normalize_axis(axis, x.ndim, caller)
+        raise ValueError(f"{op}: expected input of rank >= 2 (batch, ..., channels), got shape {x.shape}")
+    axis = normalize_axis(axis, x.ndim, op)
     if axis == 0:
-        raise ValueError(f"{caller}: axis 0 is the batch axis; the channel axis must be another one")
+        raise ValueError(f"{op}: axis 0 is the batch axis; the channel axis must be another one")
     channels = x.shape[axis]
     for name, value in (("gamma", gamma), ("beta", beta)):
         if value.shape != (channels,):
             raise ValueError(
-                f"{caller}: {name} must have shape ({channels},) for input {x.shape} with channel "
+                f"{op}: {name} must have shape ({channels},) for input {x.shape} with channel "
                 f"axis {axis}, got {value.shape}"
             )
     return x, gamma, beta, axis
 
 
 def batch_norm(x, gamma, beta, axis=-1, epsilon=1e-3, training=True, moving_mean=None,
-               moving_variance=None, caller="batch_norm"):
+               moving_variance=None):
     """Batch normalisation (``minidl/ops/reference/batch_norm.py``).
 
     Training: returns ``(y, batch_mean, batch_var)``, the statistics as raw (channels,) arrays
     (biased variance), for the caller's moving averages. Inference: needs ``moving_mean`` and
     ``moving_variance`` (raw arrays or Tensors) and returns ``y`` alone.
     """
-    x, gamma, beta, axis = _check(x, gamma, beta, axis, caller)
+    return _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, "batch_norm")
+
+
+def _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, op):
+    x, gamma, beta, axis = _check(x, gamma, beta, axis, op)
     if training:
         function = BatchNormTraining(axis, epsilon)
         y = function(x, gamma, beta)
         return y, function.batch_mean, function.batch_var
     if moving_mean is None or moving_variance is None:
-        raise ValueError(f"{caller}: inference mode needs moving_mean and moving_variance")
+        raise ValueError(f"{op}: inference mode needs moving_mean and moving_variance")
     mean = as_tensor(moving_mean).data
     variance = as_tensor(moving_variance).data
     return BatchNormInference(axis, epsilon, mean, variance)(x, gamma, beta)
@@ -56,5 +61,4 @@ def batch_norm(x, gamma, beta, axis=-1, epsilon=1e-3, training=True, moving_mean
 def batch_norm_reference(x, gamma, beta, axis=-1, epsilon=1e-3, training=True, moving_mean=None,
                          moving_variance=None):
     """``batch_norm`` in its readable form (its only form: see the module docstring)."""
-    return batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance,
-                      caller="batch_norm_reference")
+    return _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, "batch_norm_reference")

@@ -12,105 +12,101 @@ Max and average pooling run in one of two forms that give the same numbers: the 
 (``minidl/ops/reference/pooling.py``: im2col, a max or mean of each window, col2im back) inside
 ``minidl.reference_ops()`` and always as ``*_reference``; the fast one
 (``minidl/ops/fast/pooling.py``: a loop over window offsets on every core) by default.
+
+Errors name the op and the argument; a layer calling the op adds its own name (``Layer.__call__``).
 """
 
 from minidl.autograd.function import Function, xp
 from minidl.ops import reductions, shapes
 from minidl.ops._util import as_tensor, require_float
+from minidl.ops.arguments import int_tuple, is_int, normalize_padding, pair
 from minidl.ops.fast.pooling import FastAvgPool2D, FastMaxPool2D
 from minidl.ops.forms import reference_forms_active
 from minidl.ops.reference.pooling import AvgPool2D, MaxPool2D
-from minidl.ops.windows import int_tuple, is_int, normalize_padding, pair, window_geometry
+from minidl.ops.windows import window_geometry
 
-# -- argument handling, 2-D and 1-D -----------------------------------------------------------
+# -- max and average pooling, 2-D and 1-D (``op`` names the op the user called, for messages) ---
 
-def _pool2d_setup(x, pool_size, strides, padding, caller):
+_READABLE = {"max": MaxPool2D, "avg": AvgPool2D}
+_FAST = {"max": FastMaxPool2D, "avg": FastAvgPool2D}
+
+
+def _pool2d(kind, x, pool_size, strides, padding, op, readable):
     x = as_tensor(x)
-    require_float(caller, x)
+    require_float(op, x)
     if x.ndim != 4:
-        raise ValueError(f"{caller}: expected input of rank 4 (batch, height, width, channels), got shape {x.shape}")
-    pool_size = pair(pool_size, "pool_size", caller)
-    strides = pool_size if strides is None else pair(strides, "strides", caller)
-    padding = normalize_padding(padding, caller)
-    return x, window_geometry(x.shape[1:3], pool_size, strides, padding, (1, 1), caller)
+        raise ValueError(f"{op}: expected input of rank 4 (batch, height, width, channels), got shape {x.shape}")
+    pool_size = pair(pool_size, "pool_size", op)
+    strides = pool_size if strides is None else pair(strides, "strides", op)
+    padding = normalize_padding(padding, op)
+    geometry = window_geometry(x.shape[1:3], pool_size, strides, padding, (1, 1), op)
+    form = _READABLE if readable or reference_forms_active() else _FAST
+    return form[kind](geometry)(x)
 
 
-def _pool1d_setup(x, pool_size, strides, padding, caller):
+def _pool1d(kind, x, pool_size, strides, padding, op):
     """The 1-D problem as a 2-D one of height 1."""
     x = as_tensor(x)
-    require_float(caller, x)
+    require_float(op, x)
     if x.ndim != 3:
-        raise ValueError(f"{caller}: expected input of rank 3 (batch, steps, channels), got shape {x.shape}")
-    pool_size = _positive_int(pool_size, "pool_size", caller)
-    strides = pool_size if strides is None else _positive_int(strides, "strides", caller)
+        raise ValueError(f"{op}: expected input of rank 3 (batch, steps, channels), got shape {x.shape}")
+    pool_size = int_tuple(pool_size, 1, "pool_size", op)[0]
+    strides = pool_size if strides is None else int_tuple(strides, 1, "strides", op)[0]
     x4 = shapes.reshape(x, (x.shape[0], 1, x.shape[1], x.shape[2]))
-    return x4, (1, pool_size), (1, strides)
-
-
-def _positive_int(value, name, caller):
-    return int_tuple(value, 1, name, caller)[0]
-
-
-def _drop_height(y):
+    y = _pool2d(kind, x4, (1, pool_size), (1, strides), padding, op, readable=False)
     return shapes.reshape(y, (y.shape[0], y.shape[2], y.shape[3]))
 
 
-def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", caller="max_pool2d"):
+def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
     """Maximum over each (ph, pw) window of NHWC ``x``; ``strides`` default to ``pool_size``."""
-    x, geometry = _pool2d_setup(x, pool_size, strides, padding, caller)
-    return (MaxPool2D if reference_forms_active() else FastMaxPool2D)(geometry)(x)
+    return _pool2d("max", x, pool_size, strides, padding, "max_pool2d", readable=False)
 
 
-def avg_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", caller="avg_pool2d"):
+def avg_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
     """Mean over each (ph, pw) window of NHWC ``x`` ('same': over the unpadded part only)."""
-    x, geometry = _pool2d_setup(x, pool_size, strides, padding, caller)
-    return (AvgPool2D if reference_forms_active() else FastAvgPool2D)(geometry)(x)
+    return _pool2d("avg", x, pool_size, strides, padding, "avg_pool2d", readable=False)
 
 
-def max_pool1d(x, pool_size=2, strides=None, padding="valid", caller="max_pool1d"):
+def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
     """Maximum over each window of (N, steps, C) ``x``."""
-    x4, pool_size, strides = _pool1d_setup(x, pool_size, strides, padding, caller)
-    return _drop_height(max_pool2d(x4, pool_size, strides, padding, caller))
+    return _pool1d("max", x, pool_size, strides, padding, "max_pool1d")
 
 
-def avg_pool1d(x, pool_size=2, strides=None, padding="valid", caller="avg_pool1d"):
+def avg_pool1d(x, pool_size=2, strides=None, padding="valid"):
     """Mean over each window of (N, steps, C) ``x``."""
-    x4, pool_size, strides = _pool1d_setup(x, pool_size, strides, padding, caller)
-    return _drop_height(avg_pool2d(x4, pool_size, strides, padding, caller))
+    return _pool1d("avg", x, pool_size, strides, padding, "avg_pool1d")
 
 
-def max_pool2d_reference(x, pool_size=(2, 2), strides=None, padding="valid", caller="max_pool2d_reference"):
+def max_pool2d_reference(x, pool_size=(2, 2), strides=None, padding="valid"):
     """``max_pool2d`` in its readable form (``minidl/ops/reference/pooling.py``), always."""
-    x, geometry = _pool2d_setup(x, pool_size, strides, padding, caller)
-    return MaxPool2D(geometry)(x)
+    return _pool2d("max", x, pool_size, strides, padding, "max_pool2d_reference", readable=True)
 
 
-def avg_pool2d_reference(x, pool_size=(2, 2), strides=None, padding="valid", caller="avg_pool2d_reference"):
+def avg_pool2d_reference(x, pool_size=(2, 2), strides=None, padding="valid"):
     """``avg_pool2d`` in its readable form (``minidl/ops/reference/pooling.py``), always."""
-    x, geometry = _pool2d_setup(x, pool_size, strides, padding, caller)
-    return AvgPool2D(geometry)(x)
+    return _pool2d("avg", x, pool_size, strides, padding, "avg_pool2d_reference", readable=True)
 
 
 # -- global pooling ---------------------------------------------------------------------------
 
-def _check_global(x, rank, caller):
+def _check_global(x, rank, op):
     x = as_tensor(x)
-    require_float(caller, x)
+    require_float(op, x)
     layout = "(batch, steps, channels)" if rank == 1 else "(batch, height, width, channels)"
     if x.ndim != rank + 2:
-        raise ValueError(f"{caller}: expected input of rank {rank + 2} {layout}, got shape {x.shape}")
+        raise ValueError(f"{op}: expected input of rank {rank + 2} {layout}, got shape {x.shape}")
     return x, tuple(range(1, rank + 1))
 
 
-def global_average_pool(x, rank=2, keepdims=False, caller="global_average_pool"):
+def global_average_pool(x, rank=2, keepdims=False):
     """Mean over the ``rank`` spatial axes: (N, ..., C) -> (N, C)."""
-    x, axes = _check_global(x, rank, caller)
+    x, axes = _check_global(x, rank, "global_average_pool")
     return reductions.mean(x, axis=axes, keepdims=keepdims)
 
 
-def global_max_pool(x, rank=2, keepdims=False, caller="global_max_pool"):
+def global_max_pool(x, rank=2, keepdims=False):
     """Maximum over the ``rank`` spatial axes: (N, ..., C) -> (N, C)."""
-    x, axes = _check_global(x, rank, caller)
+    x, axes = _check_global(x, rank, "global_max_pool")
     return reductions.max(x, axis=axes, keepdims=keepdims)
 
 
@@ -135,31 +131,32 @@ class UpSample2DFunction(Function):
         return gy.reshape(n, big_h // sh, sh, big_w // sw, sw, channels).sum(axis=(2, 4))
 
 
-def _upsample_setup(x, size, caller):
+def _upsample_setup(x, size, op):
     x = as_tensor(x)
     if x.ndim != 4:
-        raise ValueError(f"{caller}: expected input of rank 4 (batch, height, width, channels), got shape {x.shape}")
-    return x, pair(size, "size", caller)
+        raise ValueError(f"{op}: expected input of rank 4 (batch, height, width, channels), got shape {x.shape}")
+    return x, pair(size, "size", op)
 
 
-def upsample2d(x, size=(2, 2), caller="upsample2d"):
+def upsample2d(x, size=(2, 2)):
     """Repeat every pixel of NHWC ``x`` ``size`` = (sh, sw) times: (N, H*sh, W*sw, C)."""
-    x, size = _upsample_setup(x, size, caller)
+    x, size = _upsample_setup(x, size, "upsample2d")
     return UpSample2DFunction(size)(x)
 
 
-def upsample2d_reference(x, size=(2, 2), caller="upsample2d_reference"):
+def upsample2d_reference(x, size=(2, 2)):
     """``upsample2d`` from primitive ops: stack copies beside each column, then each row."""
-    x, (sh, sw) = _upsample_setup(x, size, caller)
+    x, (sh, sw) = _upsample_setup(x, size, "upsample2d_reference")
     n, height, width, channels = x.shape
     wide = shapes.reshape(shapes.stack([x] * sw, axis=3), (n, height, width * sw, channels))
     return shapes.reshape(shapes.stack([wide] * sh, axis=2), (n, height * sh, width * sw, channels))
 
 
-def zero_pad2d_amounts(padding, caller):
-    """Keras's ZeroPadding2D ``padding``: an int, (sym_h, sym_w), or ((top, bottom), (left, right))."""
+def zero_pad2d_amounts(padding, who):
+    """Keras's ZeroPadding2D ``padding``: an int, (sym_h, sym_w), or ((top, bottom), (left, right));
+    ``who`` (the op's name or a layer's label) starts the error message."""
     message = (
-        f"{caller}: padding must be a non-negative int, a pair (symmetric_height, symmetric_width) or "
+        f"{who}: padding must be a non-negative int, a pair (symmetric_height, symmetric_width) or "
         f"a pair of pairs ((top, bottom), (left, right)), got {padding!r}"
     )
     if is_int(padding):
@@ -176,12 +173,12 @@ def zero_pad2d_amounts(padding, caller):
     return tuple((int(before), int(after)) for before, after in amounts)
 
 
-def zero_pad2d(x, padding=(1, 1), caller="zero_pad2d"):
+def zero_pad2d(x, padding=(1, 1)):
     """Zeros around the height and width of NHWC ``x`` (padding as Keras's ZeroPadding2D)."""
     x = as_tensor(x)
     if x.ndim != 4:
-        raise ValueError(f"{caller}: expected input of rank 4 (batch, height, width, channels), got shape {x.shape}")
-    amounts = zero_pad2d_amounts(padding, caller)
+        raise ValueError(f"zero_pad2d: expected input of rank 4 (batch, height, width, channels), got shape {x.shape}")
+    amounts = zero_pad2d_amounts(padding, "zero_pad2d")
     return shapes.pad(x, ((0, 0), *amounts, (0, 0)))
 
 

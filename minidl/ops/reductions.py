@@ -2,7 +2,8 @@
 
 from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
-from minidl.ops._util import as_tensor, normalize_axis
+from minidl.ops._util import as_tensor
+from minidl.ops.arguments import normalize_axis
 
 
 def _expand_reduced(grad, input_shape, axis, keepdims):

@@ -3,10 +3,11 @@ gradient back to where each element came from."""
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
-from minidl.ops._util import as_tensor, normalize_axis
+from minidl.ops._util import as_tensor
+from minidl.ops.arguments import normalize_axis
+from minidl.runtime import backend
 
 
 class Reshape(Function):

@@ -1,5 +1,5 @@
 """Where the windows of a convolution or a pooling lie: the geometry both forms of those ops
-share, and the checks of their window arguments.
+share (their arguments are checked by ``minidl.ops.arguments``).
 
 ``window_geometry`` gives the kernel size, strides, dilation, the padding on each side and the
 output size. 'valid' uses no padding; 'same' follows TensorFlow's asymmetric rule, so results
@@ -19,8 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from minidl.autograd.function import xp
-
-PADDINGS = ("valid", "same")
 
 
 @dataclass(frozen=True)
@@ -68,43 +66,11 @@ def same_pads(input_length, kernel, stride, dilation=1):
     return total // 2, total - total // 2
 
 
-def is_int(value):
-    """A Python or NumPy integer (not a bool)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def int_tuple(value, length, name, caller, minimum=1):
-    """An int, or a tuple/list of ``length`` ints, as a tuple of ``length`` Python ints each at
-    least ``minimum`` (Keras's ``normalize_tuple``); otherwise a clear error."""
-    if is_int(value):
-        values = (value,) * length
-    elif isinstance(value, (tuple, list)):
-        values = tuple(value)
-    else:
-        values = ()
-    if len(values) != length or not all(is_int(v) and v >= minimum for v in values):
-        shape = "an int" if length == 1 else f"an int or a tuple of {length} ints"
-        raise ValueError(f"{caller}: {name} must be {shape} >= {minimum}, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
-def pair(value, name, caller, minimum=1):
-    """An int or a pair of ints as a pair, each at least ``minimum``, or a clear error."""
-    return int_tuple(value, 2, name, caller, minimum)
-
-
-def normalize_padding(padding, caller, allowed=PADDINGS):
-    """'valid' / 'same' (any case, as Keras accepts), or a clear error listing the choices."""
-    if isinstance(padding, str) and padding.lower() in allowed:
-        return padding.lower()
-    raise ValueError(f"{caller}: padding must be one of {', '.join(repr(p) for p in allowed)}, got {padding!r}")
-
-
-def window_geometry(input_size, kernel_size, strides, padding, dilation=(1, 1), caller="conv2d"):
+def window_geometry(input_size, kernel_size, strides, padding, dilation=(1, 1), op="conv2d"):
     """The geometry of sliding a (kh, kw) kernel over an (H, W) input.
 
     ``padding`` is 'valid', 'same', or explicit ((top, bottom), (left, right)) amounts.
-    Raises a ValueError naming ``caller`` when the (dilated) kernel is larger than the padded
+    Raises a ValueError naming ``op`` when the (dilated) kernel is larger than the padded
     input, i.e. when not a single window fits.
     """
     if isinstance(padding, str):
@@ -120,7 +86,7 @@ def window_geometry(input_size, kernel_size, strides, padding, dilation=(1, 1), 
         dilated = "" if tuple(dilation) == (1, 1) else f" (spanning {spans[0]}x{spans[1]} with dilation {tuple(dilation)})"
         described = padding if isinstance(padding, str) else f"explicit {pads}"
         raise ValueError(
-            f"{caller}: the {kernel_size[0]}x{kernel_size[1]} window{dilated} is larger than the padded "
+            f"{op}: the {kernel_size[0]}x{kernel_size[1]} window{dilated} is larger than the padded "
             f"input {padded[0]}x{padded[1]} (input {input_size[0]}x{input_size[1]}, padding {described}); "
             "use a smaller kernel, padding='same', or a larger input"
         )

@@ -32,11 +32,11 @@ import warnings
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import enable_grad
 from minidl.autograd.tensor import Tensor
 from minidl.ops.forms import reference_forms_active
 from minidl.optimizers import clipping, fast_updates
+from minidl.runtime import backend
 
 _ALLOWED_KWARGS = ("lr", "decay")
 

@@ -12,7 +12,7 @@ and the step's scalars ``s`` (``Optimizer.step_scalars``), in the weight's dtype
 """
 
 from minidl.autograd.function import xp
-from minidl.ops.parallel import element_ranges, map_chunks
+from minidl.runtime.parallel import element_ranges, map_chunks
 
 # A weight of at least two ranges of this many elements has its update split over the CPU cores:
 # a range's handful of arrays (weight, gradient, slots, scratch) stays in cache from one pass of

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from minidl.labels import check_label_values
+
 
 def to_categorical(y, num_classes=None, dtype="float32"):
     """One-hot encode integer class labels, as ``keras.utils.to_categorical`` does.
@@ -11,21 +13,18 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     ``[0, num_classes)``.
     """
     labels = np.asarray(y)
-    if labels.size and not np.all(np.equal(np.mod(labels, 1), 0)):
-        raise ValueError(f"to_categorical: y must hold whole-number class labels, got values like {labels.ravel()[:5]}")
-    labels = labels.astype(np.int64)
+    if labels.dtype.kind == "b":  # True / False are the classes 1 and 0, as Keras's cast makes them
+        labels = labels.astype(np.int64)
     shape = labels.shape
     if len(shape) > 1 and shape[-1] == 1:
         shape = shape[:-1]
-    labels = labels.ravel()
     if num_classes is None:
+        check_label_values(labels, np.inf, "to_categorical")  # whole numbers >= 0, before taking the max
         num_classes = int(labels.max()) + 1 if labels.size else 0
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
         raise ValueError(f"to_categorical: num_classes must be a positive int, got {num_classes!r}")
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"to_categorical: labels must lie in [0, {num_classes}), got min {labels.min()} and max {labels.max()}"
-        )
+    check_label_values(labels, num_classes, "to_categorical")
+    labels = labels.astype(np.int64).ravel()
     encoded = np.zeros((labels.size, num_classes), dtype=dtype)
     encoded[np.arange(labels.size), labels] = 1
     return encoded.reshape(tuple(shape) + (num_classes,))

@@ -40,11 +40,12 @@ import time
 
 import numpy as np
 
-from minidl import backend, ops
+from minidl import ops
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import Parameter
 from minidl.ops.forms import reference_forms_active
+from minidl.runtime import backend
 from minidl.text.keyed_vectors import KeyedVectors
 
 

@@ -10,13 +10,13 @@ import builtins
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
 from minidl.ops import math as math_ops
 from minidl.ops import shapes
 from minidl.ops.broadcast import broadcast_to as broadcast_op
 from minidl.ops.broadcast import tile as tile_op
 from minidl.ops.casting import cast as cast_op
+from minidl.runtime import backend
 from minidl.tf import dtypes
 from minidl.tf.op_support import operand, operands, tf_function
 from minidl.tf.tensor import TensorShape, _from_host, as_tf, constant

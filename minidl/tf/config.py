@@ -6,7 +6,7 @@ The GPU list is minidl's: one GPU when the CuPy backend is active, none otherwis
 
 from collections import namedtuple
 
-from minidl import backend
+from minidl.runtime import backend
 
 PhysicalDevice = namedtuple("PhysicalDevice", ["name", "device_type"])
 LogicalDevice = namedtuple("LogicalDevice", ["name", "device_type"])

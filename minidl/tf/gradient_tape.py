@@ -23,10 +23,10 @@ import enum
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd import engine
 from minidl.autograd.function import enable_grad, no_grad
 from minidl.autograd.tensor import Tensor
+from minidl.runtime import backend
 from minidl.tf.tensor import as_tf
 
 _recording_tapes = []

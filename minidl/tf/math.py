@@ -16,11 +16,12 @@ from collections import namedtuple
 
 import numpy as np
 
-from minidl import backend, ops
+from minidl import ops
 from minidl.autograd.tensor import Tensor
 from minidl.ops import activations as activation_ops
 from minidl.ops import math as math_ops
 from minidl.ops import reductions
+from minidl.runtime import backend
 from minidl.tf import dtypes
 from minidl.tf.op_support import operand, operands, tf_function
 from minidl.tf.tensor import as_tf, constant, floor_divide, floor_mod, true_divide

@@ -21,7 +21,7 @@ import random as python_random
 
 import numpy as np
 
-from minidl import backend
+from minidl.runtime import backend
 from minidl.tf import dtypes, philox
 from minidl.tf.array_ops import _shape_argument
 from minidl.tf.op_support import operand

@@ -17,10 +17,10 @@ import numbers
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
 from minidl.ops import math as math_ops
 from minidl.ops import shapes as shape_ops
+from minidl.runtime import backend
 from minidl.tf import dtypes
 
 

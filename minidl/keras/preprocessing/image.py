@@ -8,9 +8,9 @@ image; ``img_to_array`` turns that (or a PIL image) into floats, so Keras's two-
 
 import numpy as np
 
-from minidl import backend
 from minidl.preprocessing.image import ImageDataGenerator, apply_affine_transform
 from minidl.preprocessing.image_io import load_img
+from minidl.runtime import backend
 
 
 def img_to_array(img, data_format=None, dtype=None):

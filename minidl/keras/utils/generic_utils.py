@@ -7,7 +7,7 @@ and the objects registered here are passed to ``load_model`` as ``custom_objects
 
 import contextlib
 
-from minidl import backend
+from minidl.runtime import backend
 
 _CUSTOM_OBJECTS = {}
 

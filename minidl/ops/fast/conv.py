@@ -17,8 +17,8 @@ product, col2im -- read those first) and compute the same three pieces, made fas
 
 from minidl.autograd.function import Function, xp
 from minidl.ops.fast.im2col import batch_chunks, col2im_add, im2col, windows_by_offset
-from minidl.ops.parallel import map_chunks, sum_in_order
 from minidl.ops.windows import crop_spatial, pad_spatial
+from minidl.runtime.parallel import map_chunks, sum_in_order
 
 
 class FastConv2D(Function):

@@ -11,12 +11,12 @@ windows -- with these differences, all for speed:
   (``windows_by_offset``), so that ``col2im_add`` adds long contiguous runs;
 * ``batch_chunks`` cuts a batch into chunks of a few samples whose im2col matrix fits in cache
   (a GEMM on a cache-resident matrix runs several times faster than on one streamed from
-  memory); ``minidl.ops.parallel.map_chunks`` runs the chunks on every core. On a GPU the whole
+  memory); ``minidl.runtime.parallel.map_chunks`` runs the chunks on every core. On a GPU the whole
   batch is one chunk.
 """
 
 from minidl.autograd.function import xp
-from minidl.ops.parallel import sample_chunks
+from minidl.runtime.parallel import sample_chunks
 
 
 def _strided_windows(padded, geometry):
@@ -90,6 +90,6 @@ def col2im_add(blocks, geometry, target):
 
 def batch_chunks(batch, geometry, channels, itemsize):
     """(start, stop) ranges of samples, each chunk's im2col matrix about ``CPU_CHUNK_BYTES``
-    (``minidl.ops.parallel``): that matrix stays in cache between being written and multiplied."""
+    (``minidl.runtime.parallel``): that matrix stays in cache between being written and multiplied."""
     row_bytes = geometry.kernel_size[0] * geometry.kernel_size[1] * channels * itemsize
     return sample_chunks(batch, row_bytes * geometry.output_size[0] * geometry.output_size[1])

@@ -9,7 +9,7 @@ looks each element's slope up by [y > 0] instead of a masked copy (much faster, 
 """
 
 from minidl.autograd.function import Function, xp
-from minidl.ops.parallel import element_ranges, map_chunks
+from minidl.runtime.parallel import element_ranges, map_chunks
 
 
 def fast_form_applies(alpha):

@@ -37,7 +37,7 @@ from minidl.ops.fast.rnn_common import (
     reorder_gates,
     to_time_feature_batch,
 )
-from minidl.ops.parallel import one_blas_thread
+from minidl.runtime.parallel import one_blas_thread
 
 KERAS_TO_INTERNAL = [3, 0, 1, 2]  # Keras (i, f, c, o) -> internal (o, i, f, c)
 INTERNAL_TO_KERAS = inverse_order(KERAS_TO_INTERNAL)

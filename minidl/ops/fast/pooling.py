@@ -15,10 +15,10 @@ import functools
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import Function, xp
-from minidl.ops.parallel import map_chunks, sample_chunks
 from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
+from minidl.runtime import backend
+from minidl.runtime.parallel import map_chunks, sample_chunks
 
 # -- max pooling ------------------------------------------------------------------------------
 

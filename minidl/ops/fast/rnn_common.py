@@ -42,7 +42,7 @@ import numpy as np
 
 from minidl.autograd.function import xp
 from minidl.autograd.tensor import Tensor
-from minidl.ops.parallel import (
+from minidl.runtime.parallel import (
     WorkBehind,
     chunks_ahead,
     sample_chunks,

@@ -33,10 +33,10 @@ the values involved are far below float resolution of the gradients they join.
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import xp
 from minidl.ops.fast import cuda_sources
 from minidl.ops.fast.rnn_common import get_inplace_activation
+from minidl.runtime import backend
 
 ENABLED = True  # set to False to send the ops down their generic xp path (benchmarks, tests)
 MAX_GATE_ROWS = 1024  # one thread per gate row in the forward kernels: a block's thread limit

@@ -25,7 +25,7 @@ from minidl.ops.fast.rnn_common import (
     output_gradients,
     to_time_feature_batch,
 )
-from minidl.ops.parallel import one_blas_thread
+from minidl.runtime.parallel import one_blas_thread
 
 
 class FastSimpleRNN(Function):

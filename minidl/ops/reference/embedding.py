@@ -12,8 +12,8 @@ This is the only form of the lookup: ``minidl.ops.embedding_lookup`` runs it whe
 ``add.at``; on NumPy it adds through flat indices, the same additions in the same order.)
 """
 
-from minidl import backend
 from minidl.autograd.function import Function, xp
+from minidl.runtime import backend
 
 
 class EmbeddingLookup(Function):

@@ -17,10 +17,10 @@ The fast forms, which must give the same numbers, are in ``minidl/ops/fast/pooli
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.function import Function, xp
 from minidl.ops.reference.im2col import col2im, im2col
 from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
+from minidl.runtime import backend
 
 
 def _windows(padded, geometry):

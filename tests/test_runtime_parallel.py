@@ -1,12 +1,12 @@
-"""minidl.ops.parallel: chunks run on threads give the plain NumPy results, in chunk order, and
+"""minidl.runtime.parallel: chunks run on threads give the plain NumPy results, in chunk order, and
 the recurrent ops give their references' results when every projection is split over cores."""
 
 import numpy as np
 import pytest
 
 import minidl
-from minidl.ops import parallel
 from minidl.ops.recurrent import gru, gru_reference, lstm, lstm_reference, simple_rnn, simple_rnn_reference
+from minidl.runtime import parallel
 from tests.conftest import device, to_host
 
 

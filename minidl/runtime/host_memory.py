@@ -1,5 +1,5 @@
-"""Keep freed large arrays in the process for the next training step, instead of returning them
-to the operating system (Linux with glibc).
+"""Opt-in allocator tuning: keep freed large arrays in the process for the next training step,
+instead of returning them to the operating system (Linux with glibc).
 
 A training step allocates and frees the same large arrays every step: an LSTM's gate buffer for
 all time steps (13 MB on the DLW LSTM workload), im2col matrices, activations, gradients. glibc
@@ -10,10 +10,18 @@ batch, see ``benchmarks/RESULTS.md``). Raising the mmap threshold and the trim t
 glibc take large blocks from its heap and keep freed ones there for reuse -- the same thing
 PyTorch's performance guides get by preloading jemalloc or tcmalloc.
 
-The cost: memory freed by minidl stays with the process (up to ``KEEP_BYTES`` of it at the
-top of the heap) instead of going back to the system; the peak does not grow. Set the
-environment variable ``MINIDL_KEEP_FREED_MEMORY=0`` before importing minidl to leave glibc's
-defaults alone. Nothing happens on other C libraries or operating systems.
+These are settings of the whole process's C allocator, so ``import minidl`` leaves them alone: a
+program or notebook that imports minidl keeps glibc's defaults. A training script asks for the
+tuning once, before its first training step::
+
+    import minidl
+    minidl.runtime.keep_freed_memory()
+
+(the examples and the benchmark workers do). The cost: memory freed by the process stays with
+it (up to ``KEEP_BYTES`` at the top of the heap) instead of going back to the system; the peak
+does not grow. The environment variable ``MINIDL_KEEP_FREED_MEMORY=0`` turns the call into a
+no-op, to compare against glibc's defaults without editing the script. Nothing happens on other
+C libraries or operating systems.
 """
 
 import ctypes
@@ -40,7 +48,12 @@ def is_glibc():
 
 
 def keep_freed_memory():
-    """Ask glibc to keep freed blocks of up to KEEP_BYTES for reuse; True if it agreed."""
+    """Ask glibc to keep freed blocks of up to KEEP_BYTES for reuse; True if it agreed.
+
+    Process-wide and lasting: call it once, at the start of a training script, not in a library.
+    Returns False (and changes nothing) on other C libraries, or when ``MINIDL_KEEP_FREED_MEMORY``
+    is ``0``.
+    """
     global kept
     if not is_glibc() or os.environ.get("MINIDL_KEEP_FREED_MEMORY", "1") == "0":
         return False
@@ -48,6 +61,3 @@ def keep_freed_memory():
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     kept = bool(mallopt(_M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(mallopt(_M_TRIM_THRESHOLD, KEEP_BYTES))
     return kept
-
-
-keep_freed_memory()  # on import, before the first training step allocates anything large

@@ -1,4 +1,4 @@
-"""Keras's progress output for fit / evaluate / predict.
+"""minidl's one progress bar: Keras's output for fit / evaluate / predict, and dataset downloads.
 
 verbose=1 redraws one line in place (``\\r``), at most every 0.05 s, then finishes it (when the
 output is not a terminal or a notebook -- a log file, a pipe -- only the finished line is
@@ -14,6 +14,10 @@ epoch ends::
 Values are printed with four decimals, or in scientific notation at or below 1e-3, as Keras does.
 The bar never reads device values itself: the training loop asks ``due()`` first and reads the
 metrics (one host transfer) only when a line is about to be drawn.
+
+A download draws the same bar with a label and its counts in megabytes, on stderr::
+
+    Downloading train-images-idx3-ubyte.gz 4.2/9.9 MB [============>.................] - ETA: 3s
 """
 
 import sys
@@ -49,15 +53,37 @@ def _is_interactive(stream):
     return bool(isatty and isatty()) or "ipykernel" in sys.modules
 
 
-class Progbar:
-    """A progress bar over ``target`` steps (None when unknown), Keras's layout and timing."""
+def step_counts(current, target):
+    """Keras's counts: ``  7/469`` (right-aligned to the target's width), ``      7/Unknown``."""
+    if target is None:
+        return f"{current:7d}/Unknown"
+    return f"{current:>{len(str(target))}d}/{target}"
 
-    def __init__(self, target, width=30, verbose=1, interval=0.05, unit_name="step", stream=None):
+
+def megabytes(current, target):
+    """A download's counts: ``4.2/9.9 MB``, or ``4.2 MB`` when the size was not announced."""
+    if target is None:
+        return f"{current / 1e6:.1f} MB"
+    return f"{current / 1e6:.1f}/{target / 1e6:.1f} MB"
+
+
+class Progbar:
+    """A progress bar over ``target`` steps (None when unknown), Keras's layout and timing.
+
+    ``label`` is written before the counts, ``counts(current, target)`` formats them (Keras's
+    step counts by default, ``megabytes`` for a download), and ``unit_name`` names the unit of
+    the time per step in the finished line (None leaves that out).
+    """
+
+    def __init__(self, target, width=30, verbose=1, interval=0.05, unit_name="step", stream=None, label=None,
+                 counts=step_counts):
         self.target = target
         self.width = width
         self.verbose = verbose
         self.interval = interval
         self.unit_name = unit_name
+        self.label = label
+        self.counts = counts
         self._stream = stream
         self._start = time.time()
         self._last_update = 0.0
@@ -87,25 +113,27 @@ class Progbar:
             self._last_update = now
         elif self.verbose == 2 and finalize:
             target = self.target if self.target is not None else current
-            digits = len(str(target))
-            line = f"{current:>{digits}d}/{target} - {now - self._start:.0f}s"
+            line = f"{self._prefix()}{self.counts(current, target)} - {now - self._start:.0f}s"
             line += "".join(f" - {name}: {format_value(value)}" for name, value in values)
             self.stream.write(line + "\n")
             self.stream.flush()
 
+    def _prefix(self):
+        return f"{self.label} " if self.label else ""
+
     def _draw_line(self, current, values, finalize, now):
+        bar = self._prefix() + self.counts(current, self.target)
         if self.target is not None:
-            digits = len(str(self.target))
-            bar = f"{current:>{digits}d}/{self.target} ["
+            bar += " ["
             filled = int(self.width * current / self.target) if self.target else self.width
             if filled > 0:
                 bar += "=" * (filled - 1) + (">" if current < self.target else "=")
             bar += "." * (self.width - filled) + "]"
-        else:
-            bar = f"{current:7d}/Unknown"
         time_per_step = self._step_duration(current, now)
         if self.target is None or finalize:
-            info = f" - {now - self._start:.0f}s {_format_duration(time_per_step, self.unit_name)}"
+            info = f" - {now - self._start:.0f}s"
+            if self.unit_name:
+                info += f" {_format_duration(time_per_step, self.unit_name)}"
         else:
             info = f" - ETA: {_format_eta(time_per_step * (self.target - current))}"
         info += "".join(f" - {name}: {format_value(value)}" for name, value in values)

@@ -1,4 +1,5 @@
-"""Running one op's independent pieces on every CPU core.
+"""The CPU side of the runtime: one op's independent pieces run on every core by a small thread
+pool, with BLAS held to one thread around them.
 
 NumPy runs an elementwise op or a copy on one core, and a BLAS GEMM on all of them. The heavy
 ops of a CNN (im2col copies, GEMMs, col2im adds, pooling) split naturally into chunks of a few
@@ -33,8 +34,8 @@ import os
 import queue
 from concurrent.futures import ThreadPoolExecutor
 
-from minidl import backend
-from minidl.autograd.function import xp
+from minidl.runtime import backend
+from minidl.runtime.backend import get_xp as xp
 
 # Batches are processed in chunks of about this many bytes of work (an im2col matrix, a pooled
 # input) on the CPU: a chunk stays in cache between being written and being used, which is
