@@ -31,7 +31,16 @@ from minidl.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from minidl.layers.preprocessing import Rescaling
+from minidl.layers.preprocessing import (
+    CategoryEncoding,
+    Discretization,
+    Hashing,
+    IntegerLookup,
+    Normalization,
+    Rescaling,
+    StringLookup,
+    TextVectorization,
+)
 from minidl.layers.recurrent import GRU, LSTM, BaseRNN, SimpleRNN
 from minidl.layers.regularization import SpatialDropout1D
 from minidl.layers.reshaping import Cropping1D, Cropping2D, Identity, Permute, RepeatVector
@@ -48,4 +57,6 @@ __all__ = [
     "SymbolicTensor", "add", "clear_session", "concatenate",
     "Cropping1D", "Cropping2D", "GaussianDropout", "GaussianNoise", "Identity", "Lambda", "LayerNormalization",
     "Masking", "Permute", "RepeatVector", "Rescaling", "TimeDistributed",
+    "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "Normalization", "StringLookup",
+    "TextVectorization",
 ]

@@ -31,6 +31,7 @@ from minidl import backend, initializers, regularizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor, as_array
 from minidl.layers.input_spec import InputSpec, check_inputs
+from minidl.layers.text_values import as_dtype, as_text_array, holds_text
 
 _name_counts = {}
 _output_hooks = []  # callables hook(layer, outputs) run after every layer call (inspection)
@@ -179,7 +180,7 @@ class SymbolicTensor:
 
     def __init__(self, shape, dtype, layer=None, inputs=(), call_kwargs=None, output_index=0):
         self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        self.dtype = as_dtype(dtype)
         self.layer = layer  # the layer that produced it (an InputLayer for model inputs)
         self.inputs = inputs  # the SymbolicTensors that layer was called on
         self.call_kwargs = call_kwargs or {}
@@ -237,7 +238,7 @@ class Layer:
                 f"{type(self).__name__}: unexpected argument(s) {sorted(unknown)}"
             )
         self.name = name or unique_name(snake_case(type(self).__name__))
-        self.dtype = np.dtype(dtype or backend.floatx())
+        self.dtype = as_dtype(dtype or backend.floatx())  # 'string' (an Input of text) is NumPy's object
         self._trainable = bool(trainable)
         self._params = []
         self._sublayers = []
@@ -606,9 +607,18 @@ def _mask_of(inputs):
 def _as_tensors(inputs):
     if isinstance(inputs, Tensor):
         return inputs
-    if isinstance(inputs, (list, tuple)):
-        return [x if isinstance(x, Tensor) else Tensor._from_op(as_array(x)) for x in inputs]
-    return Tensor._from_op(as_array(inputs))
+    if isinstance(inputs, (list, tuple)) and not holds_text(inputs):
+        return [_as_tensor(x) for x in inputs]
+    return _as_tensor(inputs)
+
+
+def _as_tensor(value):
+    """A Tensor of ``value``; text stays a host array of ``str`` (``minidl.layers.text_values``)."""
+    if isinstance(value, Tensor):
+        return value
+    if holds_text(value):
+        return Tensor._from_op(as_text_array(value, "layer input"))
+    return Tensor._from_op(as_array(value))
 
 
 def _with_none_batch(shapes):
@@ -623,4 +633,7 @@ _PROBE_SIZE = 32  # the size given to None axes (other than the batch) when prob
 def _zero_probe(symbol, dtype=None, unknown_size=_PROBE_SIZE):
     batch, *rest = symbol.shape
     shape = (1,) + tuple(unknown_size if size is None else size for size in rest)
-    return Tensor._from_op(backend.get_xp().zeros(shape, dtype=dtype or symbol.dtype))
+    dtype = as_dtype(dtype or symbol.dtype)
+    if dtype.kind == "O":  # text: empty strings, on the host (see minidl.layers.text_values)
+        return Tensor._from_op(np.full(shape, "", dtype=object))
+    return Tensor._from_op(backend.get_xp().zeros(shape, dtype=dtype))

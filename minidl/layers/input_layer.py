@@ -4,6 +4,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.layers.base import Layer, SymbolicTensor, unique_name
+from minidl.layers.text_values import dtype_name
 
 
 class InputLayer(Layer):
@@ -24,7 +25,7 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self):
-        return {"batch_input_shape": list(self.batch_input_shape), "dtype": self.dtype.name, "name": self.name}
+        return {"batch_input_shape": list(self.batch_input_shape), "dtype": dtype_name(self.dtype), "name": self.name}
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802 - Keras's name

@@ -40,6 +40,7 @@ import numpy as np
 
 from minidl import initializers, regularizers
 from minidl.layers.base import Layer, replace_symbols
+from minidl.layers.text_values import dtype_name, is_text_dtype
 from minidl.models.file_checks import MAX_INPUT_SAMPLE_ELEMENTS
 
 # Keras arguments with no effect on the computation (or whose neutral value is not falsy).
@@ -277,6 +278,8 @@ def _dtype_name(value, where):
         return None
     if not isinstance(value, str):
         raise ValueError(f"{where}: dtype should be a name like 'float32', found {value!r:.80}")
+    if is_text_dtype(value):
+        return "string"
     if value.startswith("mixed_"):
         raise ValueError(f"{where}: the mixed-precision policy {value!r} is not supported; minidl computes in one dtype")
     try:
@@ -439,7 +442,7 @@ def _sequential_spec(model, legacy):
     layers = []
     input_layer = model._input_layer
     if input_layer is not None:
-        layers.append(_input_layer_spec(input_layer.batch_input_shape, input_layer.dtype.name, input_layer.name, legacy))
+        layers.append(_input_layer_spec(input_layer.batch_input_shape, dtype_name(input_layer.dtype), input_layer.name, legacy))
     layers.extend(keras_spec(layer, legacy) for layer in model.layers)
     config = {"name": model.name, "trainable": model.trainable, "dtype": _policy(model.dtype.name), "layers": layers}
     if input_layer is not None:
@@ -459,7 +462,7 @@ def _functional_spec(model, legacy):
         if isinstance(symbol.layer, Functional):
             node_index += 1  # Keras 3 counts a nested functional model's built-in node
         return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(symbol.shape), "dtype": symbol.dtype.name,
+                "config": {"shape": list(symbol.shape), "dtype": dtype_name(symbol.dtype),
                            "keras_history": [name, node_index, tensor_index]}}
 
     def address(symbol):
@@ -468,7 +471,7 @@ def _functional_spec(model, legacy):
     entries = []
     for layer in model.layers:
         if isinstance(layer, InputLayer):
-            spec = _input_layer_spec(layer.batch_input_shape, layer.dtype.name, layer.name, legacy)
+            spec = _input_layer_spec(layer.batch_input_shape, dtype_name(layer.dtype), layer.name, legacy)
             nodes = []
         else:
             spec = keras_spec(layer, legacy)
