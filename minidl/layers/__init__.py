@@ -33,11 +33,20 @@ from minidl.layers.pooling import (
 )
 from minidl.layers.preprocessing import (
     CategoryEncoding,
+    CenterCrop,
     Discretization,
     Hashing,
     IntegerLookup,
     Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
     Rescaling,
+    Resizing,
     StringLookup,
     TextVectorization,
 )
@@ -58,5 +67,6 @@ __all__ = [
     "Cropping1D", "Cropping2D", "GaussianDropout", "GaussianNoise", "Identity", "Lambda", "LayerNormalization",
     "Masking", "Permute", "RepeatVector", "Rescaling", "TimeDistributed",
     "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "Normalization", "StringLookup",
-    "TextVectorization",
+    "TextVectorization", "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
+    "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
 ]
