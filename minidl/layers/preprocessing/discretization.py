@@ -62,8 +62,9 @@ class Discretization(Layer):
             raise ValueError(f"{arguments.caller(self)}: the layer has no bin boundaries yet; call adapt(data) first "
                              "or pass bin_boundaries=")
         xp = backend.get_xp() if not isinstance(inputs.data, np.ndarray) else np
-        boundaries = xp.asarray(np.asarray(self.bin_boundaries, dtype=np.float64))
-        buckets = xp.searchsorted(boundaries, inputs.data.astype(np.float64), side="right").astype(np.int32)
+        # compared in the layer's float type, as TensorFlow compares (float32 boundaries)
+        boundaries = xp.asarray(np.asarray(self.bin_boundaries, dtype=self.dtype))
+        buckets = xp.searchsorted(boundaries, inputs.data.astype(self.dtype), side="right").astype(np.int32)
         if self.output_mode == "int":
             return Tensor._from_op(buckets)
         depth = len(self.bin_boundaries) + 1

@@ -13,9 +13,10 @@ Per image, with numbers drawn from minidl's device generator (see ``image_layers
   ``width_factor`` is None);
 * ``RandomTranslation(height_factor, width_factor)``: shifted by a drawn fraction of its height
   and width;
-* ``RandomCrop(height, width)``: a window of that size at a drawn position (at inference the
-  centred window, after cropping to the aspect ratio: Keras 2's rule -- Keras 3 returns the
-  uncropped image there, whose size then differs from the model's output shape);
+* ``RandomCrop(height, width)``: a window of that size at a drawn position; at inference (and
+  for an image smaller than the window) the centred window of the output's aspect ratio,
+  resized to (height, width) -- Keras 2's rule; Keras 3 returns the uncropped image at
+  inference, whose size then differs from the model's output shape;
 * ``RandomContrast(factor)``: ``(x - mean) * c + mean`` per channel, c drawn from
   [1 - lower, 1 + upper] (a number f: [1 - f, 1 + f], as Keras documents; Keras 3.15 draws
   from [1, 1 + f]), clipped to ``value_range``;
@@ -249,8 +250,8 @@ class RandomTranslation(_AffineAugmentation):
 
 
 class RandomCrop(ImageLayer):
-    """Cuts a (height, width) window at a random position of every image while training, the
-    centred one at inference (see the module docstring). Input (batch, H, W, channels) or one
+    """Cuts a (height, width) window at a random position of every image while training; at
+    inference resizes the centred window of that aspect ratio (see the module docstring). Input (batch, H, W, channels) or one
     image; output (batch, height, width, channels) in the layer's float type. No weights.
 
     Arguments:

@@ -26,6 +26,7 @@ from minidl import backend
 from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.convolutional import to_layer_dtype
+from minidl.layers.input_spec import FEATURES_LAST, InputSpec
 from minidl.layers.preprocessing import adapt_data
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): the smallest standard deviation divided by
@@ -104,6 +105,10 @@ class Normalization(Layer):
                              f"{input_shape} must have known sizes")
         self.broadcast_shape = tuple(input_shape[axis] if axis in self.kept_axes else 1 for axis in range(rank))
         self.built_shape = input_shape
+        if self.kept_axes == (rank - 1,) and rank > 1:
+            self.input_spec = InputSpec(ndim=rank, axes={-1: input_shape[-1]}, layout=FEATURES_LAST)
+        else:
+            self.input_spec = InputSpec(ndim=rank, axes={axis: input_shape[axis] for axis in self.kept_axes})
         if self.input_mean is None:
             self.mean = self.add_weight("mean", statistics_shape, "zeros", trainable=False)
             self.variance = self.add_weight("variance", statistics_shape, "ones", trainable=False)
