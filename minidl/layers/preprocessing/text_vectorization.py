@@ -226,6 +226,10 @@ class TextVectorization(Layer):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)
 
+    def keras3_variable_groups(self):
+        """Keras 3's weights layout: no variables, but a group for its inner StringLookup."""
+        return [("", self.name, []), ("_lookup_layer", "string_lookup", [])]
+
     def load_assets(self, files):
         """Keras 3 keeps an adapted vocabulary beside the model, in ``vocabulary.txt``."""
         self.lookup.load_assets(files)
