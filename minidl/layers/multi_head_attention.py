@@ -28,7 +28,8 @@ from minidl import initializers, regularizers
 from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.attention import _raw_mask, causal_mask, masked_softmax
-from minidl.layers.base import Layer
+from minidl.autograd.tensor import Tensor, as_array
+from minidl.layers.base import Layer, SymbolicTensor
 from minidl.ops import dropout, math as math_ops, shapes
 
 
@@ -102,8 +103,8 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"{arguments.caller(self)}: called without a value; call it as layer(query, value) "
                              "(layer(x, x) for self-attention)")
         if key is not None:
-            kwargs["key"] = key
-        return super().__call__(query, value=value, **kwargs)
+            kwargs["key"] = _tensor(key)
+        return super().__call__(query, value=_tensor(value), **kwargs)
 
     def _build_projections(self, query, value, key):
         """The weights, once the widths of the query, value and key are known (Keras's order)."""
@@ -226,3 +227,7 @@ class MultiHeadAttention(Layer):
             ("_softmax", "softmax", []),
         ]
 
+
+def _tensor(value):
+    """A value or key given as an array, on the device (a symbolic input stays as it is)."""
+    return value if isinstance(value, (Tensor, SymbolicTensor)) else Tensor._from_op(as_array(value))

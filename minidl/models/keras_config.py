@@ -61,6 +61,7 @@ _KERAS_ARGUMENTS_ONLY = {
     "SpatialDropout1D": {"rate", "seed", "name", "dtype"},
     "SpatialDropout2D": {"rate", "data_format", "seed", "name", "dtype"},
     "SpatialDropout3D": {"rate", "data_format", "seed", "name", "dtype"},
+    "Discretization": {"bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse", "name", "dtype"},
 }
 
 
@@ -380,6 +381,8 @@ def constructor_arguments(cls):
 
 def _accepted_arguments_only(cls, class_name, config, where):
     accepted = constructor_arguments(cls)
+    if hasattr(cls, "awaits_vocabulary"):
+        accepted = accepted | {"vocabulary_size"}  # its from_config reads it (the vocabulary comes apart)
     result = {}
     for key, value in config.items():
         target = _RENAMED.get((class_name, key), key)

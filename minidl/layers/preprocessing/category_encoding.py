@@ -16,6 +16,8 @@ rank-1 input to multi_hot/count as one sample). Ids outside ``[0, depth)`` are a
 names them, where Keras 3 silently drops them.
 """
 
+import math
+
 import numpy as np
 
 from minidl import backend
@@ -54,7 +56,7 @@ def encode(ids, mode, depth, dtype, count_weights=None, who="encode", check_rang
         if ids.ndim > 1 and ids.shape[-1] == 1:
             ids = ids.reshape(ids.shape[:-1])
         return (ids[..., None] == xp.arange(depth)).astype(dtype)
-    rows = ids.reshape(-1, 1) if ids.ndim == 1 else ids.reshape(-1, ids.shape[-1])
+    rows = ids.reshape(-1, 1) if ids.ndim == 1 else ids.reshape(math.prod(ids.shape[:-1]), ids.shape[-1])
     # position of every id in the flattened (samples, depth) output
     flat = (xp.arange(rows.shape[0])[:, None] * depth + rows).reshape(-1)
     out = xp.zeros(rows.shape[0] * depth, dtype=dtype)

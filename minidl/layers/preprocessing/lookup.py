@@ -75,6 +75,7 @@ class IndexLookup(Layer):
         self.index_of = {}
         self.idf = None  # per index, for tf_idf
         self.has_input_vocabulary = vocabulary is not None
+        self.pending_vocabulary_size = None  # see from_config
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
@@ -238,6 +239,8 @@ class IndexLookup(Layer):
     def _depth(self):
         if self.pad_to_max_tokens:
             return self.max_tokens
+        if not self.tokens and self.pending_vocabulary_size is not None:
+            return self.pending_vocabulary_size  # a Keras file's layer, built before its vocabulary is read
         if not self.tokens:
             raise RuntimeError(f"{arguments.caller(self)}: with output_mode={self.output_mode!r} and "
                                "pad_to_max_tokens=False the vocabulary must be set before the layer is called; pass "
@@ -272,9 +275,21 @@ class IndexLookup(Layer):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config.pop("vocabulary_size", None)  # Keras writes the size it froze; the vocabulary gives it
+        size = config.pop("vocabulary_size", None)  # the size Keras froze; the vocabulary gives it
         config.pop("has_input_vocabulary", None)
-        return cls(**config)
+        layer = cls(**config)
+        layer.expect_vocabulary(size)
+        return layer
+
+    def expect_vocabulary(self, size):
+        """A Keras 3 file stores an adapted vocabulary apart from the configuration
+        (``load_assets``); until it arrives, the encodings are ``size`` wide."""
+        if size is not None and not self.tokens:
+            self.pending_vocabulary_size = int(size)
+
+    def awaits_vocabulary(self):
+        """True for a layer from a Keras file whose vocabulary has not been read (yet)."""
+        return self.pending_vocabulary_size is not None and not self.tokens
 
     def load_assets(self, files):
         """Keras 3 keeps an adapted vocabulary beside the model, in ``vocabulary.txt``."""
@@ -288,6 +303,7 @@ class IndexLookup(Layer):
         if self.output_mode == "tf_idf":
             idf = self.idf
         self.set_vocabulary(lines, idf)
+        self.pending_vocabulary_size = None
 
 
 def _salt(layer, salt):

@@ -218,13 +218,18 @@ class TextVectorization(Layer):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config.pop("vocabulary_size", None)  # Keras writes the size it froze; the vocabulary gives it
+        size = config.pop("vocabulary_size", None)  # the size Keras froze; the vocabulary gives it
         for key in ("standardize", "split"):
             if isinstance(config.get(key), dict):
                 config[key] = _function_at(config[key])
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
-        return cls(**config)
+        layer = cls(**config)
+        layer.lookup.expect_vocabulary(size)
+        return layer
+
+    def awaits_vocabulary(self):
+        return self.lookup.awaits_vocabulary()
 
     def keras3_variable_groups(self):
         """Keras 3's weights layout: no variables, but a group for its inner StringLookup."""
