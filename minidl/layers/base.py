@@ -194,6 +194,42 @@ class SymbolicTensor:
         producer = self.layer.name if self.layer is not None else "?"
         return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} from {producer}>"
 
+    # Arithmetic records an operator layer in the graph (``res = x + inputs``; see symbolic_ops).
+    def __add__(self, other):
+        return _operator("add", self, other)
+
+    def __radd__(self, other):
+        return _operator("add", self, other, swapped=True)
+
+    def __sub__(self, other):
+        return _operator("subtract", self, other)
+
+    def __rsub__(self, other):
+        return _operator("subtract", self, other, swapped=True)
+
+    def __mul__(self, other):
+        return _operator("multiply", self, other)
+
+    def __rmul__(self, other):
+        return _operator("multiply", self, other, swapped=True)
+
+    def __truediv__(self, other):
+        return _operator("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return _operator("divide", self, other, swapped=True)
+
+    def __neg__(self):
+        from minidl.layers import symbolic_ops
+
+        return symbolic_ops.record_negative(self)
+
+
+def _operator(operator, symbol, other, swapped=False):
+    from minidl.layers import symbolic_ops
+
+    return symbolic_ops.record(operator, symbol, other, swapped)
+
 
 def _is_symbolic(inputs):
     if isinstance(inputs, SymbolicTensor):

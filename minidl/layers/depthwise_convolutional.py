@@ -41,8 +41,7 @@ class _PerChannelConv(Layer):
         caller = arguments.caller(self)
         self.kernel_size = int_tuple(kernel_size, self.rank, "kernel_size", caller)
         self.strides = int_tuple(strides, self.rank, "strides", caller)
-        self.padding = normalize_padding(padding, caller, ("valid", "same", "causal") if self.rank == 1
-                                         else ("valid", "same"))
+        self.padding = normalize_padding(padding, caller, ("valid", "same"))  # Keras's choices here
         self.data_format = check_data_format(data_format, caller)
         self.dilation_rate = int_tuple(dilation_rate, self.rank, "dilation_rate", caller)
         self.depth_multiplier = arguments.positive_int(self, "depth_multiplier", depth_multiplier)
@@ -141,7 +140,7 @@ class DepthwiseConv1D(DepthwiseConv2D):
     Arguments:
         kernel_size: the window's size: an int or a tuple of 1 int.
         strides: the step between windows: an int or a tuple of 1 int.
-        padding: 'valid', 'same' or 'causal'.
+        padding: 'valid' or 'same'.
         depth_multiplier: how many output channels each input channel gets.
         data_format: None or 'channels_last'; 'channels_first' is refused.
         dilation_rate: the spacing between the window's taps (an int or a tuple of 1 int).
@@ -249,7 +248,7 @@ class SeparableConv1D(SeparableConv2D):
         filters: the number of output channels.
         kernel_size: the depthwise window's size: an int or a tuple of 1 int.
         strides: the step between windows: an int or a tuple of 1 int.
-        padding: 'valid', 'same' or 'causal'.
+        padding: 'valid' or 'same'.
         data_format: None or 'channels_last'; 'channels_first' is refused.
         dilation_rate: the spacing between the window's taps (an int or a tuple of 1 int).
         depth_multiplier: how many channels the depthwise step makes of each input channel.

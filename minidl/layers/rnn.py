@@ -19,7 +19,7 @@ is faster); the weights live in the cell, under Keras's names.
 """
 
 from minidl import backend
-from minidl.autograd.tensor import Tensor
+from minidl.autograd.tensor import Tensor, as_array
 from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.input_spec import SEQUENCE, InputSpec
@@ -96,6 +96,8 @@ class RNN(Layer):
             xp = backend.get_xp()
             return [Tensor._from_op(xp.zeros((batch, size), dtype=like.dtype)) for size in sizes]
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        states = [state if isinstance(state, Tensor) else Tensor._from_op(as_array(state, like.dtype))
+                  for state in states]
         if len(states) != len(sizes):
             raise ValueError(f"{arguments.caller(self)}: initial_state must hold {len(sizes)} tensor(s) for this cell, "
                              f"got {len(states)}")
