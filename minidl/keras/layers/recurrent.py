@@ -2,8 +2,13 @@
 
 from minidl.keras.layers import (  # noqa: F401 - re-exported
     GRU,
+    GRUCell,
     LSTM,
+    LSTMCell,
+    RNN,
     SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
 )
 
-__all__ = ["GRU", "LSTM", "SimpleRNN"]
+__all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells"]
