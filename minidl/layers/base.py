@@ -9,7 +9,8 @@ A layer is written by overriding two methods::
             return inputs @ self.kernel + self.bias
 
 Everything else -- unique names (``dense``, ``dense_1``, ...), ``trainable`` flags,
-``get_weights``/``set_weights`` in Keras's order, regularisation penalties, symbolic calls on
+``get_weights``/``set_weights`` in Keras's order, regularisation penalties, sub-layers assigned
+to attributes (``self.dense = Dense(4)`` in a custom layer's ``__init__``), symbolic calls on
 ``Input`` tensors for the functional API -- lives here, once. So do the Keras conventions
 about calling a layer:
 
@@ -43,13 +44,14 @@ class _CallState:
     value inner layers inherit, the outermost layer, which owns the pass's added losses, and
     the layers whose inputs a model already checked whole (``inputs_checked_by_model``)."""
 
-    __slots__ = ("depth", "training", "entry", "checked")
+    __slots__ = ("depth", "training", "entry", "checked", "probing")
 
     def __init__(self):
         self.depth = 0
         self.training = None
         self.entry = None
         self.checked = ()
+        self.probing = False  # inside _call_symbolic's run on placeholder inputs
 
 
 _state = _CallState()
@@ -75,6 +77,12 @@ class inputs_checked_by_model:
 def inputs_already_checked(layer):
     """True inside ``inputs_checked_by_model`` for one of its layers."""
     return id(layer) in _state.checked
+
+
+def probing_shapes():
+    """True while a layer runs on placeholder inputs (zeros, empty strings) to learn its output
+    shape for a functional model: value checks that would refuse the placeholders are skipped."""
+    return _state.probing
 
 
 _call_arguments_cache = {}  # layer class -> (call takes `training`, call takes `mask`)
@@ -259,6 +267,10 @@ def replace_symbols(value, replacement):
     return value
 
 
+# Attributes through which the base class refers to other layers without owning them.
+_BOOKKEEPING = frozenset({"_sublayers", "_loss_layers", "_loss_entry", "_symbolic_input", "_symbolic_output"})
+
+
 class Layer:
     """Base class of all layers (see the module docstring)."""
 
@@ -289,6 +301,16 @@ class Layer:
         self._loss_callables = []  # add_loss(callable): evaluated afresh whenever losses are read
         self._loss_layers = []  # layers that added values during this layer's outermost call
         self._loss_entry = None  # the outermost layer of the pass this layer's values come from
+        self._tracks_sublayers = True  # from here on, layers assigned to attributes are sub-layers
+
+    def __setattr__(self, name, value):
+        """A layer assigned to an attribute (``self.attention = MultiHeadAttention(...)``), or a
+        list of layers, becomes a sub-layer: its weights are this layer's too, as in Keras."""
+        if name not in _BOOKKEEPING and self.__dict__.get("_tracks_sublayers"):
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(item, Layer) and item is not self:
+                    self.track(item)
+        object.__setattr__(self, name, value)
 
     # -- to be overridden --------------------------------------------------------------------
     def build(self, input_shape):
@@ -375,8 +397,12 @@ class Layer:
             probes = [_zero_probe(s, self.input_dtype, unknown_size) for s in symbols]
             # Symbolic keyword arguments (an RNN's initial_state=[h, c]) are probed with zeros too.
             probe_kwargs = replace_symbols(call_kwargs, lambda symbol: _zero_probe(symbol, None, unknown_size))
-            with no_grad():
-                outputs = self(probes if several else probes[0], training=False, **probe_kwargs)
+            outer_probing, _state.probing = _state.probing, True
+            try:
+                with no_grad():
+                    outputs = self(probes if several else probes[0], training=False, **probe_kwargs)
+            finally:
+                _state.probing = outer_probing
             returned_list = isinstance(outputs, (list, tuple))
             outputs = list(outputs) if returned_list else [outputs]
             return [(o.shape, o.dtype) for o in outputs], returned_list
@@ -497,7 +523,8 @@ class Layer:
 
     def track(self, layer):
         """Register a sub-layer whose weights belong to this layer (wrappers, nested models)."""
-        self._sublayers.append(layer)
+        if all(layer is not known for known in self._sublayers):
+            self._sublayers.append(layer)
         return layer
 
     @property

@@ -33,7 +33,8 @@ The rules minidl follows (what Keras 3 writes):
 * A nested model is a child like any other, with its own ``layers``:
   ``layers/sequential/layers/dense/vars/0``.
 * A subclassed model's children are its attributes holding layers (``dense1/vars``), in
-  alphabetical order, private ones last; a list of layers is keyed like ``layers`` above.
+  alphabetical order, private ones last; a list of layers is keyed like ``layers`` above. A
+  custom layer holding layers (a transformer block's ``att``, ``ffn``, ...) keeps them the same way.
 
 Reading checks every group the model expects: it must exist when the object has variables,
 hold exactly datasets ``0`` .. ``n-1`` with the weights' shapes, and the file must hold no
@@ -112,7 +113,7 @@ def _attribute_children(model):
     children = []
     for name in sorted(vars(model), key=lambda n: "~" + n if n.startswith("_") else n):
         value = vars(model)[name]
-        if name.startswith("__"):
+        if name.startswith("__") or name in ("_sublayers", "_loss_layers"):
             continue
         if isinstance(value, Layer) and id(value) in tracked:
             children.append((None, [(name, value)]))
@@ -168,9 +169,15 @@ def variable_groups(layer, path="", owner=None):
         for sub_path, name, weights in layout():
             yield VariableGroup(_join(path, sub_path, "vars"), name, weights, owner)
         return
-    if layer._sublayers:
-        raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) holds other layers in a way minidl cannot map "
-                         "to Keras 3's weights layout")
+    if layer._sublayers:  # a custom layer holding layers: its children are its attributes, as a subclassed model's
+        yield VariableGroup(_join(path, "vars"), layer.name, _declared_order(layer), owner)
+        seen = set()
+        for container, keyed in _attribute_children(layer):
+            for key, child in keyed:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    yield from variable_groups(child, _join(path, container, key), owner)
+        return
     if isinstance(layer, BaseRNN):
         yield VariableGroup(_join(path, "vars"), layer.name, [], owner)
         cell = keras_snake_case(type(layer).__name__) + "_cell"

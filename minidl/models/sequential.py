@@ -150,7 +150,7 @@ class Sequential(Model):
                         declared=declared)
 
     # -- running -----------------------------------------------------------------------------
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=None):
         outputs = inputs
         for layer in self._layers:
             outputs = layer(outputs, training=training)
