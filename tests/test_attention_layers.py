@@ -15,6 +15,7 @@ from minidl.layers import (
     Dot,
     Embedding,
     GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
     Input,
     LayerNormalization,
     MultiHeadAttention,
@@ -225,3 +226,26 @@ def test_attention_layers_match_keras():
         np.testing.assert_allclose(to_host(Dot(axes, normalize)([a, b])),
                                    np.asarray(keras.layers.Dot(axes, normalize=normalize)([a, b])), rtol=1e-5,
                                    atol=1e-6)
+
+
+def test_attention_dropout_drops_weights_only_while_training(any_backend):
+    minidl.set_seed(0)
+    query = np.random.default_rng(0).standard_normal((64, 4, 6)).astype(np.float32)
+    for layer, call in ((MultiHeadAttention(2, 3, dropout=0.5), lambda l, t: l(query, query, training=t,
+                                                                               return_attention_scores=True)[1]),
+                        (Attention(dropout=0.5), lambda l, t: l([query, query], training=t,
+                                                                return_attention_scores=True)[1])):
+        kept = to_host(call(layer, False))
+        np.testing.assert_allclose(kept.sum(axis=-1), 1.0, rtol=1e-5)
+        dropped = to_host(call(layer, True))
+        assert 0.3 < np.mean(dropped == 0) < 0.7  # about half the weights dropped
+        np.testing.assert_allclose(dropped.sum(axis=-1).mean(), 1.0, atol=0.1)  # the rest scaled by 1 / (1 - rate)
+
+
+def test_global_pooling_1d_channels_first_pools_the_feature_axis(any_backend):
+    x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype(np.float32)
+    np.testing.assert_allclose(to_host(GlobalAveragePooling1D(data_format="channels_first")(x)), x.mean(axis=2),
+                               rtol=1e-6)
+    np.testing.assert_allclose(to_host(GlobalMaxPooling1D(data_format="channels_first", keepdims=True)(x)),
+                               x.max(axis=2, keepdims=True))
+    assert GlobalAveragePooling1D(data_format="channels_first").get_config()["data_format"] == "channels_first"

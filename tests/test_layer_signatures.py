@@ -238,7 +238,7 @@ BAD_ARGUMENTS = [
     (layers.MaxPooling1D, {"pool_size": 2.0}, "pool_size", "2.0"),
     (layers.AveragePooling1D, {"pool_size": 0}, "pool_size", "0"),
     (layers.GlobalAveragePooling2D, {"keepdims": "no"}, "keepdims", "'no'"),
-    (layers.GlobalMaxPooling1D, {"data_format": "channels_first"}, "data_format", "'channels_first'"),
+    (layers.GlobalMaxPooling1D, {"data_format": "channels_middle"}, "data_format", "'channels_middle'"),
     (layers.UpSampling2D, {"size": 0}, "size", "0"),
     (layers.UpSampling2D, {"interpolation": "bilinear"}, "interpolation", "'bilinear'"),
     (layers.UpSampling1D, {"size": 0}, "size", "0"),

@@ -25,7 +25,8 @@ from minidl import backend
 from minidl.autograd.tensor import Tensor
 from minidl.layers import arguments
 from minidl.layers.base import Layer
-from minidl.ops import activations, dropout, math, reductions, shapes
+from minidl.ops import activations, math, reductions, shapes
+from minidl.ops.dropout import dropout as attention_dropout
 
 MASKED_SCORE = 1e9  # what a masked score loses, as in Keras (65504 would be float16's)
 
@@ -88,7 +89,7 @@ class _BaseAttention(Layer):
         scores = self.scores(query, key)
         weights = masked_softmax(scores, score_mask(value_mask, query.shape[1], value.shape[1], use_causal_mask))
         if training and self.dropout > 0:
-            weights = dropout.dropout(weights, self.dropout, training=True)
+            weights = attention_dropout(weights, self.dropout, training=True)
         output = math.matmul(weights, value)
         if query_mask is not None:
             output = output * Tensor._from_op(_raw_mask(query_mask)[:, :, None].astype(output.dtype))

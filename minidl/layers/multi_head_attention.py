@@ -30,7 +30,9 @@ from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.attention import _raw_mask, causal_mask, masked_softmax
 from minidl.autograd.tensor import Tensor, as_array
 from minidl.layers.base import Layer, SymbolicTensor
-from minidl.ops import dropout, math as math_ops, shapes
+from minidl.ops import math as math_ops
+from minidl.ops import shapes
+from minidl.ops.dropout import dropout as attention_dropout
 
 
 class MultiHeadAttention(Layer):
@@ -152,7 +154,7 @@ class MultiHeadAttention(Layer):
                                     query_mask, value_mask, key_mask)
         weights = masked_softmax(scores, None if mask is None else mask[:, None])
         if training and self.dropout > 0:
-            weights = dropout.dropout(weights, self.dropout, training=True)
+            weights = attention_dropout(weights, self.dropout, training=True)
         heads = shapes.transpose(math_ops.matmul(weights, v), (0, 2, 1, 3))     # (batch, Tq, heads, value_dim)
         batch, steps = query.shape[:2]
         output_width = self.output_kernel.shape[2]

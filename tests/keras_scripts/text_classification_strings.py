@@ -58,6 +58,7 @@ def make_vectorize_layer(adapt_on=None):
 
 def build_model():
     return keras.Sequential([
+        keras.Input(shape=(SEQUENCE_LENGTH,), dtype="int64"),
         layers.Embedding(MAX_FEATURES, 8),
         layers.Dropout(0.2),
         layers.GlobalAveragePooling1D(),
