@@ -231,13 +231,18 @@ def test_attention_layers_match_keras():
 def test_attention_dropout_drops_weights_only_while_training(any_backend):
     minidl.set_seed(0)
     query = np.random.default_rng(0).standard_normal((64, 4, 6)).astype(np.float32)
-    for layer, call in ((MultiHeadAttention(2, 3, dropout=0.5), lambda l, t: l(query, query, training=t,
-                                                                               return_attention_scores=True)[1]),
-                        (Attention(dropout=0.5), lambda l, t: l([query, query], training=t,
-                                                                return_attention_scores=True)[1])):
-        kept = to_host(call(layer, False))
+    heads, single = MultiHeadAttention(2, 3, dropout=0.5), Attention(dropout=0.5)
+
+    def head_weights(training):
+        return heads(query, query, training=training, return_attention_scores=True)[1]
+
+    def single_weights(training):
+        return single([query, query], training=training, return_attention_scores=True)[1]
+
+    for weights_of in (head_weights, single_weights):
+        kept = to_host(weights_of(False))
         np.testing.assert_allclose(kept.sum(axis=-1), 1.0, rtol=1e-5)
-        dropped = to_host(call(layer, True))
+        dropped = to_host(weights_of(True))
         assert 0.3 < np.mean(dropped == 0) < 0.7  # about half the weights dropped
         np.testing.assert_allclose(dropped.sum(axis=-1).mean(), 1.0, atol=0.1)  # the rest scaled by 1 / (1 - rate)
 

@@ -31,7 +31,6 @@ from minidl.models import Sequential
 from minidl.ops import image
 from tests.conftest import device, to_host
 
-
 # -- references: one output pixel at a time -----------------------------------------------------
 
 def reference_resize(x, size, interpolation):

@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minidl
-import minidl.keras as mk
 import minidl.tf as mtf
 from minidl.layers import (
     CategoryEncoding,

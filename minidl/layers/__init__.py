@@ -3,6 +3,7 @@
 from minidl.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from minidl.layers.attention import AdditiveAttention, Attention
 from minidl.layers.base import Layer, Parameter, SymbolicTensor, clear_session
+from minidl.layers.conv1d_transpose import Conv1DTranspose
 from minidl.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -12,7 +13,6 @@ from minidl.layers.convolutional import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
-from minidl.layers.conv1d_transpose import Conv1DTranspose
 from minidl.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from minidl.layers.depthwise_convolutional import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from minidl.layers.embedding import Embedding

@@ -25,10 +25,10 @@ output_dim), ``attention_output/bias`` (output_dim,). The computation is differe
 import math
 
 from minidl import initializers, regularizers
+from minidl.autograd.tensor import Tensor, as_array
 from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.attention import _raw_mask, causal_mask, masked_softmax
-from minidl.autograd.tensor import Tensor, as_array
 from minidl.layers.base import Layer, SymbolicTensor
 from minidl.ops import math as math_ops
 from minidl.ops import shapes

@@ -2,10 +2,10 @@
 
 from minidl.keras.layers import (  # noqa: F401 - re-exported
     GRU,
-    GRUCell,
     LSTM,
-    LSTMCell,
     RNN,
+    GRUCell,
+    LSTMCell,
     SimpleRNN,
     SimpleRNNCell,
     StackedRNNCells,

@@ -41,7 +41,7 @@ from minidl.layers.preprocessing.image_layers import (
     factor_range,
     uniform,
 )
-from minidl.layers.preprocessing.image_resizing import crop, smart_resize
+from minidl.layers.preprocessing.image_resizing import smart_resize
 from minidl.ops import image as image_ops
 from minidl.ops import math as math_ops
 from minidl.ops import reductions
