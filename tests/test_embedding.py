@@ -102,12 +102,14 @@ def test_layer_accepts_every_integer_dtype(any_backend, dtype):
     np.testing.assert_array_equal(to_host(out), layer.get_weights()[0][[0, 6, 2]][None])
 
 
-def test_float_input_is_a_clear_error(any_backend):
+def test_fractional_float_input_is_a_clear_error_and_whole_floats_are_ids(any_backend):
     clear_session()
     layer = Embedding(10, 4)
-    with pytest.raises(TypeError, match=r"embedding \(Embedding\), called on .*: embedding_lookup: expected integer "
-                                        r"indices.*float32.*\(2, 3\)"):
-        layer(np.zeros((2, 3), dtype=np.float32))
+    with pytest.raises(TypeError, match=r"embedding \(Embedding\), called on .*: embedding_lookup: expected integer indices.*float32.*\(2, 3\).*not "
+                                        r"whole numbers"):
+        layer(np.full((2, 3), 1.5, dtype=np.float32))
+    whole = np.array([[1.0, 9.0, 0.0]], dtype=np.float32)  # a float Input feeding an Embedding (keras.io's examples)
+    np.testing.assert_array_equal(to_host(layer(whole)), to_host(layer(whole.astype(np.int32))))
 
 
 @pytest.mark.parametrize("bad, shown", [(10, "index 10"), (25, "index 25"), (-1, "index -1")])

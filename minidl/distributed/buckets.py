@@ -16,7 +16,7 @@ as in one process (rather than being updated with a zero gradient).
 
 import numpy as np
 
-from minidl import backend
+from minidl.runtime import backend
 
 DEFAULT_BUCKET_BYTES = 1 << 20
 

@@ -10,8 +10,8 @@ over NCCL, GPU to GPU (``default_communicator()``), with MPI only to exchange NC
 the small Python objects. In a world of one process every collective returns its input.
 """
 
-from minidl import backend
 from minidl.distributed import world as world_module
+from minidl.runtime import backend
 
 _nccl_communicators = {}  # per world: NCCL's communicator is made once (it is costly)
 

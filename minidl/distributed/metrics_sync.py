@@ -15,8 +15,8 @@ import copy
 
 import numpy as np
 
-from minidl import backend
 from minidl.metrics import AutoAccuracy, Mean, _ConfusionMetric
+from minidl.runtime import backend
 
 
 def _accumulators(source):

@@ -13,8 +13,8 @@ import pickle
 
 import numpy as np
 
-from minidl import backend
 from minidl.distributed.communicator import Communicator, _check_root
+from minidl.runtime import backend
 
 
 class _Started:

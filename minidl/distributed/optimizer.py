@@ -30,13 +30,13 @@ optimizer's, read and set through it.
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd.tensor import Tensor
 from minidl.distributed.buckets import DEFAULT_BUCKET_BYTES
 from minidl.distributed.collectives import default_communicator, host_communicator
 from minidl.distributed.consistency import check_same_on_every_rank
 from minidl.distributed.reducer import GradientReducer
 from minidl.optimizers.base import Optimizer
+from minidl.runtime import backend
 
 _OWN_ATTRIBUTES = ("optimizer", "reducer", "communicator")
 

@@ -33,11 +33,11 @@ import weakref
 
 import numpy as np
 
-from minidl import backend
 from minidl.autograd import engine
 from minidl.distributed import buckets as bucket_layout
 from minidl.distributed.consistency import check_same_on_every_rank
 from minidl.errors import RankMismatchError
+from minidl.runtime import backend
 
 
 class GradientReducer:

@@ -50,7 +50,7 @@ import weakref
 
 import numpy as np
 
-from minidl import backend, optimizers
+from minidl import optimizers
 from minidl.distributed import metrics_sync, rank_callbacks
 from minidl.distributed import world as world_module
 from minidl.distributed.buckets import DEFAULT_BUCKET_BYTES
@@ -61,6 +61,7 @@ from minidl.distributed.sharding import Shard
 from minidl.errors import RankMismatchError
 from minidl.models import data_adapter
 from minidl.models import distribution as distribution_seam
+from minidl.runtime import backend
 
 
 class DataParallel:

@@ -1,7 +1,9 @@
 """Keras-compatible layers: same names, arguments, defaults and weight layouts."""
 
-from minidl.layers.activations import ELU, LeakyReLU, ReLU, Softmax
+from minidl.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from minidl.layers.attention import AdditiveAttention, Attention
 from minidl.layers.base import Layer, Parameter, SymbolicTensor, clear_session
+from minidl.layers.conv1d_transpose import Conv1DTranspose
 from minidl.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -12,13 +14,16 @@ from minidl.layers.convolutional import (
     ZeroPadding2D,
 )
 from minidl.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+from minidl.layers.depthwise_convolutional import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from minidl.layers.embedding import Embedding
+from minidl.layers.group_normalization import GroupNormalization
 from minidl.layers.input_layer import Input, InputLayer
 from minidl.layers.input_spec import InputSpec
 from minidl.layers.lambda_layer import Lambda
 from minidl.layers.layer_normalization import LayerNormalization
 from minidl.layers.masking import Masking
-from minidl.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, concatenate
+from minidl.layers.merge import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, concatenate
+from minidl.layers.multi_head_attention import MultiHeadAttention
 from minidl.layers.noise import GaussianDropout, GaussianNoise
 from minidl.layers.normalization import BatchNormalization
 from minidl.layers.pooling import (
@@ -31,11 +36,32 @@ from minidl.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from minidl.layers.preprocessing import Rescaling
+from minidl.layers.preprocessing import (
+    CategoryEncoding,
+    CenterCrop,
+    Discretization,
+    Hashing,
+    IntegerLookup,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+    StringLookup,
+    TextVectorization,
+)
 from minidl.layers.recurrent import GRU, LSTM, BaseRNN, SimpleRNN
-from minidl.layers.regularization import SpatialDropout1D
+from minidl.layers.regularization import ActivityRegularization, AlphaDropout, SpatialDropout1D, SpatialDropout2D
 from minidl.layers.reshaping import Cropping1D, Cropping2D, Identity, Permute, RepeatVector
+from minidl.layers.rnn import RNN
+from minidl.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from minidl.layers.time_distributed import TimeDistributed
+from minidl.layers.unit_normalization import UnitNormalization
 from minidl.layers.wrappers import Bidirectional
 
 __all__ = [
@@ -48,4 +74,10 @@ __all__ = [
     "SymbolicTensor", "add", "clear_session", "concatenate",
     "Cropping1D", "Cropping2D", "GaussianDropout", "GaussianNoise", "Identity", "Lambda", "LayerNormalization",
     "Masking", "Permute", "RepeatVector", "Rescaling", "TimeDistributed",
+    "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "Normalization", "StringLookup",
+    "TextVectorization", "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
+    "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
+    "ActivityRegularization", "AdditiveAttention", "AlphaDropout", "Attention", "Conv1DTranspose", "DepthwiseConv1D",
+    "DepthwiseConv2D", "Dot", "GRUCell", "GroupNormalization", "LSTMCell", "MultiHeadAttention", "PReLU", "RNN",
+    "SeparableConv1D", "SeparableConv2D", "SimpleRNNCell", "SpatialDropout2D", "StackedRNNCells", "UnitNormalization",
 ]

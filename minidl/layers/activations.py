@@ -1,13 +1,16 @@
-"""Activation functions as layers (Keras's LeakyReLU, ReLU, ELU, Softmax).
+"""Activation functions as layers (Keras's LeakyReLU, ReLU, ELU, Softmax, PReLU).
 
 Usually an activation is a Dense/Conv argument; these exist for activations with parameters
 (LeakyReLU's slope) and for models that list the activation as its own layer.
 """
 
-from minidl import ops
+from minidl import initializers, ops, regularizers
 from minidl.layers import arguments
+from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
+from minidl.layers.call_context import label
 from minidl.layers.core import carry_mask
+from minidl.layers.input_spec import InputSpec
 
 
 class LeakyReLU(Layer):
@@ -111,3 +114,55 @@ class Softmax(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+class PReLU(Layer):
+    """A leaky ReLU whose negative slope is learned: ``x`` for x > 0, ``alpha * x`` otherwise,
+    with one trainable ``alpha`` per input position (He et al.), element-wise::
+
+        y = relu(x) - alpha * relu(-x)
+
+    ``shared_axes`` shares one slope along the listed axes (``shared_axes=[1, 2]`` on images:
+    one slope per channel). Output shape = input shape.
+
+    Weights: ``alpha``, shaped like one sample with the shared axes of size 1.
+
+    Arguments:
+        alpha_initializer: a Keras initializer name, instance or callable (Keras's 'Zeros': the
+            layer starts as a ReLU).
+        alpha_regularizer: None, 'l1', 'l2', 'l1_l2' or a regularizer.
+        shared_axes: None, an axis or a list of axes (numbered from 1, the batch axis being 0).
+        **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
+    """
+
+    def __init__(self, alpha_initializer: InitializerLike = "Zeros", alpha_regularizer: RegularizerLike = None,
+                 shared_axes: int | list[int] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha_initializer = arguments.initializer(self, "alpha_initializer", alpha_initializer)
+        self.alpha_regularizer = arguments.regularizer(self, "alpha_regularizer", alpha_regularizer)
+        if shared_axes is None:
+            self.shared_axes = None
+        else:
+            axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
+            if not all(arguments.is_integral(axis) and axis >= 1 for axis in axes):
+                raise ValueError(f"{label(self)}: shared_axes must be None or axes >= 1 (the batch axis 0 "
+                                 f"cannot be shared), got {shared_axes!r}")
+            self.shared_axes = [int(axis) for axis in axes]
+
+    def build(self, input_shape):
+        shape = list(input_shape[1:])
+        for axis in self.shared_axes or []:
+            if axis >= len(input_shape):
+                raise ValueError(f"{label(self)}: shared axis {axis} does not exist in inputs of shape "
+                                 f"{tuple(input_shape)}")
+            shape[axis - 1] = 1
+        self.alpha = self.add_weight("alpha", tuple(shape), self.alpha_initializer, self.alpha_regularizer)
+        axes = {axis: size for axis, size in enumerate(input_shape) if axis and (axis not in (self.shared_axes or []))}
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=axes)
+
+    def call(self, inputs, training=False):
+        return carry_mask(inputs, ops.relu(inputs) - self.alpha * ops.relu(-inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer), "shared_axes": self.shared_axes}

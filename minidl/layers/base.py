@@ -9,7 +9,8 @@ A layer is written by overriding two methods::
             return inputs @ self.kernel + self.bias
 
 Everything else -- unique names (``dense``, ``dense_1``, ...), ``trainable`` flags,
-``get_weights``/``set_weights`` in Keras's order, regularisation penalties, symbolic calls on
+``get_weights``/``set_weights`` in Keras's order, regularisation penalties, sub-layers assigned
+to attributes (``self.dense = Dense(4)`` in a custom layer's ``__init__``), symbolic calls on
 ``Input`` tensors for the functional API -- lives here, once. So do the Keras conventions
 about calling a layer:
 
@@ -36,6 +37,7 @@ from minidl.autograd.tensor import Tensor, as_array
 from minidl.graph import depth_first
 from minidl.layers.call_context import add_call_context
 from minidl.layers.input_spec import InputSpec, check_inputs
+from minidl.layers.text_values import as_dtype, as_text_array, holds_text
 from minidl.runtime import backend
 
 _name_counts = {}
@@ -82,6 +84,12 @@ class inputs_checked_by_model:
 def inputs_already_checked(layer):
     """True inside ``inputs_checked_by_model`` for one of its layers."""
     return id(layer) in _state.checked
+
+
+def probing_shapes():
+    """True while a layer runs on placeholder inputs (zeros, empty strings) to learn its output
+    shape for a functional model: value checks that would refuse the placeholders are skipped."""
+    return _state.probing > 0
 
 
 _call_arguments_cache = {}  # layer class -> (call takes `training`, call takes `mask`)
@@ -187,7 +195,7 @@ class SymbolicTensor:
 
     def __init__(self, shape, dtype, layer=None, inputs=(), call_kwargs=None, output_index=0):
         self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        self.dtype = as_dtype(dtype)
         self.layer = layer  # the layer that produced it (an InputLayer for model inputs)
         self.inputs = inputs  # the SymbolicTensors that layer was called on
         self.call_kwargs = call_kwargs or {}
@@ -200,6 +208,42 @@ class SymbolicTensor:
     def __repr__(self):
         producer = self.layer.name if self.layer is not None else "?"
         return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} from {producer}>"
+
+    # Arithmetic records an operator layer in the graph (``res = x + inputs``; see symbolic_ops).
+    def __add__(self, other):
+        return _operator("add", self, other)
+
+    def __radd__(self, other):
+        return _operator("add", self, other, swapped=True)
+
+    def __sub__(self, other):
+        return _operator("subtract", self, other)
+
+    def __rsub__(self, other):
+        return _operator("subtract", self, other, swapped=True)
+
+    def __mul__(self, other):
+        return _operator("multiply", self, other)
+
+    def __rmul__(self, other):
+        return _operator("multiply", self, other, swapped=True)
+
+    def __truediv__(self, other):
+        return _operator("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return _operator("divide", self, other, swapped=True)
+
+    def __neg__(self):
+        from minidl.layers import symbolic_ops
+
+        return symbolic_ops.record_negative(self)
+
+
+def _operator(operator, symbol, other, swapped=False):
+    from minidl.layers import symbolic_ops
+
+    return symbolic_ops.record(operator, symbol, other, swapped)
 
 
 def _is_symbolic(inputs):
@@ -230,6 +274,10 @@ def replace_symbols(value, replacement):
     return value
 
 
+# Attributes through which the base class refers to other layers without owning them.
+_BOOKKEEPING = frozenset({"_sublayers", "_loss_layers", "_loss_entry", "_symbolic_input", "_symbolic_output"})
+
+
 class Layer:
     """Base class of all layers (see the module docstring)."""
 
@@ -245,7 +293,7 @@ class Layer:
                 f"{type(self).__name__}: unexpected argument(s) {sorted(unknown)}"
             )
         self.name = name or unique_name(snake_case(type(self).__name__))
-        self.dtype = np.dtype(dtype or backend.floatx())
+        self.dtype = as_dtype(dtype or backend.floatx())  # 'string' (an Input of text) is NumPy's object
         self._trainable = bool(trainable)
         self._params = []
         self._sublayers = []
@@ -260,6 +308,16 @@ class Layer:
         self._loss_callables = []  # add_loss(callable): evaluated afresh whenever losses are read
         self._loss_layers = []  # layers that added values during this layer's outermost call
         self._loss_entry = None  # the outermost layer of the pass this layer's values come from
+        self._tracks_sublayers = True  # from here on, layers assigned to attributes are sub-layers
+
+    def __setattr__(self, name, value):
+        """A layer assigned to an attribute (``self.attention = MultiHeadAttention(...)``), or a
+        list of layers, becomes a sub-layer: its weights are this layer's too, as in Keras."""
+        if name not in _BOOKKEEPING and self.__dict__.get("_tracks_sublayers"):
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(item, Layer) and item is not self:
+                    self.track(item)
+        object.__setattr__(self, name, value)
 
     # -- to be overridden --------------------------------------------------------------------
     def build(self, input_shape):
@@ -473,7 +531,8 @@ class Layer:
 
     def track(self, layer):
         """Register a sub-layer whose weights belong to this layer (wrappers, nested models)."""
-        self._sublayers.append(layer)
+        if all(layer is not known for known in self._sublayers):
+            self._sublayers.append(layer)
         return layer
 
     @property
@@ -644,9 +703,18 @@ def _mask_of(inputs):
 def _as_tensors(inputs):
     if isinstance(inputs, Tensor):
         return inputs
-    if isinstance(inputs, (list, tuple)):
-        return [x if isinstance(x, Tensor) else Tensor._from_op(as_array(x)) for x in inputs]
-    return Tensor._from_op(as_array(inputs))
+    if isinstance(inputs, (list, tuple)) and not holds_text(inputs):
+        return [_as_tensor(x) for x in inputs]
+    return _as_tensor(inputs)
+
+
+def _as_tensor(value):
+    """A Tensor of ``value``; text stays a host array of ``str`` (``minidl.layers.text_values``)."""
+    if isinstance(value, Tensor):
+        return value
+    if holds_text(value):
+        return Tensor._from_op(as_text_array(value, "layer input"))
+    return Tensor._from_op(as_array(value))
 
 
 def _with_none_batch(shapes):
@@ -661,4 +729,7 @@ _PROBE_SIZE = 32  # the size given to None axes (other than the batch) when prob
 def _zero_probe(symbol, dtype=None, unknown_size=_PROBE_SIZE):
     batch, *rest = symbol.shape
     shape = (1,) + tuple(unknown_size if size is None else size for size in rest)
-    return Tensor._from_op(backend.get_xp().zeros(shape, dtype=dtype or symbol.dtype))
+    dtype = as_dtype(dtype or symbol.dtype)
+    if dtype.kind == "O":  # text: empty strings, on the host (see minidl.layers.text_values)
+        return Tensor._from_op(np.full(shape, "", dtype=object))
+    return Tensor._from_op(backend.get_xp().zeros(shape, dtype=dtype))

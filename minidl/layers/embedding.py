@@ -7,7 +7,7 @@ from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer, inputs_already_checked
 from minidl.layers.input_spec import InputSpec
-from minidl.ops.embedding import check_indices, embedding_lookup
+from minidl.ops.embedding import check_indices, embedding_lookup, whole_number_indices
 from minidl.runtime import backend
 
 
@@ -15,8 +15,9 @@ class Embedding(Layer):
     """Turns integer ids into dense vectors: row ``id`` of a trainable (input_dim, output_dim) table.
 
     Input: integer ids of any shape, usually (batch, time), each in [0, input_dim); output: the
-    same shape plus output_dim, e.g. (batch, time, output_dim). Ids must already be integers: a
-    float array is an error rather than being truncated (Keras casts silently). With
+    same shape plus output_dim, e.g. (batch, time, output_dim). Ids are integers, or floats
+    holding whole numbers (Keras casts those); a fraction is an error rather than being
+    truncated. With
     ``mask_zero=True`` id 0 is padding: the output tensor carries ``mask`` = (ids != 0), which
     recurrent layers use to skip padded steps (input_dim must then count the padding id, as in
     Keras).
@@ -65,7 +66,7 @@ class Embedding(Layer):
         )
 
     def call(self, inputs, training=False):
-        ids = inputs.data
+        ids = whole_number_indices(inputs.data)  # whole-number floats are ids, as Keras casts them
         if not inputs_already_checked(self):  # a model checks integer ids in range once per fit
             check_indices(ids, self.input_dim)
         outputs = embedding_lookup(ids, self.embeddings, check_range=False)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from minidl.layers.base import Layer, SymbolicTensor, checked_shape, unique_name
+from minidl.layers.text_values import dtype_name
 from minidl.runtime import backend
 
 
@@ -25,7 +26,7 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self):
-        return {"batch_input_shape": list(self.batch_input_shape), "dtype": self.dtype.name, "name": self.name}
+        return {"batch_input_shape": list(self.batch_input_shape), "dtype": dtype_name(self.dtype), "name": self.name}
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802 - Keras's name

@@ -197,7 +197,9 @@ class GlobalAveragePooling1D(_GlobalPooling):
     unmasked steps count, as in Keras.
 
     Arguments:
-        data_format: None or 'channels_last'; 'channels_first' is refused.
+        data_format: None or 'channels_last'; or 'channels_first', which reads the input as
+            (batch, channels, steps) and averages the last axis, as keras.io's timeseries
+            transformer uses it.
         keepdims: keep the pooled axes, with size 1.
         **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
     """
@@ -205,9 +207,12 @@ class GlobalAveragePooling1D(_GlobalPooling):
     rank = 1
 
     def __init__(self, data_format: str | None = "channels_last", keepdims: bool = False, **kwargs):
-        super().__init__(data_format, keepdims, **kwargs)
+        super().__init__(_channels_last_or_first(data_format), keepdims, **kwargs)
+        self.data_format = data_format if data_format == "channels_first" else self.data_format
 
     def call(self, inputs, training=False):
+        if self.data_format == "channels_first":  # (batch, steps, features) read as (batch, channels, steps)
+            return reductions.mean(to_layer_dtype(self, inputs), axis=2, keepdims=self.keepdims)
         mask = getattr(inputs, "mask", None)
         inputs = to_layer_dtype(self, inputs)
         if mask is None:
@@ -225,7 +230,8 @@ class GlobalMaxPooling1D(_GlobalPooling):
     (``(batch, 1, channels)`` with ``keepdims``).
 
     Arguments:
-        data_format: None or 'channels_last'; 'channels_first' is refused.
+        data_format: None or 'channels_last'; or 'channels_first', which reads the input as
+            (batch, channels, steps) and takes the maximum of the last axis.
         keepdims: keep the pooled axes, with size 1.
         **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
     """
@@ -233,10 +239,18 @@ class GlobalMaxPooling1D(_GlobalPooling):
     rank = 1
 
     def __init__(self, data_format: str | None = "channels_last", keepdims: bool = False, **kwargs):
-        super().__init__(data_format, keepdims, **kwargs)
+        super().__init__(_channels_last_or_first(data_format), keepdims, **kwargs)
+        self.data_format = data_format if data_format == "channels_first" else self.data_format
 
     def call(self, inputs, training=False):
+        if self.data_format == "channels_first":  # (batch, steps, features) read as (batch, channels, steps)
+            return reductions.max(to_layer_dtype(self, inputs), axis=2, keepdims=self.keepdims)
         return global_max_pool(to_layer_dtype(self, inputs), 1, self.keepdims)
+
+
+def _channels_last_or_first(data_format):
+    """What the base class checks: channels-first 1-D global pooling is handled by the layer."""
+    return None if data_format == "channels_first" else data_format
 
 
 # Keras's short aliases

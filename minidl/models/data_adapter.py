@@ -24,7 +24,9 @@ floats; see ``minidl.models.input_contract``); without one, larger integers are 
 
 Text, ragged lists of sequences, complex numbers and other non-numbers are refused by
 ``as_array`` with what to do instead (tokenize, ``pad_sequences``), not passed on to fail
-inside NumPy.
+inside NumPy -- except text for a model input whose first layer takes strings
+(``TextVectorization``, ``StringLookup``, ``Hashing``; ``accepts_text``): that text stays a
+host array of ``str`` and is never moved to the device (see ``minidl.layers.text_values``).
 """
 
 import math
@@ -32,6 +34,7 @@ import math
 import numpy as np
 
 from minidl.autograd.tensor import Tensor
+from minidl.layers.text_values import as_text_array, holds_text
 from minidl.runtime import backend
 
 
@@ -46,13 +49,16 @@ def _has_shape(value):
     )
 
 
-def as_array(value, what):
+def as_array(value, what, text=False):
     """One input/target/weight column as a host NumPy array or a device array (never copied
     to the host when it already lives on the device).
 
     Text, ragged sequences and other non-numbers are refused here, with what to do instead,
-    rather than failing later inside NumPy.
+    rather than failing later inside NumPy. With ``text=True`` (an input whose first layer
+    takes strings) text is accepted, as a host object array of ``str``.
     """
+    if text and holds_text(value):
+        return as_text_array(value, what)
     if isinstance(value, Tensor):
         value = value.data
     if _is_device_array(value) or isinstance(value, np.ndarray):
@@ -77,7 +83,8 @@ def as_array(value, what):
 _TOKENIZE_HINT = (
     "a model takes numbers: turn the texts into integer token ids first (minidl.preprocessing.text."
     "Tokenizer: fit_on_texts, then texts_to_sequences), then pad them to one length with "
-    "minidl.preprocessing.sequence.pad_sequences"
+    "minidl.preprocessing.sequence.pad_sequences -- or make a TextVectorization layer the model's first "
+    "layer, which takes strings"
 )
 _PAD_HINT = (
     "pad (or truncate) them to one length first: minidl.preprocessing.sequence.pad_sequences(x, maxlen=...)"
@@ -131,16 +138,23 @@ def _numeric_from_objects(array, original, what):
         ) from None
 
 
-def flatten(data, names, what):
+def flatten(data, names, what, accepts_text=None):
     """``data`` as a list of arrays: one per model input (or output).
 
     ``names`` are the model's input (output) names, used for dict data; None when unknown.
+    ``accepts_text[i]`` says whether input ``i`` may be text (None: none may; True: every one).
     """
     if data is None:
         return None
+
+    def text_ok(index):
+        if accepts_text is True or not accepts_text:
+            return bool(accepts_text)
+        return index < len(accepts_text) and accepts_text[index]
+
     if isinstance(data, dict):
         if names is None:
-            return [as_array(value, f"{what}[{key!r}]") for key, value in data.items()]
+            return [as_array(value, f"{what}[{key!r}]", text_ok(index)) for index, (key, value) in enumerate(data.items())]
         unknown = sorted(set(data) - set(names))
         missing = [name for name in names if name not in data]
         if unknown or missing:
@@ -148,11 +162,11 @@ def flatten(data, names, what):
                 f"{what}: the dict keys must be the model's names {names}; "
                 f"missing {missing}, unexpected {unknown}"
             )
-        return [as_array(data[name], f"{what}[{name!r}]") for name in names]
+        return [as_array(data[name], f"{what}[{name!r}]", text_ok(index)) for index, name in enumerate(names)]
     if isinstance(data, (list, tuple)) and data and all(_has_shape(item) for item in data):
-        arrays = [as_array(item, f"{what}[{index}]") for index, item in enumerate(data)]
+        arrays = [as_array(item, f"{what}[{index}]", text_ok(index)) for index, item in enumerate(data)]
     else:
-        arrays = [as_array(data, what)]
+        arrays = [as_array(data, what, text_ok(0))]
     if names is not None and len(arrays) != len(names):
         raise ValueError(
             f"{what}: the model has {len(names)} {'inputs' if what.endswith('x') else 'outputs'} "
@@ -195,7 +209,9 @@ def class_weight_to_sample_weight(y, class_weight):
 
 
 def _device(array):
-    return array if _is_device_array(array) else backend.to_device(array)
+    if _is_device_array(array) or (isinstance(array, np.ndarray) and array.dtype.kind == "O"):
+        return array  # already there, or text, which stays on the host
+    return backend.to_device(array)
 
 
 class ArrayData:
@@ -310,12 +326,13 @@ class _BatchSource:
 
     shard = None  # minidl.distributed: this rank's part of every batch (see the module docstring)
 
-    def __init__(self, input_names, output_names, what, conform_x=None):
+    def __init__(self, input_names, output_names, what, conform_x=None, accepts_text=None):
         self.input_names = input_names
         self.output_names = output_names
         self.what = what
         self.batch_size = None
         self.conform_x = conform_x
+        self.accepts_text = accepts_text
 
     def parse(self, item):
         if isinstance(item, tuple) and len(item) in (1, 2, 3):
@@ -324,7 +341,7 @@ class _BatchSource:
             weight = item[2] if len(item) > 2 else None
         else:
             x, y, weight = item, None, None
-        xs = flatten(x, self.input_names, f"{self.what}: x")
+        xs = flatten(x, self.input_names, f"{self.what}: x", self.accepts_text)
         if self.conform_x is not None:
             xs = self.conform_x(xs, f"{self.what}: x")
         xs = [_device(_cast(a, "x")) for a in xs]
@@ -350,8 +367,8 @@ class _BatchSource:
 class GeneratorData(_BatchSource):
     """Batches pulled from an iterator; an epoch is ``steps`` batches (or until it is exhausted)."""
 
-    def __init__(self, iterator, steps, input_names, output_names, what="fit", conform_x=None):
-        super().__init__(input_names, output_names, what, conform_x)
+    def __init__(self, iterator, steps, input_names, output_names, what="fit", conform_x=None, accepts_text=None):
+        super().__init__(input_names, output_names, what, conform_x, accepts_text)
         self.iterator = iter(iterator)
         self.steps = None if steps is None else int(steps)
         self.exhausted = False
@@ -374,8 +391,8 @@ class IterableData(GeneratorData):
     """Batches from a re-iterable object (a dataset with ``__iter__``, such as ``tf.data``'s):
     every epoch iterates it afresh, as Keras does."""
 
-    def __init__(self, iterable, steps, input_names, output_names, what="fit", conform_x=None):
-        super().__init__(iter(()), steps, input_names, output_names, what, conform_x)
+    def __init__(self, iterable, steps, input_names, output_names, what="fit", conform_x=None, accepts_text=None):
+        super().__init__(iter(()), steps, input_names, output_names, what, conform_x, accepts_text)
         self.iterable = iterable
 
     def batches(self, shuffle=False):
@@ -386,8 +403,8 @@ class IterableData(GeneratorData):
 class SequenceData(_BatchSource):
     """Batches from a ``Sequence`` (``__len__`` + ``__getitem__``), reordered per epoch if shuffled."""
 
-    def __init__(self, sequence, steps, input_names, output_names, what="fit", conform_x=None):
-        super().__init__(input_names, output_names, what, conform_x)
+    def __init__(self, sequence, steps, input_names, output_names, what="fit", conform_x=None, accepts_text=None):
+        super().__init__(input_names, output_names, what, conform_x, accepts_text)
         self.sequence = sequence
         length = len(sequence)
         self.steps = length if steps is None else min(int(steps), length)
@@ -433,12 +450,13 @@ def is_batch_source(x):
     return hasattr(x, "__next__") or hasattr(x, "__iter__") or (hasattr(x, "__len__") and hasattr(x, "__getitem__"))
 
 
-def make_data(x, y, sample_weight, batch_size, steps, input_names, output_names, what, conform_x=None):
+def make_data(x, y, sample_weight, batch_size, steps, input_names, output_names, what, conform_x=None,
+              accepts_text=None):
     """The right adapter for ``x``/``y``: arrays, a generator, or a Sequence.
 
     ``conform_x(arrays, what)``, when given, checks and converts the input arrays before
     anything else sees them (the model's input contract): once for arrays, per batch for
-    generators and Sequences.
+    generators and Sequences. ``accepts_text[i]`` says whether input ``i`` may be text.
     """
     if is_batch_source(x):
         if y is not None:
@@ -448,13 +466,13 @@ def make_data(x, y, sample_weight, batch_size, steps, input_names, output_names,
         if sample_weight is not None:
             raise ValueError(f"{what}: sample_weight must come from the generator/Sequence itself, not as an argument")
         if hasattr(x, "__getitem__") and hasattr(x, "__len__"):
-            return SequenceData(x, steps, input_names, output_names, what, conform_x)
+            return SequenceData(x, steps, input_names, output_names, what, conform_x, accepts_text)
         if hasattr(x, "__next__"):
-            return GeneratorData(x, steps, input_names, output_names, what, conform_x)
-        return IterableData(x, steps, input_names, output_names, what, conform_x)
+            return GeneratorData(x, steps, input_names, output_names, what, conform_x, accepts_text)
+        return IterableData(x, steps, input_names, output_names, what, conform_x, accepts_text)
     if x is None:
         raise ValueError(f"{what}: x is required")
-    xs = flatten(x, input_names, f"{what}: x")
+    xs = flatten(x, input_names, f"{what}: x", accepts_text)
     ys = flatten(y, output_names, f"{what}: y")
     if conform_x is not None:
         xs = conform_x(xs, f"{what}: x")

@@ -165,7 +165,7 @@ class Functional(Model):
         return [node for node in self._nodes if node.layer is layer]
 
     # -- running -----------------------------------------------------------------------------
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=None):
         if isinstance(inputs, dict):
             inputs = [inputs[symbol.layer.name] for symbol in self.inputs]
         values = inputs if isinstance(inputs, (list, tuple)) else [inputs]

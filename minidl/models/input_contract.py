@@ -4,15 +4,17 @@ A Sequential or functional model knows, for each of its inputs:
 
 * a shape -- declared (``input_shape=``, ``batch_input_shape=``, ``input_dim=``,
   ``Input(shape=...)``, ``build(shape)``) or inferred from the first data it was built on;
-* a kind of values -- integer token ids when the input is declared with an integer dtype or
-  feeds a layer that takes ids (``Embedding``), numbers otherwise;
+* a kind of values -- text when the input is declared with ``dtype="string"`` or feeds a layer
+  that takes strings (``TextVectorization``, ``StringLookup``); integer token ids when it is
+  declared with an integer dtype or feeds a layer that takes ids (``Embedding``); numbers
+  otherwise;
 * the layers that take it directly, which may check whole input arrays once
   (``Layer.check_input_data``: Embedding's id range).
 
 ``fit``/``evaluate``/``predict`` pass every input array through ``conform_array`` once per
-call, on the host, before anything runs: the value kind is fixed (whole-number float ids become
-int32; ids with fractions, text and other types are errors; numbers become the float type of the
-model), a rank differing by a trailing axis of size 1 is adjusted as Keras 3 does (``(n,)`` data
+call, on the host, before anything runs: the value kind is fixed (text becomes a host array of
+``str`` and numbers given for text are an error; whole-number float ids become int32; ids with
+fractions, text and other types are errors; numbers become the float type of the model), a rank differing by a trailing axis of size 1 is adjusted as Keras 3 does (``(n,)`` data
 for an ``Input(shape=(1,))``), and the shape is checked. A direct call ``model(x)`` goes through
 ``conform_tensor``, the same rules for one tensor. A declared shape is checked in full (unknown
 axes and the batch axis excepted), in Keras's words::
@@ -30,6 +32,7 @@ from minidl import ops
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import Layer
+from minidl.layers.text_values import as_text_array, holds_text, is_text_dtype
 from minidl.runtime import backend
 
 
@@ -42,18 +45,24 @@ class ModelInput:
         self.name = name
         self.shape = None if shape is None else tuple(shape)
         self.declared = declared
-        self.kind = kind  # "int" (token ids) or "float"
+        self.kind = kind  # "text" (strings), "text_or_number" (either), "int" (token ids) or "float"
         self.consumers = list(consumers)
 
 
 def value_kind(declared_dtype, consumers):
-    """'int' where ids are expected (an integer Input dtype or an id-taking layer), else 'float'."""
+    """'text' where strings are expected (a string Input dtype or a layer taking strings), 'int'
+    where ids are (an integer Input dtype or an id-taking layer), else 'float'."""
+    if declared_dtype is not None and is_text_dtype(declared_dtype):
+        return "text"
     if declared_dtype is not None and np.dtype(declared_dtype).kind in "iu":
         return "int"
-    for layer in consumers:
-        wanted = getattr(layer, "input_dtype", None)
-        if wanted is not None and np.dtype(wanted).kind in "iu":
-            return "int"
+    wanted = [getattr(layer, "input_dtype", None) for layer in consumers]
+    if any(dtype is not None and is_text_dtype(dtype) for dtype in wanted):
+        return "text"
+    if any(getattr(layer, "accepts_text", False) for layer in consumers):
+        return "text_or_number"  # Hashing: strings or numbers
+    if any(dtype is not None and np.dtype(dtype).kind in "iu" for dtype in wanted):
+        return "int"
     return "float"
 
 
@@ -81,6 +90,11 @@ class InputContract:
     def __len__(self):
         return len(self.inputs)
 
+    @property
+    def accepts_text(self):
+        """One flag per input: whether it takes strings (see ``value_kind``)."""
+        return [spec.kind in ("text", "text_or_number") for spec in self.inputs]
+
     def __getitem__(self, index):
         return self.inputs[index]
 
@@ -106,7 +120,9 @@ class InputContract:
     def conform_tensor(self, tensor, index):
         """One input of a direct call: rank adjusted, shape checked, whole-number float ids cast."""
         spec = self.inputs[index]
-        if spec.kind == "int" and tensor.data.dtype.kind == "f":
+        if spec.kind == "text" or (spec.kind == "text_or_number" and holds_text(tensor)):
+            tensor = Tensor._from_op(_text(tensor, spec, "the input"))
+        elif spec.kind == "int" and tensor.data.dtype.kind == "f":
             tensor = Tensor._from_op(_whole_ids(tensor.data, spec, "the input").astype(np.int32))
         if spec.shape is not None:
             tensor = _adjust_rank(tensor, spec.shape, _reshape_tensor)
@@ -152,6 +168,10 @@ def _reshape_tensor(tensor, shape):
 
 
 def _conform_kind(array, spec, label):
+    if spec.kind == "text" or (spec.kind == "text_or_number" and holds_text(array)):
+        return _text(array, spec, label)
+    if spec.kind == "text_or_number":
+        return array  # numbers for a layer that hashes them: kept as they are
     kind = array.dtype.kind
     if spec.kind == "int":
         if kind == "f":
@@ -162,6 +182,16 @@ def _conform_kind(array, spec, label):
     if kind in "iub" or (kind == "f" and array.dtype != np.dtype(backend.floatx())):
         return array.astype(backend.floatx())
     return array
+
+
+def _text(value, spec, label):
+    """``value`` as a host array of ``str``, or a TypeError naming the layers that take strings."""
+    if not holds_text(value):
+        data = value.data if isinstance(value, Tensor) else value
+        layers = ", ".join(f"{layer.name} ({type(layer).__name__})" for layer in spec.consumers) or "the model"
+        raise TypeError(f"{layers}: expected strings in {label}, got an array of dtype {data.dtype} and shape "
+                        f"{tuple(data.shape)}")
+    return as_text_array(value, label)
 
 
 def _whole_ids(array, spec, label):
@@ -184,3 +214,13 @@ def _whole_ids(array, spec, label):
 
 def _on_device(array):
     return not isinstance(array, np.ndarray)
+
+
+def text_inputs(model, contract):
+    """Which inputs of ``model`` may be text: per input from its contract; for a subclassed model
+    (no contract) every input when any of its layers takes strings, else none."""
+    if contract is not None:
+        return contract.accepts_text
+    takes_text = any(is_text_dtype(getattr(layer, "input_dtype", None) or "float32") or getattr(layer, "accepts_text", False)
+                     for layer in model._walk())
+    return True if takes_text else None

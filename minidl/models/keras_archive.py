@@ -9,8 +9,13 @@ A ``.keras`` file is a zip archive (members stored, not compressed) of exactly:
 * ``model.weights.h5`` -- the weights and the optimizer's variables in Keras 3's HDF5 layout
   (see ``keras_weights``).
 
-Keras can also put an ``assets/`` folder (for text-vectorisation vocabularies, which minidl
-has no layers for) or ``model.weights.npz`` in it; such files are refused with a clear error.
+Keras also puts an ``assets/`` folder in it for layers whose state is not a weight: an adapted
+``TextVectorization`` / ``StringLookup`` / ``IntegerLookup`` keeps its vocabulary in
+``assets/<the layer's path>/vocabulary.txt`` (the path of its weights group, e.g.
+``assets/layers/text_vectorization/vocabulary.txt``). minidl reads those files into the layers
+(``layer.load_assets``); it writes such a vocabulary into the layer's configuration instead,
+which Keras reads as well. Other assets, and ``model.weights.npz``, are refused with a clear
+error.
 
 When ``model.save(path)`` is given a path without one of the suffixes minidl knows
 (``.keras``, ``.h5``, ``.hdf5``, ``.npz``), TensorFlow 2 wrote a SavedModel *directory* there;
@@ -41,6 +46,8 @@ from minidl.version import __version__
 CONFIG = "config.json"
 METADATA = "metadata.json"
 WEIGHTS = "model.weights.h5"
+ASSETS = "assets/"
+VOCABULARY = "vocabulary.txt"
 _MEMBERS = (CONFIG, METADATA, WEIGHTS)
 _KERAS_VERSION_WRITTEN = "3.0.0"
 
@@ -86,20 +93,28 @@ def save_directory(model, path, include_optimizer=True):
 # -- reading -------------------------------------------------------------------------------------------
 
 class _Contents:
-    """The config (parsed) and the weights (HDF5 bytes or a path) of an archive or folder."""
+    """The config (parsed), the weights (HDF5 bytes or a path) and the vocabulary assets
+    ({path under assets/: text}) of an archive or folder."""
 
-    def __init__(self, path, config, weights_source):
+    def __init__(self, path, config, weights_source, assets=None):
         self.path = path
         self.config = config
         self.weights_source = weights_source
+        self.assets = assets or {}
+
+
+def _is_asset(name):
+    return name.startswith(ASSETS) and name.endswith("/" + VOCABULARY)
 
 
 def _read_archive(path, what):
     def allowed(name):
-        if name.startswith("assets/") or name == "assets" or name == "model.weights.npz":
-            raise file_error(path, f"{what}: holds {name!r}; Keras assets and .npz weights inside a .keras file are "
-                                   "not supported by minidl")
-        return name in _MEMBERS
+        if name == "assets/" or (name.startswith(ASSETS) and name.endswith("/")):
+            return False  # a folder entry
+        if (name.startswith(ASSETS) and not _is_asset(name)) or name == "model.weights.npz":
+            raise file_error(path, f"{what}: holds {name!r}; Keras assets other than lookup vocabularies, and .npz "
+                                   "weights, inside a .keras file are not supported by minidl")
+        return name in _MEMBERS or _is_asset(name)
 
     with open_zip(path, path, allowed, what) as archive:
         names = set(archive.namelist())
@@ -109,7 +124,52 @@ def _read_archive(path, what):
                                        "model")
         config = parse_json(read_member(archive, CONFIG, path, MAX_JSON_BYTES), path, CONFIG)
         weights = read_member(archive, WEIGHTS, path)
-    return _Contents(path, config, io.BytesIO(weights))
+        assets = {name[len(ASSETS):]: _asset_text(read_member(archive, name, path, MAX_JSON_BYTES), path, name)
+                  for name in names if _is_asset(name)}
+    return _Contents(path, config, io.BytesIO(weights), assets)
+
+
+def _asset_text(data, path, name):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise file_error(path, f"{name} is not UTF-8 text ({exc})", exc) from None
+
+
+def load_assets(model, assets, path):
+    """Give every layer that keeps a vocabulary the ``vocabulary.txt`` stored at its path;
+    a layer whose vocabulary the file should hold and does not is an error."""
+    _read_vocabularies(model, assets, path)
+    waiting = [layer for layer in model._walk()
+               if getattr(layer, "awaits_vocabulary", None) is not None and layer.awaits_vocabulary()]
+    inside_another = {id(inner) for layer in waiting for inner in layer._walk()[1:]}  # TextVectorization's lookup
+    missing = [layer.name for layer in waiting if id(layer) not in inside_another]
+    if missing:
+        raise file_error(path, f"holds no vocabulary (assets/.../vocabulary.txt) for the adapted layer(s) {missing}; the "
+                               "file is incomplete")
+
+
+def _read_vocabularies(model, assets, path):
+    if not assets:
+        return
+    owners = {}
+    for group in keras_weights.variable_groups(model):
+        if group.path.endswith("vars"):
+            owners.setdefault(id(group.owner), (group.owner, group.path[:-len("vars")]))
+    used = set()
+    for owner, prefix in owners.values():
+        files = {name[len(prefix):]: text for name, text in assets.items()
+                 if name.startswith(prefix) and "/" not in name[len(prefix):]}
+        if files and hasattr(owner, "load_assets"):
+            try:
+                owner.load_assets(files)
+            except (ValueError, TypeError) as exc:
+                raise file_error(path, f"the vocabulary of layer {owner.name!r} in assets/{prefix} cannot be used "
+                                       f"({exc})", exc) from None
+            used.update(prefix + name for name in files)
+    unused = sorted(name for name in assets if name not in used and "/_lookup_layer/" not in name)
+    if unused:
+        raise file_error(path, f"holds vocabularies for layers the model does not have ({unused[:3]})")
 
 
 def _regular_file(path, name, directory):
@@ -136,7 +196,27 @@ def _read_directory(path, what):
         raise file_error(path, f"{CONFIG} is larger than a configuration may be")
     with open(config_path, "rb") as stream:
         config = parse_json(stream.read(), path, CONFIG)
-    return _Contents(path, config, weights_path)
+    return _Contents(path, config, weights_path, _directory_assets(path))
+
+
+def _directory_assets(path):
+    """The ``vocabulary.txt`` files under the folder's ``assets/`` (regular files only)."""
+    root = os.path.join(path, "assets")
+    assets = {}
+    if not os.path.isdir(root) or os.path.islink(root):
+        return assets
+    for folder, _, files in os.walk(root):
+        for name in files:
+            relative = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            if name != VOCABULARY:
+                raise file_error(path, f"holds assets/{relative}; Keras assets other than lookup vocabularies are not "
+                                       "supported by minidl")
+            full = _regular_file(path, os.path.join("assets", relative), path)
+            if os.path.getsize(full) > MAX_JSON_BYTES:
+                raise file_error(path, f"assets/{relative} is larger than a vocabulary may be")
+            with open(full, "rb") as stream:
+                assets[relative] = _asset_text(stream.read(), path, f"assets/{relative}")
+    return assets
 
 
 def read(path, what):
@@ -170,6 +250,7 @@ def load_model(path, custom_objects=None, compile=True, what="load_model"):  # n
         optimizer_infos = keras_weights.optimizer_datasets(file, name, size) if compile else []
         optimizer_arrays = [hdf5_io.read_dataset(info) for info in optimizer_infos]
     loading.assign_all(arrays)
+    load_assets(model, contents.assets, contents.path)
     compile_config = contents.config.get("compile_config")
     if compile and compile_config:
         restore_training(model, compile_config, optimizer_arrays, contents.path, custom_objects)

@@ -40,6 +40,7 @@ import numpy as np
 
 from minidl import initializers, regularizers
 from minidl.layers.base import Layer, replace_symbols
+from minidl.layers.text_values import dtype_name, is_text_dtype
 from minidl.models.file_checks import MAX_INPUT_SAMPLE_ELEMENTS
 
 # Keras arguments with no effect on the computation (or whose neutral value is not falsy).
@@ -48,7 +49,10 @@ _NEUTRAL_VALUES = {
     "groups": 1, "data_format": "channels_last", "synchronized": False, "renorm_momentum": 0.99,
     "implementation": _ANY_VALUE, "use_cudnn": _ANY_VALUE, "unroll": _ANY_VALUE,
     "interpolation": "nearest", "ema_momentum": _ANY_VALUE, "jit_compile": _ANY_VALUE,
+    "vocabulary_size": _ANY_VALUE,  # what a lookup layer's vocabulary gives (TextVectorization, StringLookup)
 }
+# Arguments that hold a layer of their own (wrappers, ``RNN(cell)``).
+_NESTED_LAYERS = ("layer", "backward_layer", "cell")
 # Keras 3 spellings of arguments minidl names the Keras 2 way: (class name, Keras 3) -> minidl.
 _RENAMED = {("LeakyReLU", "negative_slope"): "alpha"}
 _DROPPED_ON_WRITE = {"batch_input_shape", "input_length", "fused"}
@@ -57,6 +61,7 @@ _KERAS_ARGUMENTS_ONLY = {
     "SpatialDropout1D": {"rate", "seed", "name", "dtype"},
     "SpatialDropout2D": {"rate", "data_format", "seed", "name", "dtype"},
     "SpatialDropout3D": {"rate", "data_format", "seed", "name", "dtype"},
+    "Discretization": {"bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse", "name", "dtype"},
 }
 
 
@@ -90,9 +95,11 @@ def normalize_config(cls, spec, custom_objects=None):
             config.setdefault("batch_input_shape", batch_shape)
         if "shape" in config:
             config.setdefault("input_shape", config.pop("shape"))
-    for key in ("layer", "backward_layer"):
+    for key in _NESTED_LAYERS:
         if isinstance(config.get(key), dict):
             config[key] = _normalized_spec(_without_wrapper_settings(config[key]), custom_objects, where)
+    if isinstance(config.get("cells"), list):  # StackedRNNCells
+        config["cells"] = [_normalized_spec(spec, custom_objects, where) for spec in config["cells"]]
     if class_name == "Bidirectional":
         _fold_default_backward_layer(config)
     for key in list(config):
@@ -226,9 +233,9 @@ def _node(node, layer_classes, where, keras3, class_name=None):
     if not isinstance(args, list) or not args:
         raise ValueError(f"{where}: an inbound node's 'args' should be a non-empty list, found {args!r:.80}")
     tensors = args[0] if isinstance(args[0], list) else [args[0]]
-    if len(args) > 1:
-        raise ValueError(f"{where}: a layer called with {len(args)} positional arguments cannot be rebuilt by minidl")
     kwargs = {}
+    for name, value in zip(_positional_names(class_name, len(args) - 1, where), args[1:]):
+        kwargs[name] = _tensor_arguments(value, layer_classes, where, keras3)  # layer(query, value): value=
     for key, value in (node.get("kwargs") or {}).items():
         if key == "training" or value is None:
             continue  # Keras 3 replaces a recorded training flag by the caller's at run time
@@ -240,6 +247,25 @@ def _node(node, layer_classes, where, keras3, class_name=None):
         history = (tensor.get("config") or {}).get("keras_history")
         calls.append(_address(history, layer_classes, where, keras3) + [kwargs])
     return calls
+
+
+def _positional_names(class_name, count, where):
+    """The names of the ``count`` positional arguments after the first with which a layer of
+    ``class_name`` is called (MultiHeadAttention's ``value``, ``key``), from its signature."""
+    if count == 0:
+        return []
+    from minidl.models import registry
+
+    cls = registry.get_layer_class(class_name) if isinstance(class_name, str) else None
+    call = cls.__call__ if cls is not None and cls.__call__ is not Layer.__call__ else getattr(cls, "call", None)
+    names = []
+    if call is not None:
+        parameters = list(inspect.signature(call).parameters.values())[2:]  # after self and the inputs
+        names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                 and p.name not in ("training", "mask")]
+    if len(names) < count:
+        raise ValueError(f"{where}: a layer called with {count + 1} positional arguments cannot be rebuilt by minidl")
+    return names[:count]
 
 
 def _tensor_arguments(value, layer_classes, where, keras3):
@@ -277,6 +303,8 @@ def _dtype_name(value, where):
         return None
     if not isinstance(value, str):
         raise ValueError(f"{where}: dtype should be a name like 'float32', found {value!r:.80}")
+    if is_text_dtype(value):
+        return "string"
     if value.startswith("mixed_"):
         raise ValueError(f"{where}: the mixed-precision policy {value!r} is not supported; minidl computes in one dtype")
     try:
@@ -353,6 +381,8 @@ def constructor_arguments(cls):
 
 def _accepted_arguments_only(cls, class_name, config, where):
     accepted = constructor_arguments(cls)
+    if hasattr(cls, "awaits_vocabulary"):
+        accepted = accepted | {"vocabulary_size"}  # its from_config reads it (the vocabulary comes apart)
     result = {}
     for key, value in config.items():
         target = _RENAMED.get((class_name, key), key)
@@ -390,8 +420,10 @@ def keras_layer_config(class_name, config):
             value = _keras_object(value, "keras.initializers")
         elif key.endswith("_regularizer"):
             value = _keras_object(value, "keras.regularizers")
-        elif key in ("layer", "backward_layer") and isinstance(value, dict):
+        elif key in _NESTED_LAYERS and isinstance(value, dict):
             value = _leaf_spec(value["class_name"], value["config"], legacy=False)
+        elif key == "cells" and isinstance(value, list):
+            value = [_leaf_spec(cell["class_name"], cell["config"], legacy=False) for cell in value]
         elif isinstance(value, tuple):
             value = list(value)
         renamed = next((k3 for (cls, k3), k2 in _RENAMED.items() if cls == class_name and k2 == key), key)
@@ -439,7 +471,7 @@ def _sequential_spec(model, legacy):
     layers = []
     input_layer = model._input_layer
     if input_layer is not None:
-        layers.append(_input_layer_spec(input_layer.batch_input_shape, input_layer.dtype.name, input_layer.name, legacy))
+        layers.append(_input_layer_spec(input_layer.batch_input_shape, dtype_name(input_layer.dtype), input_layer.name, legacy))
     layers.extend(keras_spec(layer, legacy) for layer in model.layers)
     config = {"name": model.name, "trainable": model.trainable, "dtype": _policy(model.dtype.name), "layers": layers}
     if input_layer is not None:
@@ -459,7 +491,7 @@ def _functional_spec(model, legacy):
         if isinstance(symbol.layer, Functional):
             node_index += 1  # Keras 3 counts a nested functional model's built-in node
         return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(symbol.shape), "dtype": symbol.dtype.name,
+                "config": {"shape": list(symbol.shape), "dtype": dtype_name(symbol.dtype),
                            "keras_history": [name, node_index, tensor_index]}}
 
     def address(symbol):
@@ -468,7 +500,7 @@ def _functional_spec(model, legacy):
     entries = []
     for layer in model.layers:
         if isinstance(layer, InputLayer):
-            spec = _input_layer_spec(layer.batch_input_shape, layer.dtype.name, layer.name, legacy)
+            spec = _input_layer_spec(layer.batch_input_shape, dtype_name(layer.dtype), layer.name, legacy)
             nodes = []
         else:
             spec = keras_spec(layer, legacy)

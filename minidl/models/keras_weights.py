@@ -25,10 +25,16 @@ The rules minidl follows (what Keras 3 writes):
   ``layers/lstm/cell/vars/0..2`` = kernel, recurrent_kernel, bias; ``layers/lstm/vars`` is empty.
 * ``Bidirectional`` holds two such layers: ``.../forward_layer/cell/vars`` and
   ``.../backward_layer/cell/vars``.
+* ``RNN(cell)`` keeps its cell's variables under ``cell`` (``layers/rnn/cell/vars``); a stack of
+  cells under ``cell/cells/<cell key>``. A layer whose Keras counterpart is made of sub-layers
+  says where its weights go with ``keras3_variable_groups()`` (``MultiHeadAttention``:
+  ``query_dense/vars``, ``key_dense``, ``value_dense``, ``output_dense``; ``TextVectorization``:
+  an empty ``_lookup_layer/vars``).
 * A nested model is a child like any other, with its own ``layers``:
   ``layers/sequential/layers/dense/vars/0``.
 * A subclassed model's children are its attributes holding layers (``dense1/vars``), in
-  alphabetical order, private ones last; a list of layers is keyed like ``layers`` above.
+  alphabetical order, private ones last; a list of layers is keyed like ``layers`` above. A
+  custom layer holding layers (a transformer block's ``att``, ``ffn``, ...) keeps them the same way.
 
 Reading checks every group the model expects: it must exist when the object has variables,
 hold exactly datasets ``0`` .. ``n-1`` with the weights' shapes, and the file must hold no
@@ -107,7 +113,7 @@ def _attribute_children(model):
     children = []
     for name in sorted(vars(model), key=lambda n: "~" + n if n.startswith("_") else n):
         value = vars(model)[name]
-        if name.startswith("__"):
+        if name.startswith("__") or name in ("_sublayers", "_loss_layers"):
             continue
         if isinstance(value, Layer) and id(value) in tracked:
             children.append((None, [(name, value)]))
@@ -117,9 +123,24 @@ def _attribute_children(model):
     return children
 
 
+def _cell_groups(layer, path, owner):
+    """``RNN(cell)``: its own (empty) group, then the cell's under ``cell``; a StackedRNNCells
+    keeps its cells under ``cells``, keyed like a model's layers."""
+    from minidl.layers.rnn_cells import StackedRNNCells
+
+    yield VariableGroup(_join(path, "vars"), layer.name, [], owner)
+    if isinstance(layer, StackedRNNCells):
+        for key, cell in _keyed(layer.cells):
+            yield from variable_groups(cell, _join(path, "cells", key), owner)
+        return
+    yield from variable_groups(layer.cell, _join(path, "cell"), owner)
+
+
 def variable_groups(layer, path="", owner=None):
     """Every ``vars`` group of ``layer`` in Keras 3's layout, in Keras's traversal order."""
     from minidl.layers.recurrent import BaseRNN
+    from minidl.layers.rnn import RNN
+    from minidl.layers.rnn_cells import StackedRNNCells
     from minidl.layers.wrappers import Bidirectional
     from minidl.models.model import Model
 
@@ -140,9 +161,23 @@ def variable_groups(layer, path="", owner=None):
         yield from variable_groups(layer.forward_layer, _join(path, "forward_layer"), owner)
         yield from variable_groups(layer.backward_layer, _join(path, "backward_layer"), owner)
         return
-    if layer._sublayers:
-        raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) holds other layers in a way minidl cannot map "
-                         "to Keras 3's weights layout")
+    if isinstance(layer, (RNN, StackedRNNCells)):
+        yield from _cell_groups(layer, path, owner)
+        return
+    layout = getattr(layer, "keras3_variable_groups", None)
+    if layout is not None:  # a layer whose Keras counterpart holds sub-layers (MultiHeadAttention)
+        for sub_path, name, weights in layout():
+            yield VariableGroup(_join(path, sub_path, "vars"), name, weights, owner)
+        return
+    if layer._sublayers:  # a custom layer holding layers: its children are its attributes, as a subclassed model's
+        yield VariableGroup(_join(path, "vars"), layer.name, _declared_order(layer), owner)
+        seen = set()
+        for container, keyed in _attribute_children(layer):
+            for key, child in keyed:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    yield from variable_groups(child, _join(path, container, key), owner)
+        return
     if isinstance(layer, BaseRNN):
         yield VariableGroup(_join(path, "vars"), layer.name, [], owner)
         cell = keras_snake_case(type(layer).__name__) + "_cell"

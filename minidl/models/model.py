@@ -21,6 +21,7 @@ from minidl.layers.base import Layer, SymbolicTensor, inputs_checked_by_model
 from minidl.metrics import Metric
 from minidl.models import data_adapter
 from minidl.models.compile_utils import LossTracker
+from minidl.models.input_contract import text_inputs
 from minidl.models.trainer import Trainer
 from minidl.runtime import backend
 
@@ -314,5 +315,10 @@ def _input_tensor(value, model, index):
     """One input of a direct model call as a Tensor (host data checked for text / raggedness)."""
     if isinstance(value, Tensor):
         return value
-    array = data_adapter.as_array(value, f"{model.name}: input {index}")
+    contract = model.input_contract()
+    text = text_inputs(model, contract)
+    accepts_text = text is True or (bool(text) and index < len(text) and text[index])
+    array = data_adapter.as_array(value, f"{model.name}: input {index}", accepts_text)
+    if array.dtype.kind == "O":
+        return Tensor._from_op(array)  # text stays on the host
     return Tensor._from_op(array if backend.is_array(array) else backend.to_device(array))

@@ -16,6 +16,7 @@ import numpy as np
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import Layer, SymbolicTensor
 from minidl.layers.input_layer import InputLayer
+from minidl.layers.text_values import dtype_name
 from minidl.models import registry
 from minidl.models.input_contract import InputContract, ModelInput, direct_consumers, value_kind
 from minidl.models.model import Model
@@ -149,7 +150,7 @@ class Sequential(Model):
                         declared=declared)
 
     # -- running -----------------------------------------------------------------------------
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=None):
         outputs = inputs
         for layer in self._layers:
             outputs = layer(outputs, training=training)
@@ -238,7 +239,7 @@ class Sequential(Model):
         }
         if self._input_layer is not None:
             config["build_input_shape"] = list(self._input_layer.batch_input_shape)
-            config["build_input_dtype"] = self._input_layer.dtype.name
+            config["build_input_dtype"] = dtype_name(self._input_layer.dtype)
         return config
 
     @classmethod

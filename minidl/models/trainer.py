@@ -53,6 +53,7 @@ from minidl.models.compile_utils import (
     resolve_losses,
     resolve_metrics,
 )
+from minidl.models.input_contract import text_inputs
 from minidl.progbar import Progbar
 from minidl.runtime import backend
 
@@ -458,7 +459,7 @@ class Trainer:
         contract = self.input_contract()
         return data_adapter.make_data(
             x, y, sample_weight, batch_size, steps, self._known_input_names(), self._known_output_names(), what,
-            conform_x=None if contract is None else contract.conform_arrays,
+            conform_x=None if contract is None else contract.conform_arrays, accepts_text=text_inputs(self, contract),
         )
 
     def _prepare(self, data, what, build=True):

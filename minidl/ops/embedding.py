@@ -41,6 +41,21 @@ def check_indices(indices, input_dim, op="embedding_lookup"):
         )
 
 
+def whole_number_indices(indices, op="embedding_lookup"):
+    """Float ``indices`` that hold whole numbers (a float ``Input`` feeding an Embedding, as in
+    keras.io's examples; Keras casts them) as int32; a fraction, NaN or infinity is an error:
+    ids are never rounded or truncated silently. Integer indices are returned as they are."""
+    if not np.issubdtype(indices.dtype, np.floating):
+        return indices
+    module = xp()
+    if indices.size and bool(((indices != module.floor(indices)) | ~module.isfinite(indices)).any().item()):
+        raise TypeError(
+            f"{op}: expected integer indices, got a floating-point array of dtype {indices.dtype} and shape "
+            f"{tuple(indices.shape)} holding values that are not whole numbers; ids are not rounded silently"
+        )
+    return indices.astype(np.int32)
+
+
 def _validated(indices, table, op, check_range):
     table = as_tensor(table)
     indices = indices.data if isinstance(indices, Tensor) else as_tensor(indices).data

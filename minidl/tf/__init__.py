@@ -19,7 +19,7 @@ import contextlib
 import functools
 
 from minidl.autograd.tensor import Tensor  # every minidl Tensor is a tf.Tensor; tf functions return EagerTensors
-from minidl.tf import config, data, distribute, dtypes, linalg, math, nn, random, unsupported
+from minidl.tf import config, data, distribute, dtypes, linalg, math, nn, random, strings, unsupported
 from minidl.tf.array_ops import (
     argsort,
     boolean_mask,
@@ -196,7 +196,7 @@ __all__ = [
     "optimizers", "pad", "pow", "print", "random", "range", "rank", "reduce_all", "reduce_any", "reduce_logsumexp",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_std", "reduce_sum", "reduce_variance",
     "reshape", "reverse", "round", "rsqrt", "set_seed", "shape", "sigmoid", "sign", "size", "sort", "split", "sqrt",
-    "square", "squared_difference", "squeeze", "stack", "stop_gradient", "string", "subtract", "tanh", "Tensor",
+    "square", "squared_difference", "squeeze", "stack", "stop_gradient", "string", "strings", "subtract", "tanh", "Tensor",
     "TensorShape", "TensorSpec", "test", "tile", "transpose", "truediv", "uint16", "uint32", "uint64", "uint8",
     "UnconnectedGradients", "unstack", "unsupported", "Variable", "where", "zeros", "zeros_like",
 ]

@@ -42,11 +42,11 @@ def as_dtype(type_value):
 
 def inferred_array(value):
     """``value`` (Python data or NumPy) as a NumPy array with the dtype TensorFlow would give it."""
-    if isinstance(value, (np.ndarray, np.generic)):
-        return np.asarray(value)
     if isinstance(value, (str, bytes)):
         return np.asarray(value.encode() if isinstance(value, str) else value, dtype=object)
     array = np.asarray(value)
+    if isinstance(value, (np.ndarray, np.generic)) and array.dtype.kind not in "US":
+        return array
     if array.dtype.kind == "U" or array.dtype.kind == "S":
         return np.vectorize(lambda text: text.encode() if isinstance(text, str) else text, otypes=[object])(array)
     if array.dtype == np.float64 and not _holds_numpy_float64(value):

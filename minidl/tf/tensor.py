@@ -19,6 +19,7 @@ import numpy as np
 
 from minidl.autograd.tensor import Tensor
 from minidl.ops import math as math_ops
+from minidl.ops import reductions as reduction_ops
 from minidl.ops import shapes as shape_ops
 from minidl.runtime import backend
 from minidl.tf import dtypes
@@ -262,6 +263,25 @@ class EagerTensor(Tensor):
             raise TypeError(f"only integer scalar tensors can be used as an index, this one is {self.dtype.name}")
         return int(self._scalar("index"))
 
+    # NumPy's reductions (``np.max(score)`` in TensorFlow's tutorials) call these methods with
+    # ``out=``; the tensor's own reduction runs, or NumPy's on a host copy when NumPy options are set.
+    def sum(self, axis=None, out=None, keepdims=False, **numpy_options):
+        return self._reduce("sum", axis, out, keepdims, numpy_options)
+
+    def mean(self, axis=None, out=None, keepdims=False, **numpy_options):
+        return self._reduce("mean", axis, out, keepdims, numpy_options)
+
+    def max(self, axis=None, out=None, keepdims=False, **numpy_options):
+        return self._reduce("max", axis, out, keepdims, numpy_options)
+
+    def min(self, axis=None, out=None, keepdims=False, **numpy_options):
+        return self._reduce("min", axis, out, keepdims, numpy_options)
+
+    def _reduce(self, name, axis, out, keepdims, numpy_options):
+        if out is None and not numpy_options:
+            return as_tf(getattr(reduction_ops, name)(self, axis=axis, keepdims=keepdims))
+        return getattr(np, name)(self.numpy(), axis=axis, out=out, keepdims=keepdims, **numpy_options)
+
     def __format__(self, spec):
         if self.data.size == 1 and self.data.ndim == 0:
             return format(self._scalar("format"), spec)
@@ -281,6 +301,8 @@ class EagerTensor(Tensor):
     def __getitem__(self, key):
         if isinstance(key, Tensor):
             key = key.data
+        if self.dtype == dtypes.string:  # strings stay host arrays (one string: a 0-d array)
+            return _from_host(np.asarray(self.data[key], dtype=object))
         return as_tf(shape_ops.getitem(self, key))
 
     __add__ = _binary(math_ops.add)

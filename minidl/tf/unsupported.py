@@ -34,7 +34,6 @@ NEAREST = {
     "saved_model": "save with model.save('model.h5') and load with minidl.keras.models.load_model",
     "lite": "TensorFlow Lite conversion has no minidl counterpart",
     "image": "use minidl.keras.preprocessing.image (ImageDataGenerator, load_img) or NumPy",
-    "strings": "process text in Python, e.g. with minidl.keras.preprocessing.text.Tokenizer",
     "io": "read files with Python or NumPy (minidl.datasets has loaders for the labs' data)",
     "sparse": "use dense tensors (tf.constant) in minidl",
     "RaggedTensor": "pad sequences to one length with keras.preprocessing.sequence.pad_sequences",

@@ -9,9 +9,11 @@ too, for code that imports from them. What Keras has and minidl does not is list
 import minidl.layers as _minidl_layers
 from minidl.keras._export import export as _export
 from minidl.keras.layers import experimental
+from minidl.layers.conv1d_transpose import Convolution1DTranspose
 from minidl.layers.convolutional import Convolution1D, Convolution2D, Convolution2DTranspose, Deconvolution2D
+from minidl.layers.depthwise_convolutional import SeparableConvolution1D, SeparableConvolution2D
 from minidl.layers.lambda_layer import TFOpLambda
-from minidl.layers.merge import Average, Maximum, Minimum, Multiply, Subtract
+from minidl.layers.merge import Average, Dot, Maximum, Minimum, Multiply, Subtract
 from minidl.layers.pooling import (
     AvgPool1D,
     AvgPool2D,
@@ -24,9 +26,10 @@ from minidl.layers.pooling import (
 )
 
 __all__ = _export(_minidl_layers, globals()) + [
-    "AvgPool1D", "AvgPool2D", "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Deconvolution2D",
-    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "MaxPool1D", "MaxPool2D",
-    "TFOpLambda", "average", "experimental", "maximum", "minimum", "multiply", "subtract",
+    "AvgPool1D", "AvgPool2D", "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
+    "Deconvolution2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "MaxPool1D",
+    "MaxPool2D", "SeparableConvolution1D", "SeparableConvolution2D", "TFOpLambda", "average", "dot", "experimental",
+    "maximum", "minimum", "multiply", "subtract",
 ]
 
 
@@ -49,3 +52,7 @@ def maximum(inputs, **kwargs):
 
 def minimum(inputs, **kwargs):
     return Minimum(**kwargs)(inputs)
+
+
+def dot(inputs, axes, normalize=False, **kwargs):
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -3,8 +3,9 @@
 from minidl.keras.layers import (  # noqa: F401 - re-exported
     ELU,
     LeakyReLU,
+    PReLU,
     ReLU,
     Softmax,
 )
 
-__all__ = ["ELU", "LeakyReLU", "ReLU", "Softmax"]
+__all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]

@@ -2,6 +2,7 @@
 
 from minidl.keras.layers import (  # noqa: F401 - re-exported
     Activation,
+    ActivityRegularization,
     Dense,
     Dropout,
     Flatten,
@@ -10,6 +11,7 @@ from minidl.keras.layers import (  # noqa: F401 - re-exported
     RepeatVector,
     Reshape,
     SpatialDropout1D,
+    SpatialDropout2D,
 )
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Lambda", "Permute", "RepeatVector", "Reshape", "SpatialDropout1D"]
+__all__ = ["Activation", "ActivityRegularization", "Dense", "Dropout", "Flatten", "Lambda", "Permute", "RepeatVector", "Reshape", "SpatialDropout1D", "SpatialDropout2D"]

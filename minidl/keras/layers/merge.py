@@ -4,6 +4,7 @@ from minidl.keras.layers import (  # noqa: F401 - re-exported
     Add,
     Average,
     Concatenate,
+    Dot,
     Maximum,
     Minimum,
     Multiply,
@@ -11,10 +12,11 @@ from minidl.keras.layers import (  # noqa: F401 - re-exported
     add,
     average,
     concatenate,
+    dot,
     maximum,
     minimum,
     multiply,
     subtract,
 )
 
-__all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]
+__all__ = ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]

@@ -2,7 +2,9 @@
 
 from minidl.keras.layers import (  # noqa: F401 - re-exported
     BatchNormalization,
+    GroupNormalization,
     LayerNormalization,
+    UnitNormalization,
 )
 
-__all__ = ["BatchNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"]

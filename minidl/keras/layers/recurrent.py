@@ -3,7 +3,12 @@
 from minidl.keras.layers import (  # noqa: F401 - re-exported
     GRU,
     LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
     SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
 )
 
-__all__ = ["GRU", "LSTM", "SimpleRNN"]
+__all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells"]

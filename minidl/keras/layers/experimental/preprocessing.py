@@ -1,7 +1,26 @@
-"""``keras.layers.experimental.preprocessing`` (TensorFlow 2.3-2.5): ``Rescaling``; the random
-augmentation layers of that module are not in minidl (``ImageDataGenerator`` augments instead,
-see docs/keras_coverage.md)."""
+"""``keras.layers.experimental.preprocessing`` (TensorFlow 2.3-2.5): the preprocessing layers'
+first home, the same classes as ``keras.layers``."""
 
-from minidl.layers.preprocessing import Rescaling
+from minidl.layers.preprocessing import (  # noqa: F401 - re-exported
+    CategoryEncoding,
+    CenterCrop,
+    Discretization,
+    Hashing,
+    IntegerLookup,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+    StringLookup,
+    TextVectorization,
+)
 
-__all__ = ["Rescaling"]
+__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup", "Normalization",
+           "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
+           "RandomZoom", "Rescaling", "Resizing", "StringLookup", "TextVectorization"]

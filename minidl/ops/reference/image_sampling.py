@@ -1,0 +1,53 @@
+"""Resampling images, readable: every output pixel a weighted sum of a few input pixels.
+
+Resizing, rotating, zooming and shifting an image all read each output pixel (i, j) from a
+point (y, x) of the input that usually lies between pixels. Bilinear interpolation takes the
+four pixels around it, nearest-neighbour interpolation the closest one::
+
+    out[n, i, j, c] = sum_k  weight[n, i, j, k] * image[n, row[n, i, j, k], col[n, i, j, k], c]
+                    + fill_value * sum of the weights of the taps that fall outside the image
+
+``rows``, ``cols`` and ``weights`` (one entry per tap k) depend only on the geometry, not on
+the pixels (``minidl.ops.image`` computes them), so the op is linear in the image and its
+backward adds every output gradient, times its weight, back onto the pixels it was read from::
+
+    d image[n, row, col, c] += weight * d out[n, i, j, c]     (for every tap inside the image)
+
+A pixel read by several outputs collects all their gradients (a scatter-add). The fill
+contributes nothing to the gradient: it is a constant.
+"""
+
+from minidl.autograd.function import Function, xp
+from minidl.runtime import backend
+
+
+class SampleImages(Function):
+    """The weighted gather above, for images (N, H, W, C) and taps (N or 1, H', W', K)."""
+
+    def __init__(self, rows, cols, weights, fill_value=0.0):
+        self.rows, self.cols, self.weights = rows, cols, weights
+        self.fill_value = fill_value
+
+    def forward(self, images):
+        n, height, width, channels = images.shape
+        inside = (self.rows >= 0) & (self.rows < height) & (self.cols >= 0) & (self.cols < width)
+        self.inside_weights = xp().where(inside, self.weights, 0).astype(images.dtype)
+        # one flat row index per tap into the images seen as (N * H * W, C); outside taps read pixel 0
+        batch = xp().arange(n).reshape(n, 1, 1, 1)
+        flat = (batch * height + xp().where(inside, self.rows, 0)) * width + xp().where(inside, self.cols, 0)
+        self.flat = xp().broadcast_to(flat, (n,) + flat.shape[1:])
+        self.image_shape = images.shape
+        taps = images.reshape(-1, channels)[self.flat]                      # (N, H', W', K, C)
+        out = (taps * self.inside_weights[..., None]).sum(axis=3)
+        if self.fill_value:
+            outside = (self.weights - self.inside_weights).sum(axis=3)        # the weight falling outside
+            out = out + outside[..., None].astype(images.dtype) * images.dtype.type(self.fill_value)
+        return out
+
+    def backward(self, gy):
+        n, height, width, channels = self.image_shape
+        # d out / d image[tap] = weight of that tap: spread each gradient back over its taps
+        spread = gy[:, :, :, None, :] * self.inside_weights[..., None]        # (N, H', W', K, C)
+        grad = xp().zeros((n * height * width, channels), dtype=gy.dtype)
+        backend.scatter_add(grad, self.flat.reshape(-1), spread.reshape(-1, channels))
+        return grad.reshape(self.image_shape)
