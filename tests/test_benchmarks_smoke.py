@@ -194,3 +194,29 @@ def test_report_gives_the_fraction_of_the_sgemm_limit():
     # 1000 samples/s x 71.57 MFLOP = 71.6 GFLOP/s, half of 143 GFLOP/s
     assert "| cnn | 71.57 | 71.6 (50%) |" in text
     assert "SGEMM 1024^3 143 GFLOP/s" in text
+
+
+def test_scaling_plots_read_the_sweep_and_write_one_png_per_relation(tmp_path):
+    import plots
+
+    def step(framework, batch, seq, seconds, peak=None, status="ok"):
+        record = {"framework": framework, "workload": "lstm", "mode": "step", "sweep": "seq_batch",
+                  "overrides": {"batch": batch, "seq": seq}, "status": status, "seconds_per_step": seconds}
+        return record if peak is None else {**record, "peak_rss_mb": peak}
+
+    results = [step("minidl", 32, 50, 0.004, 80.0), step("minidl", 32, 100, 0.007, 80.0),
+               step("minidl", 64, 50, 0.006, 100.0), step("torch", 32, 50, 0.003, 390.0),
+               step("torch", 64, 50, 1.0, status="error"),  # a failed cell is left out, not drawn as 0
+               {"framework": "minidl", "workload": "lstm", "mode": "epoch", "sweep": "dataset", "samples": 1280,
+                "status": "ok", "seconds_per_step": 0.28},
+               {"framework": "minidl", "workload": "lstm", "mode": "step", "status": "ok", "throughput": 1.0}]
+    result = {"results": results}
+    assert plots.step_times(result) == {"minidl": {(32, 50): 0.004, (32, 100): 0.007, (64, 50): 0.006},
+                                        "torch": {(32, 50): 0.003}}
+    assert plots.epoch_times(result) == {"minidl": {1280: 0.28}}
+    assert plots.peak_memory(result) == {"minidl": {32: 80.0, 64: 100.0}, "torch": {32: 390.0}}
+    written = plots.write_plots(result, tmp_path)
+    assert sorted(path.name for path in written) == ["memory_batch.png", "scaling_batch.png",
+                                                     "scaling_dataset.png", "scaling_sequence.png"]
+    assert all(path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in written)
+    assert plots.write_plots({"results": results[-1:]}, tmp_path / "none") == []  # no sweep, no plots
