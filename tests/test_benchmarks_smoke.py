@@ -6,6 +6,7 @@ checked. The real measurement is ``python benchmarks/run.py`` on a quiet machine
 """
 
 import json
+import math
 import pathlib
 import subprocess
 import sys
@@ -220,3 +221,22 @@ def test_scaling_plots_read_the_sweep_and_write_one_png_per_relation(tmp_path):
                                                      "scaling_dataset.png", "scaling_sequence.png"]
     assert all(path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in written)
     assert plots.write_plots({"results": results[-1:]}, tmp_path / "none") == []  # no sweep, no plots
+
+
+def test_projection_ring_model_and_fitted_compute_line():
+    import projection
+
+    assert projection.ring_allreduce_seconds(10**6, 1, 1e-5, 1e9) == 0.0
+    # 2 (R-1) latencies plus 2 (R-1)/R of the buffer at the bandwidth
+    assert projection.ring_allreduce_seconds(8 * 10**6, 4, 1e-5, 1e9) == pytest.approx(6e-5 + 1.5 * 8e-3)
+    row = {"workload": "cnn", "batch": 128,
+           "two_ranks": {"seconds_per_step": 0.12, "waited_seconds_per_step": 0.02, "bytes_per_step": 4.8e6,
+                         "allreduce_seconds": 0.001},
+           "two_ranks_double_batch": {"seconds_per_step": 0.22, "waited_seconds_per_step": 0.02}}
+    fixed, per_sample = projection.compute_line(row)  # through (64, 0.10 s) and (128, 0.20 s)
+    assert (fixed, per_sample) == (pytest.approx(0.0, abs=1e-12), pytest.approx(0.1 / 64))
+    seconds, share = projection.epoch(row, 1, "10 GbE", weak=True)  # 60,000 / 128 steps of 0.10 + 0.001 s
+    assert seconds == pytest.approx(math.ceil(60000 / 128) * 0.101)
+    assert share == pytest.approx(0.001 / 0.101)
+    assert projection.epoch(row, 64, "10 GbE", weak=False) is not None  # 128 ranks, one sample each
+    assert projection.epoch({**row, "batch": 64}, 64, "10 GbE", weak=False) is None  # fewer samples than ranks
