@@ -45,6 +45,8 @@ ALLOWED_UPWARDS = {
     # dialects the model loader reads; the import runs inside get_config/from_config only, as
     # Keras's own wrappers reach into its saving code.
     ("minidl.layers.time_distributed", "minidl.models.registry"),
+    ("minidl.layers.rnn", "minidl.models.registry"),  # RNN(cell) rebuilds its cell, the same way
+    ("minidl.layers.rnn_cells", "minidl.models.registry"),  # StackedRNNCells rebuilds its cells
 }
 
 

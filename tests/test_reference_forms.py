@@ -541,3 +541,44 @@ def test_the_wheel_contains_the_cuda_sources(tmp_path):
 
 def test_cuda_folder_holds_nothing_but_sources():
     assert sorted(path.name for path in pathlib.Path(CUDA_FOLDER).iterdir()) == cuda_sources.source_files()
+
+
+# -- the public step ops the cell layers call -----------------------------------------------------
+
+def test_public_step_ops_are_the_readable_step_functions():
+    from minidl.ops import recurrent
+
+    rng = np.random.default_rng(5)
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    tanh, sigmoid = CELL_ACTIVATIONS["tanh"], CELL_ACTIVATIONS["sigmoid"]
+    for gates, public, readable, states in [
+        (1, recurrent.simple_rnn_step, SimpleRNNStep(tanh), (h,)),
+        (4, recurrent.lstm_step, LSTMStep(tanh, sigmoid), (h, c)),
+        (3, lambda *a: recurrent.gru_step(*a, reset_after=False), GRUStep(tanh, sigmoid, False), (h,)),
+    ]:
+        weights = (rng.standard_normal((3, 4 * gates)), rng.standard_normal((4, 4 * gates)),
+                   rng.standard_normal(4 * gates))
+        got = public(x, *states, *weights)
+        want = readable.forward(x, *states, *weights)
+        for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+            np.testing.assert_array_equal(to_host(g), w)
+    with pytest.raises(ValueError, match=r"lstm_step: recurrent_activation must be one of .* got 'swish2'"):
+        recurrent.lstm_step(x, h, c, rng.standard_normal((3, 16)), rng.standard_normal((4, 16)),
+                            rng.standard_normal(16), recurrent_activation="swish2")
+
+
+@settings(max_examples=10)
+@given(batch=st.integers(1, 3), time=st.integers(1, 4), features=st.integers(1, 3))
+def test_time_steps_splits_along_time_and_sends_each_gradient_back_to_its_step(any_backend, batch, time, features):
+    from minidl.ops import recurrent
+
+    x = device(np.random.default_rng(time).standard_normal((batch, time, features)))
+    steps = recurrent.time_steps(x)
+    assert len(steps) == time
+    for t, step in enumerate(steps):
+        np.testing.assert_array_equal(to_host(step), to_host(x)[:, t])
+    worst = minidl.gradcheck(lambda t: ops.sum(ops.mul(recurrent.time_steps(t)[-1], 2.0))
+                             + ops.sum(recurrent.time_steps(t)[0]), x)
+    assert max(worst) < 1e-6
+    with pytest.raises(ValueError, match=r"time_steps: expected x of shape \(batch, time, \.\.\.\), got shape \(3,\)"):
+        recurrent.time_steps(device(np.zeros(3)))

@@ -24,8 +24,7 @@ from minidl.layers.base import Layer
 from minidl.layers.call_context import label
 from minidl.layers.input_spec import SEQUENCE, InputSpec
 from minidl.layers.rnn_cells import StackedRNNCells, call_cell
-from minidl.ops import math, shapes
-from minidl.ops.reference.time_loop import TimeSteps
+from minidl.ops import math, recurrent, shapes
 from minidl.runtime import backend
 
 
@@ -116,7 +115,7 @@ class RNN(Layer):
         if time == 0:
             raise ValueError(f"{label(self)}: the input has no time steps (shape {inputs.shape})")
         states = self._initial_states(batch, inputs, initial_state)
-        steps = TimeSteps()(inputs)
+        steps = recurrent.time_steps(inputs)
         order = range(time - 1, -1, -1) if self.go_backwards else range(time)
         outputs, output = [], None
         reset = getattr(self.cell, "reset_dropout_mask", None)

@@ -4,10 +4,11 @@ runs a cell over a sequence; so it runs any cell a user writes.
 
 A cell's ``call(inputs, states, training=False)`` takes one step's input (batch, features) and
 the list of its states, and returns ``(output, new_states)``; ``state_size`` says how many
-states it carries and how wide they are. minidl's cells compute their step with the readable
-step Functions of ``minidl/ops/reference/`` (``SimpleRNNStep``, ``LSTMStep``, ``GRUStep``),
-whose backward is written out one derivative per line -- the same Functions the LSTM/GRU
-layers run inside ``minidl.reference_ops()`` -- so ``RNN(LSTMCell(u))`` equals ``LSTM(u)``.
+states it carries and how wide they are. minidl's cells compute their step with the step ops
+of ``minidl.ops.recurrent`` (``simple_rnn_step``, ``lstm_step``, ``gru_step``): the readable step
+Functions of ``minidl/ops/reference/``, whose backward is written out one derivative per line --
+the same Functions the LSTM/GRU layers run inside ``minidl.reference_ops()`` -- so
+``RNN(LSTMCell(u))`` equals ``LSTM(u)``.
 
 Weights, names and shapes are Keras's (those of the matching layers): kernel (features,
 gates * units), recurrent_kernel (units, gates * units), bias (gates * units,) -- GRU's (2, 3 *
@@ -26,11 +27,8 @@ from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.layers.call_context import label
+from minidl.ops import recurrent
 from minidl.ops.dropout import dropout_mask
-from minidl.ops.reference.gru import GRUStep
-from minidl.ops.reference.lstm import LSTMStep
-from minidl.ops.reference.rnn_activations import cell_activation
-from minidl.ops.reference.simple_rnn import SimpleRNNStep
 from minidl.runtime import backend
 
 
@@ -46,9 +44,9 @@ class _Cell(Layer):
         caller = label(self)
         self.units = arguments.positive_int(self, "units", units)
         self.activation = activation
-        self.act = cell_activation(activation, caller, "activation")
+        self.act = recurrent.cell_activation(activation, caller, "activation")
         self.recurrent_activation = recurrent_activation
-        self.sigma = None if recurrent_activation is None and self.gates == 1 else cell_activation(
+        self.sigma = None if recurrent_activation is None and self.gates == 1 else recurrent.cell_activation(
             recurrent_activation, caller, "recurrent_activation")
         self.use_bias = arguments.boolean(self, "use_bias", use_bias)
         self.kernel_initializer = arguments.initializer(self, "kernel_initializer", kernel_initializer)
@@ -188,8 +186,8 @@ class SimpleRNNCell(_Cell):
     def call(self, inputs, states, training=False):
         (h,) = _check_states(self, states, 1)
         input_masks, recurrent_masks = self.dropout_masks(inputs, training)
-        step = SimpleRNNStep(self.act, input_masks, recurrent_masks)
-        h_new = step(inputs, h, self.kernel, self.recurrent_kernel, self.bias_or_zeros(inputs))
+        h_new = recurrent.simple_rnn_step(inputs, h, self.kernel, self.recurrent_kernel, self.bias_or_zeros(inputs),
+                                          self.act, input_masks, recurrent_masks)
         return h_new, [h_new]
 
     def get_config(self):
@@ -248,8 +246,9 @@ class LSTMCell(_Cell):
     def call(self, inputs, states, training=False):
         h, c = _check_states(self, states, 2)
         input_masks, recurrent_masks = self.dropout_masks(inputs, training)
-        step = LSTMStep(self.act, self.sigma, input_masks, recurrent_masks)
-        h_new, c_new = step(inputs, h, c, self.kernel, self.recurrent_kernel, self.bias_or_zeros(inputs))
+        h_new, c_new = recurrent.lstm_step(inputs, h, c, self.kernel, self.recurrent_kernel,
+                                           self.bias_or_zeros(inputs), self.act, self.sigma, input_masks,
+                                           recurrent_masks)
         return h_new, [h_new, c_new]
 
     def get_config(self):
@@ -301,8 +300,8 @@ class GRUCell(_Cell):
     def call(self, inputs, states, training=False):
         (h,) = _check_states(self, states, 1)
         input_masks, recurrent_masks = self.dropout_masks(inputs, training)
-        step = GRUStep(self.act, self.sigma, self.reset_after, input_masks, recurrent_masks)
-        h_new = step(inputs, h, self.kernel, self.recurrent_kernel, self.bias_or_zeros(inputs))
+        h_new = recurrent.gru_step(inputs, h, self.kernel, self.recurrent_kernel, self.bias_or_zeros(inputs),
+                                   self.act, self.sigma, self.reset_after, input_masks, recurrent_masks)
         return h_new, [h_new]
 
     def get_config(self):

@@ -13,7 +13,8 @@ side, grouped by kind:
 * ``dropout``     inverted dropout
 * ``embedding``   embedding_lookup (gather forward, scatter-add backward)
 * ``normalization`` batch_norm
-* ``recurrent``   simple_rnn, lstm, gru over whole sequences
+* ``recurrent``   simple_rnn, lstm, gru over whole sequences; one step of each (``lstm_step``, ...)
+                  and ``time_steps``, for the cell layers
 * ``losses``      Keras's losses per sample, and TensorFlow's ``*_with_logits`` helpers
 
 The heavy ops have a readable form, in ``reference/`` (read these: one recurrent cell step with

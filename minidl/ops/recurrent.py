@@ -23,9 +23,11 @@ from minidl.ops.fast.lstm import fast_lstm
 from minidl.ops.fast.rnn_common import get_inplace_activation
 from minidl.ops.fast.simple_rnn import fast_simple_rnn
 from minidl.ops.forms import reference_forms_active
-from minidl.ops.reference.gru import gru_over_time
-from minidl.ops.reference.lstm import lstm_over_time
-from minidl.ops.reference.simple_rnn import simple_rnn_over_time
+from minidl.ops.reference.gru import GRUStep, gru_over_time
+from minidl.ops.reference.lstm import LSTMStep, lstm_over_time
+from minidl.ops.reference.rnn_activations import cell_activation
+from minidl.ops.reference.simple_rnn import SimpleRNNStep, simple_rnn_over_time
+from minidl.ops.reference.time_loop import TimeSteps
 
 
 def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
@@ -202,4 +204,47 @@ def _check_shapes(op_name, x, kernel, recurrent_kernel, gates, bias_shapes, bias
         )
 
 
-__all__ = ["gru", "gru_reference", "lstm", "lstm_reference", "simple_rnn", "simple_rnn_reference"]
+# -- one time step: what a cell layer (SimpleRNNCell, LSTMCell, GRUCell) computes -------------
+# The readable step Functions are the only form: a cell runs inside a Python loop over time
+# (``RNN(cell)``), where the fast whole-sequence forms do not apply. ``activation`` and
+# ``recurrent_activation``: Keras names ('tanh', 'sigmoid', ...) or what ``cell_activation``
+# returns for one.
+
+def simple_rnn_step(x, h, kernel, recurrent_kernel, bias, activation="tanh", input_masks=None,
+                    recurrent_masks=None):
+    """h' = act(x W + h U + b) for one step: x (batch, features), h (batch, units)."""
+    act = cell_activation(activation, "simple_rnn_step", "activation")
+    operands = [as_tensor(value) for value in (x, h, kernel, recurrent_kernel, bias)]
+    return SimpleRNNStep(act, input_masks, recurrent_masks)(*operands)
+
+
+def lstm_step(x, h, c, kernel, recurrent_kernel, bias, activation="tanh", recurrent_activation="sigmoid",
+              input_masks=None, recurrent_masks=None):
+    """One LSTM step (Keras's gates i, f, c, o): returns (h', c')."""
+    act = cell_activation(activation, "lstm_step", "activation")
+    sigma = cell_activation(recurrent_activation, "lstm_step", "recurrent_activation")
+    operands = [as_tensor(value) for value in (x, h, c, kernel, recurrent_kernel, bias)]
+    return LSTMStep(act, sigma, input_masks, recurrent_masks)(*operands)
+
+
+def gru_step(x, h, kernel, recurrent_kernel, bias, activation="tanh", recurrent_activation="sigmoid",
+             reset_after=True, input_masks=None, recurrent_masks=None):
+    """One GRU step (Keras's gates z, r, h; ``reset_after`` as Keras): returns h'."""
+    act = cell_activation(activation, "gru_step", "activation")
+    sigma = cell_activation(recurrent_activation, "gru_step", "recurrent_activation")
+    operands = [as_tensor(value) for value in (x, h, kernel, recurrent_kernel, bias)]
+    return GRUStep(act, sigma, reset_after, input_masks, recurrent_masks)(*operands)
+
+
+def time_steps(x):
+    """Split ``x`` (batch, time, features) into one tensor (batch, features) per time step, as
+    one autograd node (each step's gradient goes back to its place along the time axis): what a
+    layer that runs its own cell step by step, such as ``RNN(cell)``, iterates over."""
+    x = as_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"time_steps: expected x of shape (batch, time, ...), got shape {x.shape}")
+    return TimeSteps()(x)
+
+
+__all__ = ["gru", "gru_reference", "gru_step", "lstm", "lstm_reference", "lstm_step", "simple_rnn",
+           "simple_rnn_reference", "simple_rnn_step", "time_steps"]
