@@ -322,13 +322,23 @@ class ModelCheckpoint(Callback):
             self.best = current
         elif self.verbose > 0:
             print(f"\nEpoch {epoch + 1:05d}: saving model to {filepath}")
-        directory = os.path.dirname(filepath)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
+        self._make_folder(filepath)
         if self.save_weights_only:
             self.model.save_weights(filepath)
         else:
             self.model.save(filepath)
+
+    @staticmethod
+    def _make_folder(filepath):
+        directory = os.path.dirname(filepath)
+        if not directory:
+            return
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as error:
+            message = (f"ModelCheckpoint: cannot create the folder {directory!r} to save {filepath!r}: "
+                       f"{error.strerror or error}")
+            raise type(error)(error.errno, message) from None
 
     def _file_path(self, epoch, logs):
         try:

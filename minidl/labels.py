@@ -55,9 +55,9 @@ def check_label_values(labels, classes, who):
             )
     low, high = labels.min(), labels.max()
     if low < 0 or high >= classes:
-        raise ValueError(
-            f"{who}: labels must lie in [0, {classes}) for {classes} classes, got labels from {low:g} to {high:g}"
-        )
+        expected = (f"lie in [0, {classes}) for {classes} classes" if np.isfinite(classes)
+                    else "be non-negative class indices")
+        raise ValueError(f"{who}: labels must {expected}, got labels from {low:g} to {high:g}")
 
 
 def as_label_indices(labels, prediction_shape, who):

@@ -187,3 +187,21 @@ def test_callback_list_dispatches_every_hook_and_sets_model():
     assert calls == [("train_batch_end", 3), ("test_end", {"loss": 1.0}), ("predict_batch_begin", 0)]
     with pytest.raises(TypeError, match="Callback instances"):
         callbacks.CallbackList([object()])
+
+
+def test_model_checkpoint_creates_missing_folders_and_names_a_file_it_cannot_write(tmp_path):
+    from minidl.layers import Dense
+    from minidl.models import Sequential
+
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32")
+    target = tmp_path / "new" / "folder" / "m{epoch:02d}.weights.h5"
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(target), save_weights_only=True)])
+    assert (tmp_path / "new" / "folder" / "m01.weights.h5").exists()
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    with pytest.raises(OSError, match=r"ModelCheckpoint: cannot create the folder '.*a_file' to save '.*a_file/"
+                                      r"m01.weights.h5': File exists"):
+        model.fit(x, y, epochs=1, verbose=0,
+                  callbacks=[callbacks.ModelCheckpoint(str(blocked / "m{epoch:02d}.weights.h5"), save_weights_only=True)])

@@ -412,14 +412,17 @@ def test_unknown_optimizer_name_lists_the_valid_ones():
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
-    ({"learning_rate": -0.1}, "learning_rate must be >= 0, got -0.1"),
+    ({"learning_rate": -0.1}, "learning_rate must be a finite number >= 0, got -0.1"),
+    ({"learning_rate": float("inf")}, "learning_rate must be a finite number >= 0, got inf"),
+    ({"learning_rate": float("nan")}, "learning_rate must be a finite number >= 0, got nan"),
+    ({"epsilon": float("inf")}, "epsilon must be a finite number >= 0, got inf"),
     ({"clipnorm": 0}, "clipnorm must be > 0"),
     ({"clipnorm": -1.0}, "clipnorm must be > 0"),
     ({"clipvalue": 0}, "clipvalue must be > 0"),
     ({"global_clipnorm": -2}, "global_clipnorm must be > 0"),
     ({"clipnorm": 1.0, "global_clipnorm": 1.0}, "at most one of clipnorm"),
     ({"beta_1": 1.0}, r"beta_1 must be in \[0.0, 1.0\)"),
-    ({"decay": -1}, "decay must be >= 0"),
+    ({"decay": -1}, "decay must be a finite number >= 0"),
 ])
 def test_bad_arguments_name_the_argument(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
@@ -434,7 +437,7 @@ def test_unexpected_argument_and_type_errors():
     with pytest.raises(ValueError, match="momentum must be in"):
         SGD(momentum=1.5)
     optimizer = SGD()
-    with pytest.raises(ValueError, match="learning_rate must be >= 0"):
+    with pytest.raises(ValueError, match="learning_rate must be a finite number >= 0"):
         optimizer.learning_rate = -1
     with pytest.raises(ValueError, match="gradient for w has shape \\(3,\\) but the weight has shape \\(2,\\)"):
         optimizer.apply_gradients([(np.zeros(3), minidl.tensor(np.zeros(2), name="w"))])

@@ -103,3 +103,10 @@ def test_get_lookback_plain_and_errors():
     assert x.tolist() == [[0, 0], [1, 0], [2, 1]] and y.tolist() == [[1], [2], [3]]
     with pytest.raises(ValueError, match="look_back must be a positive int, got 0"):
         get_lookback([1.0], look_back=0)
+
+
+def test_pad_sequences_names_the_sequence_whose_items_are_not_numbers():
+    with pytest.raises(ValueError, match=r"pad_sequences: sequences\[1\] holds items that are not int32 values .*"
+                                         r"dtype=object"):
+        pad_sequences([[1, 2], [3, "a"]])
+    assert pad_sequences([["a"], ["b", "c"]], dtype=object, value="").tolist() == [["", "a"], ["b", "c"]]

@@ -195,3 +195,17 @@ def test_sentence_splitter_agrees_with_punkt_rules_on_alice():
     theirs = [sentence.strip(" \n'\"") for sentence in reference.tokenize(text)]
     assert len(ours) > 1500 and abs(len(ours) - len(theirs)) <= 2
     assert len(set(ours) ^ set(theirs)) <= 4
+
+
+@pytest.mark.parametrize("texts, shown", [
+    ([1, 2], r"texts\[0\] must be a string or a list of string tokens, got int 1"),
+    (["good", float("nan")], r"texts\[1\] must be a string or a list of string tokens, got float nan"),  # pandas' empty cell
+    ([["a", 3]], r"texts\[0\] must be a string or a list of string tokens, got list \['a', 3\]"),
+])
+def test_tokenizer_names_a_text_that_is_not_text(texts, shown):
+    with pytest.raises(TypeError, match=r"Tokenizer.fit_on_texts: " + shown):
+        Tokenizer().fit_on_texts(texts)
+    tokenizer = Tokenizer()
+    tokenizer.fit_on_texts(["good film"])
+    with pytest.raises(TypeError, match=r"Tokenizer.texts_to_sequences: " + shown):
+        tokenizer.texts_to_sequences(texts)

@@ -22,7 +22,7 @@ def test_to_categorical_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"to_categorical: labels must be whole numbers \(class indices\), got "
                                          r"values like \[0\.5\]"):
         to_categorical([0.5])
-    with pytest.raises(ValueError, match=r"labels must lie in \[0, inf\).*from -1 to 1"):
+    with pytest.raises(ValueError, match=r"labels must be non-negative class indices.*from -1 to 1"):
         to_categorical([-1, 1])
     assert to_categorical([True, False]).tolist() == [[0, 1], [1, 0]]
     with pytest.raises(ValueError, match="num_classes must be a positive int, got 0"):
@@ -41,3 +41,11 @@ def test_vectorize_sequences_rejects_out_of_range():
         vectorize_sequences([[1], [10]], dimension=10)
     with pytest.raises(ValueError, match="dimension must be a positive int, got 0"):
         vectorize_sequences([[1]], dimension=0)
+
+
+def test_to_categorical_without_a_class_count_asks_for_non_negative_labels():
+    with pytest.raises(ValueError, match=r"to_categorical: labels must be non-negative class indices, got labels "
+                                         r"from -1 to 2"):
+        to_categorical([0, -1, 2])
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\) for 2 classes"):
+        to_categorical([0, 2], num_classes=2)

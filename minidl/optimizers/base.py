@@ -418,8 +418,8 @@ def _non_negative(owner, argument, value):
     if not _is_number(value):
         raise TypeError(f"{owner}: {argument} must be a number, got {type(value).__name__}")
     value = float(value)
-    if not value >= 0:
-        raise ValueError(f"{owner}: {argument} must be >= 0, got {value}")
+    if not 0 <= value < np.inf:  # NaN fails both comparisons
+        raise ValueError(f"{owner}: {argument} must be a finite number >= 0, got {value}")
     return value
 
 

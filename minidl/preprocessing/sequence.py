@@ -53,7 +53,13 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         if not len(sequence):
             continue
         kept = sequence[-maxlen:] if truncating == "pre" else sequence[:maxlen]
-        kept = np.asarray(kept, dtype=dtype)
+        try:
+            kept = np.asarray(kept, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"pad_sequences: sequences[{position}] holds items that are not {np.dtype(dtype).name} values "
+                f"({error}); pad token ids (Tokenizer.texts_to_sequences), or pass dtype=object for text"
+            ) from None
         if kept.shape[1:] != tuple(item_shape):
             raise ValueError(
                 f"pad_sequences: sequences[{position}] has items of shape {kept.shape[1:]}, "

@@ -100,8 +100,15 @@ class Tokenizer:
         self.index_word = {}
         self.index_docs = defaultdict(int)
 
-    def _tokens(self, text):
+    def _tokens(self, text, position, method):
         """The tokens of one text: split it, or lower-case a pre-split list of tokens."""
+        tokens_given = isinstance(text, list) and all(isinstance(token, str) for token in text)
+        if not isinstance(text, str) and not tokens_given:
+            raise TypeError(
+                f"Tokenizer.{method}: texts[{position}] must be a string or a list of string tokens, got "
+                f"{type(text).__name__} {text!r:.60}; to index numbers, convert them first (str(value)), or use "
+                "pad_sequences for sequences that are already token ids"
+            )
         if self.char_level or isinstance(text, list):
             if self.lower:
                 if isinstance(text, list):
@@ -114,9 +121,9 @@ class Tokenizer:
         """Count words over ``texts`` (strings or token lists) and rebuild ``word_index``."""
         if isinstance(texts, str):
             raise TypeError("Tokenizer.fit_on_texts: texts must be a list of texts, got a single string")
-        for text in texts:
+        for position, text in enumerate(texts):
             self.document_count += 1
-            tokens = self._tokens(text)
+            tokens = self._tokens(text, position, "fit_on_texts")
             for word in tokens:
                 self.word_counts[word] = self.word_counts.get(word, 0) + 1
             for word in set(tokens):
@@ -146,9 +153,9 @@ class Tokenizer:
         if isinstance(texts, str):
             raise TypeError("Tokenizer.texts_to_sequences: texts must be a list of texts, got a single string")
         oov_index = self.word_index.get(self.oov_token) if self.oov_token is not None else None
-        for text in texts:
+        for position, text in enumerate(texts):
             sequence = []
-            for word in self._tokens(text):
+            for word in self._tokens(text, position, "texts_to_sequences"):
                 index = self.word_index.get(word)
                 if index is not None and self.num_words and index >= self.num_words:
                     index = oov_index
