@@ -170,3 +170,15 @@ def test_the_coverage_page_tells_the_truth_about_layers():
     for name in ("RepeatVector", "Permute", "Cropping1D", "Cropping2D", "ZeroPadding1D", "ZeroPadding2D",
                  "GlobalAveragePooling1D", "GlobalAveragePooling2D", "TimeDistributed", "Lambda"):
         assert listed[name] == "yes"
+
+
+def test_img_to_array_names_a_path_or_a_value_that_is_no_image(tmp_path):
+    from minidl.keras.preprocessing.image import img_to_array
+
+    with pytest.raises(TypeError, match=r"img_to_array: expected an image .*got the path 'cat.png'; read it first"):
+        img_to_array("cat.png")
+    with pytest.raises(TypeError, match=r"img_to_array: .*got the path PosixPath"):
+        img_to_array(tmp_path / "cat.png")
+    with pytest.raises(TypeError, match=r"img_to_array: expected an image \(an array or a PIL image\) of numbers, got list"):
+        img_to_array([["a", "b"]])
+    assert img_to_array(np.zeros((2, 3), np.uint8)).shape == (2, 3, 1)

@@ -17,7 +17,14 @@ def img_to_array(img, data_format=None, dtype=None):
     """An image (array or PIL image) as a float array (height, width, channels)."""
     if data_format not in (None, "channels_last"):
         raise ValueError(f"img_to_array: only data_format='channels_last' is supported, got {data_format!r}")
-    array = np.asarray(img, dtype=dtype or backend.floatx())
+    if isinstance(img, (str, bytes)) or hasattr(img, "__fspath__"):
+        raise TypeError(f"img_to_array: expected an image (an array or a PIL image), got the path {img!r}; "
+                        "read it first: img_to_array(load_img(path))")
+    try:
+        array = np.asarray(img, dtype=dtype or backend.floatx())
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"img_to_array: expected an image (an array or a PIL image) of numbers, got "
+                        f"{type(img).__name__} ({error})") from None
     if array.ndim == 2:
         array = array[:, :, None]
     if array.ndim != 3:
