@@ -24,6 +24,7 @@ __all__ = [
     "RankMismatchError",
     "RankTimeoutError",
     "UnreadableImageError",
+    "UnsupportedError",
 ]
 
 
@@ -85,3 +86,8 @@ class RankTimeoutError(DistributedError, TimeoutError):
 
 class RankMismatchError(DistributedError, ValueError):
     """The ranks disagree about what they train: the model, the optimizer or the data."""
+
+
+class UnsupportedError(MinidlError, AttributeError):
+    """A Keras or TensorFlow name that minidl's faces do not provide; the message says what to
+    use instead. An AttributeError, so ``hasattr`` is False for it."""

@@ -34,6 +34,7 @@ from minidl.keras import (
     saving,
     utils,
 )
+from minidl.keras import unsupported as _unsupported
 from minidl.layers.base import Layer
 from minidl.layers.input_layer import Input, InputLayer
 from minidl.losses import Loss
@@ -49,3 +50,7 @@ __all__ = [
     "activations", "applications", "backend", "callbacks", "datasets", "distribution", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
 ]
+
+
+def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
+    raise _unsupported.missing(__name__, name)

@@ -1,6 +1,7 @@
 """``keras.activations``: activation functions by Keras's names, for ``Dense(..., activation=
 keras.activations.relu)`` and direct calls on tensors; ``get('relu')`` resolves a name."""
 
+from minidl.keras import unsupported as _unsupported
 from minidl.ops import activations as _ops
 from minidl.ops import math as _math
 from minidl.ops.activations import elu, hard_sigmoid, linear, selu, sigmoid, softmax, softplus, tanh
@@ -46,3 +47,7 @@ __all__ = [
     "deserialize", "elu", "get", "hard_sigmoid", "leaky_relu", "linear", "relu", "selu", "serialize", "sigmoid",
     "silu", "softmax", "softplus", "swish", "tanh",
 ]
+
+
+def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
+    raise _unsupported.missing(__name__, name)

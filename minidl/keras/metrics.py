@@ -1,6 +1,11 @@
 """``keras.metrics``: minidl's metrics (``minidl.metrics``) under Keras's names."""
 
 import minidl.metrics as _minidl_metrics
+from minidl.keras import unsupported as _unsupported
 from minidl.keras._export import export as _export
 
 __all__ = _export(_minidl_metrics, globals())
+
+
+def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
+    raise _unsupported.missing(__name__, name)

@@ -3,6 +3,7 @@
 file formats (see ``minidl.models.saving``)."""
 
 from minidl.errors import ModelFileError
+from minidl.models.cloning import clone_model
 from minidl.models.functional import Functional
 from minidl.models.model import Model
 from minidl.models.saving import (
@@ -16,6 +17,6 @@ from minidl.models.saving import (
 from minidl.models.sequential import Sequential
 
 __all__ = [
-    "Functional", "Model", "ModelFileError", "Sequential", "load_model", "load_weights", "model_from_config",
+    "Functional", "Model", "ModelFileError", "Sequential", "clone_model", "load_model", "load_weights", "model_from_config",
     "model_from_json", "save_model", "save_weights",
 ]

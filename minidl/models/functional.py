@@ -312,12 +312,17 @@ class Functional(Model):
         return replace_symbols(node.kwargs, lambda symbol: tensor_reference(self._address(symbol)))
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config, custom_objects=None, prebuilt_layers=None):
+        """Rebuild the graph of ``config``; ``prebuilt_layers`` (name -> layer) supplies layers to
+        use instead of deserialising their entries (``clone_model``'s ``clone_function``)."""
+        prebuilt_layers = prebuilt_layers or {}
         created = {}  # layer name -> layer
         produced = {}  # (layer name, node index, tensor index) -> SymbolicTensor
         pending = []  # (layer, inbound node list, node index)
         for entry in config["layers"]:
-            layer = registry.deserialize_layer(entry, custom_objects)
+            layer = prebuilt_layers.get(entry.get("name"))
+            if layer is None:
+                layer = registry.deserialize_layer(entry, custom_objects)
             name = entry.get("name", layer.name)
             created[name] = layer
             if isinstance(layer, InputLayer):

@@ -223,11 +223,15 @@ class Model(Trainer, Layer):
         return None
 
     # -- summary and saving ------------------------------------------------------------------
-    def summary(self, line_length=None, positions=None, print_fn=None):
-        """Print Keras's table of layers, output shapes and parameter counts."""
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print Keras's table of layers, output shapes and parameter counts (``expand_nested``:
+        the layers of nested models too; ``show_trainable``: a Trainable column; ``layer_range``:
+        [first, last] name patterns)."""
         from minidl.models.summary import print_summary
 
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
 
     def to_json(self, **kwargs):
         """The architecture as Keras 3 JSON (``model_from_json`` rebuilds it, in minidl or Keras)."""

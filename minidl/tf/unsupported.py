@@ -5,6 +5,8 @@ Asking for one (``tf.compat.v1.Session``, ``tf.einsum``, ...) raises ``Unsupport
 what to use instead; a name that is not in TensorFlow's API at all gets a plain AttributeError.
 """
 
+from minidl.errors import UnsupportedError
+
 NEAREST = {
     "compat": "TensorFlow 1's graph mode (tf.compat.v1: sessions, placeholders) has no minidl counterpart; "
               "write eager code with minidl.tf, or Keras models with minidl.keras",
@@ -48,10 +50,6 @@ NEAREST = {
     "feature_column": "prepare features with NumPy, pandas or scikit-learn",
     "hessians": "minidl computes first-order gradients only (tf.GradientTape.gradient)",
 }
-
-
-class UnsupportedError(AttributeError):
-    """A TensorFlow name that minidl.tf does not provide (see the message for what to use)."""
 
 
 def missing(module_name, name):

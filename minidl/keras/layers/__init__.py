@@ -7,6 +7,7 @@ too, for code that imports from them. What Keras has and minidl does not is list
 """
 
 import minidl.layers as _minidl_layers
+from minidl.keras import unsupported as _unsupported
 from minidl.keras._export import export as _export
 from minidl.keras.layers import experimental
 from minidl.layers.conv1d_transpose import Convolution1DTranspose
@@ -56,3 +57,7 @@ def minimum(inputs, **kwargs):
 
 def dot(inputs, axes, normalize=False, **kwargs):
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
+
+
+def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
+    raise _unsupported.missing(__name__, name)

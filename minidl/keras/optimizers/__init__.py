@@ -2,7 +2,12 @@
 accepted as in TensorFlow 2's Keras), with ``schedules`` and ``legacy`` as in Keras."""
 
 import minidl.optimizers as _minidl_optimizers
+from minidl.keras import unsupported as _unsupported
 from minidl.keras._export import export as _export
 from minidl.keras.optimizers import legacy, schedules
 
 __all__ = _export(_minidl_optimizers, globals()) + ["legacy", "schedules"]
+
+
+def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
+    raise _unsupported.missing(__name__, name)

@@ -1,6 +1,7 @@
 """``keras.utils``: labels to one-hot (``to_categorical``), model pictures (``plot_model``),
 seeding, file fetching, and the ``Sequence`` base class for batch generators."""
 
+from minidl.keras import unsupported as _unsupported
 from minidl.keras.preprocessing.image import array_to_img, img_to_array
 from minidl.keras.utils import np_utils, vis_utils
 from minidl.keras.utils.data_utils import PyDataset, Sequence, get_file
@@ -24,3 +25,7 @@ __all__ = [
     "normalize", "np_utils", "pad_sequences", "plot_model", "register_keras_serializable", "set_random_seed",
     "to_categorical", "vis_utils",
 ]
+
+
+def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
+    raise _unsupported.missing(__name__, name)

@@ -1,0 +1,92 @@
+"""The Keras names ``minidl.keras`` does not provide, each with what to use instead.
+
+Asking for one (``keras.layers.ConvLSTM2D``, ``keras.optimizers.AdamW``, ``keras.mixed_precision``)
+raises ``minidl.errors.UnsupportedError``, an ``AttributeError`` (so ``hasattr`` stays False)
+whose message says that minidl lacks it and what to use; a name Keras does not have either gets
+a plain AttributeError. The advice is the one ``docs/keras_coverage.md`` gives (a test keeps the
+two in step).
+"""
+
+from minidl.errors import UnsupportedError
+
+_ADAPTIVE = "`GlobalAveragePooling2D` / `GlobalMaxPooling2D`, or pooling with a computed `pool_size`"
+_VOLUMETRIC = "no 3-D (volumetric) layers in minidl"
+_AUGMENTATION = "image augmentation layer: use `ImageDataGenerator` or NumPy"
+_LOSS = "a function `loss(y_true, y_pred)` written with `keras.backend` / `minidl.tf` (it is differentiated like any op)"
+_METRIC = ("`Precision`, `Recall`, `AUC` exist; others as a function `metric(y_true, y_pred)` in `metrics=[...]` "
+           "(e.g. RMSE with `K.sqrt(K.mean(K.square(...)))`)")
+_OPTIMIZER = "`Adam` + `kernel_regularizer`"
+_CALLBACK = "`CSVLogger`, `ModelCheckpoint`, `minidl.viz.plot_history`"
+_ACTIVATION = "`minidl.tf.nn.relu6` / `softsign` / `log_softmax` in a `Lambda`"
+
+
+def _same(advice, *names):
+    return dict.fromkeys(names, advice)
+
+
+NEAREST = {
+    "minidl.keras.layers": {
+        **_same(_ADAPTIVE, "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveMaxPooling1D",
+                "AdaptiveMaxPooling2D"),
+        **_same(_VOLUMETRIC, "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "AveragePooling3D", "AvgPool3D",
+                "Conv3D", "Conv3DTranspose", "ConvLSTM3D", "Convolution3D", "Convolution3DTranspose", "Cropping3D",
+                "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
+                "MaxPooling3D", "SpatialDropout3D", "UpSampling3D", "ZeroPadding3D"),
+        **_same(_AUGMENTATION, "AugMix", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
+                "Equalization", "MaxNumBoundingBoxes", "MixUp", "RandAugment", "RandomColorDegeneration",
+                "RandomColorJitter", "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur",
+                "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
+                "RandomSaturation", "RandomSharpness", "Solarization"),
+        **_same("not available", "HashedCrossing", "MelSpectrogram", "STFTSpectrogram", "SpectralNormalization"),
+        "ConvLSTM1D": "`TimeDistributed(Conv1D(...))` followed by an `LSTM` (minidl has no convolutional recurrent cell)",
+        "ConvLSTM2D": ("`TimeDistributed(Conv2D(...))`, `TimeDistributed(Flatten())`, then an `LSTM` (minidl has no "
+                       "convolutional recurrent cell)"),
+        "GroupQueryAttention": "`MultiHeadAttention` (every head with its own keys and values)",
+        "EinsumDense": "`Dense` on the last axis",
+        **_same("no JAX", "FlaxLayer", "JaxLayer"),
+        "Pipeline": "call the layers in turn, or a `Sequential`",
+        "RMSNormalization": "`LayerNormalization(center=False)` (also subtracts the mean)",
+        "RandomShear": "`ImageDataGenerator(shear_range=...)`",
+        "ReversibleEmbedding": "`Embedding` + `tf.matmul(x, embedding.embeddings, transpose_b=True)`",
+        "TFSMLayer": "no TensorFlow SavedModels",
+        "TorchModuleWrapper": "no PyTorch modules",
+        "Wrapper": "subclass `Layer` and hold the wrapped layer with `self.track(layer)`",
+    },
+    "minidl.keras.losses": _same(
+        _LOSS, "KLDivergence", "kl_divergence", "Hinge", "SquaredHinge", "CategoricalHinge", "CosineSimilarity",
+        "LogCosh", "Poisson", "MeanSquaredLogarithmicError", "MeanAbsolutePercentageError", "CTC", "Dice", "Tversky", "CategoricalFocalCrossentropy",
+        "BinaryFocalCrossentropy"),
+    "minidl.keras.metrics": _same(
+        _METRIC, "RootMeanSquaredError", "F1Score", "FBetaScore", "TruePositives", "FalsePositives", "TrueNegatives",
+        "FalseNegatives", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "BinaryIoU", "R2Score", "KLDivergence",
+        "CosineSimilarity", "Hinge", "Poisson", "Sum"),
+    "minidl.keras.optimizers": _same(_OPTIMIZER, "AdamW", "Adafactor", "Ftrl", "Lamb", "Lion", "LossScaleOptimizer"),
+    "minidl.keras.callbacks": _same(_CALLBACK, "TensorBoard", "BackupAndRestore", "RemoteMonitor", "ProgbarLogger"),
+    "minidl.keras.activations": _same(_ACTIVATION, "gelu", "mish", "relu6", "hard_swish", "log_softmax", "softsign",
+                                      "exponential"),
+    "minidl.keras.utils": {
+        **_same("`ImageDataGenerator.flow_from_directory`, NumPy windows, PIL", "image_dataset_from_directory",
+                "text_dataset_from_directory", "timeseries_dataset_from_array"),
+        "save_img": "`keras.utils.array_to_img(x).save(path)` (a PIL image)",
+        "split_dataset": "slice the arrays (`x[:n]`, `x[n:]`) or pass `validation_split` to `fit`",
+        "FeatureSpace": "the `Normalization`, `StringLookup`, `IntegerLookup` and `CategoryEncoding` layers",
+        "Progbar": "`fit`/`evaluate`/`predict` draw Keras's progress bar; in a loop of your own, print progress",
+    },
+    "minidl.keras": {
+        "mixed_precision": "minidl computes in float32 (or float64 with minidl.set_floatx); there are no float16 "
+                           "policies: leave the policy line out",
+        "export": "no TensorFlow SavedModel export; save with model.save('model.keras')",
+        "quantizers": "no quantization in minidl",
+        "dtype_policies": "minidl computes in float32 (or float64 with minidl.set_floatx)",
+    },
+}
+
+
+def missing(module_name, name):
+    """The error for ``module_name.name``: UnsupportedError with advice, or a plain AttributeError."""
+    advice = NEAREST.get(module_name, {}).get(name)
+    shown = module_name.replace("minidl.keras", "keras", 1)
+    if advice is not None:
+        return UnsupportedError(f"{shown}.{name} is not supported by minidl; instead: {advice.replace('`', '')} "
+                                "(see docs/keras_coverage.md)")
+    return AttributeError(f"module {module_name!r} has no attribute {name!r}")
