@@ -22,26 +22,26 @@ Shapes: input ``(batch, time, features)``; output ``(batch, units)`` (the last s
 follow the output in a list (LSTM: ``[output, h, c]``, the others ``[output, h]``).
 """
 
-import numpy as np
 
 from minidl import initializers, regularizers
 from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.layers.input_spec import SEQUENCE, InputSpec
+from minidl.layers.recurrent_weights import GRUWeights, LSTMWeights, RecurrentWeights
 from minidl.ops.dropout import dropout_mask
 from minidl.ops.recurrent import get_inplace_activation, gru, lstm, simple_rnn
 
 
-class BaseRNN(Layer):
+class BaseRNN(RecurrentWeights, Layer):
     """What SimpleRNN, LSTM and GRU share: arguments, weights, dropout masks, checks, outputs.
 
-    (Keras's own ``RNN(cell)`` wrapper is not this class; minidl has no cell objects -- each
-    layer runs its whole sequence in one fused op.) The arguments are described on
-    :class:`LSTM`.
+    (Keras's ``RNN(cell)`` wrapper is ``minidl.layers.RNN``, which runs a cell of
+    ``minidl.layers.rnn_cells`` step by step; these layers run their whole sequence in one fused
+    op, with the same weights as those cells: ``minidl.layers.recurrent_weights``.) The
+    arguments are described on :class:`LSTM`.
     """
 
-    gates = 1  # gate blocks along the weights' last axis
     state_count = 1
     input_spec = InputSpec(ndim=3, layout=SEQUENCE)  # until build() pins the feature count
 
@@ -64,15 +64,8 @@ class BaseRNN(Layer):
         self.recurrent_activation = recurrent_activation
         get_inplace_activation(activation, label, "activation")  # fail early, naming the layer
         get_inplace_activation(recurrent_activation, label, "recurrent_activation")
-        self.use_bias = arguments.boolean(self, "use_bias", use_bias)
-        self.kernel_initializer = arguments.initializer(self, "kernel_initializer", kernel_initializer)
-        self.recurrent_initializer = arguments.initializer(self, "recurrent_initializer", recurrent_initializer)
-        self.bias_initializer = arguments.initializer(self, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = arguments.regularizer(self, "kernel_regularizer", kernel_regularizer)
-        self.recurrent_regularizer = arguments.regularizer(self, "recurrent_regularizer", recurrent_regularizer)
-        self.bias_regularizer = arguments.regularizer(self, "bias_regularizer", bias_regularizer)
-        self.dropout = arguments.rate(self, "dropout", dropout)
-        self.recurrent_dropout = arguments.rate(self, "recurrent_dropout", recurrent_dropout)
+        self._weight_arguments(use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                               kernel_regularizer, recurrent_regularizer, bias_regularizer, dropout, recurrent_dropout)
         self.return_sequences = arguments.boolean(self, "return_sequences", return_sequences)
         self.return_state = arguments.boolean(self, "return_state", return_state)
         self.go_backwards = arguments.boolean(self, "go_backwards", go_backwards)
@@ -84,20 +77,7 @@ class BaseRNN(Layer):
     def build(self, input_shape):
         features = input_shape[-1]
         self.input_spec = InputSpec(ndim=3, axes={-1: features}, layout=SEQUENCE)
-        width = self.gates * self.units
-        self.kernel = self.add_weight("kernel", (features, width), self.kernel_initializer, self.kernel_regularizer)
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, width), self.recurrent_initializer,
-                                                self.recurrent_regularizer)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", self.bias_shape(), self.bias_initializer_for_build(),
-                                        self.bias_regularizer)
-
-    def bias_shape(self):
-        return (self.gates * self.units,)
-
-    def bias_initializer_for_build(self):
-        return self.bias_initializer
+        self._add_recurrent_weights(features)
 
     # -- calling -----------------------------------------------------------------------------
     def call(self, inputs, training=False, initial_state=None, mask=None):
@@ -212,7 +192,7 @@ class SimpleRNN(BaseRNN):
                           **self.common_arguments(mask, input_masks, recurrent_masks))
 
 
-class LSTM(BaseRNN):
+class LSTM(LSTMWeights, BaseRNN):
     """Long short-term memory (Hochreiter & Schmidhuber 1997), with Keras's gates i, f, c, o.
 
     Each step, with ``z = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias`` split into four::
@@ -257,7 +237,6 @@ class LSTM(BaseRNN):
     Call: ``layer(inputs, initial_state=None, mask=None, training=None)``.
     """
 
-    gates = 4
     state_count = 2
 
     def __init__(self, units: int, activation: str | None = "tanh", recurrent_activation: str | None = "sigmoid",
@@ -278,17 +257,6 @@ class LSTM(BaseRNN):
         )
         self.unit_forget_bias = arguments.boolean(self, "unit_forget_bias", unit_forget_bias)
 
-    def bias_initializer_for_build(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        units, base = self.units, self.bias_initializer
-
-        def forget_gate_ones(shape, dtype=None):
-            # Keras: the forget gate's bias starts at 1 so that the cell remembers at first
-            return np.concatenate([base((units,), dtype), np.ones(units, dtype=dtype), base((2 * units,), dtype)])
-
-        return forget_gate_ones
-
     def run(self, inputs, initial_state, mask, input_masks, recurrent_masks):
         return lstm(inputs, self.kernel, self.recurrent_kernel, self.bias, initial_state, self.activation,
                     self.recurrent_activation, **self.common_arguments(mask, input_masks, recurrent_masks))
@@ -298,7 +266,7 @@ class LSTM(BaseRNN):
                 "unit_forget_bias": self.unit_forget_bias}
 
 
-class GRU(BaseRNN):
+class GRU(GRUWeights, BaseRNN):
     """Gated recurrent unit (Cho et al. 2014), with Keras's gates z, r, h and TF2's ``reset_after``.
 
     Each step, with ``x_z, x_r, x_h`` the parts of ``x_t @ kernel + input_bias`` and
@@ -345,7 +313,6 @@ class GRU(BaseRNN):
     Call: ``layer(inputs, initial_state=None, mask=None, training=None)``.
     """
 
-    gates = 3
 
     def __init__(self, units: int, activation: str | None = "tanh", recurrent_activation: str | None = "sigmoid",
                  use_bias: bool = True, kernel_initializer: InitializerLike = "glorot_uniform",
@@ -364,9 +331,6 @@ class GRU(BaseRNN):
             go_backwards=go_backwards, stateful=stateful, unroll=unroll, seed=seed, **kwargs,
         )
         self.reset_after = arguments.boolean(self, "reset_after", reset_after)
-
-    def bias_shape(self):
-        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def run(self, inputs, initial_state, mask, input_masks, recurrent_masks):
         return gru(inputs, self.kernel, self.recurrent_kernel, self.bias, initial_state, self.activation,

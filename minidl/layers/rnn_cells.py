@@ -27,15 +27,15 @@ from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.layers.call_context import label
+from minidl.layers.recurrent_weights import GRUWeights, LSTMWeights, RecurrentWeights
 from minidl.ops import recurrent
 from minidl.ops.dropout import dropout_mask
 from minidl.runtime import backend
 
 
-class _Cell(Layer):
+class _Cell(RecurrentWeights, Layer):
     """What the three cells share: arguments, weights, dropout masks, the eager call."""
 
-    gates = 1
     state_count = 1
 
     def _cell_arguments(self, units, activation, recurrent_activation, use_bias, kernel_initializer,
@@ -48,15 +48,8 @@ class _Cell(Layer):
         self.recurrent_activation = recurrent_activation
         self.sigma = None if recurrent_activation is None and self.gates == 1 else recurrent.cell_activation(
             recurrent_activation, caller, "recurrent_activation")
-        self.use_bias = arguments.boolean(self, "use_bias", use_bias)
-        self.kernel_initializer = arguments.initializer(self, "kernel_initializer", kernel_initializer)
-        self.recurrent_initializer = arguments.initializer(self, "recurrent_initializer", recurrent_initializer)
-        self.bias_initializer = arguments.initializer(self, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = arguments.regularizer(self, "kernel_regularizer", kernel_regularizer)
-        self.recurrent_regularizer = arguments.regularizer(self, "recurrent_regularizer", recurrent_regularizer)
-        self.bias_regularizer = arguments.regularizer(self, "bias_regularizer", bias_regularizer)
-        self.dropout = arguments.rate(self, "dropout", dropout)
-        self.recurrent_dropout = arguments.rate(self, "recurrent_dropout", recurrent_dropout)
+        self._weight_arguments(use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                               kernel_regularizer, recurrent_regularizer, bias_regularizer, dropout, recurrent_dropout)
         self.seed = None if seed is None else arguments.integer(self, "seed", seed)
         self.sequence_masks = None  # the dropout masks of the sequence being run (see RNN)
 
@@ -69,21 +62,7 @@ class _Cell(Layer):
         return self.units
 
     def build(self, input_shape):
-        features = input_shape[-1]
-        width = self.gates * self.units
-        self.kernel = self.add_weight("kernel", (features, width), self.kernel_initializer, self.kernel_regularizer)
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, width), self.recurrent_initializer,
-                                                self.recurrent_regularizer)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", self.bias_shape(), self.bias_initializer_for_build(),
-                                        self.bias_regularizer)
-
-    def bias_shape(self):
-        return (self.gates * self.units,)
-
-    def bias_initializer_for_build(self):
-        return self.bias_initializer
+        self._add_recurrent_weights(input_shape[-1])
 
     def bias_or_zeros(self, like):
         if self.bias is not None:
@@ -194,7 +173,7 @@ class SimpleRNNCell(_Cell):
         return self._config()
 
 
-class LSTMCell(_Cell):
+class LSTMCell(LSTMWeights, _Cell):
     """One step of LSTM, Keras's gates i, f, c, o (see ``minidl.layers.LSTM`` for the
     equations); the output is h'. Input (batch, features), two states [h, c] (batch, units).
 
@@ -217,7 +196,6 @@ class LSTMCell(_Cell):
         **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``).
     """
 
-    gates = 4
     state_count = 2
 
     def __init__(self, units: int, activation: str | None = "tanh", recurrent_activation: str | None = "sigmoid",
@@ -232,17 +210,6 @@ class LSTMCell(_Cell):
                              bias_regularizer, dropout, recurrent_dropout, seed)
         self.unit_forget_bias = arguments.boolean(self, "unit_forget_bias", unit_forget_bias)
 
-    def bias_initializer_for_build(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        units, base = self.units, self.bias_initializer
-
-        def forget_gate_ones(shape, dtype=None):
-            # Keras: the forget gate's bias starts at 1 so that the cell remembers at first
-            return np.concatenate([base((units,), dtype), np.ones(units, dtype=dtype), base((2 * units,), dtype)])
-
-        return forget_gate_ones
-
     def call(self, inputs, states, training=False):
         h, c = _check_states(self, states, 2)
         input_masks, recurrent_masks = self.dropout_masks(inputs, training)
@@ -256,7 +223,7 @@ class LSTMCell(_Cell):
                 "unit_forget_bias": self.unit_forget_bias}
 
 
-class GRUCell(_Cell):
+class GRUCell(GRUWeights, _Cell):
     """One step of GRU, Keras's gates z, r, h and TF2's ``reset_after`` (see
     ``minidl.layers.GRU`` for the equations); the output is h'. Input (batch, features), one
     state (batch, units).
@@ -280,7 +247,6 @@ class GRUCell(_Cell):
         **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``).
     """
 
-    gates = 3
 
     def __init__(self, units: int, activation: str | None = "tanh", recurrent_activation: str | None = "sigmoid",
                  use_bias: bool = True, kernel_initializer: InitializerLike = "glorot_uniform",
@@ -293,9 +259,6 @@ class GRUCell(_Cell):
                              recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
                              bias_regularizer, dropout, recurrent_dropout, seed)
         self.reset_after = arguments.boolean(self, "reset_after", reset_after)
-
-    def bias_shape(self):
-        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def call(self, inputs, states, training=False):
         (h,) = _check_states(self, states, 1)
