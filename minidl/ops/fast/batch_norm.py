@@ -29,8 +29,11 @@ from minidl.runtime.parallel import map_chunks, row_ranges, sum_in_order
 def fast_form_applies(x, axis, *operands):
     """The fast forms normalise over the last axis of a non-empty input, writing into buffers of
     its dtype: every other operand (gamma, beta, the fixed statistics) must have that dtype too
-    (the readable form would otherwise promote the result)."""
-    return axis == x.ndim - 1 and x.size > 0 and all(operand.dtype == x.dtype for operand in operands)
+    (the readable form would otherwise promote the result), and one value per channel (the
+    readable form reports any other shape)."""
+    channels = (x.shape[-1],)
+    return axis == x.ndim - 1 and x.size > 0 and all(
+        operand.dtype == x.dtype and operand.shape == channels for operand in operands)
 
 
 def _as_rows(array):
