@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minidl
-from minidl import ops
+from minidl import backend, ops
 from minidl.layers.base import clear_session
 from minidl.layers.core import Dense
 from minidl.layers.normalization import BatchNormalization
@@ -237,10 +237,83 @@ def test_config_round_trip():
 
 
 def test_batch_norm_reference_is_the_same_readable_op(any_backend):
-    """Batch normalisation has one form: ``batch_norm_reference`` and ``batch_norm`` inside
-    ``reference_ops()`` give exactly what ``batch_norm`` gives."""
+    """``batch_norm_reference`` and ``batch_norm`` inside ``reference_ops()`` run the same readable
+    op; over a channel axis other than the last, ``batch_norm`` runs it too."""
     x, gamma, beta = _draw(3, (4, 3, 2), -1)
-    expected = to_host(batch_norm(device(x), device(gamma), device(beta))[0])
-    np.testing.assert_array_equal(to_host(batch_norm_reference(device(x), device(gamma), device(beta))[0]), expected)
+    expected = to_host(batch_norm_reference(device(x), device(gamma), device(beta))[0])
     with minidl.reference_ops():
         np.testing.assert_array_equal(to_host(batch_norm(device(x), device(gamma), device(beta))[0]), expected)
+    x, gamma, beta = _draw(3, (4, 3, 2), 1)
+    np.testing.assert_array_equal(to_host(batch_norm(device(x), device(gamma), device(beta), axis=1)[0]),
+                                  to_host(batch_norm_reference(device(x), device(gamma), device(beta), axis=1)[0]))
+
+
+# -- the fast form (channels last) against the readable form ------------------------------------
+
+fast_cases = st.fixed_dictionaries({
+    "shape": st.sampled_from([(5, 3), (1, 4), (7, 2, 3), (3, 4, 5, 6), (2, 3, 3, 1), (9, 40)]),
+    "dtype": st.sampled_from([np.float32, np.float64]),
+    "range_size": st.sampled_from([7, 64, 1 << 16]),  # several ranges of rows on the cores, or one
+    "seed": st.integers(0, 2**16),
+})
+
+
+def _forms_of_batch_norm(x, gamma, beta, grad_out, training, stats):
+    """(y, grad x, grad gamma, grad beta[, batch mean, batch var]) from the fast and the readable form."""
+    results = []
+    for readable in (False, True):
+        leaves = [minidl.tensor(backend.to_device(v), requires_grad=True) for v in (x, gamma, beta)]
+        with minidl.reference_ops(readable):
+            out = batch_norm(*leaves, training=training, **{k: backend.to_device(v) for k, v in stats.items()})
+        y = out[0] if training else out
+        assert type(y.creator).__name__.startswith("Fast") != readable
+        y.backward(minidl.tensor(backend.to_device(grad_out)))
+        found = [y, *(leaf.grad for leaf in leaves)] + (list(out[1:]) if training else [])
+        results.append([to_host(value) for value in found])
+    return results
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=fast_cases, training=st.booleans())
+def test_fast_batch_norm_equals_the_readable_form(any_backend, monkeypatch, case, training):
+    """Training: equal up to float rounding (the statistics are summed range by range);
+    inference: the same operations in the same order, the same bits."""
+    import minidl.runtime.parallel as parallel
+
+    monkeypatch.setattr(parallel, "ELEMENT_RANGE_SIZE", case["range_size"])
+    dtype, shape = case["dtype"], case["shape"]
+    x, gamma, beta = (v.astype(dtype) for v in _draw(case["seed"], shape, -1))
+    rng = np.random.default_rng(case["seed"] + 1)
+    grad_out = rng.standard_normal(shape).astype(dtype)
+    stats = {} if training else {"moving_mean": rng.standard_normal(shape[-1]).astype(dtype),
+                                 "moving_variance": rng.uniform(0.2, 2.0, shape[-1]).astype(dtype)}
+    fast, readable = _forms_of_batch_norm(x, gamma, beta, grad_out, training, stats)
+    for got, expected in zip(fast, readable):
+        assert got.dtype == expected.dtype == dtype and got.shape == expected.shape
+        if training:
+            tolerance = 2e-4 if dtype == np.float32 else 1e-10
+            np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+        else:
+            np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shape=st.sampled_from([(6, 3), (4, 2, 3), (3, 2, 2, 2)]), seed=st.integers(0, 2**16))
+def test_fast_batch_norm_gradcheck(any_backend, monkeypatch, shape, seed):
+    import minidl.runtime.parallel as parallel
+
+    monkeypatch.setattr(parallel, "ELEMENT_RANGE_SIZE", 5)  # several ranges of rows
+    x, gamma, beta = _draw(seed, shape, -1)
+    leaves = [minidl.tensor(device(v), requires_grad=True) for v in (x, gamma, beta)]
+    assert type(batch_norm(*leaves)[0].creator).__name__ == "FastBatchNormTraining"
+    errors = minidl.gradcheck(lambda *a: batch_norm(*a)[0], *leaves)
+    assert max(errors) < 1e-6
+
+
+def test_fast_batch_norm_leaves_mixed_dtypes_to_the_readable_form(any_backend):
+    """A float64 gamma with float32 input promotes the result in the readable form; the fast
+    form, which writes into buffers of the input's dtype, steps aside."""
+    x, gamma, beta = _draw(0, (4, 3), -1)
+    x = minidl.tensor(backend.to_device(x.astype(np.float32)), requires_grad=True)
+    y = batch_norm(x, device(gamma), device(beta))[0]
+    assert type(y.creator).__name__ == "BatchNormTraining" and y.dtype == np.float64

@@ -5,14 +5,18 @@ other axis. ``gamma``/``beta`` have shape (channels,). Training mode normalises 
 own statistics, and the gradient flows through them too; inference mode uses fixed statistics
 (the layer's moving averages).
 
-The op has one form, readable and used everywhere: ``BatchNormTraining`` / ``BatchNormInference``
-in ``minidl/ops/reference/batch_norm.py``, with the backward derived there. This module checks
-the operands; ``batch_norm_reference`` is the same op under the name every heavy op's readable
-form has.
+The op has two forms. The readable one, ``BatchNormTraining`` / ``BatchNormInference`` in
+``minidl/ops/reference/batch_norm.py``, has the backward derived beside it; it runs inside
+``minidl.reference_ops()``, always as ``batch_norm_reference``, and for a channel axis other than
+the last. The fast one, ``minidl/ops/fast/batch_norm.py``, runs by default for the last axis
+(channels-last, Keras's default): the same formulas in fewer passes over the input, in ranges of
+rows on every CPU core. This module checks the operands and picks the form.
 """
 
 from minidl.ops._util import as_tensor, require_float
 from minidl.ops.arguments import normalize_axis
+from minidl.ops.fast.batch_norm import FastBatchNormInference, FastBatchNormTraining, fast_form_applies
+from minidl.ops.forms import reference_forms_active
 from minidl.ops.reference.batch_norm import BatchNormInference, BatchNormTraining
 
 
@@ -42,23 +46,28 @@ def batch_norm(x, gamma, beta, axis=-1, epsilon=1e-3, training=True, moving_mean
     (biased variance), for the caller's moving averages. Inference: needs ``moving_mean`` and
     ``moving_variance`` (raw arrays or Tensors) and returns ``y`` alone.
     """
-    return _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, "batch_norm")
+    return _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, "batch_norm",
+                       readable=False)
 
 
-def _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, op):
+def _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, op, readable):
     x, gamma, beta, axis = _check(x, gamma, beta, axis, op)
+    fast = not readable and not reference_forms_active()
     if training:
-        function = BatchNormTraining(axis, epsilon)
+        fast = fast and fast_form_applies(x, axis, gamma, beta)
+        function = (FastBatchNormTraining if fast else BatchNormTraining)(axis, epsilon)
         y = function(x, gamma, beta)
         return y, function.batch_mean, function.batch_var
     if moving_mean is None or moving_variance is None:
         raise ValueError(f"{op}: inference mode needs moving_mean and moving_variance")
     mean = as_tensor(moving_mean).data
     variance = as_tensor(moving_variance).data
-    return BatchNormInference(axis, epsilon, mean, variance)(x, gamma, beta)
+    fast = fast and fast_form_applies(x, axis, gamma, beta, mean, variance)
+    return (FastBatchNormInference if fast else BatchNormInference)(axis, epsilon, mean, variance)(x, gamma, beta)
 
 
 def batch_norm_reference(x, gamma, beta, axis=-1, epsilon=1e-3, training=True, moving_mean=None,
                          moving_variance=None):
-    """``batch_norm`` in its readable form (its only form: see the module docstring)."""
-    return _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, "batch_norm_reference")
+    """``batch_norm`` in its readable form (``minidl/ops/reference/batch_norm.py``), always."""
+    return _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, "batch_norm_reference",
+                       readable=True)

@@ -6,8 +6,9 @@ ops of a CNN (im2col copies, GEMMs, col2im adds, pooling) split naturally into c
 samples that touch disjoint memory, and NumPy releases the GIL inside each of those calls, so a
 small thread pool runs the chunks side by side:
 
-* ``sample_chunks`` cuts a batch into cache-sized (start, stop) ranges of samples, and
-  ``element_ranges`` a flat array into ranges of elements (element-wise work);
+* ``sample_chunks`` cuts a batch into cache-sized (start, stop) ranges of samples,
+  ``element_ranges`` a flat array into ranges of elements (element-wise work), and
+  ``row_ranges`` a matrix into ranges of whole rows (per-column statistics);
 * ``map_chunks`` runs a function over them, one thread per core, each thread with its own
   scratch buffer and a single-threaded BLAS, and returns the results in chunk order (so a sum
   of the chunks' partial gradients never depends on which thread ran what);
@@ -117,6 +118,18 @@ def element_ranges(size, range_size=None):
     if backend.get_backend() == "cupy" or size < 2 * range_size:
         return [(0, size)]
     return [(start, min(start + range_size, size)) for start in range(0, size, range_size)]
+
+
+def row_ranges(rows, row_size, range_size=None):
+    """(start, stop) ranges of whole rows of a (rows, row_size) array, about ``range_size``
+    (default ``ELEMENT_RANGE_SIZE``) elements each, for row-wise work run on every core by
+    ``map_chunks`` (a per-channel statistic summed range by range); one range on a GPU or for
+    fewer than two ranges."""
+    range_size = range_size or ELEMENT_RANGE_SIZE
+    step = max(1, range_size // max(row_size, 1))
+    if backend.get_backend() == "cupy" or rows < 2 * step:
+        return [(0, rows)]
+    return [(start, min(start + step, rows)) for start in range(0, rows, step)]
 
 
 def map_chunks(work, chunks, buffer_shape=None, dtype=None):

@@ -24,8 +24,10 @@ and through the variance (the x_hat * mean(gy * x_hat) term).
 Inference uses fixed statistics (the layer's moving averages), so the op is a per-channel
 affine map and dL/dx = gamma / sqrt(var + epsilon) * gy.
 
-This is the only form of batch normalisation: ``minidl.ops.batch_norm`` runs it whether or not
-``minidl.reference_ops()`` is active (nothing faster was needed).
+This is the readable form: ``minidl.ops.batch_norm`` runs it inside ``minidl.reference_ops()``
+and for a channel axis other than the last; otherwise the fast form
+``minidl/ops/fast/batch_norm.py`` (the same formulas in fewer passes, on every core) runs, and
+the tests hold it to this one.
 """
 
 from minidl.autograd.function import Function, xp
