@@ -212,6 +212,9 @@ def test_image_dataset_explicit_labels(tmp_path):
                                                        verbose=False)
     assert dataset.class_names == ["0", "2"]
     assert np.concatenate([y for _, y in batches(dataset)]).tolist() == [2, 0, 2]
+    as_array = keras.utils.image_dataset_from_directory(root, labels=np.array([1, 1, 0]), image_size=(3, 3),
+                                                        shuffle=False, verbose=False)
+    assert np.concatenate([y for _, y in batches(as_array)]).tolist() == [1, 1, 0]
 
 
 @pytest.mark.parametrize("arguments, error, message", [
@@ -226,7 +229,9 @@ def test_image_dataset_explicit_labels(tmp_path):
     (dict(class_names=["cats", "wolves"]), ValueError, "class_names must be distinct names of sub-folders"),
     (dict(labels=None, class_names=["cats"]), ValueError, "class_names can only be given with labels='inferred'"),
     (dict(labels="folders"), ValueError, "labels must be 'inferred'"),
+    (dict(label_mode=None, class_names=["cats"]), ValueError, "class_names cannot be used with label_mode=None"),
     (dict(labels=[0, 1]), ValueError, "labels has 2 entries but"),
+    (dict(labels=[0, -1] * 6), ValueError, "labels must be non-negative integers, got -1"),
     (dict(label_mode="binary"), ValueError, "label_mode='binary' needs exactly 2 classes, got 3"),
     (dict(color_mode="bgr"), ValueError, "color_mode must be 'rgb', 'rgba' or 'grayscale', got 'bgr'"),
     (dict(image_size=(0, 4)), ValueError, "image_size must be (height, width), two positive integers"),

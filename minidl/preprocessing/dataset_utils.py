@@ -28,13 +28,13 @@ SUBSETS = ("training", "validation", "both")
 # -- argument checks ------------------------------------------------------------------------------
 
 def check_labels(what, labels, class_names):
-    """``labels`` is "inferred", None, or a list/tuple of integers; ``class_names`` only with "inferred"."""
-    if labels in ("inferred", None):
+    """``labels`` as "inferred", None, or a list of integers; ``class_names`` only with "inferred"."""
+    if labels is None or (isinstance(labels, str) and labels == "inferred"):
         if labels is None and class_names is not None:
             raise ValueError(f"{what}: class_names can only be given with labels='inferred', got labels=None and "
                              f"class_names={class_names!r}")
-        return
-    if not isinstance(labels, (list, tuple, np.ndarray)):
+        return labels
+    if not isinstance(labels, (list, tuple, np.ndarray)) or np.ndim(labels) != 1:
         raise ValueError(f"{what}: labels must be 'inferred' (from the sub-folder names), None (no labels) or a "
                          f"list of integer labels, one per file in sorted path order; got {labels!r}")
     if class_names is not None:
@@ -43,6 +43,7 @@ def check_labels(what, labels, class_names):
     for label in labels:
         if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or label < 0:
             raise ValueError(f"{what}: labels must be non-negative integers, got {label!r} in labels")
+    return list(labels)
 
 
 def check_label_mode(what, label_mode):
@@ -105,10 +106,12 @@ def index_directory(what, directory, labels, formats, class_names=None, shuffle=
     (and no class names); a list gives them explicitly, one per file in sorted path order, and
     the class names are then the sorted distinct labels as strings.
     """
+    labels = check_labels(what, labels, class_names)
     root = pathlib.Path(directory)
     if not root.is_dir():
         raise FileNotFoundError(f"{what}: directory {str(directory)!r} does not exist or is not a folder")
-    if labels == "inferred":
+    inferred = isinstance(labels, str)
+    if inferred:
         folders = class_folders(root)
         if not folders:
             raise ValueError(f"{what}: directory {str(directory)!r} has no class sub-folders; with "
@@ -127,7 +130,7 @@ def index_directory(what, directory, labels, formats, class_names=None, shuffle=
         found = files_under(os.path.join(directory, folder) if folder else str(directory), formats, follow_links)
         paths.extend(found)
         found_labels.extend([index] * len(found))
-    if labels == "inferred":
+    if inferred:
         labels, class_names = np.array(found_labels, dtype=np.int32), list(folders)
     elif labels is None:
         class_names = None

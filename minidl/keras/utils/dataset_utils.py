@@ -59,10 +59,13 @@ def _files_dataset(paths, labels, label_mode, num_classes, read, shuffle, seed, 
 def _directory_datasets(what, directory, labels, label_mode, class_names, formats, read, batch_size, shuffle,
                         seed, validation_split, subset, follow_links, verbose):
     """The dataset (or [training, validation] for subset='both') of the files of ``directory``."""
-    index.check_labels(what, labels, class_names)
+    labels = index.check_labels(what, labels, class_names)
     index.check_label_mode(what, label_mode)
     batch_size = index.check_batch_size(what, batch_size)
     index.check_validation_split(what, validation_split, subset, shuffle, seed)
+    if label_mode is None and labels is not None and class_names is not None:
+        raise ValueError(f"{what}: class_names cannot be used with label_mode=None: without labels every file under "
+                         f"the directory is listed, whatever its folder; got class_names={class_names!r}")
     if labels is None or label_mode is None:
         labels, label_mode = None, None
     seed = index.default_seed(seed)
