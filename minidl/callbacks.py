@@ -14,9 +14,12 @@ import collections
 import csv
 import math
 import os
+import time
 import warnings
 
 import numpy as np
+
+from minidl import tensorboard_events
 
 
 class Callback:
@@ -573,9 +576,159 @@ class LambdaCallback(Callback):
         return any(hook in self.functions for hook in ("on_batch_begin", "on_batch_end"))
 
 
+class TensorBoard(Callback):
+    """Write the training curves as TensorBoard event files (``tensorboard --logdir logs``).
+
+    As Keras 3 does: ``log_dir/train`` gets ``epoch_<name>`` for every training log after every
+    epoch (``epoch_loss``, ``epoch_accuracy``, ...) and ``epoch_learning_rate``, at step = epoch;
+    ``log_dir/validation`` gets the ``val_`` logs without their prefix (``epoch_loss``, ...), and
+    ``evaluation_<name>_vs_iterations`` at step = the optimizer's iteration count after each
+    validation. ``update_freq`` 'batch' or an integer N also writes ``batch_<name>`` to ``train``
+    every N training batches, at step = the number of batches trained so far in this ``fit``.
+    ``write_steps_per_second`` adds ``epoch_steps_per_second`` (and ``batch_steps_per_second``).
+
+    Each run writes new files (``events.out.tfevents.<seconds>.<host>.<pid>.<n>.v2``), flushed
+    record by record; the format is written by ``minidl.tensorboard_events`` (no TensorFlow needed).
+
+    minidl writes scalars only. Weight histograms (``histogram_freq``), the model graph
+    (``write_graph``, on by default), weight images (``write_images``), profiling
+    (``profile_batch``) and embeddings (``embeddings_freq``) are accepted and ignored, with one
+    warning naming those that were asked for.
+    """
+
+    rank_zero_only = True  # minidl.distributed: one rank writes the event files
+    _LEGACY_ARGUMENTS = ("batch_size", "write_grads", "embeddings_layer_names", "embeddings_data")
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+                 embeddings_metadata=None, **kwargs):
+        super().__init__()
+        unknown = sorted(set(kwargs) - set(self._LEGACY_ARGUMENTS))
+        if unknown:
+            raise TypeError(f"TensorBoard: unexpected arguments {unknown}")
+        if not isinstance(log_dir, (str, os.PathLike)):
+            raise TypeError(f"TensorBoard: log_dir must be a folder path, got {type(log_dir).__name__} {log_dir!r}")
+        self.log_dir = os.fspath(log_dir)
+        self.update_freq = _update_freq(update_freq)
+        for name, value in (("histogram_freq", histogram_freq), ("embeddings_freq", embeddings_freq)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"TensorBoard: {name} must be a non-negative integer (0 = off), got {value!r}")
+        self.histogram_freq, self.write_graph, self.write_images = histogram_freq, write_graph, write_images
+        self.write_steps_per_second = bool(write_steps_per_second)
+        self.profile_batch, self.embeddings_freq = profile_batch, embeddings_freq
+        self.embeddings_metadata = embeddings_metadata
+        ignored = [f"{name}={value!r}" for name, value, asked in (
+            ("histogram_freq", histogram_freq, histogram_freq), ("write_graph", write_graph, write_graph),
+            ("write_images", write_images, write_images), ("profile_batch", profile_batch, profile_batch),
+            ("embeddings_freq", embeddings_freq, embeddings_freq)) if asked]
+        ignored += [f"{name}={kwargs[name]!r}" for name in self._LEGACY_ARGUMENTS if kwargs.get(name)]
+        if ignored:
+            warnings.warn(f"TensorBoard: minidl writes scalar summaries only; ignoring {', '.join(ignored)} "
+                          "(histograms, the graph, images, profiling and embeddings are not written)", stacklevel=2)
+        self._writers = {}
+        self._train_batches = 0
+        self._batch_start = self._epoch_start = 0.0
+        self._epoch_start_iterations = 0
+
+    # -- writers, one per sub-folder, opened when first needed ------------------------------------
+    def _writer(self, run):
+        if run not in self._writers:
+            self._writers[run] = tensorboard_events.EventFileWriter(os.path.join(self.log_dir, run))
+        return self._writers[run]
+
+    def _write(self, run, logs, prefix, step):
+        writer = self._writer(run)
+        for name, value in logs.items():
+            writer.add_scalar(f"{prefix}{name}", _scalar("TensorBoard", name, value), step)
+
+    def _iterations(self):
+        optimizer = getattr(self.model, "optimizer", None)
+        return int(getattr(optimizer, "iterations", 0) or 0)
+
+    def _learning_rate(self):
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is None:
+            return None
+        rate = optimizer.current_learning_rate() if hasattr(optimizer, "current_learning_rate") else \
+            getattr(optimizer, "learning_rate", None)
+        return float(rate) if isinstance(rate, (int, float, np.number)) else None
+
+    # -- hooks -------------------------------------------------------------------------------------
+    def _implements_train_batch_hooks(self):
+        return self.update_freq != "epoch" or self.write_steps_per_second
+
+    def on_train_begin(self, logs=None):
+        self._train_batches = 0
+        self._writer("train")
+
+    def on_train_end(self, logs=None):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.time()
+        self._epoch_start_iterations = self._iterations()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._train_batches += 1
+        self._batch_start = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.update_freq == "epoch" or self._train_batches % self.update_freq:
+            return
+        batch_logs = dict(logs or {})
+        if self.write_steps_per_second:
+            batch_logs["steps_per_second"] = 1.0 / max(time.time() - self._batch_start, 1e-9)
+        self._write("train", batch_logs, "batch_", self._train_batches)
+
+    def on_test_end(self, logs=None):
+        if getattr(self.model, "optimizer", None) is not None and logs:
+            writer = self._writer("validation")
+            for name, value in logs.items():
+                writer.add_scalar(f"evaluation_{name}_vs_iterations", _scalar("TensorBoard", name, value),
+                                  self._iterations())
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        train_logs = {name: value for name, value in logs.items() if not name.startswith("val_")}
+        validation_logs = {name[len("val_"):]: value for name, value in logs.items() if name.startswith("val_")}
+        rate = self._learning_rate()
+        if rate is not None:
+            train_logs["learning_rate"] = rate
+        if self.write_steps_per_second:
+            elapsed = max(time.time() - self._epoch_start, 1e-9)
+            train_logs["steps_per_second"] = (self._iterations() - self._epoch_start_iterations) / elapsed
+        if train_logs:
+            self._write("train", train_logs, "epoch_", epoch)
+        if validation_logs:
+            self._write("validation", validation_logs, "epoch_", epoch)
+
+
+def _update_freq(update_freq):
+    """'epoch', or the number of batches between batch-level writes ('batch' = 1)."""
+    if update_freq == "batch":
+        return 1
+    if update_freq == "epoch":
+        return "epoch"
+    if isinstance(update_freq, bool) or not isinstance(update_freq, (int, np.integer)) or update_freq < 1:
+        raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive number of batches, got "
+                         f"{update_freq!r}")
+    return int(update_freq)
+
+
+def _scalar(what, name, value):
+    """A log value as a float, or a TypeError naming it."""
+    try:
+        return float(np.asarray(value).reshape(()))
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: the log {name!r} is not a single number (got {type(value).__name__} "
+                        f"{value!r}); only scalars can be written") from None
+
+
 __all__ = [
     "Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
-    "ModelCheckpoint", "ReduceLROnPlateau", "TerminateOnNaN",
+    "ModelCheckpoint", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
 ]
 
 

@@ -2,7 +2,8 @@
 its own. Every import in every module is read with ``ast`` -- those at the top and those inside
 functions alike -- so a lazy import cannot hide a dependency the wrong way round.
 
-    host utilities   errors, fileio, graph, labels, progbar, version; preprocessing, datasets, viz
+    host utilities   errors, fileio, graph, labels, progbar, version, tensorboard_events; preprocessing,
+                     datasets, viz
                      (plain Python and NumPy)
     runtime          minidl.runtime (and its public name minidl.backend)
     autograd
@@ -27,7 +28,7 @@ PACKAGE = pathlib.Path(minidl.__file__).parent
 LEVELS = [
     ("host utilities", ["minidl.errors", "minidl.fileio", "minidl.graph", "minidl.labels", "minidl.progbar",
                         "minidl.version",
-                        "minidl.preprocessing", "minidl.datasets", "minidl.viz"]),
+                        "minidl.tensorboard_events", "minidl.preprocessing", "minidl.datasets", "minidl.viz"]),
     ("runtime", ["minidl.runtime", "minidl.backend"]),
     ("autograd", ["minidl.autograd"]),
     ("ops", ["minidl.ops"]),

@@ -61,16 +61,16 @@ NEAREST = {
         "FalseNegatives", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "BinaryIoU", "R2Score", "KLDivergence",
         "CosineSimilarity", "Hinge", "Poisson", "Sum"),
     "minidl.keras.optimizers": _same(_OPTIMIZER, "AdamW", "Adafactor", "Ftrl", "Lamb", "Lion", "LossScaleOptimizer"),
-    "minidl.keras.callbacks": _same(_CALLBACK, "TensorBoard", "BackupAndRestore", "RemoteMonitor", "ProgbarLogger"),
+    "minidl.keras.callbacks": _same(_CALLBACK, "BackupAndRestore", "RemoteMonitor", "ProgbarLogger"),
     "minidl.keras.activations": _same(_ACTIVATION, "gelu", "mish", "relu6", "hard_swish", "log_softmax", "softsign",
                                       "exponential"),
     "minidl.keras.utils": {
-        **_same("`ImageDataGenerator.flow_from_directory`, NumPy windows, PIL", "image_dataset_from_directory",
-                "text_dataset_from_directory", "timeseries_dataset_from_array"),
         "save_img": "`keras.utils.array_to_img(x).save(path)` (a PIL image)",
         "split_dataset": "slice the arrays (`x[:n]`, `x[n:]`) or pass `validation_split` to `fit`",
         "FeatureSpace": "the `Normalization`, `StringLookup`, `IntegerLookup` and `CategoryEncoding` layers",
         "Progbar": "`fit`/`evaluate`/`predict` draw Keras's progress bar; in a loop of your own, print progress",
+        "audio_dataset_from_directory": "read audio with Python libraries (soundfile, scipy.io.wavfile) and build a "
+                                        "`tf.data.Dataset.from_tensor_slices` of the arrays",
     },
     "minidl.keras": {
         "mixed_precision": "minidl computes in float32 (or float64 with minidl.set_floatx); there are no float16 "

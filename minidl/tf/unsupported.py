@@ -32,7 +32,8 @@ NEAREST = {
     "py_function": "call the Python function directly (minidl runs eagerly)",
     "numpy_function": "call the NumPy function directly on tensor.numpy()",
     "Module": "subclass minidl.keras.layers.Layer and create weights with add_weight",
-    "summary": "TensorBoard summaries are not supported; use minidl.callbacks.CSVLogger or minidl.viz.plot_history",
+    "summary": ("tf.summary writers are not supported; keras.callbacks.TensorBoard writes the training curves as "
+                "event files (minidl.tensorboard_events.EventFileWriter writes any scalar)"),
     "saved_model": "save with model.save('model.h5') and load with minidl.keras.models.load_model",
     "lite": "TensorFlow Lite conversion has no minidl counterpart",
     "image": "use minidl.keras.preprocessing.image (ImageDataGenerator, load_img) or NumPy",

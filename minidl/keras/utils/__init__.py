@@ -1,10 +1,17 @@
 """``keras.utils``: labels to one-hot (``to_categorical``), model pictures (``plot_model``),
-seeding, file fetching, and the ``Sequence`` base class for batch generators."""
+seeding, file fetching, the ``Sequence`` base class for batch generators, and the ``tf.data``
+dataset builders (``image_dataset_from_directory``, ``text_dataset_from_directory``,
+``timeseries_dataset_from_array``)."""
 
 from minidl.keras import unsupported as _unsupported
 from minidl.keras.preprocessing.image import array_to_img, img_to_array
 from minidl.keras.utils import np_utils, vis_utils
 from minidl.keras.utils.data_utils import PyDataset, Sequence, get_file
+from minidl.keras.utils.dataset_utils import (
+    image_dataset_from_directory,
+    text_dataset_from_directory,
+    timeseries_dataset_from_array,
+)
 from minidl.keras.utils.generic_utils import (
     CustomObjectScope,
     custom_object_scope,
@@ -21,9 +28,9 @@ from minidl.preprocessing.sequence import pad_sequences
 
 __all__ = [
     "CustomObjectScope", "PyDataset", "Sequence", "array_to_img", "custom_object_scope", "disable_interactive_logging",
-    "enable_interactive_logging", "get_custom_objects", "get_file", "img_to_array", "load_img", "model_to_dot",
+    "enable_interactive_logging", "get_custom_objects", "get_file", "image_dataset_from_directory", "img_to_array", "load_img", "model_to_dot",
     "normalize", "np_utils", "pad_sequences", "plot_model", "register_keras_serializable", "set_random_seed",
-    "to_categorical", "vis_utils",
+    "text_dataset_from_directory", "timeseries_dataset_from_array", "to_categorical", "vis_utils",
 ]
 
 
