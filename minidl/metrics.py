@@ -73,9 +73,10 @@ class Metric:
         """The TF 2.0-2.4 spelling of ``reset_state`` (a method, so subclasses' versions are called)."""
         self.reset_state()
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        """Update with one batch and return the running result, as a Keras metric does."""
-        self.update_state(y_true, y_pred, sample_weight)
+    def __call__(self, *args, **kwargs):
+        """Update with one batch and return the running result, as a Keras metric does; the
+        arguments are ``update_state``'s (``(y_true, y_pred)``, or ``(values,)`` for ``Mean``)."""
+        self.update_state(*args, **kwargs)
         return self.result()
 
     def get_config(self):

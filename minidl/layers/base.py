@@ -37,7 +37,7 @@ from minidl.autograd.tensor import Tensor, as_array
 from minidl.graph import depth_first
 from minidl.layers.call_context import add_call_context
 from minidl.layers.input_spec import InputSpec, check_inputs
-from minidl.layers.text_values import as_dtype, as_text_array, holds_text
+from minidl.layers.text_values import as_dtype, as_text_array, holds_text, reported_dtype
 from minidl.runtime import backend
 
 _name_counts = {}
@@ -188,6 +188,16 @@ class Parameter(Tensor):
         if tuple(value.shape) != self.shape:
             raise ValueError(f"{self.name}: cannot assign a value of shape {tuple(value.shape)} to a weight of shape {self.shape}")
         self.data[...] = value
+        return self
+
+    def assign_add(self, delta):
+        """Add ``delta`` to the weight in place (Keras's ``variable.assign_add``, used for
+        running totals in ``call``); returns the weight."""
+        return self.assign(self.data + as_array(delta, dtype=self.data.dtype))
+
+    def assign_sub(self, delta):
+        """Subtract ``delta`` from the weight in place; returns the weight."""
+        return self.assign(self.data - as_array(delta, dtype=self.data.dtype))
 
 
 class SymbolicTensor:
@@ -195,7 +205,7 @@ class SymbolicTensor:
 
     def __init__(self, shape, dtype, layer=None, inputs=(), call_kwargs=None, output_index=0):
         self.shape = tuple(shape)
-        self.dtype = as_dtype(dtype)
+        self.dtype = reported_dtype(as_dtype(dtype))
         self.layer = layer  # the layer that produced it (an InputLayer for model inputs)
         self.inputs = inputs  # the SymbolicTensors that layer was called on
         self.call_kwargs = call_kwargs or {}
@@ -343,6 +353,11 @@ class Layer:
 
     # -- calling -----------------------------------------------------------------------------
     def __call__(self, inputs, training=None, **kwargs):
+        # A dict of inputs (Keras's ``layer({"age": a, "sex": b})``) travels as the list of its
+        # values; the keys are kept on the layer and ``call``/``build`` get a dict back.
+        if isinstance(inputs, dict):
+            self._input_dict_keys = tuple(inputs)
+            inputs = list(inputs.values())
         # An exception raised while the layer builds or runs gets the layer's name and input shapes
         # in front of its message, once (``minidl.layers.call_context``); no cost until one is raised.
         try:
@@ -359,9 +374,10 @@ class Layer:
                     spec.check(self, inputs.shape, inputs.dtype)
                 else:
                     check_inputs(self, spec, inputs)
+            keys = self._dict_keys_for(inputs)
             if not self.built:
                 shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
-                self.build(shapes)
+                self.build(dict(zip(keys, shapes)) if keys else shapes)
                 self.built = True
                 self.input_shape_seen = _with_none_batch(shapes)
             # ``call`` gets the arguments its signature takes, inside the call state (module docstring).
@@ -381,7 +397,7 @@ class Layer:
             state.depth += 1
             state.training = training
             try:
-                outputs = self.call(inputs, **kwargs)
+                outputs = self.call(dict(zip(keys, inputs)) if keys else inputs, **kwargs)
             finally:
                 state.depth -= 1
                 state.training, state.entry = outer_training, outer_entry
@@ -395,6 +411,16 @@ class Layer:
         except Exception as error:
             add_call_context(error, self, inputs, probing=_state.probing > 0)
             raise
+
+    _input_dict_keys = None  # the keys of the dict this layer was called on, if it was
+
+    def _dict_keys_for(self, inputs):
+        """The keys to rebuild a dict of inputs with: set when the layer was called on a dict and
+        ``inputs`` is the list of its values (its own call, a probe or a model replaying it)."""
+        keys = self._input_dict_keys
+        if keys is not None and isinstance(inputs, list) and len(inputs) == len(keys):
+            return keys
+        return None
 
     def _call_symbolic(self, inputs, kwargs):
         """Run the layer on a zero batch of one sample to build it and learn its output shape.
@@ -447,6 +473,13 @@ class Layer:
             _loss_callables_exist = True
             self._loss_callables.append(loss)
             return
+        if symbols_in(loss):
+            from minidl.errors import UnsupportedError
+
+            raise UnsupportedError(
+                f"{self.name}.add_loss: a loss computed from symbolic tensors (TensorFlow 2's "
+                "model.add_loss(kl_loss) on a functional model) is not supported, as in Keras 3; compute it inside "
+                "a layer's call() with self.add_loss(...), or override train_step")
         self._record_added(self._added_losses, loss if isinstance(loss, Tensor) else Tensor(loss))
 
     def add_metric(self, value, name=None, aggregation="mean"):

@@ -19,6 +19,48 @@ from minidl.autograd.tensor import Tensor
 STRING = np.dtype(object)
 
 
+class TextDType:
+    """The dtype a text tensor reports: NumPy's ``object`` underneath, named as TensorFlow's.
+
+    TensorFlow's ``tf.string`` compares equal to the name ``"string"``, and Keras examples test
+    a feature's kind with ``features[name].dtype == "string"``; a bare NumPy object dtype would
+    answer False. This stands in for it: it equals ``"string"``, ``tf.string`` and NumPy's
+    object dtype, and NumPy reads it as object (through ``.dtype``), so ``np.asarray(x,
+    dtype=tensor.dtype)`` and ``dtype.kind`` work as before.
+    """
+
+    name = "string"
+    dtype = STRING
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            return other in ("string", "object", "O")
+        try:
+            return np.dtype(other) == STRING
+        except TypeError:
+            return False
+
+    def __hash__(self):
+        return hash(STRING)
+
+    def __getattr__(self, attribute):
+        return getattr(STRING, attribute)
+
+    def __repr__(self):
+        return "tf.string"
+
+    def __reduce__(self):
+        return "TEXT_DTYPE"
+
+
+TEXT_DTYPE = TextDType()
+
+
+def reported_dtype(dtype):
+    """The dtype a tensor of ``dtype`` reports: ``TEXT_DTYPE`` for text, else ``dtype`` itself."""
+    return TEXT_DTYPE if dtype == STRING else dtype
+
+
 def is_text_dtype(dtype):
     """Whether ``dtype`` (a name, NumPy dtype or type) stands for strings."""
     if isinstance(dtype, str) and dtype == "string":

@@ -147,6 +147,8 @@ class CompiledLoss:
         outputs = model._as_output_list(y_pred)
         ys = [_raw(y) for y in (y_true if isinstance(y_true, (list, tuple)) else [y_true])]
         total, _ = model._compiled_total(outputs, ys, _raw(sample_weight))
+        if total is None:
+            raise RuntimeError(f"{model.name}.compiled_loss: compile() was given no loss; pass loss= to compile()")
         for penalty in regularization_losses or []:
             total = total + penalty
         model._loss_tracker.add(total.data, len(ys[0]))

@@ -225,6 +225,8 @@ class ArrayData:
         self.sample_weight = None if sample_weight is None else _cast(
             as_array(sample_weight, f"{what}: sample_weight").astype(backend.floatx(), copy=False), "w"
         )
+        if self.sample_weight is not None and self.sample_weight.ndim == 2 and self.sample_weight.shape[1] == 1:
+            self.sample_weight = self.sample_weight.reshape(-1)  # a column (n, 1), as Keras accepts it
         if batch_size is None:
             batch_size = 32
         if int(batch_size) <= 0:

@@ -95,16 +95,14 @@ class Functional(Model):
         super().__init__(name=name or unique_name("model"), trainable=trainable)
         if inputs is None or outputs is None:
             raise TypeError("Model: pass both inputs=Input(...) (or a list of them) and outputs=...")
-        self._input_structure = inputs
-        self._output_structure = outputs
         self.inputs = _flatten_symbols(inputs, "inputs")
         self.outputs = _flatten_symbols(outputs, "outputs")
-        for symbol in self.inputs:
-            if not isinstance(symbol.layer, InputLayer):
-                raise ValueError(
-                    f"Model: every input must come straight from Input(...); {symbol!r} was produced by "
-                    f"layer {getattr(symbol.layer, 'name', '?')!r}"
-                )
+        if not all(isinstance(symbol.layer, InputLayer) for symbol in self.inputs):
+            inputs, outputs = self._from_intermediate_inputs(inputs, outputs)
+            self.inputs = _flatten_symbols(inputs, "inputs")
+            self.outputs = _flatten_symbols(outputs, "outputs")
+        self._input_structure = inputs
+        self._output_structure = outputs
         self._contract = None
         self._nodes = self._trace()
         self._layers = self._ordered_layers()
@@ -117,6 +115,59 @@ class Functional(Model):
             self.trainable = False
 
     # -- graph -------------------------------------------------------------------------------
+    def _from_intermediate_inputs(self, inputs, outputs):
+        """Inputs and outputs for a model whose inputs include tensors some layer produced.
+
+        Keras 3 allows ``Model(normalized_features, outputs)``: each such tensor is replaced by a
+        new ``Input`` of its shape and dtype, and the layers between the inputs and the outputs
+        are called again on the new inputs (the layers before them are not part of the model,
+        and the model is fed the values those tensors stand for). A dict of inputs keeps its keys,
+        which also name the new Inputs.
+        """
+        from minidl.layers.input_layer import Input
+
+        keys = list(inputs) if isinstance(inputs, dict) else [None] * len(self.inputs)
+        fresh = {}
+        for key, symbol in zip(keys, self.inputs):
+            if isinstance(symbol.layer, InputLayer):
+                fresh[id(symbol)] = symbol
+            else:
+                fresh[id(symbol)] = Input(batch_shape=symbol.shape, dtype=symbol.dtype,
+                                          name=key if key is not None else f"{symbol.layer.name}_input")
+        new_outputs = self._replay(self._trace(), fresh)
+        new_inputs = [fresh[id(symbol)] for symbol in self.inputs]
+        if isinstance(inputs, dict):
+            new_inputs = dict(zip(keys, new_inputs))
+        elif not isinstance(inputs, (list, tuple)):
+            new_inputs = new_inputs[0]
+        if isinstance(outputs, dict):
+            return new_inputs, dict(zip(outputs, new_outputs))
+        return new_inputs, new_outputs if isinstance(outputs, (list, tuple)) else new_outputs[0]
+
+    def _replay(self, nodes, tensors, training=None):
+        """Run ``nodes`` on ``tensors`` (symbol id -> value, the model's inputs filled in): the
+        values of the model's outputs, in order. Real tensors compute, symbolic ones record."""
+        for node in nodes:
+            arguments = [tensors[i] for i in node.input_ids]
+            kwargs = replace_symbols(node.kwargs, lambda symbol: tensors[id(symbol)]) if node.kwarg_inputs \
+                else dict(node.kwargs)
+            node_training = kwargs.pop("training", training)  # a call recorded as training=True keeps it
+            result = node.layer(arguments if node.several_inputs else arguments[0], training=node_training, **kwargs)
+            if isinstance(result, (list, tuple)):
+                for symbol_id, index in node.output_slots:
+                    tensors[symbol_id] = result[index]
+            else:
+                tensors[node.output_slots[0][0]] = result
+        return [tensors[id(symbol)] for symbol in self.outputs]
+
+    def _input_keys(self, given):
+        """The key of each input in a dict fed to the model: the key it had in a dict of inputs
+        given to ``Model`` (Keras 3 matches those), else its Input's name."""
+        structure = self._input_structure
+        if isinstance(structure, dict) and all(key in given for key in structure):
+            return list(structure)
+        return [symbol.layer.name for symbol in self.inputs]
+
     def _trace(self):
         """The nodes between inputs and outputs, each after the nodes it depends on."""
         input_ids = {id(s) for s in self.inputs}
@@ -167,25 +218,14 @@ class Functional(Model):
     # -- running -----------------------------------------------------------------------------
     def call(self, inputs, training=None):
         if isinstance(inputs, dict):
-            inputs = [inputs[symbol.layer.name] for symbol in self.inputs]
+            inputs = [inputs[name] for name in self._input_keys(inputs)]
         values = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if len(values) != len(self.inputs):
             raise ValueError(
                 f"{self.name}: expects {len(self.inputs)} input(s) {self.input_names}, got {len(values)}"
             )
         tensors = {id(symbol): value for symbol, value in zip(self.inputs, values)}
-        for node in self._nodes:
-            arguments = [tensors[i] for i in node.input_ids]
-            kwargs = replace_symbols(node.kwargs, lambda symbol: tensors[id(symbol)]) if node.kwarg_inputs \
-                else dict(node.kwargs)
-            node_training = kwargs.pop("training", training)  # a call recorded as training=True keeps it
-            result = node.layer(arguments if node.several_inputs else arguments[0], training=node_training, **kwargs)
-            if isinstance(result, (list, tuple)):
-                for symbol_id, index in node.output_slots:
-                    tensors[symbol_id] = result[index]
-            else:
-                tensors[node.output_slots[0][0]] = result
-        outputs = [tensors[id(symbol)] for symbol in self.outputs]
+        outputs = self._replay(self._nodes, tensors, training)
         if isinstance(self._output_structure, (list, tuple, dict)):
             return outputs
         return outputs[0]

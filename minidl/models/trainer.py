@@ -252,16 +252,18 @@ class Trainer:
             weight = compiled.loss_weights[index]
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
-        if total is None:
-            raise RuntimeError(f"{self.name}: compile() was given no loss, so there is nothing to train or evaluate")
         return total, per_output_values
 
     def _total_loss(self, outputs, ys, sample_weight):
-        """The compiled loss plus ``self.losses`` (penalties and added losses)."""
+        """The compiled loss plus ``self.losses`` (penalties and added losses). A model compiled
+        without a loss trains on its added losses alone, as in Keras (``add_loss`` in ``call``)."""
         total, per_output_values = self._compiled_total(outputs, ys, sample_weight)
         if self._compiled.penalized is not False or may_have_losses(self):
             for penalty in self.losses:
-                total = total + penalty
+                total = penalty if total is None else total + penalty
+        if total is None:
+            raise RuntimeError(f"{self.name}: compile() was given no loss and the model adds none (add_loss), "
+                               "so there is nothing to train or evaluate; pass loss= to compile()")
         return total, per_output_values
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
@@ -335,10 +337,19 @@ class Trainer:
             inputs = self._model_inputs(xs)
             outputs = self._as_output_list(self._forward(inputs, training=True))
             total, per_output_values = self._step_loss(inputs, outputs, ys, sample_weight, training=True)
-            total.backward()
+            if train_weights:
+                total.backward()
         finally:
             for weight in compiled.all_weights:
                 weight.requires_grad = weight.trainable
+        if not train_weights:
+            # Keras trains nothing then, and warns; the loss and metrics are still reported
+            if not getattr(self, "_warned_no_trainable_weights", False):
+                warnings.warn(f"{self.name}: the model does not have any trainable weights; fit() only "
+                              "reports the loss and metrics", stacklevel=3)
+                self._warned_no_trainable_weights = True
+            self._record(total, per_output_values, outputs, ys, sample_weight, len(xs[0]))
+            return
         compiled.optimizer.apply_gradients([(weight.grad, weight) for weight in train_weights])
         for weight in train_weights:
             weight.grad = None

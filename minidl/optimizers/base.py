@@ -178,6 +178,22 @@ class Optimizer:
         self.iterations += 1
         return self.iterations
 
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's ``optimizer.apply(grads, trainable_variables)``: ``apply_gradients`` on the
+        gradients paired with the variables in order. Without ``trainable_variables`` the
+        optimizer's own weights are used (``SGD(model.parameters())``, or those of an earlier call)."""
+        grads = list(grads)
+        if trainable_variables is None:
+            trainable_variables = self.params or [weight for weight, _ in self._slots.values()]
+            if not trainable_variables:
+                raise ValueError(f"{self.name}.apply: pass trainable_variables (e.g. model.trainable_variables); "
+                                 "this optimizer has not been given any weights yet")
+        variables = list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"{self.name}.apply: got {len(grads)} gradients for {len(variables)} variables; "
+                             "pass one gradient per variable, in the same order")
+        self.apply_gradients(zip(grads, variables))
+
     def minimize(self, loss, var_list):
         """One step of TensorFlow 2's ``optimizer.minimize(loss, var_list)``.
 

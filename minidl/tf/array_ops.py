@@ -34,11 +34,11 @@ def _shape_argument(shape):
 # -- creation -------------------------------------------------------------------------------------
 
 def zeros(shape, dtype=dtypes.float32, name=None):
-    return _from_host(np.zeros(_shape_argument(shape), dtype=dtype))
+    return _from_host(np.zeros(_shape_argument(shape), dtype=dtypes.as_dtype(dtype)))
 
 
 def ones(shape, dtype=dtypes.float32, name=None):
-    return _from_host(np.ones(_shape_argument(shape), dtype=dtype))
+    return _from_host(np.ones(_shape_argument(shape), dtype=dtypes.as_dtype(dtype)))
 
 
 def fill(dims, value, name=None):

@@ -7,7 +7,11 @@ NumPy's in one way that matters for reproducing its numbers: Python floats becom
 Python ints int32 (int64 only when a value does not fit), while NumPy arrays keep their dtype.
 """
 
+from builtins import bool as builtins_bool
+
 import numpy as np
+
+from minidl.layers.text_values import TEXT_DTYPE
 
 float16 = half = np.dtype("float16")
 float32 = np.dtype("float32")
@@ -23,17 +27,29 @@ uint64 = np.dtype("uint64")
 bool = np.dtype("bool")  # noqa: A001 - TensorFlow's name
 complex64 = np.dtype("complex64")
 complex128 = np.dtype("complex128")
-string = np.dtype("object")  # TensorFlow's byte strings; they stay on the host
+string = TEXT_DTYPE  # TensorFlow's byte strings (NumPy object arrays); they stay on the host
 
 DType = np.dtype
 
 _INT32 = np.iinfo(np.int32)
 
 
+# TensorFlow's DataType enum numbers (``types.proto``): ``tf.zeros(1, 1)`` passes 1 as the dtype,
+# and TensorFlow reads it as DT_FLOAT.
+_DATA_TYPE_NUMBERS = {1: float32, 2: float64, 3: int32, 4: uint8, 5: int16, 6: int8, 7: string, 8: complex64,
+                      9: int64, 10: bool, 17: uint16, 18: complex128, 19: float16, 22: uint32, 23: uint64}
+
+
 def as_dtype(type_value):
-    """``tf.as_dtype``: a dtype from a name ('float32'), a NumPy type or a dtype."""
-    if isinstance(type_value, str) and type_value == "string":
+    """``tf.as_dtype``: a dtype from a name ('float32'), a NumPy type, a dtype or TensorFlow's
+    DataType enum number (1 is float32)."""
+    if (isinstance(type_value, str) and type_value == "string") or type_value is string:
         return string
+    if isinstance(type_value, (int, np.integer)) and not isinstance(type_value, builtins_bool):
+        if int(type_value) not in _DATA_TYPE_NUMBERS:
+            raise TypeError(f"tf.as_dtype: {type_value} is not a TensorFlow DataType number "
+                            f"(known: {sorted(_DATA_TYPE_NUMBERS)}); pass a dtype such as tf.float32")
+        return _DATA_TYPE_NUMBERS[int(type_value)]
     try:
         return np.dtype(type_value)
     except TypeError:

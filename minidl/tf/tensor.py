@@ -18,6 +18,7 @@ import numbers
 import numpy as np
 
 from minidl.autograd.tensor import Tensor
+from minidl.layers.text_values import reported_dtype
 from minidl.ops import math as math_ops
 from minidl.ops import reductions as reduction_ops
 from minidl.ops import shapes as shape_ops
@@ -235,6 +236,11 @@ class EagerTensor(Tensor):
     @property
     def shape(self):
         return TensorShape(self.data.shape)
+
+    @property
+    def dtype(self):
+        """The data's dtype; a text tensor reports ``tf.string``, which equals ``"string"``."""
+        return reported_dtype(self.data.dtype)
 
     def get_shape(self):
         return self.shape

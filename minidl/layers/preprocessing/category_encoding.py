@@ -51,8 +51,8 @@ def encode(ids, mode, depth, dtype, count_weights=None, who="encode", check_rang
     ids = ids.astype(np.int64) if ids.dtype.kind != "i" else ids
     if check_range:
         check_ids(ids, depth, who)
-    if ids.ndim == 0:
-        ids = ids.reshape(1)
+    if ids.ndim == 0:  # one id of one sample (a tf.data element): Keras 3 encodes it as shape (depth,)
+        return encode(ids.reshape(1), mode, depth, dtype, count_weights, who, check_range=False).reshape(depth)
     if mode == "one_hot":
         if ids.ndim > 1 and ids.shape[-1] == 1:
             ids = ids.reshape(ids.shape[:-1])

@@ -254,8 +254,6 @@ class IndexLookup(Layer):
         depth = self._depth()
         masked = indices < 0
         mode = "count" if self.output_mode == "tf_idf" else self.output_mode
-        if indices.ndim == 0:
-            indices, masked = indices.reshape(1), masked.reshape(1)
         # masked values go to one extra slot, dropped afterwards: they count nowhere
         encoded = encode(np.where(masked, depth, indices), mode, depth + 1, self.dtype, who=label(self))
         encoded = encoded[..., :depth]
