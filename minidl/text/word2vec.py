@@ -132,17 +132,21 @@ class Word2Vec:
         return inputs[order], targets[order]
 
     def _cbow_windows(self, ids, sentence_numbers):
-        """For every centre word, its window's word ids (-1 where empty) and the centre id."""
+        """For every centre word, its window's word ids and the centre id.
+
+        Each row holds the window's words from the left, nearest first, then -1 in the empty
+        slots (the fast step relies on that: see :meth:`_step_fast`).
+        """
         reach = self.window - self.rng.integers(0, self.window, size=len(ids))
         contexts = np.full((len(ids), 2 * self.window), -1, dtype=np.int64)
-        column = 0
+        filled = np.zeros(len(ids), dtype=np.int64)  # words placed so far in each window
         for offset in range(1, self.window + 1):
             for shift in (offset, -offset):
                 centre = np.arange(max(0, -shift), len(ids) - max(0, shift))
                 neighbour = centre + shift
                 ok = (reach[centre] >= offset) & (sentence_numbers[centre] == sentence_numbers[neighbour])
-                contexts[centre[ok], column] = ids[neighbour[ok]]
-                column += 1
+                contexts[centre[ok], filled[centre[ok]]] = ids[neighbour[ok]]
+                filled[centre[ok]] += 1
         has_context = (contexts >= 0).any(axis=1)
         order = self.rng.permutation(int(has_context.sum()))
         return contexts[has_context][order], ids[has_context][order]
@@ -190,32 +194,49 @@ class Word2Vec:
 
     # -- training: the fast form (must equal _step_readable) ------------------------------------
     def _step_fast(self, batch_inputs, candidates, learning_rate):
-        """The step of :meth:`_step_readable` with the derivative by hand and sparse row updates."""
+        """The step of :meth:`_step_readable` with the derivative by hand and sparse row updates.
+
+        With g = sigmoid(v . h) - label for each (example, candidate), the step is
+
+            v_candidate -= lr g h,        each context row -= lr dL/dh = lr sum_k g v_k,
+
+        added up over the batch where a row occurs more than once (``backend.scatter_add``), and
+        only on the rows the batch touched. CBOW's windows are sorted by how many context words
+        they hold (they are filled from the left, see :meth:`_cbow_windows`), so that column c of
+        the sorted windows is filled for a leading block of them: the window sums and the
+        context rows' updates then touch present words only, one block per column, instead of
+        every one of the 2 x window slots of every window.
+        """
         xp = backend.get_xp()
         inputs_table, outputs_table = self.input_vectors.data, self.output_vectors.data
-        candidate_ids = backend.to_device(candidates)
         if self.sg:
-            context_ids = backend.to_device(batch_inputs[:, None])  # (B, 1): the input word
-            hidden = inputs_table[context_ids[:, 0]]
+            context_ids = backend.to_device(batch_inputs)  # (B,): one input word per example
+            hidden = inputs_table[context_ids]
         else:
-            present = backend.to_device((batch_inputs >= 0).astype(inputs_table.dtype))  # (B, 2w)
-            context_ids = backend.to_device(np.maximum(batch_inputs, 0))
-            summed = (inputs_table[context_ids] * present[..., None]).sum(axis=1)
-            hidden = summed / present.sum(axis=1, keepdims=True)  # the window's mean
+            sizes = (batch_inputs >= 0).sum(axis=1)
+            order = np.argsort(-sizes, kind="stable")  # the fullest windows first
+            windows, candidates, sizes = batch_inputs[order], candidates[order], sizes[order]
+            filled = (sizes[:, None] > np.arange(windows.shape[1])).sum(axis=0)  # column c: windows[:filled[c]]
+            columns = [backend.to_device(windows[: filled[c], c]) for c in range(len(filled)) if filled[c]]
+            hidden = xp.zeros((len(windows), inputs_table.shape[1]), dtype=inputs_table.dtype)
+            for column_ids in columns:
+                hidden[: len(column_ids)] += inputs_table[column_ids]
+            hidden /= backend.to_device(sizes[:, None].astype(inputs_table.dtype))  # the window's mean
+        candidate_ids = backend.to_device(candidates)
         candidate_vectors = outputs_table[candidate_ids]  # (B, 1+k, D)
         logits = xp.einsum("bd,bkd->bk", hidden, candidate_vectors)
-        labels = xp.zeros(logits.shape, dtype=logits.dtype)
-        labels[:, 0] = 1
-        loss = _sigmoid_cross_entropy(logits, labels).sum()
-        g = _sigmoid(logits) - labels  # dL/dlogit
-        d_candidates = g[..., None] * hidden[:, None, :]  # dL/dv_candidate = g h
-        d_hidden = xp.einsum("bk,bkd->bd", g, candidate_vectors)  # dL/dh = sum_k g v_k
+        loss = xp.logaddexp(0, -logits[:, 0]).sum() + xp.logaddexp(0, logits[:, 1:]).sum()
+        g = _sigmoid(logits)
+        g[:, 0] -= 1  # dL/dlogit = sigmoid(logit) - label; the label is 1 for the true target only
+        g *= -learning_rate  # from here on, steps rather than gradients
+        hidden_step = xp.einsum("bk,bkd->bd", g, candidate_vectors)  # -lr dL/dh = -lr sum_k g v_k
+        candidate_steps = g[..., None] * hidden[:, None, :]  # -lr dL/dv_candidate = -lr g h
+        backend.scatter_add(outputs_table, candidate_ids.reshape(-1), candidate_steps.reshape(-1, hidden.shape[1]))
         if self.sg:
-            d_context = d_hidden[:, None, :]
+            backend.scatter_add(inputs_table, context_ids, hidden_step)
         else:  # each present context word receives the whole dL/dh (word2vec.c, see _hidden)
-            d_context = d_hidden[:, None, :] * present[..., None]
-        _subtract_rows(outputs_table, candidate_ids, d_candidates, learning_rate)
-        _subtract_rows(inputs_table, context_ids, d_context, learning_rate)
+            backend.scatter_add(inputs_table, xp.concatenate(columns),
+                                xp.concatenate([hidden_step[: len(column_ids)] for column_ids in columns]))
         return loss
 
     def train(self, sentences, epochs=None):
@@ -258,28 +279,3 @@ def _sigmoid(x):
     xp = backend.get_xp()
     return 0.5 * (1 + xp.tanh(0.5 * x))  # = 1 / (1 + exp(-x)), without overflow
 
-
-def _sigmoid_cross_entropy(logits, labels):
-    """-[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] = max(z, 0) - z y + log(1 + exp(-|z|))."""
-    xp = backend.get_xp()
-    return xp.maximum(logits, 0) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
-
-
-def _subtract_rows(table, row_ids, row_gradients, learning_rate):
-    """``table[r] -= learning_rate * (sum of the gradients of every occurrence of r)``.
-
-    On the CPU the occurrences are sorted by row so that each row's gradients are summed by one
-    ``add.reduceat`` over a contiguous block, and only the rows that occur are written; on a
-    device, whose ``add.at`` is an atomic add per element, the gradients are scattered directly.
-    """
-    xp = backend.get_xp()
-    flat_ids = row_ids.reshape(-1)
-    flat_gradients = row_gradients.reshape(flat_ids.shape[0], -1)
-    if backend.get_backend() != "numpy":
-        backend.scatter_add(table, flat_ids, -learning_rate * flat_gradients)
-        return
-    order = xp.argsort(flat_ids, kind="stable")
-    sorted_ids = flat_ids[order]
-    starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), sorted_ids[1:] != sorted_ids[:-1]]))
-    summed = xp.add.reduceat(flat_gradients[order], starts, axis=0)
-    table[sorted_ids[starts]] -= learning_rate * summed
