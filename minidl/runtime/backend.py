@@ -220,7 +220,7 @@ def scatter_add(target, indices, values):
         flat_target, columns = target.reshape(-1), np.arange(width)
         chunk_rows = max(1, SCATTER_CHUNK_ELEMENTS // max(width, 1))
         for start in range(0, len(indices), chunk_rows):
-            picked = indices[start:start + chunk_rows]
+            picked = indices[start:start + chunk_rows].astype(np.intp)  # int32 ids: no overflow below
             picked = np.where(picked < 0, picked + rows, picked)
             flat = (picked[:, None] * width + columns).ravel()
             np.add.at(flat_target, flat, values[start:start + chunk_rows].reshape(-1))

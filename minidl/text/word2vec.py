@@ -36,6 +36,7 @@ Two forms of the SGD step, equal to float rounding (tests hold them to it):
 """
 
 import collections
+import itertools
 import time
 
 import numpy as np
@@ -98,13 +99,17 @@ class Word2Vec:
         return self
 
     def _encode(self, sentences):
-        """The corpus as one int array of word ids plus each token's sentence number."""
-        ids, sentence_numbers = [], []
-        for number, sentence in enumerate(sentences):
-            encoded = [self.word_index[word] for word in sentence if word in self.word_index]
-            ids.extend(encoded)
-            sentence_numbers.extend([number] * len(encoded))
-        return np.array(ids, dtype=np.int64), np.array(sentence_numbers, dtype=np.int64)
+        """The corpus as one int array of word ids plus each token's sentence number.
+
+        Words out of the vocabulary are dropped. Ids are int32 (any vocabulary fits), which halves
+        the memory that the windows and pairs built from them take.
+        """
+        sentences = [list(sentence) for sentence in sentences]
+        tokens = itertools.chain.from_iterable(sentences)
+        ids = np.fromiter(map(self.word_index.get, tokens, itertools.repeat(-1)), dtype=np.int32)
+        sentence_numbers = np.repeat(np.arange(len(sentences), dtype=np.int32), [len(s) for s in sentences])
+        known = ids >= 0
+        return ids[known], sentence_numbers[known]
 
     def _subsample(self, ids, sentence_numbers):
         if not self.sample:
@@ -120,13 +125,10 @@ class Word2Vec:
         """(input word, target word) for every word and every neighbour in its reduced window."""
         reach = self.window - self.rng.integers(0, self.window, size=len(ids))
         inputs, targets = [], []
-        for offset in range(1, self.window + 1):
-            for shift in (offset, -offset):
-                centre = np.arange(max(0, -shift), len(ids) - max(0, shift))
-                neighbour = centre + shift
-                ok = (reach[centre] >= offset) & (sentence_numbers[centre] == sentence_numbers[neighbour])
-                inputs.append(ids[neighbour[ok]])
-                targets.append(ids[centre[ok]])
+        for offset, centres, neighbours in _window_offsets(len(ids), self.window):
+            ok = (reach[centres] >= offset) & (sentence_numbers[centres] == sentence_numbers[neighbours])
+            inputs.append(ids[neighbours][ok])
+            targets.append(ids[centres][ok])
         inputs, targets = np.concatenate(inputs), np.concatenate(targets)
         order = self.rng.permutation(len(inputs))
         return inputs[order], targets[order]
@@ -138,18 +140,15 @@ class Word2Vec:
         slots (the fast step relies on that: see :meth:`_step_fast`).
         """
         reach = self.window - self.rng.integers(0, self.window, size=len(ids))
-        contexts = np.full((len(ids), 2 * self.window), -1, dtype=np.int64)
-        filled = np.zeros(len(ids), dtype=np.int64)  # words placed so far in each window
-        for offset in range(1, self.window + 1):
-            for shift in (offset, -offset):
-                centre = np.arange(max(0, -shift), len(ids) - max(0, shift))
-                neighbour = centre + shift
-                ok = (reach[centre] >= offset) & (sentence_numbers[centre] == sentence_numbers[neighbour])
-                contexts[centre[ok], filled[centre[ok]]] = ids[neighbour[ok]]
-                filled[centre[ok]] += 1
-        has_context = (contexts >= 0).any(axis=1)
-        order = self.rng.permutation(int(has_context.sum()))
-        return contexts[has_context][order], ids[has_context][order]
+        contexts = np.full((len(ids), 2 * self.window), -1, dtype=ids.dtype)
+        filled = np.zeros(len(ids), dtype=np.intp)  # words placed so far in each window
+        for offset, centres, neighbours in _window_offsets(len(ids), self.window):
+            ok = (reach[centres] >= offset) & (sentence_numbers[centres] == sentence_numbers[neighbours])
+            rows = np.flatnonzero(ok) + centres.start
+            contexts[rows, filled[rows]] = ids[neighbours][ok]
+            filled[rows] += 1
+        kept = self.rng.permutation(np.flatnonzero(filled > 0))  # centres with a context, shuffled
+        return contexts[kept], ids[kept]
 
     def _negatives(self, count):
         """(count, negative) word ids drawn from the noise distribution (unigram^0.75).
@@ -243,8 +242,8 @@ class Word2Vec:
         if self.sg:
             backend.scatter_add(inputs_table, context_ids, hidden_step)
         else:  # each present context word receives the whole dL/dh (word2vec.c, see _hidden)
-            backend.scatter_add(inputs_table, xp.concatenate(columns),
-                                xp.concatenate([hidden_step[: len(column_ids)] for column_ids in columns]))
+            for column_ids in columns:
+                backend.scatter_add(inputs_table, column_ids, hidden_step[: len(column_ids)])
         return loss
 
     def train(self, sentences, epochs=None):
@@ -281,6 +280,15 @@ class Word2Vec:
         self.wv.vectors = backend.to_numpy(self.input_vectors.data).copy()
         self.wv.invalidate()
         return self
+
+
+def _window_offsets(length, window):
+    """(offset, centres, neighbours) for each shift of +-1 .. +-window in a corpus of ``length``
+    words: ``neighbours`` are the positions ``shift`` away from ``centres`` (both slices)."""
+    for offset in range(1, window + 1):
+        for shift in (offset, -offset):
+            first, stop = max(0, -shift), length - max(0, shift)
+            yield offset, slice(first, stop), slice(first + shift, stop + shift)
 
 
 def _alias_table(probabilities):
