@@ -237,7 +237,7 @@ class Word2Vec:
         g[:, 0] -= 1  # dL/dlogit = sigmoid(logit) - label; the label is 1 for the true target only
         g *= -learning_rate  # from here on, steps rather than gradients
         hidden_step = xp.einsum("bk,bkd->bd", g, candidate_vectors)  # -lr dL/dh = -lr sum_k g v_k
-        candidate_steps = g[..., None] * hidden[:, None, :]  # -lr dL/dv_candidate = -lr g h
+        candidate_steps = xp.einsum("bk,bd->bkd", g, hidden)  # -lr dL/dv_candidate = -lr g h
         backend.scatter_add(outputs_table, candidate_ids.reshape(-1), candidate_steps.reshape(-1, hidden.shape[1]))
         if self.sg:
             backend.scatter_add(inputs_table, context_ids, hidden_step)
