@@ -188,8 +188,8 @@ class Word2Vec:
         mean = summed * Tensor(1.0 / count)
         return summed + (mean - summed).detach()
 
-    def _step_readable(self, batch_inputs, candidates, learning_rate):
-        """One SGD step through autograd; returns the batch's loss."""
+    def _step_readable(self, batch_inputs, candidates, learning_rate, with_loss=True):
+        """One SGD step through autograd; returns the batch's loss (computed either way)."""
         loss = self._batch_loss(self._hidden(batch_inputs), candidates)
         self.input_vectors.grad = self.output_vectors.grad = None
         loss.backward()
@@ -200,7 +200,7 @@ class Word2Vec:
         return loss.data
 
     # -- training: the fast form (must equal _step_readable) ------------------------------------
-    def _step_fast(self, batch_inputs, candidates, learning_rate):
+    def _step_fast(self, batch_inputs, candidates, learning_rate, with_loss=True):
         """The step of :meth:`_step_readable` with the derivative by hand and sparse row updates.
 
         With g = sigmoid(v . h) - label for each (example, candidate), the step is
@@ -212,7 +212,8 @@ class Word2Vec:
         they hold (they are filled from the left, see :meth:`_cbow_windows`), so that column c of
         the sorted windows is filled for a leading block of them: the window sums and the
         context rows' updates then touch present words only, one block per column, instead of
-        every one of the 2 x window slots of every window.
+        every one of the 2 x window slots of every window. The batch's loss is returned where
+        ``with_loss`` asks for it (training asks only when verbose), else None.
         """
         xp = backend.get_xp()
         inputs_table, outputs_table = self.input_vectors.data, self.output_vectors.data
@@ -232,7 +233,7 @@ class Word2Vec:
         candidate_ids = backend.to_device(candidates)
         candidate_vectors = outputs_table[candidate_ids]  # (B, 1+k, D)
         logits = xp.einsum("bd,bkd->bk", hidden, candidate_vectors)
-        loss = xp.logaddexp(0, -logits[:, 0]).sum() + xp.logaddexp(0, logits[:, 1:]).sum()
+        loss = xp.logaddexp(0, -logits[:, 0]).sum() + xp.logaddexp(0, logits[:, 1:]).sum() if with_loss else None
         g = _sigmoid(logits)
         g[:, 0] -= 1  # dL/dlogit = sigmoid(logit) - label; the label is 1 for the true target only
         g *= -learning_rate  # from here on, steps rather than gradients
@@ -269,7 +270,7 @@ class Word2Vec:
                 progress = processed_words / total_words
                 learning_rate = max(self.min_alpha, self.alpha - (self.alpha - self.min_alpha) * progress)
                 batch = slice(start, start + self.batch_size)
-                loss = step(inputs[batch], self._candidates(targets[batch]), learning_rate)
+                loss = step(inputs[batch], self._candidates(targets[batch]), learning_rate, with_loss=self.verbose)
                 processed_words += words_per_batch
                 epoch_loss += float(backend.to_numpy(loss)) if self.verbose else 0.0
             if self.verbose:
