@@ -150,3 +150,20 @@ def test_scatter_add_of_rows_equals_numpy_add_at_with_repeats_and_negative_indic
     target = np.zeros((5, 4), np.float32)
     backend.scatter_add(target, indices, values)
     np.testing.assert_array_equal(target, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("width", [4, 5])  # even: added as complex pairs; odd: as reals
+def test_scatter_add_of_rows_in_several_chunks_equals_numpy_add_at_bit_for_bit(monkeypatch, dtype, width):
+    """Rows are added a chunk at a time, as pairs of reals seen as complex numbers where the
+    width is even: the same additions in the same order, so exactly numpy's add.at; chunk
+    edges must not lose or repeat a row."""
+    monkeypatch.setattr(backend, "SCATTER_CHUNK_ELEMENTS", 12)  # 3 rows (or 6 pairs of 2) per chunk
+    rng = np.random.default_rng(1)
+    indices = rng.integers(-5, 5, size=20).astype(np.int32)
+    values = rng.normal(size=(20, width)).astype(dtype)
+    target = rng.normal(size=(5, width)).astype(dtype)
+    expected = target.copy()
+    np.add.at(expected, indices, values)
+    backend.scatter_add(target, indices, values)
+    np.testing.assert_array_equal(target, expected)

@@ -119,9 +119,42 @@ def test_reference_ops_trains_word2vec_with_the_readable_step(monkeypatch):
     import minidl
 
     used = []
-    monkeypatch.setattr(Word2Vec, "_step_readable", lambda self, *a: used.append("readable") or 0.0)
-    monkeypatch.setattr(Word2Vec, "_step_fast", lambda self, *a: used.append("fast") or 0.0)
+    monkeypatch.setattr(Word2Vec, "_step_readable", lambda self, *a, **k: used.append("readable") or 0.0)
+    monkeypatch.setattr(Word2Vec, "_step_fast", lambda self, *a, **k: used.append("fast") or 0.0)
     with minidl.reference_ops():
         Word2Vec(topic_corpus()[:20], vector_size=4, min_count=1, epochs=1)
     Word2Vec(topic_corpus()[:20], vector_size=4, min_count=1, epochs=1)
     assert set(used[:1]) == {"readable"} and used[-1] == "fast" and len(set(used)) == 2
+
+
+def test_the_alias_table_draws_negatives_from_the_noise_distribution_exactly():
+    """Slot i (probability 1/n) yields word i with probability keep[i], else alias[i]: summed up,
+    every word must come out with its own probability, and samples must follow it."""
+    from minidl.text.word2vec import _alias_table
+
+    rng = np.random.default_rng(0)
+    probabilities = rng.random(200) ** 4
+    probabilities /= probabilities.sum()
+    keep, alias = _alias_table(probabilities)
+    size = len(probabilities)
+    implied = keep / size + np.bincount(alias, weights=(1 - keep) / size, minlength=size)
+    np.testing.assert_allclose(implied, probabilities, atol=1e-15)
+    model = Word2Vec(vector_size=2, min_count=1, negative=5, seed=0)
+    model.build_vocab([["a"] * 50 + ["b"] * 20 + ["c"] * 5])
+    drawn = np.bincount(model._negatives(20_000).ravel(), minlength=3) / 100_000
+    expected = np.array([50, 20, 5]) ** 0.75 / np.sum(np.array([50, 20, 5]) ** 0.75)
+    np.testing.assert_allclose(drawn, expected, atol=0.01)
+
+
+def test_cbow_windows_are_filled_from_the_left_with_words_of_the_window():
+    """The fast step reads column c of the windows sorted by size as a leading block: that needs
+    every window's words first and its empty slots (-1) after them."""
+    model = Word2Vec(vector_size=4, window=3, min_count=1, sample=0, seed=0, sg=0)
+    sentences = topic_corpus()[:30] + [["fruit1"], ["tool2", "tool3"]]
+    model.build_vocab(sentences)
+    ids, numbers = model._encode(sentences)
+    windows, centres = model._cbow_windows(ids, numbers)
+    present = windows >= 0
+    assert present[:, 0].all()  # a centre without any context word is left out
+    assert (present[:, 1:] <= present[:, :-1]).all()  # no word after an empty slot
+    assert len(centres) == len(ids) - 1  # only the one-word sentence has no context

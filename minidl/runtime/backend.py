@@ -200,21 +200,54 @@ if _env_backend:
     set_backend(_env_backend)
 
 
+# ``scatter_add`` on the host makes the flat indices of this many elements at a time.
+SCATTER_CHUNK_ELEMENTS = 1 << 17
+
+
 def scatter_add(target, indices, values):
     """``target[indices] += values`` with repeated indices accumulating (NumPy's add.at).
 
     The backward of gathering (fancy indexing, embedding lookups) needs this; NumPy and CuPy
-    both provide it as ``add.at``. NumPy's add.at is about three times faster on 1-D operands,
-    so rows picked from a 2-D table (the embedding case) are added element by element through
-    flat indices -- the same additions in the same order, so the same result.
+    both provide it as ``add.at``. On the host, rows picked from a 2-D table (the embedding case)
+    take a faster road to the same additions in the same order, so to the same result:
+
+    * NumPy's add.at is about three times faster on 1-D operands, so the rows are added
+      element by element through flat indices;
+    * where the rows are float32 (float64) of an even width, each pair of neighbouring numbers
+      is added as one complex64 (complex128) number -- complex addition adds the real and the
+      imaginary parts separately, so the sums are the same, and add.at does half the steps
+      (measured on word2vec's 24,576 rows of 100: 4.5 -> 2.3 ms);
+    * the flat indices are made for ``SCATTER_CHUNK_ELEMENTS`` elements at a time: one index
+      array for a whole large scatter is 20 MB of int64 written and read back from memory,
+      where a chunk's stays in cache (measured: 14.7 -> 9.7 ms on a loaded machine).
     """
     if _state.name == "numpy" and _is_row_scatter(target, indices, values):
-        rows, width = target.shape
-        rows_picked = np.where(indices < 0, indices + rows, indices)
-        flat = (rows_picked[:, None] * width + np.arange(width)).ravel()
-        np.add.at(target.reshape(-1), flat, values.reshape(-1))
+        rows = target.shape[0]
+        target, values = _as_pairs(target, values)
+        width = target.shape[1]
+        flat_target, columns = target.reshape(-1), np.arange(width)
+        chunk_rows = max(1, SCATTER_CHUNK_ELEMENTS // max(width, 1))
+        for start in range(0, len(indices), chunk_rows):
+            picked = indices[start:start + chunk_rows].astype(np.intp)  # int32 ids: no overflow below
+            picked = np.where(picked < 0, picked + rows, picked)
+            flat = (picked[:, None] * width + columns).ravel()
+            np.add.at(flat_target, flat, values[start:start + chunk_rows].reshape(-1))
         return
     _state.xp.add.at(target, indices, values)
+
+
+_PAIR_DTYPES = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
+
+
+def _as_pairs(target, values):
+    """``target`` and ``values`` seen as rows of complex numbers, each a pair of neighbouring
+    reals, where both are float32 or both float64, C-contiguous and of an even width; else as
+    they are."""
+    pair_dtype = _PAIR_DTYPES.get(target.dtype)
+    if (pair_dtype is None or values.dtype != target.dtype or target.shape[1] % 2
+            or not values.flags.c_contiguous):
+        return target, values
+    return target.view(pair_dtype), values.view(pair_dtype)
 
 
 def _is_row_scatter(target, indices, values):

@@ -15,7 +15,7 @@ Defaults are gensim 3's: vector_size 100, window 5, min_count 5, negative 5, sam
 5 epochs, CBOW (sg=0) with the mean of the context, learning rate decaying linearly from 0.025
 to 0.0001 over training, a "reduced window" (each centre word uses a random window of 1..window),
 frequent-word subsampling keeping a word with probability (sqrt(f / (s T)) + 1) (s T) / f, and
-negatives drawn from the unigram distribution raised to 0.75.
+negatives drawn from the unigram distribution raised to 0.75 (by Walker's alias method).
 
 Pairs are generated with array operations over the whole corpus (no Python loop per word) and
 trained in mini-batches of ``batch_size`` pairs with plain SGD, as word2vec does.
@@ -33,9 +33,16 @@ Two forms of the SGD step, equal to float rounding (tests hold them to it):
   summed per word over the batch and applied to the rows the batch touched only. A batch of
   4,096 pairs touches a few thousand of the tens of thousands of rows, so it no longer reads and
   writes both whole tables every step. ``minidl.reference_ops()`` selects the readable form.
+
+Where the time goes in the fast form (NumPy, one core): adding the rows' steps into the tables,
+repeated rows summed (``backend.scatter_add``, numpy's add.at on flat indices, each pair of
+float32 added as one complex64), is about half of it; gathering the candidate rows and the three
+einsums most of the rest. The per-epoch preparation (encoding, windows, pairs) is a few array
+operations over the corpus.
 """
 
 import collections
+import itertools
 import time
 
 import numpy as np
@@ -93,18 +100,22 @@ class Word2Vec:
             backend.to_device(np.zeros((len(words), dimension), np.float32)), "word2vec/output_vectors"
         )
         noise = self.counts.astype(np.float64) ** 0.75
-        self.noise_cumulative = np.cumsum(noise / noise.sum())
+        self.noise_keep, self.noise_alias = _alias_table(noise / noise.sum())
         self.wv = KeyedVectors(words, initial)
         return self
 
     def _encode(self, sentences):
-        """The corpus as one int array of word ids plus each token's sentence number."""
-        ids, sentence_numbers = [], []
-        for number, sentence in enumerate(sentences):
-            encoded = [self.word_index[word] for word in sentence if word in self.word_index]
-            ids.extend(encoded)
-            sentence_numbers.extend([number] * len(encoded))
-        return np.array(ids, dtype=np.int64), np.array(sentence_numbers, dtype=np.int64)
+        """The corpus as one int array of word ids plus each token's sentence number.
+
+        Words out of the vocabulary are dropped. Ids are int32 (any vocabulary fits), which halves
+        the memory that the windows and pairs built from them take.
+        """
+        sentences = [list(sentence) for sentence in sentences]
+        tokens = itertools.chain.from_iterable(sentences)
+        ids = np.fromiter(map(self.word_index.get, tokens, itertools.repeat(-1)), dtype=np.int32)
+        sentence_numbers = np.repeat(np.arange(len(sentences), dtype=np.int32), [len(s) for s in sentences])
+        known = ids >= 0
+        return ids[known], sentence_numbers[known]
 
     def _subsample(self, ids, sentence_numbers):
         if not self.sample:
@@ -120,35 +131,41 @@ class Word2Vec:
         """(input word, target word) for every word and every neighbour in its reduced window."""
         reach = self.window - self.rng.integers(0, self.window, size=len(ids))
         inputs, targets = [], []
-        for offset in range(1, self.window + 1):
-            for shift in (offset, -offset):
-                centre = np.arange(max(0, -shift), len(ids) - max(0, shift))
-                neighbour = centre + shift
-                ok = (reach[centre] >= offset) & (sentence_numbers[centre] == sentence_numbers[neighbour])
-                inputs.append(ids[neighbour[ok]])
-                targets.append(ids[centre[ok]])
+        for offset, centres, neighbours in _window_offsets(len(ids), self.window):
+            ok = (reach[centres] >= offset) & (sentence_numbers[centres] == sentence_numbers[neighbours])
+            inputs.append(ids[neighbours][ok])
+            targets.append(ids[centres][ok])
         inputs, targets = np.concatenate(inputs), np.concatenate(targets)
         order = self.rng.permutation(len(inputs))
         return inputs[order], targets[order]
 
     def _cbow_windows(self, ids, sentence_numbers):
-        """For every centre word, its window's word ids (-1 where empty) and the centre id."""
+        """For every centre word, its window's word ids and the centre id.
+
+        Each row holds the window's words from the left, nearest first, then -1 in the empty
+        slots (the fast step relies on that: see :meth:`_step_fast`).
+        """
         reach = self.window - self.rng.integers(0, self.window, size=len(ids))
-        contexts = np.full((len(ids), 2 * self.window), -1, dtype=np.int64)
-        column = 0
-        for offset in range(1, self.window + 1):
-            for shift in (offset, -offset):
-                centre = np.arange(max(0, -shift), len(ids) - max(0, shift))
-                neighbour = centre + shift
-                ok = (reach[centre] >= offset) & (sentence_numbers[centre] == sentence_numbers[neighbour])
-                contexts[centre[ok], column] = ids[neighbour[ok]]
-                column += 1
-        has_context = (contexts >= 0).any(axis=1)
-        order = self.rng.permutation(int(has_context.sum()))
-        return contexts[has_context][order], ids[has_context][order]
+        contexts = np.full((len(ids), 2 * self.window), -1, dtype=ids.dtype)
+        filled = np.zeros(len(ids), dtype=np.intp)  # words placed so far in each window
+        for offset, centres, neighbours in _window_offsets(len(ids), self.window):
+            ok = (reach[centres] >= offset) & (sentence_numbers[centres] == sentence_numbers[neighbours])
+            rows = np.flatnonzero(ok) + centres.start
+            contexts[rows, filled[rows]] = ids[neighbours][ok]
+            filled[rows] += 1
+        kept = self.rng.permutation(np.flatnonzero(filled > 0))  # centres with a context, shuffled
+        return contexts[kept], ids[kept]
 
     def _negatives(self, count):
-        return np.searchsorted(self.noise_cumulative, self.rng.random((count, self.negative)))
+        """(count, negative) word ids drawn from the noise distribution (unigram^0.75).
+
+        Walker's alias method: pick a slot uniformly, keep its word with the slot's probability,
+        else take the slot's alias -- two random numbers and two lookups per draw, where a
+        search of the cumulative distribution costs log2(vocabulary) dependent lookups.
+        """
+        slots = self.rng.integers(0, len(self.noise_keep), size=(count, self.negative))
+        keep = self.rng.random((count, self.negative)) < self.noise_keep[slots]
+        return np.where(keep, slots, self.noise_alias[slots])
 
     # -- training: the readable form --------------------------------------------------------------
     def _candidates(self, targets):
@@ -177,8 +194,8 @@ class Word2Vec:
         mean = summed * Tensor(1.0 / count)
         return summed + (mean - summed).detach()
 
-    def _step_readable(self, batch_inputs, candidates, learning_rate):
-        """One SGD step through autograd; returns the batch's loss."""
+    def _step_readable(self, batch_inputs, candidates, learning_rate, with_loss=True):
+        """One SGD step through autograd; returns the batch's loss (computed either way)."""
         loss = self._batch_loss(self._hidden(batch_inputs), candidates)
         self.input_vectors.grad = self.output_vectors.grad = None
         loss.backward()
@@ -189,33 +206,51 @@ class Word2Vec:
         return loss.data
 
     # -- training: the fast form (must equal _step_readable) ------------------------------------
-    def _step_fast(self, batch_inputs, candidates, learning_rate):
-        """The step of :meth:`_step_readable` with the derivative by hand and sparse row updates."""
+    def _step_fast(self, batch_inputs, candidates, learning_rate, with_loss=True):
+        """The step of :meth:`_step_readable` with the derivative by hand and sparse row updates.
+
+        With g = sigmoid(v . h) - label for each (example, candidate), the step is
+
+            v_candidate -= lr g h,        each context row -= lr dL/dh = lr sum_k g v_k,
+
+        added up over the batch where a row occurs more than once (``backend.scatter_add``), and
+        only on the rows the batch touched. CBOW's windows are sorted by how many context words
+        they hold (they are filled from the left, see :meth:`_cbow_windows`), so that column c of
+        the sorted windows is filled for a leading block of them: the window sums and the
+        context rows' updates then touch present words only, one block per column, instead of
+        every one of the 2 x window slots of every window. The batch's loss is returned where
+        ``with_loss`` asks for it (training asks only when verbose), else None.
+        """
         xp = backend.get_xp()
         inputs_table, outputs_table = self.input_vectors.data, self.output_vectors.data
-        candidate_ids = backend.to_device(candidates)
         if self.sg:
-            context_ids = backend.to_device(batch_inputs[:, None])  # (B, 1): the input word
-            hidden = inputs_table[context_ids[:, 0]]
+            context_ids = backend.to_device(batch_inputs)  # (B,): one input word per example
+            hidden = xp.take(inputs_table, context_ids, axis=0)  # take: table[ids], 2-3x faster on NumPy
         else:
-            present = backend.to_device((batch_inputs >= 0).astype(inputs_table.dtype))  # (B, 2w)
-            context_ids = backend.to_device(np.maximum(batch_inputs, 0))
-            summed = (inputs_table[context_ids] * present[..., None]).sum(axis=1)
-            hidden = summed / present.sum(axis=1, keepdims=True)  # the window's mean
-        candidate_vectors = outputs_table[candidate_ids]  # (B, 1+k, D)
+            sizes = (batch_inputs >= 0).sum(axis=1)
+            order = np.argsort(-sizes, kind="stable")  # the fullest windows first
+            windows, candidates, sizes = batch_inputs[order], candidates[order], sizes[order]
+            filled = (sizes[:, None] > np.arange(windows.shape[1])).sum(axis=0)  # column c: windows[:filled[c]]
+            columns = [backend.to_device(windows[: filled[c], c]) for c in range(len(filled)) if filled[c]]
+            hidden = xp.zeros((len(windows), inputs_table.shape[1]), dtype=inputs_table.dtype)
+            for column_ids in columns:
+                hidden[: len(column_ids)] += xp.take(inputs_table, column_ids, axis=0)
+            hidden /= backend.to_device(sizes[:, None].astype(inputs_table.dtype))  # the window's mean
+        candidate_ids = backend.to_device(candidates)
+        candidate_vectors = xp.take(outputs_table, candidate_ids, axis=0)  # (B, 1+k, D)
         logits = xp.einsum("bd,bkd->bk", hidden, candidate_vectors)
-        labels = xp.zeros(logits.shape, dtype=logits.dtype)
-        labels[:, 0] = 1
-        loss = _sigmoid_cross_entropy(logits, labels).sum()
-        g = _sigmoid(logits) - labels  # dL/dlogit
-        d_candidates = g[..., None] * hidden[:, None, :]  # dL/dv_candidate = g h
-        d_hidden = xp.einsum("bk,bkd->bd", g, candidate_vectors)  # dL/dh = sum_k g v_k
+        loss = xp.logaddexp(0, -logits[:, 0]).sum() + xp.logaddexp(0, logits[:, 1:]).sum() if with_loss else None
+        g = _sigmoid(logits)
+        g[:, 0] -= 1  # dL/dlogit = sigmoid(logit) - label; the label is 1 for the true target only
+        g *= -learning_rate  # from here on, steps rather than gradients
+        hidden_step = xp.einsum("bk,bkd->bd", g, candidate_vectors)  # -lr dL/dh = -lr sum_k g v_k
+        candidate_steps = xp.einsum("bk,bd->bkd", g, hidden)  # -lr dL/dv_candidate = -lr g h
+        backend.scatter_add(outputs_table, candidate_ids.reshape(-1), candidate_steps.reshape(-1, hidden.shape[1]))
         if self.sg:
-            d_context = d_hidden[:, None, :]
+            backend.scatter_add(inputs_table, context_ids, hidden_step)
         else:  # each present context word receives the whole dL/dh (word2vec.c, see _hidden)
-            d_context = d_hidden[:, None, :] * present[..., None]
-        _subtract_rows(outputs_table, candidate_ids, d_candidates, learning_rate)
-        _subtract_rows(inputs_table, context_ids, d_context, learning_rate)
+            for column_ids in columns:
+                backend.scatter_add(inputs_table, column_ids, hidden_step[: len(column_ids)])
         return loss
 
     def train(self, sentences, epochs=None):
@@ -241,7 +276,7 @@ class Word2Vec:
                 progress = processed_words / total_words
                 learning_rate = max(self.min_alpha, self.alpha - (self.alpha - self.min_alpha) * progress)
                 batch = slice(start, start + self.batch_size)
-                loss = step(inputs[batch], self._candidates(targets[batch]), learning_rate)
+                loss = step(inputs[batch], self._candidates(targets[batch]), learning_rate, with_loss=self.verbose)
                 processed_words += words_per_batch
                 epoch_loss += float(backend.to_numpy(loss)) if self.verbose else 0.0
             if self.verbose:
@@ -254,32 +289,38 @@ class Word2Vec:
         return self
 
 
+def _window_offsets(length, window):
+    """(offset, centres, neighbours) for each shift of +-1 .. +-window in a corpus of ``length``
+    words: ``neighbours`` are the positions ``shift`` away from ``centres`` (both slices)."""
+    for offset in range(1, window + 1):
+        for shift in (offset, -offset):
+            first, stop = max(0, -shift), length - max(0, shift)
+            yield offset, slice(first, stop), slice(first + shift, stop + shift)
+
+
+def _alias_table(probabilities):
+    """Walker's alias table (Vose's construction) for drawing from ``probabilities``.
+
+    Returns (keep, alias): slot i, picked with probability 1/n, yields word i with probability
+    keep[i] and word alias[i] otherwise, which makes word w come out with probability
+    probabilities[w] exactly. Slots whose word is over-represented (n p > 1) give their excess
+    to the slots of under-represented words, one at a time.
+    """
+    size = len(probabilities)
+    keep = np.asarray(probabilities, dtype=np.float64) * size
+    alias = np.arange(size)
+    small = [int(i) for i in np.flatnonzero(keep < 1.0)]
+    large = [int(i) for i in np.flatnonzero(keep >= 1.0)]
+    while small and large:
+        under, over = small.pop(), large.pop()
+        alias[under] = over  # the rest of slot ``under`` goes to ``over``
+        keep[over] -= 1.0 - keep[under]
+        (small if keep[over] < 1.0 else large).append(over)
+    keep[small + large] = 1.0  # what is left is 1 up to rounding
+    return keep, alias
+
+
 def _sigmoid(x):
     xp = backend.get_xp()
     return 0.5 * (1 + xp.tanh(0.5 * x))  # = 1 / (1 + exp(-x)), without overflow
 
-
-def _sigmoid_cross_entropy(logits, labels):
-    """-[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] = max(z, 0) - z y + log(1 + exp(-|z|))."""
-    xp = backend.get_xp()
-    return xp.maximum(logits, 0) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
-
-
-def _subtract_rows(table, row_ids, row_gradients, learning_rate):
-    """``table[r] -= learning_rate * (sum of the gradients of every occurrence of r)``.
-
-    On the CPU the occurrences are sorted by row so that each row's gradients are summed by one
-    ``add.reduceat`` over a contiguous block, and only the rows that occur are written; on a
-    device, whose ``add.at`` is an atomic add per element, the gradients are scattered directly.
-    """
-    xp = backend.get_xp()
-    flat_ids = row_ids.reshape(-1)
-    flat_gradients = row_gradients.reshape(flat_ids.shape[0], -1)
-    if backend.get_backend() != "numpy":
-        backend.scatter_add(table, flat_ids, -learning_rate * flat_gradients)
-        return
-    order = xp.argsort(flat_ids, kind="stable")
-    sorted_ids = flat_ids[order]
-    starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), sorted_ids[1:] != sorted_ids[:-1]]))
-    summed = xp.add.reduceat(flat_gradients[order], starts, axis=0)
-    table[sorted_ids[starts]] -= learning_rate * summed
