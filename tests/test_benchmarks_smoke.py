@@ -240,3 +240,23 @@ def test_projection_ring_model_and_fitted_compute_line():
     assert share == pytest.approx(0.001 / 0.101)
     assert projection.epoch(row, 64, "10 GbE", weak=False) is not None  # 128 ranks, one sample each
     assert projection.epoch({**row, "batch": 64}, 64, "10 GbE", weak=False) is None  # fewer samples than ranks
+
+
+def test_word2vec_against_gensim_reports_minidl_and_names_a_missing_gensim(tmp_path):
+    import word2vec_gensim
+
+    out = tmp_path / "w2v.json"
+    completed = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "word2vec_gensim.py"), "--reviews", "40", "--rounds", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(out.read_text())
+    for sg in ("0", "1"):
+        [rate] = result["rates"][sg]["minidl"]
+        assert rate > 0
+    assert result["words"] > 1000
+    gensim_present = result["versions"]["gensim"] is not None
+    assert bool(result["failures"]) != gensim_present  # either gensim ran or its absence is named
+    table = word2vec_gensim.markdown(result)
+    assert "| CBOW | " in table and "| skip-gram | " in table
