@@ -104,6 +104,20 @@ class Tensor:
         tensor.mask = None
         return tensor
 
+    # Keras's name for the padding mask: a boolean Tensor (batch, time) or None; ``mask`` holds
+    # the raw array.
+    @property
+    def _keras_mask(self):
+        return None if self.mask is None else Tensor._from_op(self.mask)
+
+    @_keras_mask.setter
+    def _keras_mask(self, value):
+        if value is not None:
+            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if value.dtype != bool:
+                raise TypeError(f"_keras_mask: a padding mask must be boolean, got dtype {value.dtype}")
+        self.mask = value
+
     # -- array facts -------------------------------------------------------------------
     @property
     def shape(self):

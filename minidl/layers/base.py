@@ -200,6 +200,20 @@ class Parameter(Tensor):
         return self.assign(self.data - as_array(delta, dtype=self.data.dtype))
 
 
+class SymbolicMask:
+    """What ``SymbolicTensor._keras_mask`` shows: the padding mask a functional model's tensor
+    will carry, (batch, time) booleans."""
+
+    dtype = "bool"
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+        self.shape = tuple(tensor.shape[:2])
+
+    def __repr__(self):
+        return f"<SymbolicMask shape={self.shape} dtype=bool of {self.tensor!r}>"
+
+
 class SymbolicTensor:
     """A placeholder in a functional model: a shape (batch axis None) and where it came from."""
 
@@ -211,9 +225,17 @@ class SymbolicTensor:
         self.call_kwargs = call_kwargs or {}
         self.output_index = output_index
 
+    has_mask = False  # whether the layer's output carries a padding mask when the model runs
+
     @property
     def ndim(self):
         return len(self.shape)
+
+    @property
+    def _keras_mask(self):
+        """Keras's padding mask of this tensor: a description of the (batch, time) boolean mask
+        the model will compute, or None. It is for inspection; layers receive the mask itself."""
+        return SymbolicMask(self) if self.has_mask else None
 
     def __repr__(self):
         producer = self.layer.name if self.layer is not None else "?"
@@ -295,6 +317,9 @@ class Layer:
     input_dtype = None
     # What the layer accepts (see ``minidl.layers.input_spec``); layers narrow it in ``build``.
     input_spec = None
+    # Keras's opt-in: a custom layer that sets it passes its input's padding mask on to its
+    # outputs (``compute_mask`` below). minidl's own layers set ``Tensor.mask`` in ``call``.
+    supports_masking = False
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, input_dim=None, input_length=None, **unknown):
@@ -335,6 +360,12 @@ class Layer:
 
     def call(self, inputs, training=False):
         raise NotImplementedError(f"{type(self).__name__} must define call()")
+
+    def compute_mask(self, inputs, mask=None):
+        """The padding mask of the outputs, given the inputs and their mask (Keras's hook): the
+        input mask when ``supports_masking``, else None. A layer that overrides it, or sets
+        ``supports_masking``, has the result attached to outputs that carry no mask yet."""
+        return mask if self.supports_masking else None
 
     def check_input_data(self, array, what):
         """Check a whole input array once, before a model that feeds it to this layer runs on it
@@ -403,6 +434,8 @@ class Layer:
                 state.training, state.entry = outer_training, outer_entry
             for hook in _output_hooks:
                 hook(self, outputs)
+            if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+                _attach_output_masks(self, inputs, outputs)
             if self.output_shape_seen is None:
                 self.output_shape_seen = _with_none_batch(
                     [o.shape for o in outputs] if isinstance(outputs, (list, tuple)) else outputs.shape
@@ -437,15 +470,17 @@ class Layer:
             # Symbolic keyword arguments (an RNN's initial_state=[h, c]) are probed with zeros too.
             probe_kwargs = replace_symbols(call_kwargs, lambda symbol: _zero_probe(symbol, None, unknown_size))
             _state.probing += 1  # an error inside names the batch size None, as the user wrote it
-            try:
-                with no_grad():
+            try:  # zeros may divide by zero where real data would not: no warnings from probes
+                with no_grad(), np.errstate(all="ignore"):
                     outputs = self(probes if several else probes[0], training=False, **probe_kwargs)
             finally:
                 _state.probing -= 1
             returned_list = isinstance(outputs, (list, tuple))
             outputs = list(outputs) if returned_list else [outputs]
+            masked[:] = [getattr(o, "mask", None) is not None for o in outputs]
             return [(o.shape, o.dtype) for o in outputs], returned_list
 
+        masked = []  # whether each output carries a padding mask (Keras's ``_keras_mask``)
         shapes, returned_list = output_shapes(_PROBE_SIZE)
         if any(size is None for s in symbols + symbols_in(call_kwargs) for size in s.shape[1:]):
             other, _ = output_shapes(2 * _PROBE_SIZE)
@@ -454,10 +489,15 @@ class Layer:
                 for (first, dtype), (second, _) in zip(shapes, other)
             ]
         self._clear_added_values()  # losses/metrics of the zero probes are not real ones
+        # A batch size declared on the inputs (``Input(batch_shape=...)``) carries through, as in Keras.
+        batches = {s.shape[0] for s in symbols}
+        batch = batches.pop() if len(batches) == 1 else None
         results = [
-            SymbolicTensor((None,) + tuple(shape[1:]), dtype, self, symbols, kwargs, index)
+            SymbolicTensor((batch,) + tuple(shape[1:]), dtype, self, symbols, kwargs, index)
             for index, (shape, dtype) in enumerate(shapes)
         ]
+        for result, has_mask in zip(results, masked):
+            result.has_mask = has_mask
         self.input_shape_seen = [s.shape for s in symbols] if several else symbols[0].shape
         self.output_shape_seen = [r.shape for r in results] if len(results) > 1 else results[0].shape
         self._symbolic_input = list(symbols) if several else symbols[0]
@@ -725,6 +765,24 @@ def _as_loss_tensor(value):
     return value if isinstance(value, Tensor) else Tensor(value)
 
 
+def _attach_output_masks(layer, inputs, outputs):
+    """Keras's mask propagation: ``layer.compute_mask(inputs, mask)`` put on the outputs, unless
+    ``call`` already set every output's mask."""
+    flat_outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    if all(getattr(o, "mask", None) is not None for o in flat_outputs):
+        return
+    masks = layer.compute_mask(inputs, _mask_of(inputs))
+    if masks is None:
+        return
+    flat_masks = list(masks) if isinstance(masks, (list, tuple)) else [masks]
+    if len(flat_masks) != len(flat_outputs):
+        raise ValueError(f"{layer.name} ({type(layer).__name__}).compute_mask returned {len(flat_masks)} "
+                         f"mask(s) for {len(flat_outputs)} output(s)")
+    for output, mask in zip(flat_outputs, flat_masks):
+        if isinstance(output, Tensor) and output.mask is None and mask is not None:
+            output._keras_mask = mask
+
+
 def _mask_of(inputs):
     """The padding mask(s) riding on ``inputs`` (``Tensor.mask``), for a call that takes ``mask``."""
     if isinstance(inputs, list):
@@ -765,4 +823,7 @@ def _zero_probe(symbol, dtype=None, unknown_size=_PROBE_SIZE):
     dtype = as_dtype(dtype or symbol.dtype)
     if dtype.kind == "O":  # text: empty strings, on the host (see minidl.layers.text_values)
         return Tensor._from_op(np.full(shape, "", dtype=object))
-    return Tensor._from_op(backend.get_xp().zeros(shape, dtype=dtype))
+    probe = Tensor._from_op(backend.get_xp().zeros(shape, dtype=dtype))
+    if getattr(symbol, "has_mask", False) and len(shape) >= 2:  # mask-aware layers see one
+        probe.mask = backend.get_xp().ones(shape[:2], dtype=bool)
+    return probe

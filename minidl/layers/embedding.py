@@ -89,7 +89,7 @@ class Embedding(Layer):
                 + ("; make input_dim the vocabulary size + 1 when id 0 is padding" if high == self.input_dim else "")
             )
 
-    def compute_mask(self, inputs):
+    def compute_mask(self, inputs, mask=None):
         """The padding mask (ids != 0) when ``mask_zero``, else None (Keras's hook)."""
         if not self.mask_zero:
             return None

@@ -38,7 +38,7 @@ class Masking(Layer):
         outputs.mask = keep
         return outputs
 
-    def compute_mask(self, inputs):
+    def compute_mask(self, inputs, mask=None):
         data = inputs.data if isinstance(inputs, Tensor) else inputs
         return (data != self.mask_value).any(axis=tuple(range(2, data.ndim)))
 

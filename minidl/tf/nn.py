@@ -9,11 +9,13 @@ one-hot labels (``pandas.get_dummies`` output). They are constants: no gradient 
 import numpy as np
 
 from minidl.autograd.tensor import Tensor
+from minidl.errors import UnsupportedError
 from minidl.ops import activations as activation_ops
 from minidl.ops import losses as loss_ops
 from minidl.ops import math as math_ops
 from minidl.ops import reductions
 from minidl.ops.dropout import dropout as dropout_op
+from minidl.ops.embedding import embedding_lookup as embedding_lookup_op
 from minidl.tf import math as tf_math
 from minidl.tf.op_support import operand, tf_function
 from minidl.tf.tensor import as_tf
@@ -140,10 +142,26 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     return as_tf(dropout_op(operand(x), rate, training=True, noise_shape=noise_shape))
 
 
+@tf_function("tf.nn.embedding_lookup")
+def embedding_lookup(params, ids, max_norm=None, name=None):
+    """Rows of the table ``params`` (V, D) at integer ``ids`` (any shape): (*ids.shape, D); the
+    gradient scatters back into the table. Ids outside [0, V) raise, as TensorFlow on CPU."""
+    if isinstance(params, (list, tuple)):
+        if len(params) != 1:
+            raise UnsupportedError(
+                f"tf.nn.embedding_lookup: a table sharded into {len(params)} parts is not supported; "
+                "pass one table (tf.concat(params, axis=0) for the 'div' partition strategy)")
+        params = params[0]
+    if max_norm is not None:
+        raise UnsupportedError("tf.nn.embedding_lookup: max_norm= is not supported; clip the rows with "
+                               "tf.clip_by_norm(tf.gather(params, ids), max_norm, axes=[-1])")
+    return as_tf(embedding_lookup_op(operand(ids), operand(params)))
+
+
 l2_normalize = tf_math.l2_normalize
 bias_add = tf_math.add
 __all__ = [
-    "bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "moments",
+    "bias_add", "dropout", "elu", "embedding_lookup", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "moments",
     "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax",
     "softmax_cross_entropy_with_logits", "softplus", "softsign", "sparse_softmax_cross_entropy_with_logits", "swish",
     "tanh",
