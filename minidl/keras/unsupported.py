@@ -17,6 +17,8 @@ _METRIC = ("`Precision`, `Recall`, `AUC` exist; others as a function `metric(y_t
            "(e.g. RMSE with `K.sqrt(K.mean(K.square(...)))`)")
 _OPTIMIZER = "`Adam` + `kernel_regularizer`"
 _CALLBACK = "`CSVLogger`, `ModelCheckpoint`, `minidl.viz.plot_history`"
+_APPLICATION = ("minidl has `VGG16` and `ResNet50` (ImageNet weights from a `.h5` file you supply); for another "
+                "architecture, build it from minidl's layers")
 _ACTIVATION = "`minidl.tf.nn.relu6` / `softsign` / `log_softmax` in a `Lambda`"
 
 
@@ -72,6 +74,12 @@ NEAREST = {
         "audio_dataset_from_directory": "read audio with Python libraries (soundfile, scipy.io.wavfile) and build a "
                                         "`tf.data.Dataset.from_tensor_slices` of the arrays",
     },
+    "minidl.keras.applications": _same(
+        _APPLICATION, "VGG19", "Xception", "InceptionV3", "InceptionResNetV2", "MobileNet", "MobileNetV2",
+        "MobileNetV3Small", "MobileNetV3Large", "DenseNet121", "DenseNet169", "DenseNet201", "ResNet101", "ResNet152",
+        "ResNet50V2", "ResNet101V2", "ResNet152V2", "NASNetMobile", "NASNetLarge", "EfficientNetB0", "EfficientNetB1",
+        "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
+        "EfficientNetV2B0", "EfficientNetV2S", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge"),
     "minidl.keras": {
         "mixed_precision": "minidl computes in float32 (or float64 with minidl.set_floatx); there are no float16 "
                            "policies: leave the policy line out",

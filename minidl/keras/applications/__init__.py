@@ -2,6 +2,11 @@
 from a ``.h5`` file the user supplies), with their ``preprocess_input`` / ``decode_predictions``."""
 
 from minidl.applications import VGG16, ResNet50
+from minidl.keras import unsupported as _unsupported
 from minidl.keras.applications import imagenet_utils, resnet50, vgg16
 
 __all__ = ["ResNet50", "VGG16", "imagenet_utils", "resnet50", "vgg16"]
+
+
+def __getattr__(name):  # a Keras application minidl lacks: say so, and what to use instead
+    raise _unsupported.missing(__name__, name)
