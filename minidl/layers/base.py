@@ -292,6 +292,11 @@ class Layer:
             raise TypeError(
                 f"{type(self).__name__}: unexpected argument(s) {sorted(unknown)}"
             )
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            # Keras 3's rule: weights are stored under the layer's name, so it is a path component
+            raise ValueError(
+                f"{type(self).__name__}: name must be a string without '/', got {name!r} ({type(name).__name__})"
+            )
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = as_dtype(dtype or backend.floatx())  # 'string' (an Input of text) is NumPy's object
         self._trainable = bool(trainable)

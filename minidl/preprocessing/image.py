@@ -40,6 +40,7 @@ import math
 
 import numpy as np
 
+from minidl.layers import arguments
 from minidl.preprocessing.image_io import COLOR_MODES, list_class_folders, load_img
 
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
@@ -101,15 +102,25 @@ class ImageDataGenerator:
             raise ValueError(f"ImageDataGenerator: fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
         if not 0 <= validation_split < 1:
             raise ValueError(f"ImageDataGenerator: validation_split must be in [0, 1), got {validation_split!r}")
-        if isinstance(zoom_range, (int, float)):
-            zoom_range = (1 - zoom_range, 1 + zoom_range)
-        elif len(zoom_range) == 2:
-            zoom_range = (float(zoom_range[0]), float(zoom_range[1]))
+        who = "ImageDataGenerator"
+        if isinstance(zoom_range, (tuple, list)) and len(zoom_range) == 2:
+            zoom_range = tuple(arguments.number(who, "zoom_range", z, minimum=0, above_minimum=True)
+                               for z in zoom_range)
+        elif isinstance(zoom_range, (tuple, list)):
+            raise ValueError(f"{who}: zoom_range must be a float or a pair (lo, hi), got {zoom_range!r}")
         else:
-            raise ValueError(f"ImageDataGenerator: zoom_range must be a float or a pair (lo, hi), got {zoom_range!r}")
+            zoom = arguments.number(who, "zoom_range", zoom_range, minimum=0, maximum=1, above_minimum=False)
+            zoom_range = (1 - zoom, 1 + zoom)
+            if zoom == 1:
+                raise ValueError(f"{who}: zoom_range must be < 1 (a zoom of 1 - zoom_range = 0 is no image), got 1")
         for name, value in (("rotation_range", rotation_range), ("shear_range", shear_range)):
-            if value < 0:
-                raise ValueError(f"ImageDataGenerator: {name} must be >= 0, got {value!r}")
+            arguments.number(who, name, value, minimum=0)
+        for name, value in (("width_shift_range", width_shift_range), ("height_shift_range", height_shift_range)):
+            for shift in value if isinstance(value, (tuple, list, np.ndarray)) else [value]:
+                arguments.number(who, name, shift)
+        arguments.number(who, "cval", cval)
+        if rescale is not None:
+            arguments.number(who, "rescale", rescale)
         self.featurewise_center = featurewise_center
         self.samplewise_center = samplewise_center
         self.featurewise_std_normalization = featurewise_std_normalization
