@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from minidl import layers, losses, metrics
+from minidl import callbacks, layers, losses, metrics
 from minidl import tf as mtf
 from minidl.fileio import atomic_write_bytes
 from minidl.models import Sequential
@@ -231,3 +231,57 @@ def test_pad_sequences_valid_values_still_work():
 def test_adapt_on_empty_data_is_an_error(make):
     with pytest.raises(ValueError, match="adapt: the data holds no samples"):
         make().adapt([])
+
+
+# Layer.add_weight: a weight larger than the machine's memory is refused before allocating.
+@pytest.mark.parametrize("make,weight", [
+    (lambda: layers.Embedding(10**9, 10**4), "'embeddings' of shape (1000000000, 10000)"),
+    (lambda: layers.Dense(10**7), "'kernel' of shape (1000000, 10000000)"),
+])
+def test_a_weight_larger_than_memory_is_refused_by_name(make, weight):
+    layer = make()
+    with pytest.raises(MemoryError) as error:
+        layer.build((None, 10**6) if isinstance(layer, layers.Dense) else (None, 3))
+    assert f"({type(layer).__name__}): weight {weight}" in str(error.value)
+    assert "GiB of memory" in str(error.value)
+
+
+def test_a_config_asking_for_a_huge_layer_is_refused_by_name():
+    from minidl.models import model_from_json
+
+    spec = Sequential([layers.Input((100000,)), layers.Dense(2)]).to_json().replace('"units": 2', '"units": 10000000')
+    with pytest.raises(MemoryError, match=r"\(Dense\): weight 'kernel' of shape \(100000, 10000000\)"):
+        model_from_json(spec)
+
+
+# minidl.callbacks: counts are integers >= 0, rates finite, hooks callable -- found at construction,
+# not after the first epoch.
+@pytest.mark.parametrize("make,error,message", [
+    (lambda: callbacks.EarlyStopping(patience=1.5), ValueError, "EarlyStopping: patience must be an integer"),
+    (lambda: callbacks.EarlyStopping(min_delta=NAN), ValueError, "EarlyStopping: min_delta must be a finite number"),
+    (lambda: callbacks.EarlyStopping(baseline="x"), ValueError, "EarlyStopping: baseline must be a finite number"),
+    (lambda: callbacks.ReduceLROnPlateau(factor=0), ValueError, "ReduceLROnPlateau: factor must be > 0"),
+    (lambda: callbacks.ReduceLROnPlateau(patience=-1), ValueError, "ReduceLROnPlateau: patience must be >= 0"),
+    (lambda: callbacks.ReduceLROnPlateau(cooldown=0.5), ValueError, "cooldown must be an integer"),
+    (lambda: callbacks.ReduceLROnPlateau(min_lr=-1), ValueError, "ReduceLROnPlateau: min_lr must be >= 0"),
+    (lambda: callbacks.LearningRateScheduler(0.1), TypeError, "schedule must be a function"),
+    (lambda: callbacks.LambdaCallback(on_epoch_end=5), TypeError, "LambdaCallback: on_epoch_end must be a function"),
+    (lambda: callbacks.ModelCheckpoint("m.keras", save_weights_only=True), ValueError,
+     "with save_weights_only=True the filepath must name a weights file"),
+])
+def test_callback_arguments_are_checked(make, error, message):
+    with pytest.raises(error) as raised:
+        make()
+    assert message in str(raised.value)
+
+
+# minidl.models.saving: overwrite and include_optimizer are booleans ('no' would mean True).
+@pytest.mark.parametrize("call,message", [
+    (lambda m, d: m.save(d / "m.keras", overwrite="no"), "save: overwrite must be True or False"),
+    (lambda m, d: m.save(d / "m.keras", include_optimizer="no"), "save: include_optimizer must be True or False"),
+    (lambda m, d: m.save_weights(d / "w.npz", overwrite=None), "save_weights: overwrite must be True or False"),
+])
+def test_save_flags_are_booleans(tmp_path, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(_model(), tmp_path)
+    assert list(tmp_path.iterdir()) == []
