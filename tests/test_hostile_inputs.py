@@ -285,3 +285,28 @@ def test_save_flags_are_booleans(tmp_path, call, message):
     with pytest.raises(ValueError, match=message):
         call(_model(), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_loss_weights_are_finite():
+    model = _model()
+    for weight in (NAN, math.inf):
+        with pytest.raises(ValueError, match="compile: loss_weights must be finite numbers"):
+            model.compile("sgd", "mse", loss_weights=[weight])
+
+
+@pytest.mark.parametrize("flag", ["by_name", "skip_mismatch"])
+def test_load_weights_flags_are_booleans(tmp_path, flag):
+    model = _model()
+    model.save_weights(tmp_path / "w.h5")
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=f"load_weights: {flag} must be True or False, got 'yes'"):
+        _model().load_weights(tmp_path / "w.h5", **{flag: "yes"})
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+# minidl.tf.op_support.numeric_operand: reductions of strings are a TypeError naming the function.
+@pytest.mark.parametrize("name", ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
+                                  "reduce_variance", "reduce_std", "reduce_logsumexp"])
+def test_tf_reductions_refuse_strings(name):
+    with pytest.raises(TypeError, match=f"tf.math.{name}: expected a tensor of numbers, got a tensor of strings"):
+        getattr(mtf.math, name)(mtf.constant(["a", "b"]))

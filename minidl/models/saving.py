@@ -223,6 +223,8 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, **kwargs):
     ``skip_mismatch``: skip, with a warning, the layers whose stored weights do not fit.
     """
     _accept_only("load_weights", kwargs, ("options",))
+    by_name = model_arguments.boolean(by_name, "by_name", "load_weights")
+    skip_mismatch = model_arguments.boolean(skip_mismatch, "skip_mismatch", "load_weights")
     path = os.fspath(filepath)
     kind = _kind(path, "load_weights")
     if by_name and kind not in ("h5-model", "h5-weights"):
