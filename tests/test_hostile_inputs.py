@@ -310,3 +310,32 @@ def test_load_weights_flags_are_booleans(tmp_path, flag):
 def test_tf_reductions_refuse_strings(name):
     with pytest.raises(TypeError, match=f"tf.math.{name}: expected a tensor of numbers, got a tensor of strings"):
         getattr(mtf.math, name)(mtf.constant(["a", "b"]))
+
+
+# errors.MALFORMED_NPY_HEADER_ERRORS: every way NumPy's .npy header parser fails is reported.
+@pytest.mark.parametrize("damage", [b"\x00", b"("])  # SyntaxError (NUL byte), tokenize.TokenError
+def test_a_model_npz_whose_npy_header_breaks_numpys_parser(tmp_path, damage):
+    import zipfile
+
+    from minidl.errors import ModelFileError
+
+    model = _model()
+    model.save_weights(tmp_path / "w.npz")
+    damaged = tmp_path / "damaged.npz"
+    with zipfile.ZipFile(tmp_path / "w.npz") as source, zipfile.ZipFile(damaged, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name != "__header__.npy":
+                start = data.index(b"{'descr'")
+                data = data[:start] + damage + data[start + 1:]
+            target.writestr(name, data)
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ModelFileError, match="damaged.npz.*malformed .npy header"):
+        model.load_weights(damaged)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_tf_shapes_may_hold_scalar_tensors():
+    x = mtf.ones((4, 3))
+    assert mtf.random.normal((mtf.shape(x)[0], 2)).shape == (4, 2)
+    assert mtf.zeros([mtf.shape(x)[1]]).shape == (3,)

@@ -33,8 +33,8 @@ def _shape_argument(shape, who=None, minimum=None):
         shape = shape.numpy().tolist()
     if is_int(shape):
         shape = (shape,)
-    try:
-        sizes = tuple(shape)
+    try:  # a size may be a scalar tensor, as tf.shape(x)[0] gives
+        sizes = tuple(size.numpy().item() if isinstance(size, Tensor) and size.ndim == 0 else size for size in shape)
     except TypeError:
         sizes = None
     if sizes is None or not all(is_int(size) and (minimum is None or size >= minimum) for size in sizes):
