@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from minidl import tensorboard_events
+from minidl.layers import arguments
 
 
 class Callback:
@@ -222,13 +223,14 @@ class EarlyStopping(Callback):
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
                  restore_best_weights=False):
         super().__init__()
+        patience = arguments.integer("EarlyStopping", "patience", patience)
         if patience < 0:
             raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
         self.monitor = monitor
-        self.patience = int(patience)
+        self.patience = patience
         self.verbose = verbose
-        self.baseline = baseline
-        self.min_delta = abs(min_delta)
+        self.baseline = None if baseline is None else arguments.number("EarlyStopping", "baseline", baseline)
+        self.min_delta = abs(arguments.number("EarlyStopping", "min_delta", min_delta))
         self.restore_best_weights = restore_best_weights
         self.monitor_op = _monitor_op("EarlyStopping", monitor, mode)
         if self.monitor_op is np.less:
@@ -300,6 +302,12 @@ class ModelCheckpoint(Callback):
         if save_freq != "epoch":
             raise ValueError(f"ModelCheckpoint: only save_freq='epoch' is supported, got {save_freq!r}")
         self.filepath = os.fspath(filepath)
+        if save_weights_only and str(self.filepath).lower().endswith(".keras"):
+            # found here, not after the first epoch of training
+            raise ValueError(
+                f"ModelCheckpoint: with save_weights_only=True the filepath must name a weights file "
+                f"(.weights.h5, .h5 or .npz), got {self.filepath!r}"
+            )
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
@@ -417,15 +425,16 @@ class ReduceLROnPlateau(Callback):
             min_delta = kwargs.pop("epsilon")
         if kwargs:
             raise TypeError(f"ReduceLROnPlateau: unexpected argument(s) {sorted(kwargs)}")
-        if factor >= 1.0:
+        who = "ReduceLROnPlateau"
+        if arguments.number(who, "factor", factor, minimum=0, above_minimum=True) >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0, got {factor}")
         self.monitor = monitor
         self.factor = factor
-        self.min_lr = min_lr
-        self.min_delta = min_delta
-        self.patience = patience
+        self.min_lr = arguments.number(who, "min_lr", min_lr, minimum=0)
+        self.min_delta = arguments.number(who, "min_delta", min_delta)
+        self.patience = _count(who, "patience", patience)
         self.verbose = verbose
-        self.cooldown = cooldown
+        self.cooldown = _count(who, "cooldown", cooldown)
         self.mode = mode
         self._reset()
 
@@ -488,12 +497,24 @@ def _current_lr(model):
     return float(np.float32(rate))
 
 
+def _count(who, argument, value):
+    """A number of epochs (patience, cooldown): an integer >= 0."""
+    value = arguments.integer(who, argument, value)
+    if value < 0:
+        raise ValueError(f"{who}: {argument} must be >= 0, got {value}")
+    return value
+
+
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of each epoch to ``schedule(epoch, lr)`` (or
     ``schedule(epoch)`` for a one-argument function)."""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
+        if not callable(schedule):
+            raise TypeError(
+                f"LearningRateScheduler: schedule must be a function (epoch, lr) -> lr, got {schedule!r}"
+            )
         self.schedule = schedule
         self.verbose = verbose
 
@@ -545,6 +566,9 @@ class LambdaCallback(Callback):
             **kwargs,
         }
         self.functions = {hook: fn for hook, fn in functions.items() if fn is not None}
+        for hook, fn in self.functions.items():
+            if not callable(fn):
+                raise TypeError(f"LambdaCallback: {hook} must be a function or None, got {fn!r}")
         for hook, fn in kwargs.items():  # any other hook, e.g. on_test_end=..., as Keras allows
             if hook not in self._ACCEPTED:
                 setattr(self, hook, fn)

@@ -11,6 +11,14 @@ chained tracebacks of the library calls underneath (``raise ... from None``); th
 exception, where one exists, is kept on the ``cause`` attribute for debugging.
 """
 
+import tokenize
+
+# What NumPy's .npy header parser (np.lib.format.read_array_header_*) raises on a damaged header:
+# ValueError for most, but a flipped bit can also give the parser NUL bytes (SyntaxError), an
+# unclosed bracket (tokenize.TokenError) or a wrong type (TypeError). Every reader of .npy data
+# catches all of them and reports the file.
+MALFORMED_NPY_HEADER_ERRORS = (ValueError, SyntaxError, TypeError, tokenize.TokenError, RecursionError)
+
 __all__ = [
     "ChecksumMismatchError",
     "CorruptDatasetError",

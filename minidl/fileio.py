@@ -18,6 +18,7 @@ destination removes the temporaries whose process no longer runs (or that are a 
 """
 
 import contextlib
+import errno
 import os
 import pathlib
 import secrets
@@ -39,6 +40,7 @@ def atomic_write(path, write, *, text=False, encoding="utf-8", make_parents=True
     """
     path = pathlib.Path(os.fspath(path))
     folder = path.parent
+    _check_destination(path, make_parents)
     if make_parents:
         folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
@@ -57,6 +59,21 @@ def atomic_write(path, write, *, text=False, encoding="utf-8", make_parents=True
             os.unlink(temporary)
         raise
     return path
+
+
+def _check_destination(path, make_parents):
+    """Refuse, with a message naming the path, a destination that is a folder or whose folder
+    (or a folder above it) is a file: otherwise ``mkdir`` or ``os.replace`` would fail with a
+    bare ``FileExistsError``/``IsADirectoryError`` naming a temporary file or nothing useful."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, f"cannot write {path}: it is a folder, not a file", str(path))
+    for folder in path.parents if make_parents else [path.parent]:
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                raise NotADirectoryError(
+                    errno.ENOTDIR, f"cannot write {path}: {folder} is a file, not a folder", str(folder)
+                )
+            return
 
 
 def atomic_write_bytes(path, data, **kwargs):

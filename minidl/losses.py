@@ -17,6 +17,7 @@ The per-sample functions themselves are importable from here under Keras's names
 import numpy as np
 
 from minidl.autograd.tensor import Tensor
+from minidl.layers import arguments
 from minidl.ops import reductions
 from minidl.ops.losses import (
     binary_crossentropy,
@@ -89,19 +90,22 @@ class LossFunctionWrapper(Loss):
 
 class BinaryCrossentropy(LossFunctionWrapper):
     def __init__(self, from_logits=False, label_smoothing=0.0, reduction="auto", name="binary_crossentropy"):
-        super().__init__(_smoothed_binary_crossentropy, reduction, name, from_logits=bool(from_logits),
+        from_logits = arguments.boolean(_who(self, name), "from_logits", from_logits)
+        super().__init__(_smoothed_binary_crossentropy, reduction, name, from_logits=from_logits,
                          label_smoothing=_smoothing(name, label_smoothing))
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
     def __init__(self, from_logits=False, label_smoothing=0.0, reduction="auto", name="categorical_crossentropy"):
-        super().__init__(_smoothed_categorical_crossentropy, reduction, name, from_logits=bool(from_logits),
+        from_logits = arguments.boolean(_who(self, name), "from_logits", from_logits)
+        super().__init__(_smoothed_categorical_crossentropy, reduction, name, from_logits=from_logits,
                          label_smoothing=_smoothing(name, label_smoothing))
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     def __init__(self, from_logits=False, reduction="auto", name="sparse_categorical_crossentropy"):
-        super().__init__(sparse_categorical_crossentropy, reduction, name, from_logits=bool(from_logits))
+        from_logits = arguments.boolean(_who(self, name), "from_logits", from_logits)
+        super().__init__(sparse_categorical_crossentropy, reduction, name, from_logits=from_logits)
 
 
 class MeanSquaredError(LossFunctionWrapper):
@@ -116,7 +120,13 @@ class MeanAbsoluteError(LossFunctionWrapper):
 
 class Huber(LossFunctionWrapper):
     def __init__(self, delta=1.0, reduction="auto", name="huber_loss"):
-        super().__init__(huber, reduction, name, delta=float(delta))
+        delta = arguments.number(_who(self, name), "delta", delta, minimum=0, above_minimum=True)
+        super().__init__(huber, reduction, name, delta=delta)
+
+
+def _who(loss, name):
+    """How an argument error names a loss being constructed: ``'huber_loss (Huber)'``."""
+    return f"{name} ({type(loss).__name__})"
 
 
 def _smoothing(name, value):

@@ -20,6 +20,7 @@ import numpy as np
 
 from minidl.autograd.tensor import Tensor
 from minidl.labels import check_label_shape, label_shapes
+from minidl.layers import arguments
 from minidl.runtime import backend
 
 
@@ -260,7 +261,8 @@ class Accuracy(MeanMetricWrapper):
 
 class BinaryAccuracy(MeanMetricWrapper):
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
-        super().__init__(binary_accuracy, name, dtype, threshold=float(threshold))
+        threshold = arguments.number(f"{name} ({type(self).__name__})", "threshold", threshold)
+        super().__init__(binary_accuracy, name, dtype, threshold=threshold)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
@@ -275,12 +277,14 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
-        super().__init__(top_k_categorical_accuracy, name, dtype, k=int(k))
+        k = arguments.positive_int(f"{name} ({type(self).__name__})", "k", k)
+        super().__init__(top_k_categorical_accuracy, name, dtype, k=k)
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
-        super().__init__(sparse_top_k_categorical_accuracy, name, dtype, k=int(k))
+        k = arguments.positive_int(f"{name} ({type(self).__name__})", "k", k)
+        super().__init__(sparse_top_k_categorical_accuracy, name, dtype, k=k)
 
 
 class MeanSquaredError(MeanMetricWrapper):
@@ -342,9 +346,11 @@ class _ConfusionMetric(Metric):
     positive when it is non-zero (Keras's ``update_confusion_matrix_variables``).
     """
 
-    def __init__(self, thresholds, name, dtype):
+    def __init__(self, thresholds, name, dtype, in_unit_interval=True):
         super().__init__(name or _unique_name(_snake(type(self).__name__)), dtype)
-        self.thresholds = [float(t) for t in thresholds]
+        bounds = (0, 1) if in_unit_interval else (None, None)  # AUC adds -1e-7 and 1 + 1e-7 itself
+        self.thresholds = [arguments.number(f"{self.name} ({type(self).__name__})", "thresholds", t, *bounds)
+                           for t in (thresholds.tolist() if isinstance(thresholds, np.ndarray) else thresholds)]
         self.reset_state()
 
     def reset_state(self):
@@ -431,12 +437,12 @@ class AUC(_ConfusionMetric):
                 raise ValueError(f"AUC: num_thresholds must be > 1, got {num_thresholds}")
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
         else:
-            inner = sorted(float(t) for t in thresholds)
+            inner = sorted(arguments.number("AUC", "thresholds", t, 0, 1) for t in thresholds)
         self.num_thresholds = len(inner) + 2
         self.curve = curve
         self.summation_method = summation_method
         self.threshold_argument = None if thresholds is None else list(inner)
-        super().__init__([-1e-7] + inner + [1 + 1e-7], name, dtype)
+        super().__init__([-1e-7] + inner + [1 + 1e-7], name, dtype, in_unit_interval=False)
 
     def result(self):
         tp, fp, tn, fn = (self._count(key) for key in ("tp", "fp", "tn", "fn"))

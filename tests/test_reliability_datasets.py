@@ -338,6 +338,19 @@ def test_a_flipped_bit_in_an_npz_is_caught_or_harmless(world, small_boston, posi
     np.testing.assert_array_equal(got_y, y)
 
 
+@pytest.mark.parametrize("damage", [b"\x00", b"("])  # NumPy's parser: SyntaxError, tokenize.TokenError
+def test_npy_headers_that_break_numpys_parser_are_reported(world, small_boston, damage):
+    """Found by the flipped-bit test above: a NUL byte or an unclosed bracket in an .npy header
+    escaped as a raw SyntaxError/TokenError (errors.MALFORMED_NPY_HEADER_ERRORS lists them all)."""
+    packed, _x, _y = small_boston
+    start = packed.index(b"{'descr'")
+    _write(world.data / "boston" / boston_housing.NPZ_FILE, packed[:start] + damage + packed[start + 1:])
+    with pytest.raises(CorruptDatasetError) as info:
+        boston_housing.load_arrays()
+    assert "malformed .npy header" in str(info.value)
+    assert_clean_error(info.value, boston_housing.NPZ_FILE)
+
+
 def word2vec_text(count=3):
     lines = [f"w{i} {i}.5 -{i} 0.25" for i in range(count)]
     return (f"{count} 3\n" + "\n".join(lines) + "\n").encode()

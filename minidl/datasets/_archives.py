@@ -29,6 +29,7 @@ import zipfile
 import numpy as np
 
 from minidl.datasets._errors import corrupt, reading
+from minidl.errors import MALFORMED_NPY_HEADER_ERRORS
 
 CHUNK = 1 << 20
 DEFLATE_MAX_RATIO = 1032  # no deflate stream inflates by more (RFC 1951's longest match per bit)
@@ -315,7 +316,7 @@ def _read_npy(stream, info, path, name, accept):
             shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
         else:
             raise ValueError(f".npy format version {version} is not supported")
-    except ValueError as error:
+    except MALFORMED_NPY_HEADER_ERRORS as error:
         raise corrupt(path, f"{where} has a malformed .npy header ({error})") from None
     if dtype.hasobject:
         raise corrupt(path, f"{where} holds Python objects, which minidl never unpickles") from None

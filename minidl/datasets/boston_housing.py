@@ -59,6 +59,8 @@ def load_data(test_split=0.2, seed=113):
     """``(x_train, y_train), (x_test, y_test)`` split as Keras does (404 / 102 rows by default)."""
     if not 0 <= test_split < 1:
         raise ValueError(f"boston_housing.load_data: test_split must be in [0, 1), got {test_split!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"boston_housing.load_data: seed must be an int >= 0, got {seed!r}")
     x, y, _names = load_arrays()
     order = np.arange(len(x))
     np.random.RandomState(seed).shuffle(order)

@@ -132,7 +132,7 @@ def load_data(path=None, num_words=None, skip_top=0, maxlen=None, seed=113, star
     ``path`` optionally names the ``aclImdb_v1.tar.gz`` archive; by default it is resolved like
     every dataset file.  See the module docstring for the exact algorithm.
     """
-    _check_arguments(num_words, skip_top, maxlen, index_from)
+    _check_arguments(num_words, skip_top, maxlen, index_from, start_char, oov_char)
     parsed = _parsed(path)
     rng = np.random.RandomState(seed)
     splits = []
@@ -167,7 +167,10 @@ def load_data(path=None, num_words=None, skip_top=0, maxlen=None, seed=113, star
     return results[0], results[1]
 
 
-def _check_arguments(num_words, skip_top, maxlen, index_from):
+def _check_arguments(num_words, skip_top, maxlen, index_from, start_char=1, oov_char=2):
+    for name, value in (("start_char", start_char), ("oov_char", oov_char)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
+            raise ValueError(f"imdb.load_data: {name} must be an int >= 0 or None, got {value!r}")
     for name, value in (("num_words", num_words), ("maxlen", maxlen)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0):
             raise ValueError(f"imdb.load_data: {name} must be a positive int or None, got {value!r}")

@@ -27,6 +27,7 @@ about calling a layer:
 """
 
 import inspect
+import math
 import re
 
 import numpy as np
@@ -35,10 +36,10 @@ from minidl import initializers, regularizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor, as_array
 from minidl.graph import depth_first
-from minidl.layers.call_context import add_call_context
+from minidl.layers.call_context import add_call_context, label
 from minidl.layers.input_spec import InputSpec, check_inputs
 from minidl.layers.text_values import as_dtype, as_text_array, holds_text, reported_dtype
-from minidl.runtime import backend
+from minidl.runtime import backend, host_memory
 
 _name_counts = {}
 _output_hooks = []  # callables hook(layer, outputs) run after every layer call (inspection)
@@ -327,6 +328,11 @@ class Layer:
             raise TypeError(
                 f"{type(self).__name__}: unexpected argument(s) {sorted(unknown)}"
             )
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            # Keras 3's rule: weights are stored under the layer's name, so it is a path component
+            raise ValueError(
+                f"{type(self).__name__}: name must be a string without '/', got {name!r} ({type(name).__name__})"
+            )
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = as_dtype(dtype or backend.floatx())  # 'string' (an Input of text) is NumPy's object
         self._trainable = bool(trainable)
@@ -590,8 +596,9 @@ class Layer:
         shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
         shape = tuple(int(s) for s in shape)
         initializer = "glorot_uniform" if initializer is None else initializer
-        for check in _weight_checks:
+        for check in _weight_checks:  # a file's own, more telling checks (minidl.models.loading) first
             check(self, name, shape, dtype)
+        _check_weight_fits(self, name, shape, dtype)
         values = initializers.get(initializer)(shape, dtype)
         weight = Parameter(
             backend.to_device(values), f"{self.name}/{name}",
@@ -789,6 +796,21 @@ def _mask_of(inputs):
         masks = [getattr(x, "mask", None) for x in inputs]
         return None if all(m is None for m in masks) else masks
     return getattr(inputs, "mask", None)
+
+
+def _check_weight_fits(layer, name, shape, dtype):
+    """Refuse a weight with a negative size or larger than the machine's memory, before any
+    allocation, naming the layer and the weight (a crafted config or a slip such as
+    ``Embedding(10**9, 10**4)`` would otherwise end in NumPy's bare MemoryError)."""
+    if any(size < 0 for size in shape):
+        raise ValueError(f"{label(layer)}: weight '{name}' would have a negative size: shape {shape}")
+    needed = math.prod(shape) * dtype.itemsize
+    available = host_memory.physical_memory_bytes()
+    if available is not None and needed > available:
+        raise MemoryError(
+            f"{label(layer)}: weight '{name}' of shape {shape} ({dtype.name}) needs {needed / 2**30:,.1f} GiB, "
+            f"more than this machine's {available / 2**30:,.1f} GiB of memory; check the layer's sizes"
+        )
 
 
 def _as_tensors(inputs):

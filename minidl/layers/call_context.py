@@ -26,7 +26,11 @@ _MARK = "_minidl_layer_context"  # set on an exception once a layer has added it
 
 
 def label(layer):
-    """How messages name a layer: ``'lstm_1 (LSTM)'``."""
+    """How messages name a layer: ``'lstm_1 (LSTM)'``. A string is taken as the label itself, so
+    the argument checks of :mod:`minidl.layers.arguments` serve losses, metrics and other
+    objects that are not layers too."""
+    if isinstance(layer, str):
+        return layer
     return f"{layer.name} ({type(layer).__name__})"
 
 

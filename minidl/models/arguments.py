@@ -145,6 +145,8 @@ def loss_weights(value, what):
             continue
         if not isinstance(item, (numbers.Real, np.number)) or isinstance(item, (bool, np.bool_)):
             raise ArgumentError(f"{what}: loss_weights must be numbers, got {_received(item)}")
+        if not np.isfinite(item):
+            raise ArgumentError(f"{what}: loss_weights must be finite numbers, got {_received(item)}")
     return value
 
 

@@ -49,6 +49,22 @@ def _has_shape(value):
     )
 
 
+def sample_weight_array(value, what):
+    """Sample weights as a float array of ``floatx``: numbers that are finite and >= 0, as
+    ``class_weight``'s are -- a negative weight would turn the loss into something to maximise
+    and a NaN one would poison every update, so either is an error naming the first bad row."""
+    array = as_array(value, what).astype(backend.floatx(), copy=False)
+    host = backend.to_numpy(array) if _is_device_array(array) else array
+    bad = ~np.isfinite(host) | (host < 0)
+    if bad.any():
+        row = np.argwhere(bad)[0]
+        where = row[0] if len(row) == 1 else tuple(int(i) for i in row)
+        raise ValueError(
+            f"{what}: weights must be finite numbers >= 0, got {host[tuple(row)].item()!r} at row {where}"
+        )
+    return array
+
+
 def as_array(value, what, text=False):
     """One input/target/weight column as a host NumPy array or a device array (never copied
     to the host when it already lives on the device).
@@ -223,7 +239,7 @@ class ArrayData:
         self.xs = [_cast(a, "x") for a in xs]
         self.ys = None if ys is None else [_cast(a, "y") for a in ys]
         self.sample_weight = None if sample_weight is None else _cast(
-            as_array(sample_weight, f"{what}: sample_weight").astype(backend.floatx(), copy=False), "w"
+            sample_weight_array(sample_weight, f"{what}: sample_weight"), "w"
         )
         if self.sample_weight is not None and self.sample_weight.ndim == 2 and self.sample_weight.shape[1] == 1:
             self.sample_weight = self.sample_weight.reshape(-1)  # a column (n, 1), as Keras accepts it
@@ -351,7 +367,7 @@ class _BatchSource:
             _device(_cast(a, "y")) for a in flatten(y, self.output_names, f"{self.what}: y")
         ]
         if weight is not None:
-            weight = _device(as_array(weight, f"{self.what}: sample_weight").astype(backend.floatx(), copy=False))
+            weight = _device(sample_weight_array(weight, f"{self.what}: sample_weight"))
         lengths = {len(a) for a in xs + (ys or [])}
         if len(lengths) > 1:
             raise ValueError(

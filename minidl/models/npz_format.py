@@ -35,7 +35,7 @@ import struct
 import numpy as np
 
 from minidl import fileio
-from minidl.errors import ModelFileError
+from minidl.errors import MALFORMED_NPY_HEADER_ERRORS, ModelFileError
 from minidl.models import loading, training_config
 from minidl.models.file_checks import (
     MAX_JSON_BYTES,
@@ -160,7 +160,7 @@ def _npy_header(archive, name, path, kinds):
         raise file_error(path, f"member {name!r} ends inside its .npy header; the file is truncated")
     try:
         shape, fortran, dtype = reader(io.BytesIO(length_bytes + header), max_header_size=_MAX_NPY_HEADER)
-    except (ValueError, SyntaxError, TypeError) as exc:
+    except MALFORMED_NPY_HEADER_ERRORS as exc:
         raise file_error(path, f"member {name!r} has a malformed .npy header ({exc})", exc) from None
     if dtype.hasobject or dtype.kind not in kinds or dtype.names is not None or dtype.subdtype is not None:
         raise file_error(path, f"member {name!r} holds dtype {dtype}; only plain numbers are read (nothing is unpickled)")

@@ -36,6 +36,7 @@ import os
 import zipfile
 
 from minidl.errors import ModelFileError
+from minidl.models import arguments as model_arguments
 from minidl.models import (
     h5_model,
     h5_weights,
@@ -98,7 +99,8 @@ def model_from_config(config, custom_objects=None):
 
 # -- writing -------------------------------------------------------------------------------------------
 
-def _check_overwrite(path, overwrite):
+def _check_overwrite(path, overwrite, what="save"):
+    overwrite = model_arguments.boolean(overwrite, "overwrite", what)
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} exists and overwrite=False")
 
@@ -143,6 +145,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     _accept_only("save", kwargs, ("options", "signatures", "save_traces", "zipped"))
     path = os.fspath(filepath)
     _check_overwrite(path, overwrite)
+    include_optimizer = model_arguments.boolean(include_optimizer, "include_optimizer", "save")
     kind = _suffix_format(path, save_format)
     if kwargs.get("zipped") is False and kind == "keras":
         kind = "tf"  # Keras 3's save_model(..., zipped=False): the archive's files in a folder
@@ -155,7 +158,7 @@ def save_weights(model, filepath, overwrite=True, save_format=None, **kwargs):
     """The weights only (see the module docstring for the format each path gets)."""
     _accept_only("save_weights", kwargs, ("options",))
     path = os.fspath(filepath)
-    _check_overwrite(path, overwrite)
+    _check_overwrite(path, overwrite, "save_weights")
     lower = path.lower()
     if save_format is not None and save_format not in ("h5", "hdf5", "tf", "npz"):
         raise ValueError(f"save_weights: save_format must be 'h5', 'tf' or 'npz', got {save_format!r}")
@@ -220,6 +223,8 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, **kwargs):
     ``skip_mismatch``: skip, with a warning, the layers whose stored weights do not fit.
     """
     _accept_only("load_weights", kwargs, ("options",))
+    by_name = model_arguments.boolean(by_name, "by_name", "load_weights")
+    skip_mismatch = model_arguments.boolean(skip_mismatch, "skip_mismatch", "load_weights")
     path = os.fspath(filepath)
     kind = _kind(path, "load_weights")
     if by_name and kind not in ("h5-model", "h5-weights"):

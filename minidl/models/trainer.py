@@ -57,6 +57,10 @@ from minidl.models.input_contract import text_inputs
 from minidl.progbar import Progbar
 from minidl.runtime import backend
 
+# Keras 3 refuses empty input too ("Unexpected result of `train_function` (Empty logs)").
+_NO_BATCHES = ("the input produced no batches (an empty array, generator or dataset); there is nothing "
+               "to run on")
+
 _KNOWN_SHAPE_LOSSES = {
     "binary_crossentropy", "categorical_crossentropy", "mean_squared_error", "mse",
     "mean_absolute_error", "mae", "huber", "huber_loss",
@@ -584,11 +588,14 @@ class Trainer:
             if end_epoch is not None:
                 end_epoch()
             if step == 0:
+                if epoch == initial_epoch:
+                    raise ValueError(f"fit: {_NO_BATCHES}")
                 warnings.warn("fit: the input ran out of data; stopping training", stacklevel=2)
                 break
             logs = self._current_logs(step_logs, custom_step, across_ranks=True)
             if validation is not None and arguments.validate_now(validation_freq, epoch):
-                val_logs = self._evaluate_loop(validation, callback_list, verbose=0)
+                val_logs = self._evaluate_loop(validation, callback_list, verbose=0,
+                                               what="fit: validation_data")
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
             progbar.target = progbar.target if progbar.target is not None else step
             progbar.update(step, list(logs.items()), finalize=True)
@@ -642,7 +649,7 @@ class Trainer:
         return weights if sample_weight is None else weights * sample_weight
 
     # -- evaluation and prediction -----------------------------------------------------------------
-    def _evaluate_loop(self, data, callback_list=None, verbose=0, steps=None):
+    def _evaluate_loop(self, data, callback_list=None, verbose=0, steps=None, what="evaluate"):
         self.reset_metrics()
         custom_step = self._overrides("test_step")
         if callback_list is not None:
@@ -665,6 +672,8 @@ class Trainer:
                 progbar.update(step, list(self._current_logs(step_logs, custom_step, "test_step").items()))
             if total_steps is not None and step >= total_steps:
                 break
+        if step == 0:
+            raise ValueError(f"{what}: {_NO_BATCHES}")
         logs = self._current_logs(step_logs, custom_step, "test_step", across_ranks=True)
         if verbose:
             progbar.target = progbar.target if progbar.target is not None else step
@@ -733,7 +742,7 @@ class Trainer:
                 if total_steps is not None and step >= total_steps:
                     break
         if chunks is None:
-            raise ValueError("predict: the input produced no batches")
+            raise ValueError(f"predict: {_NO_BATCHES}")
         if verbose:
             progbar.target = progbar.target if progbar.target is not None else step
             progbar.update(step, finalize=True)

@@ -52,6 +52,8 @@ def normalize_axis(axis, ndim, who):
         if len(set(axes)) != len(axes):
             raise ValueError(f"{who}: axis {tuple(axis)} names the same axis twice")
         return axes
+    if not is_int(axis):
+        raise ValueError(f"{who}: axis must be an integer (or a tuple of them), got {axis!r}")
     axis = int(axis)
     if not -ndim <= axis < max(ndim, 1):
         raise ValueError(f"{who}: axis {axis} is out of range for a tensor of rank {ndim}")

@@ -6,7 +6,7 @@ import numpy as np
 from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
 from minidl.ops._util import as_tensor
-from minidl.ops.arguments import normalize_axis
+from minidl.ops.arguments import is_int, normalize_axis
 from minidl.runtime import backend
 
 
@@ -233,11 +233,17 @@ def split(x, indices_or_sections, axis=0):
     """Split into equal sections (an int) or at the given indices (a list), like numpy.split."""
     x = as_tensor(x)
     axis = normalize_axis(axis, x.ndim, "split")
-    if isinstance(indices_or_sections, int) and x.shape[axis] % indices_or_sections:
+    if is_int(indices_or_sections) and indices_or_sections < 1:
+        raise ValueError(f"split: the number of sections must be a positive integer, got {indices_or_sections!r}")
+    if is_int(indices_or_sections) and x.shape[axis] % indices_or_sections:
         raise ValueError(
             f"split: axis {axis} of length {x.shape[axis]} does not divide into {indices_or_sections} equal sections"
         )
-    if not isinstance(indices_or_sections, int):
+    if is_int(indices_or_sections):
+        indices_or_sections = int(indices_or_sections)
+    elif not isinstance(indices_or_sections, (list, tuple, np.ndarray)) or not all(is_int(i) for i in indices_or_sections):
+        raise ValueError(f"split: expected a number of sections or a list of integer indices, got {indices_or_sections!r}")
+    else:
         indices_or_sections = [int(i) for i in indices_or_sections]
     return Split(indices_or_sections, axis)(x)
 
@@ -276,4 +282,10 @@ def flip(x, axis=None):
 
 
 def getitem(x, key):
-    return GetItem(_unwrap_key(key))(as_tensor(x))
+    """``x[key]``; an index out of range is an IndexError that shows the tensor's shape (NumPy's
+    message alone names neither the tensor nor the call)."""
+    x = as_tensor(x)
+    try:
+        return GetItem(_unwrap_key(key))(x)
+    except IndexError as error:
+        raise IndexError(f"indexing a tensor of shape {tuple(x.shape)}: {error}") from None

@@ -89,6 +89,23 @@ def apply_affine_transform(x, theta=0.0, tx=0.0, ty=0.0, shear=0.0, zx=1.0, zy=1
     return np.stack(channels, axis=2)
 
 
+def _number(who, argument, value, minimum=None, maximum=None, above_minimum=False):
+    """``value`` as a float if it is a finite real number within the bounds given, else a
+    ValueError naming the argument (NaN would pass every ``<`` check silently). The messages
+    match ``minidl.layers.arguments.number``'s; preprocessing, a host utility, cannot import it."""
+    valid = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    valid = valid and math.isfinite(value)
+    if valid and minimum is not None:
+        valid = value > minimum if above_minimum else value >= minimum
+    if valid and maximum is not None:
+        valid = value <= maximum
+    if not valid:
+        bounds = [f"> {minimum}" if above_minimum else f">= {minimum}"] if minimum is not None else []
+        bounds += [f"<= {maximum}"] if maximum is not None else []
+        raise ValueError(f"{who}: {argument} must be {' and '.join(bounds) or 'a finite number'}, got {value!r}")
+    return float(value)
+
+
 class ImageDataGenerator:
     """Random augmentation and normalisation settings; see the module docstring."""
 
@@ -101,15 +118,25 @@ class ImageDataGenerator:
             raise ValueError(f"ImageDataGenerator: fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
         if not 0 <= validation_split < 1:
             raise ValueError(f"ImageDataGenerator: validation_split must be in [0, 1), got {validation_split!r}")
-        if isinstance(zoom_range, (int, float)):
-            zoom_range = (1 - zoom_range, 1 + zoom_range)
-        elif len(zoom_range) == 2:
-            zoom_range = (float(zoom_range[0]), float(zoom_range[1]))
+        who = "ImageDataGenerator"
+        if isinstance(zoom_range, (tuple, list)) and len(zoom_range) == 2:
+            zoom_range = tuple(_number(who, "zoom_range", z, minimum=0, above_minimum=True)
+                               for z in zoom_range)
+        elif isinstance(zoom_range, (tuple, list)):
+            raise ValueError(f"{who}: zoom_range must be a float or a pair (lo, hi), got {zoom_range!r}")
         else:
-            raise ValueError(f"ImageDataGenerator: zoom_range must be a float or a pair (lo, hi), got {zoom_range!r}")
+            zoom = _number(who, "zoom_range", zoom_range, minimum=0, maximum=1, above_minimum=False)
+            zoom_range = (1 - zoom, 1 + zoom)
+            if zoom == 1:
+                raise ValueError(f"{who}: zoom_range must be < 1 (a zoom of 1 - zoom_range = 0 is no image), got 1")
         for name, value in (("rotation_range", rotation_range), ("shear_range", shear_range)):
-            if value < 0:
-                raise ValueError(f"ImageDataGenerator: {name} must be >= 0, got {value!r}")
+            _number(who, name, value, minimum=0)
+        for name, value in (("width_shift_range", width_shift_range), ("height_shift_range", height_shift_range)):
+            for shift in value if isinstance(value, (tuple, list, np.ndarray)) else [value]:
+                _number(who, name, shift)
+        _number(who, "cval", cval)
+        if rescale is not None:
+            _number(who, "rescale", rescale)
         self.featurewise_center = featurewise_center
         self.samplewise_center = samplewise_center
         self.featurewise_std_normalization = featurewise_std_normalization

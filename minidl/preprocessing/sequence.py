@@ -46,6 +46,15 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     item_shape = item_shape if item_shape is not None else ()
     if maxlen is None:
         maxlen = max(lengths) if lengths else 0
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"pad_sequences: dtype {dtype!r} is not a NumPy data type (e.g. 'int32', 'float32', object)") from None
+    if dtype.kind in "iub" and not isinstance(value, str) and not _fits_integer(value, dtype):
+        raise ValueError(
+            f"pad_sequences: value {value!r} cannot be stored as {dtype.name}; pass a whole number in its range, "
+            f"or a float dtype"
+        )
     if isinstance(value, str) and np.dtype(dtype).kind not in ("U", "S", "O"):
         raise ValueError(f"pad_sequences: value {value!r} is a string but dtype {dtype!r} is not; use dtype=object")
     padded = np.full((len(lengths), maxlen) + tuple(item_shape), value, dtype=dtype)
@@ -95,3 +104,16 @@ def get_lookback(inp, look_back):
         if shift < steps:
             windows[shift:, columns] = series[:steps - shift]
     return windows, series
+
+
+def _fits_integer(value, dtype):
+    """Whether ``value`` is a whole number that ``dtype`` (an integer dtype) holds exactly: NaN,
+    1.5 or 300 for uint8 would otherwise be turned silently into some other number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    if not np.isfinite(number) or not number.is_integer():
+        return False
+    limits = np.iinfo(dtype) if dtype.kind != "b" else None
+    return number in (0, 1) if limits is None else limits.min <= number <= limits.max

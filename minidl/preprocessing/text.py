@@ -31,6 +31,8 @@ MATRIX_MODES = ("binary", "count", "tfidf", "freq")
 
 def text_to_word_sequence(input_text, filters=DEFAULT_FILTERS, lower=True, split=" "):
     """Split a text into a list of words (lower-cased, ``filters`` characters removed)."""
+    if not isinstance(input_text, str):
+        raise TypeError(f"text_to_word_sequence: input_text must be a string, got {type(input_text).__name__}")
     if lower:
         input_text = input_text.lower()
     if filters:

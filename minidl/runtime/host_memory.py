@@ -61,3 +61,15 @@ def keep_freed_memory():
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     kept = bool(mallopt(_M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(mallopt(_M_TRIM_THRESHOLD, KEEP_BYTES))
     return kept
+
+
+def physical_memory_bytes():
+    """This machine's physical memory in bytes, or None where the system does not say.
+
+    Used to refuse, before allocating, a weight that could never fit (a config or a constructor
+    asking for ``Dense(10**7)`` on ``10**6`` inputs) with a message naming the layer, rather than
+    NumPy's bare ``MemoryError`` from deep inside an initializer."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None

@@ -13,6 +13,7 @@ import numpy as np
 from minidl.autograd.tensor import Tensor
 from minidl.ops import math as math_ops
 from minidl.ops import shapes
+from minidl.ops.arguments import is_int
 from minidl.ops.broadcast import broadcast_to as broadcast_op
 from minidl.ops.broadcast import tile as tile_op
 from minidl.ops.casting import cast as cast_op
@@ -22,28 +23,39 @@ from minidl.tf.op_support import operand, operands, tf_function
 from minidl.tf.tensor import TensorShape, _from_host, as_tf, constant
 
 
-def _shape_argument(shape):
-    """A shape given as an int, a list, a TensorShape or a 1-D integer tensor."""
+def _shape_argument(shape, who=None, minimum=None):
+    """A shape (or a list of axes) given as an int, a list, a TensorShape or a 1-D integer tensor.
+
+    Every entry must be an integer -- 2.5 is not truncated to 2 -- and, where ``minimum`` is
+    given, at least ``minimum`` (0 for the shape of a new tensor, as TensorFlow requires);
+    otherwise ``who`` (the function's name) says what was wrong."""
     if isinstance(shape, Tensor):
         shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(size) for size in shape)
+    if is_int(shape):
+        shape = (shape,)
+    try:  # a size may be a scalar tensor, as tf.shape(x)[0] gives
+        sizes = tuple(size.numpy().item() if isinstance(size, Tensor) and size.ndim == 0 else size for size in shape)
+    except TypeError:
+        sizes = None
+    if sizes is None or not all(is_int(size) and (minimum is None or size >= minimum) for size in sizes):
+        expected = "integers" if minimum is None else f"integers >= {minimum}"
+        raise ValueError(f"{who or 'tf'}: expected a shape of {expected}, got {shape!r}")
+    return tuple(int(size) for size in sizes)
 
 
 # -- creation -------------------------------------------------------------------------------------
 
 def zeros(shape, dtype=dtypes.float32, name=None):
-    return _from_host(np.zeros(_shape_argument(shape), dtype=dtypes.as_dtype(dtype)))
+    return _from_host(np.zeros(_shape_argument(shape, "tf.zeros", minimum=0), dtype=dtypes.as_dtype(dtype)))
 
 
 def ones(shape, dtype=dtypes.float32, name=None):
-    return _from_host(np.ones(_shape_argument(shape), dtype=dtypes.as_dtype(dtype)))
+    return _from_host(np.ones(_shape_argument(shape, "tf.ones", minimum=0), dtype=dtypes.as_dtype(dtype)))
 
 
 def fill(dims, value, name=None):
     value = constant(value)
-    return _from_host(np.full(_shape_argument(dims), value.numpy(), dtype=value.dtype))
+    return _from_host(np.full(_shape_argument(dims, "tf.fill", minimum=0), value.numpy(), dtype=value.dtype))
 
 
 def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TensorFlow's name
@@ -59,7 +71,7 @@ def ones_like(input, dtype=None, name=None):  # noqa: A002
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
     matrix = np.eye(int(num_rows), None if num_columns is None else int(num_columns), dtype=dtype)
     if batch_shape is not None:
-        matrix = np.broadcast_to(matrix, _shape_argument(batch_shape) + matrix.shape).copy()
+        matrix = np.broadcast_to(matrix, _shape_argument(batch_shape, "tf.eye", minimum=0) + matrix.shape).copy()
     return _from_host(matrix)
 
 
@@ -85,6 +97,8 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     dtype = np.dtype(dtype or dtypes.float32)
     on = 1 if on_value is None else on_value
     off = 0 if off_value is None else off_value
+    if not is_int(depth) or depth < 0:
+        raise ValueError(f"tf.one_hot: depth must be an integer >= 0, got {depth!r}")
     depth = int(depth)
     hits = indices[..., None] == np.arange(depth)
     encoded = np.where(hits, on, off).astype(dtype)
@@ -97,13 +111,13 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 
 @tf_function("tf.reshape")
 def reshape(tensor, shape, name=None):
-    return as_tf(shapes.reshape(operand(tensor), _shape_argument(shape)))
+    return as_tf(shapes.reshape(operand(tensor), _shape_argument(shape, "tf.reshape", minimum=-1)))
 
 
 @tf_function("tf.transpose")
 def transpose(a, perm=None, conjugate=False, name="transpose"):
     a = operand(a)
-    return as_tf(shapes.transpose(a, None if perm is None else _shape_argument(perm)))
+    return as_tf(shapes.transpose(a, None if perm is None else _shape_argument(perm, "tf.transpose")))
 
 
 @tf_function("tf.concat")
@@ -148,12 +162,12 @@ def squeeze(input, axis=None, name=None):  # noqa: A002
 
 @tf_function("tf.tile")
 def tile(input, multiples, name=None):  # noqa: A002
-    return as_tf(tile_op(operand(input), _shape_argument(multiples)))
+    return as_tf(tile_op(operand(input), _shape_argument(multiples, "tf.tile", minimum=0)))
 
 
 @tf_function("tf.broadcast_to")
 def broadcast_to(input, shape, name=None):  # noqa: A002
-    return as_tf(broadcast_op(operand(input), _shape_argument(shape)))
+    return as_tf(broadcast_op(operand(input), _shape_argument(shape, "tf.broadcast_to", minimum=0)))
 
 
 @tf_function("tf.pad")
@@ -168,7 +182,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
 
 @tf_function("tf.reverse")
 def reverse(tensor, axis, name=None):
-    return as_tf(shapes.flip(operand(tensor), tuple(_shape_argument(axis))))
+    return as_tf(shapes.flip(operand(tensor), tuple(_shape_argument(axis, "tf.reverse"))))
 
 
 @tf_function("tf.gather")

@@ -23,7 +23,7 @@ from minidl.ops import math as math_ops
 from minidl.ops import reductions
 from minidl.runtime import backend
 from minidl.tf import dtypes
-from minidl.tf.op_support import operand, operands, tf_function
+from minidl.tf.op_support import numeric_operand, operand, operands, tf_function
 from minidl.tf.tensor import as_tf, constant, floor_divide, floor_mod, true_divide
 
 
@@ -275,7 +275,7 @@ def is_inf(x, name=None):
 @tf_function("tf.math.reduce_sum")
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     """The sum; integer tensors keep their dtype (NumPy would widen int32 to int64)."""
-    x = operand(input_tensor)
+    x = numeric_operand(input_tensor, "tf.math.reduce_sum")
     if dtypes.is_floating(x.dtype):
         return as_tf(reductions.sum(x, axis=_axis(axis), keepdims=keepdims))
     return _constant(x.data.sum(axis=_axis(axis), keepdims=keepdims, dtype=x.dtype))
@@ -284,7 +284,7 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
 @tf_function("tf.math.reduce_mean")
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """The mean; for integer tensors the sum divided with truncation toward zero, as in TensorFlow."""
-    x = operand(input_tensor)
+    x = numeric_operand(input_tensor, "tf.math.reduce_mean")
     if dtypes.is_floating(x.dtype):
         return as_tf(reductions.mean(x, axis=_axis(axis), keepdims=keepdims))
     xp = backend.get_xp()
@@ -296,28 +296,28 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
 
 @tf_function("tf.math.reduce_max")
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
-    return as_tf(reductions.max(operand(input_tensor), axis=_axis(axis), keepdims=keepdims))
+    return as_tf(reductions.max(numeric_operand(input_tensor, "tf.math.reduce_max"), axis=_axis(axis), keepdims=keepdims))
 
 
 @tf_function("tf.math.reduce_min")
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
-    return as_tf(reductions.min(operand(input_tensor), axis=_axis(axis), keepdims=keepdims))
+    return as_tf(reductions.min(numeric_operand(input_tensor, "tf.math.reduce_min"), axis=_axis(axis), keepdims=keepdims))
 
 
 @tf_function("tf.math.reduce_variance")
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
-    return as_tf(reductions.var(operand(input_tensor), axis=_axis(axis), keepdims=keepdims))
+    return as_tf(reductions.var(numeric_operand(input_tensor, "tf.math.reduce_variance"), axis=_axis(axis), keepdims=keepdims))
 
 
 @tf_function("tf.math.reduce_std")
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
-    return as_tf(math_ops.sqrt(reductions.var(operand(input_tensor), axis=_axis(axis), keepdims=keepdims)))
+    return as_tf(math_ops.sqrt(reductions.var(numeric_operand(input_tensor, "tf.math.reduce_std"), axis=_axis(axis), keepdims=keepdims)))
 
 
 @tf_function("tf.math.reduce_logsumexp")
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     """log(sum(exp(x))) computed stably: the maximum is taken out first."""
-    x = operand(input_tensor)
+    x = numeric_operand(input_tensor, "tf.math.reduce_logsumexp")
     axis = _axis(axis)
     peak = _constant(x.data.max(axis=axis, keepdims=True))
     total = reductions.sum(math_ops.exp(math_ops.sub(x, peak)), axis=axis, keepdims=True)
@@ -329,7 +329,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
 
 @tf_function("tf.math.reduce_prod")
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
-    x = operand(input_tensor)
+    x = numeric_operand(input_tensor, "tf.math.reduce_prod")
     if x.requires_grad:
         raise NotImplementedError(
             "tf.reduce_prod has no gradient in minidl; for a product of positive values use "

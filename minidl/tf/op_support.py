@@ -11,6 +11,8 @@ working on the symbolic tensors of a Keras functional model.
 
 import functools
 
+import numpy as np
+
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import SymbolicTensor, unique_name
 from minidl.layers.lambda_layer import TFOpLambda
@@ -40,6 +42,15 @@ def operand(value, dtype=None):
     if isinstance(value, Tensor):
         return as_tf(value)
     return convert_to_tensor(value, dtype=dtype)
+
+
+def numeric_operand(value, who):
+    """One argument as a tensor of numbers: a tensor of strings is a TypeError naming ``who``
+    (TensorFlow refuses it too), not an AttributeError from deep inside NumPy."""
+    tensor = operand(value)
+    if np.dtype(tensor.dtype).kind in "OSU":
+        raise TypeError(f"{who}: expected a tensor of numbers, got a tensor of strings (shape {tuple(tensor.shape)})")
+    return tensor
 
 
 def _symbols_in(value):

@@ -88,7 +88,7 @@ def _draw(kind, dtype, shape, op_seed, generate):
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Normal draws ``mean + stddev * z`` of ``shape``."""
-    shape = _shape_argument(shape)
+    shape = _shape_argument(shape, "tf.random.normal", minimum=0)
     dtype = np.dtype(dtype)
     generate = philox.normal if dtype != np.float64 else philox.normal_double
     z = _draw("normal", dtype, shape, seed, generate).astype(dtype)
@@ -97,7 +97,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=No
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Normal draws within two standard deviations of the mean (others are redrawn)."""
-    shape = _shape_argument(shape)
+    shape = _shape_argument(shape, "tf.random.truncated_normal", minimum=0)
     dtype = np.dtype(dtype)
     z = _draw("truncated_normal", dtype, shape, seed, philox.truncated_normal).astype(dtype)
     return _scaled(z, mean, stddev, dtype)
@@ -105,7 +105,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
 
 def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
     """Uniform draws in [minval, maxval); for integer dtypes ``maxval`` is required."""
-    shape = _shape_argument(shape)
+    shape = _shape_argument(shape, "tf.random.uniform", minimum=0)
     dtype = np.dtype(dtype)
     if dtypes.is_integer(dtype):
         if maxval is None:

@@ -63,7 +63,9 @@ def factor_range(layer, argument, factor, low=-1.0, high=1.0, symmetric_low=None
 
 
 def _is_number(value):
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    """A finite real number (NaN would slip through every bound check, as NaN < x is False)."""
+    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+            and bool(np.isfinite(value)))
 
 
 def config_value(value):

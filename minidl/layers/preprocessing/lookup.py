@@ -166,7 +166,7 @@ class IndexLookup(Layer):
                 counts.update(document)
                 document_counts.update(set(document))
                 documents += 1
-        self._learn(counts, document_counts, documents)
+        self._learn(counts, document_counts, documents, what)
 
     def _documents(self, batch, single_array):
         """The samples (rows) of an adapt batch, as lists of tokens (Keras: a rank-1 array is a
@@ -178,7 +178,11 @@ class IndexLookup(Layer):
             return [[token] for token in batch.tolist()] if single_array else [batch.tolist()]
         return [row.tolist() for row in batch.reshape(batch.shape[0], -1)]
 
-    def _learn(self, counts, document_counts, documents):
+    def _learn(self, counts, document_counts, documents, what):
+        """Take the vocabulary from the token counts of ``documents`` adapted samples; no samples at
+        all (an empty list or dataset) is an error rather than an adapt that silently learns nothing."""
+        if documents == 0:
+            raise ValueError(f"{what}: the data holds no samples; adapt needs some to learn a vocabulary from")
         if not counts:
             return
         ordered = sorted(counts, key=lambda token: (counts[token], _sort_key(token)), reverse=True)

@@ -140,7 +140,7 @@ class TextVectorization(Layer):
                 documents += 1
         counts.pop("", None)  # the mask token is never learned
         counts.pop("[UNK]", None)
-        self.lookup._learn(counts, document_counts, documents)
+        self.lookup._learn(counts, document_counts, documents, what)
 
     # -- the four steps ------------------------------------------------------------------------
     def tokenize(self, strings, what="the input"):
