@@ -67,8 +67,39 @@ class Metric:
     def result(self):
         raise NotImplementedError(f"{type(self).__name__} must define result()")
 
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """A non-trainable state variable (Keras 3's ``Metric.add_variable``): a weight with
+        ``assign`` / ``assign_add``, set back to zeros by the default ``reset_state``."""
+        from minidl.layers.base import Parameter  # here: minidl.layers imports this module
+
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in (shape or ()))
+        dtype = np.dtype(dtype or self.dtype)
+        initializer = "zeros" if initializer is None else initializer
+        from minidl import initializers
+
+        values = initializers.get(initializer)(shape, dtype)
+        count = len(self.__dict__.get("_state_variables", ()))
+        name = name or ("variable" if count == 0 else f"variable_{count}")
+        variable = Parameter(backend.to_device(np.asarray(values, dtype=dtype)), f"{self.name}/{name}", trainable=False)
+        self.__dict__.setdefault("_state_variables", []).append(variable)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        """Keras 3's ``Metric.add_weight``: ``add_variable`` with a scalar, zero default."""
+        return self.add_variable(shape, initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self):
+        return list(self.__dict__.get("_state_variables", ()))
+
     def reset_state(self):
-        raise NotImplementedError(f"{type(self).__name__} must define reset_state()")
+        """Keras 3's default: every variable made by ``add_variable`` / ``add_weight`` back to zeros."""
+        if "_state_variables" not in self.__dict__:
+            raise NotImplementedError(
+                f"{type(self).__name__} must define reset_state(), or create its state with self.add_weight()"
+            )
+        for variable in self._state_variables:
+            variable.assign(_xp().zeros(variable.shape, dtype=variable.data.dtype))
 
     def reset_states(self):
         """The TF 2.0-2.4 spelling of ``reset_state`` (a method, so subclasses' versions are called)."""

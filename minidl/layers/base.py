@@ -389,7 +389,17 @@ class Layer:
         return cls(**config)
 
     # -- calling -----------------------------------------------------------------------------
-    def __call__(self, inputs, training=None, **kwargs):
+    def __call__(self, inputs, *more_inputs, training=None, **kwargs):
+        # Keras 3 passes several positional tensors on to ``call`` one by one
+        # (``endpoint(logits, targets)`` -> ``call(self, logits, targets)``): they travel as one
+        # list, and the layer remembers to spread it. A lone bool after the inputs is TF 2's
+        # positional ``training``.
+        if more_inputs:
+            if len(more_inputs) == 1 and training is None and (more_inputs[0] is None or isinstance(more_inputs[0], (bool, np.bool_))):
+                training = more_inputs[0]
+            else:
+                inputs = [inputs, *more_inputs]
+                self._spread_inputs = True
         # A dict of inputs (Keras's ``layer({"age": a, "sex": b})``) travels as the list of its
         # values; the keys are kept on the layer and ``call``/``build`` get a dict back.
         if isinstance(inputs, dict):
@@ -434,7 +444,12 @@ class Layer:
             state.depth += 1
             state.training = training
             try:
-                outputs = self.call(dict(zip(keys, inputs)) if keys else inputs, **kwargs)
+                if keys:
+                    outputs = self.call(dict(zip(keys, inputs)), **kwargs)
+                elif self.__dict__.get("_spread_inputs") and isinstance(inputs, (list, tuple)):
+                    outputs = self.call(*inputs, **kwargs)
+                else:
+                    outputs = self.call(inputs, **kwargs)
             finally:
                 state.depth -= 1
                 state.training, state.entry = outer_training, outer_entry

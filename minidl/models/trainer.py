@@ -302,6 +302,8 @@ class Trainer:
 
     def _check_output_count(self, outputs, ys):
         if ys is None:
+            if all(fn is None for fn in self._compiled.loss_fns):
+                return  # compiled without a loss: the add_loss() terms alone (Keras 3)
             raise ValueError(f"{self.name}: targets (y) are needed to compute the loss, but none were given")
         if len(ys) != len(outputs):
             raise ValueError(f"{self.name}: the model has {len(outputs)} output(s) but {len(ys)} target array(s) were given")
@@ -418,7 +420,10 @@ class Trainer:
         """Target shapes against the output shapes, and sparse labels against the class count."""
         ys = getattr(data, "ys", None)
         if ys is None:
-            needs_targets = type(self).compute_loss is Trainer.compute_loss
+            compiled = getattr(self, "_compiled", None)
+            has_loss = compiled is None or any(fn is not None for fn in compiled.loss_fns)
+            # Keras 3: a model compiled without a loss trains on its add_loss() terms alone.
+            needs_targets = type(self).compute_loss is Trainer.compute_loss and has_loss
             if isinstance(data, data_adapter.ArrayData) and needs_targets:
                 raise ValueError(f"{what}: y is required (the model is compiled with a loss to compute against it)")
             return
