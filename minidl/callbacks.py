@@ -291,7 +291,9 @@ class ModelCheckpoint(Callback):
     """Save the model (or its weights) after every epoch, or only when ``monitor`` improves.
 
     ``filepath`` may contain ``str.format`` fields filled from the epoch (1-based) and the
-    logs: ``'weights.{epoch:02d}-{val_loss:.2f}.npz'``.
+    logs: ``'weights.{epoch:02d}-{val_loss:.2f}.npz'``. ``save_freq``: 'epoch', or a number of
+    batches -- then it saves after every that many training batches, counted across epochs, and
+    ``{batch}`` (1-based, within the epoch) may appear in ``filepath`` too, as in Keras.
     """
 
     rank_zero_only = True  # minidl.distributed: one rank writes the checkpoints
@@ -299,8 +301,12 @@ class ModelCheckpoint(Callback):
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch"):
         super().__init__()
-        if save_freq != "epoch":
-            raise ValueError(f"ModelCheckpoint: only save_freq='epoch' is supported, got {save_freq!r}")
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, (int, np.integer))
+                                     or save_freq < 1):
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive number of batches, got "
+                             f"{save_freq!r}")
+        self.save_freq = save_freq if save_freq == "epoch" else int(save_freq)
+        self._batches_seen, self._epoch = 0, 0
         self.filepath = os.fspath(filepath)
         if save_weights_only and str(self.filepath).lower().endswith(".keras"):
             # found here, not after the first epoch of training
@@ -315,9 +321,28 @@ class ModelCheckpoint(Callback):
         self.monitor_op = _monitor_op("ModelCheckpoint", monitor, mode)
         self.best = np.inf if self.monitor_op is np.less else -np.inf
 
+    def _implements_train_batch_hooks(self):
+        return self.save_freq != "epoch"
+
+    def on_train_begin(self, logs=None):
+        self._batches_seen = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches_seen += 1
+        if self._batches_seen % self.save_freq == 0:
+            self._save(self._epoch, logs or {}, batch)
+
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        filepath = self._file_path(epoch, logs)
+        if self.save_freq == "epoch":
+            self._save(epoch, logs or {})
+
+    def _save(self, epoch, logs, batch=None):
+        filepath = self._file_path(epoch, logs, batch)
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
@@ -351,13 +376,14 @@ class ModelCheckpoint(Callback):
                        f"{error.strerror or error}")
             raise type(error)(error.errno, message) from None
 
-    def _file_path(self, epoch, logs):
+    def _file_path(self, epoch, logs, batch=None):
+        fields = {"epoch": epoch + 1, **({} if batch is None else {"batch": batch + 1})}
         try:
-            return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(**fields, **logs)
         except KeyError as exc:
             raise KeyError(
                 f"ModelCheckpoint: failed to format filepath {self.filepath!r}: the logs have no key {exc}; "
-                f"available: epoch, {_available(logs)}"
+                f"available: {', '.join(fields)}, {_available(logs)}"
             ) from None
 
 

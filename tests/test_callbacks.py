@@ -205,3 +205,23 @@ def test_model_checkpoint_creates_missing_folders_and_names_a_file_it_cannot_wri
                                       r"m01.weights.h5': File exists"):
         model.fit(x, y, epochs=1, verbose=0,
                   callbacks=[callbacks.ModelCheckpoint(str(blocked / "m{epoch:02d}.weights.h5"), save_weights_only=True)])
+
+
+def test_model_checkpoint_saves_every_n_batches_with_save_freq(tmp_path):
+    from minidl.layers import Dense
+    from minidl.models import Sequential
+
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32")
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "w-{epoch}-{batch}.weights.h5"), save_weights_only=True,
+                                           save_freq=2)
+    model.fit(x, y, batch_size=1, epochs=2, verbose=0, callbacks=[checkpoint])  # 4 batches an epoch
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "w-1-2.weights.h5", "w-1-4.weights.h5", "w-2-2.weights.h5", "w-2-4.weights.h5"]
+    for bad in (0, -3, 2.5, True, "batch"):
+        with pytest.raises(ValueError, match=r"ModelCheckpoint: save_freq must be 'epoch' or a positive number of "
+                                             r"batches, got"):
+            callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), save_freq=bad)
+    with pytest.raises(KeyError, match=r"the logs have no key 'batch'; available: epoch, loss"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(tmp_path / "{batch}.keras"))])
