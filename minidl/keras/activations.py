@@ -49,5 +49,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
-    raise _unsupported.missing(__name__, name)
+__getattr__ = _unsupported.attribute_hook(__name__)  # a Keras name minidl lacks: say so, and what instead

@@ -7,5 +7,4 @@ from minidl.keras._export import export as _export
 __all__ = _export(_minidl_metrics, globals())
 
 
-def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
-    raise _unsupported.missing(__name__, name)
+__getattr__ = _unsupported.attribute_hook(__name__)  # a Keras name minidl lacks: say so, and what instead

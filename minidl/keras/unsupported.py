@@ -98,3 +98,12 @@ def missing(module_name, name):
         return UnsupportedError(f"{shown}.{name} is not supported by minidl; instead: {advice.replace('`', '')} "
                                 "(see docs/keras_coverage.md)")
     return AttributeError(f"module {module_name!r} has no attribute {name!r}")
+
+
+def attribute_hook(module_name):
+    """The module-level ``__getattr__`` (PEP 562) of a face module: called only for names the
+    module does not have, it raises ``missing(module_name, name)``."""
+    def __getattr__(name):
+        raise missing(module_name, name)
+
+    return __getattr__

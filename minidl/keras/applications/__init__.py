@@ -8,5 +8,4 @@ from minidl.keras.applications import imagenet_utils, resnet50, vgg16
 __all__ = ["ResNet50", "VGG16", "imagenet_utils", "resnet50", "vgg16"]
 
 
-def __getattr__(name):  # a Keras application minidl lacks: say so, and what to use instead
-    raise _unsupported.missing(__name__, name)
+__getattr__ = _unsupported.attribute_hook(__name__)  # a Keras name minidl lacks: say so, and what instead

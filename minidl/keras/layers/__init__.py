@@ -59,5 +59,4 @@ def dot(inputs, axes, normalize=False, **kwargs):
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
 
 
-def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
-    raise _unsupported.missing(__name__, name)
+__getattr__ = _unsupported.attribute_hook(__name__)  # a Keras name minidl lacks: say so, and what instead

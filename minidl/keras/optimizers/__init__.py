@@ -9,5 +9,4 @@ from minidl.keras.optimizers import legacy, schedules
 __all__ = _export(_minidl_optimizers, globals()) + ["legacy", "schedules"]
 
 
-def __getattr__(name):  # a Keras name minidl lacks: say so, and what to use instead
-    raise _unsupported.missing(__name__, name)
+__getattr__ = _unsupported.attribute_hook(__name__)  # a Keras name minidl lacks: say so, and what instead
