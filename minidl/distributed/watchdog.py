@@ -141,12 +141,14 @@ class Watchdog:
                 raise self.failure
 
     # -- failing --------------------------------------------------------------------------------
-    def announce_failure(self, text, grace=3.0):
+    def announce_failure(self, text, grace=5.0, linger=10.0):
         """Tell every other rank that this one failed (``text``: the exception in one line).
 
         Synchronous sends complete once the receiver's MPI has matched them, which happens while
         it polls a collective; after ``grace`` seconds we stop waiting for ranks that are busy
-        elsewhere (the job is aborted next anyway)."""
+        elsewhere (the job is aborted next anyway). A rank that did take the notice prints its
+        line and aborts the job, which ends this process too; we give it up to ``linger`` seconds
+        to do so (a loaded machine can take a while) before aborting the job ourselves."""
         encoded = text.encode("utf-8", "replace")[: NOTICE_BYTES - 1]
         message = bytearray(encoded + b"\0" * (NOTICE_BYTES - len(encoded)))
         requests = []
@@ -154,12 +156,20 @@ class Watchdog:
             if peer.rank == self.rank or (peer in self._neighbours and not process_is_running(peer.pid)):
                 continue
             requests.append(self._channel.Issend([message, self._mpi.BYTE], dest=peer.rank, tag=NOTICE_TAG))
-        deadline = time.monotonic() + grace
-        while requests and not self._mpi.Request.Testall(requests) and time.monotonic() < deadline:
-            self._notice_request.Test()  # keep our own MPI progressing
+        if not requests:
+            return
+        if self._progress_until(lambda: self._mpi.Request.Testall(requests), grace):
+            self._progress_until(lambda: False, linger)
+
+    def _progress_until(self, is_done, seconds):
+        """Keep this rank's MPI progressing until ``is_done()`` or ``seconds`` pass; True if done."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if is_done():
+                return True
+            self._notice_request.Test()
             time.sleep(1e-3)
-        if requests:
-            time.sleep(min(0.5, grace))  # the others print their one line before the job is aborted
+        return is_done()
 
     def wait_for_notice(self, seconds):
         """Wait up to ``seconds`` for another rank's failure notice (True if one came)."""
