@@ -55,3 +55,36 @@ def test_fit_and_evaluate_on_datasets():
     model.fit(train.repeat(), steps_per_epoch=3, epochs=2, verbose=0)
     loss, accuracy = model.evaluate(train, verbose=0)
     assert accuracy > 0.8
+
+
+def test_csv_dataset_reads_typed_columns_from_plain_and_gzip_files(tmp_path):
+    """``tf.data.experimental.CsvDataset`` as the overfit-and-underfit tutorial reads HIGGS.csv.gz:
+    one tuple of scalars per record, batched then packed with ``tf.stack``."""
+    import gzip
+
+    text = "label,a,b,name\n1,0.5,2,x\n0,,3,y\n1,1.5,4,\"z,w\"\n"
+    (tmp_path / "plain.csv").write_text(text)
+    with gzip.open(tmp_path / "packed.csv.gz", "wt") as file:
+        file.write(text)
+    defaults = [float(), [-1.0], tf.int64, ""]
+    for name, compression in (("plain.csv", None), ("packed.csv.gz", "GZIP")):
+        dataset = tf.data.experimental.CsvDataset(str(tmp_path / name), defaults, compression_type=compression,
+                                                  header=True)
+        rows = [tuple(value.numpy() for value in row) for row in dataset]
+        assert rows == [(1.0, 0.5, 2, b"x"), (0.0, -1.0, 3, b"y"), (1.0, 1.5, 4, b"z,w")]
+        assert [value.dtype for value in next(iter(dataset))] == [tf.float32, tf.float32, tf.int64, tf.string]
+    packed = tf.data.experimental.CsvDataset(str(tmp_path / "plain.csv"), [0.0] * 3, header=True,
+                                             select_cols=[0, 1, 2], na_value="").batch(2).map(
+        lambda *row: (tf.stack(row[1:], 1), row[0])).unbatch()
+    features, labels = zip(*[(x.numpy(), y.numpy()) for x, y in packed])
+    np.testing.assert_allclose(features, [[0.5, 2], [0.0, 3], [1.5, 4]])
+    assert list(tf.data.TextLineDataset(str(tmp_path / "plain.csv")).skip(1).take(1).as_numpy_iterator()) == [
+        b"1,0.5,2,x"]
+    with pytest.raises(ValueError, match="required field"):
+        list(tf.data.experimental.CsvDataset(str(tmp_path / "plain.csv"), [0.0, tf.float32, 0, ""], header=True))
+    with pytest.raises(ValueError, match="has 4 fields, but record_defaults describes 2 columns"):
+        list(tf.data.experimental.CsvDataset(str(tmp_path / "plain.csv"), [0.0, 0.0], header=True))
+    with pytest.raises(ValueError, match="compression_type must be"):
+        tf.data.experimental.CsvDataset(str(tmp_path / "plain.csv"), [0.0], compression_type="BZ2")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        tf.data.TextLineDataset(str(tmp_path / "missing.txt"))

@@ -19,6 +19,7 @@ like TensorFlow's but not TensorFlow's order.
 import numpy as np
 
 from minidl.autograd.tensor import Tensor
+from minidl.tf.data_files import CsvDataset, TextLineDataset  # noqa: F401 - tf.data's names
 from minidl.tf.tensor import constant
 
 AUTOTUNE = -1
@@ -354,6 +355,8 @@ class experimental:  # noqa: N801 - TensorFlow's module name
     @staticmethod
     def cardinality(dataset):
         return dataset.cardinality()
+
+    CsvDataset = staticmethod(CsvDataset)
 
 
 class Options:
