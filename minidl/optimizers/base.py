@@ -318,16 +318,36 @@ class Optimizer:
     def _slots_of(self, weight):
         entry = self._slots.get(id(weight))
         if entry is None:
-            xp = backend.get_xp()
-            slots = {}
-            for slot_name in self._slot_names():
-                array = xp.zeros_like(weight.data)
-                initial = self._initial_slot_value(slot_name)
-                if initial:
-                    array += array.dtype.type(initial)
-                slots[slot_name] = array
+            slots = self._restored_slots(weight) or self._new_slots(weight)
             entry = self._slots[id(weight)] = (weight, slots)
         return entry[1]
+
+    def _new_slots(self, weight):
+        xp = backend.get_xp()
+        slots = {}
+        for slot_name in self._slot_names():
+            array = xp.zeros_like(weight.data)
+            initial = self._initial_slot_value(slot_name)
+            if initial:
+                array += array.dtype.type(initial)
+            slots[slot_name] = array
+        return slots
+
+    def restore_slots_when_created(self, per_weight_slots):
+        """Slots read from a checkpoint before this optimizer met its weights: the n-th weight it
+        meets gets the n-th saved ``{slot name: array}`` (the order it met them in when saved) --
+        TensorFlow's deferred restoration, used by ``tf.train.Checkpoint.restore``."""
+        self._pending_slots = list(per_weight_slots)
+
+    def _restored_slots(self, weight):
+        pending = getattr(self, "_pending_slots", None)
+        index = len(self._slots)
+        if not pending or index >= len(pending):
+            return None
+        saved = pending[index]
+        if set(saved) != set(self._slot_names()) or any(np.shape(a) != weight.shape for a in saved.values()):
+            return None
+        return {name: backend.to_device(np.asarray(array, dtype=weight.dtype)) for name, array in saved.items()}
 
     # -- to be written by each optimizer ----------------------------------------------------------
     def step_scalars(self, dtype):

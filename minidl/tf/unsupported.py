@@ -34,7 +34,6 @@ NEAREST = {
     "Module": "subclass minidl.keras.layers.Layer and create weights with add_weight",
     "summary": ("tf.summary writers are not supported; keras.callbacks.TensorBoard writes the training curves as "
                 "event files (minidl.tensorboard_events.EventFileWriter writes any scalar)"),
-    "saved_model": "save with model.save('model.h5') and load with minidl.keras.models.load_model",
     "lite": "TensorFlow Lite conversion has no minidl counterpart",
     "image": "use minidl.keras.preprocessing.image (ImageDataGenerator, load_img) or NumPy",
     "io": "read files with Python or NumPy (minidl.datasets has loaders for the labs' data)",
