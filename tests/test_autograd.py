@@ -126,3 +126,33 @@ def test_debug_mode_names_the_op_that_made_a_nan():
     with minidl.debug(), pytest.raises(FloatingPointError, match="Log produced 1 NaN"):
         with np.errstate(invalid="ignore"):
             ops.log(x)
+
+
+def test_numpy_meets_tensors_as_it_meets_tensorflow_tensors():
+    """What Keras code hands to NumPy and matplotlib (a loss, a model's output): ``np.asarray``
+    copies to the host, operators with a NumPy operand stay in the graph, other ufuncs and
+    in-place NumPy updates run on host copies, ``np.mean`` / ``np.std`` work."""
+    import minidl
+
+    t = minidl.tensor(np.array([1.0, 4.0, 9.0]), requires_grad=True)
+    array = np.array([1.0, 2.0, 3.0])
+    total = array * t + array
+    assert isinstance(total, minidl.Tensor) and total.creator is not None
+    total.sum().backward()
+    np.testing.assert_array_equal(t.grad, array)
+    assert isinstance(array < t, minidl.Tensor) and (array < t).data.tolist() == [False, True, True]
+    assert isinstance(-t, minidl.Tensor)
+    np.testing.assert_array_equal(np.asarray(t), [1.0, 4.0, 9.0])
+    assert np.asarray(t, dtype=np.float32).dtype == np.float32
+    finite = np.isfinite(t)
+    assert isinstance(finite, np.ndarray) and finite.all()
+    np.testing.assert_allclose(np.sqrt(t), [1.0, 2.0, 3.0])
+    assert float(np.mean(t)) == pytest.approx(14 / 3) and np.std(t) == pytest.approx(np.std([1.0, 4.0, 9.0]))
+    assert np.mean(t, dtype=np.float32).dtype == np.float32
+    buffer = np.zeros(3)
+    buffer += t
+    np.testing.assert_array_equal(buffer, [1.0, 4.0, 9.0])
+    with pytest.raises(TypeError, match="cannot be NumPy's output buffer"):
+        np.add(array, array, out=t)
+    counts, _ = np.histogram(t, bins=3)
+    assert counts.sum() == 3

@@ -71,7 +71,7 @@ class Tensor:
         "__weakref__",
     )
     __array_priority__ = 1000
-    __array_ufunc__ = None  # `numpy_array + tensor` calls Tensor.__radd__, giving a Tensor
+    __array_ufunc__ = None  # replaced by minidl.ops.tensor_methods: `numpy_array + tensor` gives a Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = as_array(data, dtype)

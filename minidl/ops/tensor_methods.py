@@ -2,10 +2,37 @@
 
 Kept here, beside the ops, so that the autograd package does not depend on the op library:
 ``a + b`` is ``ops.add(a, b)``, ``t.sum(axis=0)`` is ``ops.sum(t, axis=0)``, and so on.
+
+NumPy meets tensors the way it meets TensorFlow's eager tensors (what Keras code hands to
+NumPy and matplotlib: ``np.mean(loss)``, ``plt.imshow(generator(noise)[0, :, :, 0])``):
+
+* ``np.asarray(t)`` is an explicit copy to the host (``__array__``);
+* an arithmetic or comparison ufunc with a tensor operand (``numpy_array + t``, ``np.add``,
+  ``array < t``) runs the tensor's operator, so the result is a Tensor in the graph;
+* any other ufunc (``np.isfinite(t)``, ``np.exp(t)``) or one writing into ``out=`` runs on host
+  copies and returns NumPy arrays, as it does for TensorFlow tensors;
+* ``np.sum`` / ``np.mean`` / ``np.max`` / ``np.min`` call the tensor's reduction, and NumPy's
+  on a host copy when NumPy-only options (``dtype``, ``out``) are given.
 """
+
+import numpy as np
 
 from minidl.autograd.tensor import Tensor
 from minidl.ops import activations, math, reductions, shapes
+from minidl.runtime import backend
+
+# ufunc -> (operator, reflected operator): ``array + t`` reaches Tensor.__array_ufunc__ as
+# np.add(array, t), which becomes t.__radd__(array).
+_OPERATOR_UFUNCS = {
+    np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
+    np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
+    np.floor_divide: ("__floordiv__", "__rfloordiv__"), np.remainder: ("__mod__", "__rmod__"),
+    np.power: ("__pow__", "__rpow__"), np.matmul: ("__matmul__", "__rmatmul__"),
+    np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__"),
+    np.greater: ("__gt__", "__lt__"), np.greater_equal: ("__ge__", "__le__"),
+    np.equal: ("__eq__", "__eq__"), np.not_equal: ("__ne__", "__ne__"),
+}
+_UNARY_OPERATOR_UFUNCS = {np.negative: "__neg__", np.absolute: "__abs__"}
 
 
 def _reflected(op):
@@ -32,12 +59,14 @@ def bind_tensor_methods():
         "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "abs": math.abs,
         "clip": math.clip, "tanh": activations.tanh, "sigmoid": activations.sigmoid,
         "relu": activations.relu, "softmax": activations.softmax,
-        "sum": reductions.sum, "mean": reductions.mean, "max": reductions.max,
-        "min": reductions.min, "var": reductions.var, "argmax": reductions.argmax,
+        "var": reductions.var, "argmax": reductions.argmax,
         "argmin": reductions.argmin,
         "reshape": shapes.reshape, "transpose": shapes.transpose, "flip": shapes.flip,
         "squeeze": shapes.squeeze, "expand_dims": shapes.expand_dims,
         "astype": _astype,
+        "sum": _numpy_reduction(reductions.sum, "sum"), "mean": _numpy_reduction(reductions.mean, "mean"),
+        "max": _numpy_reduction(reductions.max, "max"), "min": _numpy_reduction(reductions.min, "min"),
+        "__array__": _array, "__array_ufunc__": _array_ufunc,
     }
     for name, function in methods.items():
         setattr(Tensor, name, function)
@@ -55,3 +84,48 @@ def _comparison(name):
 
     compare.__name__ = name
     return compare
+
+
+def _host(value):
+    return _array(value) if isinstance(value, Tensor) else value
+
+
+def _array(self, dtype=None, copy=None):
+    """``np.asarray(t)``: the values copied to a host NumPy array."""
+    array = np.asarray(backend.to_numpy(self.data))
+    return array if dtype is None else array.astype(dtype)
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """A NumPy ufunc with a tensor operand (see the module docstring)."""
+    if method == "__call__" and not kwargs:
+        if ufunc in _OPERATOR_UFUNCS and len(inputs) == 2:
+            operator, reflected = _OPERATOR_UFUNCS[ufunc]
+            left, right = inputs
+            result = (getattr(left, operator)(right) if isinstance(left, Tensor)
+                      else getattr(right, reflected)(left))
+            if result is not NotImplemented:
+                return result
+        if ufunc in _UNARY_OPERATOR_UFUNCS and len(inputs) == 1:
+            return getattr(inputs[0], _UNARY_OPERATOR_UFUNCS[ufunc])()
+    if "out" in kwargs:
+        kwargs["out"] = tuple(_host(out) if not isinstance(out, Tensor) else _refuse_tensor_out(ufunc)
+                              for out in kwargs["out"])
+    return getattr(ufunc, method)(*(_host(value) for value in inputs), **kwargs)
+
+
+def _refuse_tensor_out(ufunc):
+    raise TypeError(f"np.{ufunc.__name__}(..., out=tensor): a minidl Tensor cannot be NumPy's output buffer; "
+                    "use the result, or write into a NumPy array")
+
+
+def _numpy_reduction(op, name):
+    """``t.sum(axis, keepdims)`` as the op; with NumPy's extra options (``np.mean(t)`` passes
+    ``dtype=None, out=None``) the op still runs unless they ask for something only NumPy does."""
+    def reduce(self, axis=None, dtype=None, out=None, keepdims=False, **numpy_options):
+        if dtype is None and out is None and not numpy_options:
+            return op(self, axis=axis, keepdims=keepdims)
+        return getattr(np, name)(_array(self), axis=axis, dtype=dtype, out=out, keepdims=keepdims, **numpy_options)
+
+    reduce.__name__ = name
+    return reduce
