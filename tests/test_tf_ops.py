@@ -234,3 +234,30 @@ def test_unsupported_names_say_so_and_name_the_alternative():
     assert not hasattr(mtf, "einsum")
     with pytest.raises(NotImplementedError, match="no gradient"):
         mtf.reduce_prod(mtf.Variable([1.0, 2.0]))
+
+
+def test_signal_ffts_follow_numpy_and_tensorflow_dtypes():
+    """``mtf.signal.rfft(df['T (degC)'])`` in the time-series tutorial: a pandas Series or list in,
+    complex out (complex64 from float32, complex128 from float64), and back with ``irfft``."""
+    series = np.sin(np.arange(16) * 2 * np.pi / 4)
+    spectrum = mtf.signal.rfft(series)
+    assert spectrum.dtype == mtf.complex128 and tuple(spectrum.shape) == (9,)
+    np.testing.assert_allclose(np.abs(spectrum), np.abs(np.fft.rfft(series)), atol=1e-9)
+    assert mtf.signal.rfft([1.0, 2.0, 3.0, 4.0]).dtype == mtf.complex64
+    np.testing.assert_allclose(mtf.signal.irfft(spectrum).numpy(), series, atol=1e-12)
+    np.testing.assert_allclose(mtf.signal.ifft(mtf.signal.fft(spectrum)).numpy(), spectrum.numpy(), atol=1e-12)
+    assert tuple(mtf.signal.rfft(series, fft_length=[8]).shape) == (5,)
+    with pytest.raises(TypeError, match="input_tensor must be float32 or float64, got int"):
+        mtf.signal.rfft(np.arange(4))
+    with pytest.raises(TypeError, match="no gradient for FFTs"):
+        mtf.signal.rfft(mtf.Variable([1.0, 2.0]))
+
+
+def test_set_shape_checks_a_compatible_static_shape():
+    """The time-series tutorial's ``inputs.set_shape([None, self.input_width, None])``."""
+    window = mtf.constant(np.zeros((3, 7, 5), dtype=np.float32))
+    inputs = window[:, 0:6, :]
+    inputs.set_shape([None, 6, None])
+    inputs.set_shape(mtf.TensorShape([3, 6, 5]))
+    with pytest.raises(ValueError, match=r"shape \(3, 6, 5\) is not compatible with the supplied shape \[None, 7, None\]"):
+        inputs.set_shape([None, 7, None])

@@ -66,7 +66,7 @@ def bind_tensor_methods():
         "astype": _astype,
         "sum": _numpy_reduction(reductions.sum, "sum"), "mean": _numpy_reduction(reductions.mean, "mean"),
         "max": _numpy_reduction(reductions.max, "max"), "min": _numpy_reduction(reductions.min, "min"),
-        "__array__": _array, "__array_ufunc__": _array_ufunc,
+        "__array__": _array, "__array_ufunc__": _array_ufunc, "set_shape": _set_shape,
     }
     for name, function in methods.items():
         setattr(Tensor, name, function)
@@ -129,3 +129,14 @@ def _numpy_reduction(op, name):
 
     reduce.__name__ = name
     return reduce
+
+
+def _set_shape(self, shape):
+    """``t.set_shape([None, 6, None])``: TensorFlow's static-shape hint. A tensor here always
+    knows its shape, so this only checks that ``shape`` fits it (None matches any size)."""
+    if shape is None:
+        return
+    wanted = [None if size is None else int(size) for size in shape]
+    if len(wanted) != self.ndim or any(w is not None and w != size for w, size in zip(wanted, self.shape)):
+        raise ValueError(f"set_shape: the tensor's shape {tuple(self.shape)} is not compatible with the supplied "
+                         f"shape {wanted}")

@@ -40,7 +40,6 @@ NEAREST = {
     "sparse": "use dense tensors (tf.constant) in minidl",
     "RaggedTensor": "pad sequences to one length with keras.preprocessing.sequence.pad_sequences",
     "ragged": "pad sequences to one length with keras.preprocessing.sequence.pad_sequences",
-    "signal": "use scipy.signal or NumPy's FFT on host data",
     "audio": "read audio with Python libraries (soundfile, scipy.io.wavfile) on the host",
     "tpu": "minidl runs on CPUs (NumPy) and NVIDIA GPUs (CuPy): minidl.set_backend('cupy')",
     "xla": "minidl has no XLA compiler; functions run eagerly",
