@@ -73,7 +73,7 @@ def pack_row(*row):
 
 packed_ds = ds.batch(500).map(pack_row).unbatch()
 
-for features, label in packed_ds.batch(1000).take(1):
+for features, label in packed_ds.batch(1000).take(1):  # noqa: B007 - the tutorial's loop
     print(features[0])
     plt.hist(features.numpy().flatten(), bins=101)
 assert tuple(features.shape) == (1000, FEATURES) and tuple(label.shape) == (1000,)

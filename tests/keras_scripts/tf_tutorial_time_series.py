@@ -753,7 +753,7 @@ def call(self, inputs, training=None):
     predictions.append(prediction)
 
     # Run the rest of the prediction steps.
-    for n in range(1, self.out_steps):
+    for n in range(1, self.out_steps):  # noqa: B007 - the tutorial's loop
         # Use the last prediction as input.
         x = prediction
         # Execute one lstm step.
