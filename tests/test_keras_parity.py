@@ -15,6 +15,7 @@ builder using a TensorFlow 2-era form that Keras 3 rejects is listed in ``KERAS3
 with the reason; a script waiting for another branch's work is skipped with its reason.
 """
 
+import ast
 import importlib
 import inspect
 import pathlib
@@ -38,9 +39,20 @@ KERAS3_REJECTS = {
 }
 
 
+def _defines_builders(path):
+    """Whether a script has a top-level ``build*`` function called without arguments. Only
+    those scripts are loaded: a tutorial ported as flat notebook code (``tf_tutorial_*.py``)
+    would run whole on import (and write its files into the working folder)."""
+    tree = ast.parse(path.read_text())
+    return any(isinstance(node, ast.FunctionDef) and node.name.startswith("build")
+               and len(node.args.args) == len(node.args.defaults) for node in tree.body)
+
+
 def _builders():
     cases = []
     for path in sorted(SCRIPTS_DIR.glob("*.py")):
+        if not _defines_builders(path):
+            continue
         module = _load(path, to_keras=False)
         for name, function in vars(module).items():
             if name.startswith("build") and inspect.isfunction(function) and function.__module__ == module.__name__:

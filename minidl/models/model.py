@@ -325,4 +325,7 @@ def _input_tensor(value, model, index):
     array = data_adapter.as_array(value, f"{model.name}: input {index}", accepts_text)
     if array.dtype.kind == "O":
         return Tensor._from_op(array)  # text stays on the host
+    kind = contract.inputs[index].kind if contract is not None and index < len(contract.inputs) else "float"
+    if kind == "float" and array.dtype.kind == "f" and model.dtype.kind == "f" and array.dtype != model.dtype:
+        array = array.astype(model.dtype)  # Keras casts float data to the model's dtype (x / 255.0 is float64)
     return Tensor._from_op(array if backend.is_array(array) else backend.to_device(array))
