@@ -533,6 +533,41 @@ class Recall(_ConfusionMetric):
         return {**super().get_config(), "thresholds": self.threshold_argument}
 
 
+class _ConfusionCount(_ConfusionMetric):
+    """One weighted count (``key``: 'tp', 'fp', 'tn' or 'fn') with predictions above
+    ``thresholds`` (default 0.5) counted positive; a scalar for one threshold, else one per
+    threshold (Keras's ``TruePositives`` and its three siblings)."""
+
+    key = None
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__([0.5] if thresholds is None else np.atleast_1d(thresholds), name, dtype)
+        self.threshold_argument = thresholds
+
+    def result(self):
+        value = self._count(self.key)
+        return value[0:1].reshape(()) if self.threshold_argument is None or np.ndim(self.threshold_argument) == 0 else value
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.threshold_argument}
+
+
+class TruePositives(_ConfusionCount):
+    key = "tp"
+
+
+class FalsePositives(_ConfusionCount):
+    key = "fp"
+
+
+class TrueNegatives(_ConfusionCount):
+    key = "tn"
+
+
+class FalseNegatives(_ConfusionCount):
+    key = "fn"
+
+
 class AUC(_ConfusionMetric):
     """Area under the ROC (or PR) curve from confusion counts at ``num_thresholds`` thresholds,
     as Keras computes it: thresholds evenly spaced in (0, 1) plus -1e-7 and 1 + 1e-7, and the
@@ -631,7 +666,7 @@ _CLASSES = {cls.__name__: cls for cls in (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Mean, AUC, Precision, Recall,
-    AutoAccuracy)}
+    TruePositives, FalsePositives, TrueNegatives, FalseNegatives, AutoAccuracy)}
 _CLASS_NAMES = {"auc": AUC, "precision": Precision, "recall": Recall}
 
 
@@ -694,7 +729,7 @@ __all__ = [
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "Mean",
     "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError", "Metric",
-    "Precision", "Recall", "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy",
+    "FalseNegatives", "FalsePositives", "Precision", "Recall", "TrueNegatives", "TruePositives", "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy",
     "accuracy", "binary_accuracy", "categorical_accuracy", "deserialize", "get", "mae", "mape",
     "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error", "mse", "serialize",
     "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",

@@ -207,3 +207,21 @@ def test_crossentropy_metrics_take_logits_like_their_losses(any_backend):
         metrics.SparseCategoricalCrossentropy(ignore_class=3)
     with pytest.raises(ValueError, match=r"label_smoothing"):
         metrics.BinaryCrossentropy(label_smoothing=2)
+
+
+def test_confusion_counts_at_thresholds(any_backend):
+    """``TruePositives`` / ``FalsePositives`` / ``TrueNegatives`` / ``FalseNegatives`` (the
+    imbalanced-data tutorial's METRICS), weighted, at the default 0.5 or at several thresholds."""
+    y_true, y_pred = np.array([0, 1, 1, 0, 1]), np.array([0.2, 0.7, 0.4, 0.6, 0.9])
+    weights = np.array([1.0, 2.0, 1.0, 1.0, 0.5])
+    expected = {"TruePositives": (2.5, [3.5, 2.5]), "FalsePositives": (1.0, [1.0, 0.0]),
+                "TrueNegatives": (1.0, [1.0, 2.0]), "FalseNegatives": (1.0, [0.0, 1.0])}
+    for name, (at_half, at_two) in expected.items():
+        single, several = getattr(metrics, name)(name="count"), getattr(metrics, name)(thresholds=[0.3, 0.65])
+        for metric in (single, several):
+            metric.update_state(y_true, y_pred, sample_weight=weights)
+        assert float(to_host(single.result())) == at_half and single.name == "count"
+        np.testing.assert_array_equal(to_host(several.result()), at_two)
+    assert metrics.TruePositives().name.startswith("true_positives")
+    copy = metrics.deserialize(metrics.serialize(metrics.FalseNegatives(thresholds=0.3, name="fn")))
+    assert isinstance(copy, metrics.FalseNegatives) and copy.name == "fn" and copy.thresholds == [0.3]

@@ -88,3 +88,21 @@ def test_csv_dataset_reads_typed_columns_from_plain_and_gzip_files(tmp_path):
         tf.data.experimental.CsvDataset(str(tmp_path / "plain.csv"), [0.0], compression_type="BZ2")
     with pytest.raises(FileNotFoundError, match="no such file"):
         tf.data.TextLineDataset(str(tmp_path / "missing.txt"))
+
+
+def test_sample_and_choose_from_datasets():
+    """The imbalanced-data tutorial's ``tf.data.Dataset.sample_from_datasets([pos_ds, neg_ds],
+    weights=[0.5, 0.5])`` over two repeated datasets, then batched."""
+    positives = tf.data.Dataset.from_tensor_slices((np.ones((3, 2)), np.ones(3))).shuffle(3).repeat()
+    negatives = tf.data.Dataset.from_tensor_slices((np.zeros((50, 2)), np.zeros(50))).shuffle(50).repeat()
+    mixed = tf.data.Dataset.sample_from_datasets([positives, negatives], weights=[0.5, 0.5], seed=1).batch(400)
+    _, labels = next(iter(mixed))
+    assert labels.shape == (400,) and 0.4 < float(labels.numpy().mean()) < 0.6
+    finite = tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3), tf.data.Dataset.range(10, 12)])
+    assert sorted(int(v) for v in finite) == [0, 1, 2, 10, 11]  # an emptied dataset drops out
+    chosen = tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(3), tf.data.Dataset.range(10, 13)],
+                                                  tf.data.Dataset.from_tensor_slices(np.array([1, 0, 1, 1])))
+    assert [int(v) for v in chosen] == [10, 0, 11, 12]
+    with pytest.raises(ValueError, match="weights must be 2 non-negative numbers"):
+        tf.data.Dataset.sample_from_datasets([positives, negatives], weights=[1.0])
+    assert int(tf.data.Dataset.range(5).filter(lambda v: v > 1).take(10).cardinality()) == -2  # unknown, not 10

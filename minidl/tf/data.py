@@ -120,6 +120,53 @@ class Dataset:
 
         return _dataset(iterate, UNKNOWN_CARDINALITY)
 
+    @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        """Each element drawn from one of ``datasets``, picked at random with probabilities
+        ``weights`` (equal by default) -- the imbalanced-data tutorial's oversampling. An
+        exhausted dataset ends the pass with ``stop_on_empty_dataset``, else drops out."""
+        datasets = list(datasets)
+        probabilities = _sampling_weights(datasets, weights)
+        passes = []
+
+        def iterate():
+            rng = _shuffle_generator(seed, len(passes) if rerandomize_each_iteration is not False else 0)
+            passes.append(None)
+            iterators = [d._host_iterator() for d in datasets]
+            live = probabilities.copy()
+            while live.sum() > 0:
+                index = int(rng.choice(len(iterators), p=live / live.sum()))
+                try:
+                    yield next(iterators[index])
+                except StopIteration:
+                    if stop_on_empty_dataset:
+                        return
+                    live[index] = 0.0
+
+        endless = all(d._cardinality == INFINITE_CARDINALITY for d in datasets)
+        return _dataset(iterate, INFINITE_CARDINALITY if endless else UNKNOWN_CARDINALITY)
+
+    @staticmethod
+    def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+        """The next element of ``datasets[i]`` for each index ``i`` that ``choice_dataset`` yields."""
+        datasets = list(datasets)
+
+        def iterate():
+            iterators = [d._host_iterator() for d in datasets]
+            for choice in choice_dataset._host_iterator():
+                index = int(np.asarray(choice))
+                if not 0 <= index < len(iterators):
+                    raise ValueError(f"Dataset.choose_from_datasets: choice {index} is out of range for "
+                                     f"{len(iterators)} datasets")
+                try:
+                    yield next(iterators[index])
+                except StopIteration:
+                    if stop_on_empty_dataset:
+                        return
+
+        return _dataset(iterate, UNKNOWN_CARDINALITY)
+
     # -- transformations --------------------------------------------------------------------------
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None, name=None):
         """Consecutive elements stacked into batches of ``batch_size`` (the last one may be smaller)."""
@@ -200,9 +247,12 @@ class Dataset:
                 yield element
 
         known = self._cardinality
-        limit = count if count >= 0 else known
-        if known >= 0 and count >= 0:
+        if count < 0:
+            limit = known
+        elif known >= 0:
             limit = min(count, known)
+        else:  # endless: exactly count; unknown: at most count, so still unknown (as TensorFlow)
+            limit = count if known == INFINITE_CARDINALITY else UNKNOWN_CARDINALITY
         return _dataset(iterate, limit)
 
     def skip(self, count, name=None):
@@ -334,6 +384,18 @@ class _EndlessDataset(Dataset):
         return next(self._pass)
 
 
+def _sampling_weights(datasets, weights):
+    if not datasets:
+        raise ValueError("Dataset.sample_from_datasets: datasets must hold at least one dataset")
+    if weights is None:
+        return np.full(len(datasets), 1.0 / len(datasets))
+    values = np.asarray(weights.numpy() if hasattr(weights, "numpy") else weights, dtype=np.float64).reshape(-1)
+    if values.size != len(datasets) or np.any(values < 0) or not np.isfinite(values).all() or values.sum() <= 0:
+        raise ValueError(f"Dataset.sample_from_datasets: weights must be {len(datasets)} non-negative numbers "
+                         f"(one per dataset, not all zero), got {weights!r}")
+    return values / values.sum()
+
+
 def _shuffle_generator(seed, pass_number):
     """The generator of one shuffled pass: from ``seed`` and the pass number when a seed is given,
     else from NumPy's global generator (so ``np.random.seed`` makes a run repeatable)."""
@@ -357,6 +419,8 @@ class experimental:  # noqa: N801 - TensorFlow's module name
         return dataset.cardinality()
 
     CsvDataset = staticmethod(CsvDataset)
+    sample_from_datasets = staticmethod(Dataset.sample_from_datasets)
+    choose_from_datasets = staticmethod(Dataset.choose_from_datasets)
 
 
 class Options:
