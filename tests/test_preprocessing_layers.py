@@ -122,6 +122,14 @@ def test_normalization_axis_none_adapts_on_a_vector_and_normalizes_columns():
     np.testing.assert_allclose(layer.get_weights()[0], values.mean(), rtol=1e-6)
 
 
+def test_lookup_layers_take_a_python_list_as_one_input():
+    """``IntegerLookup(vocabulary=[1, 4, 7, 99], output_mode='one_hot')([-1, 4, 1])`` (the pandas
+    tutorial): a list of plain numbers is one input, not three."""
+    lookup = IntegerLookup(vocabulary=[1, 4, 7, 99], output_mode="one_hot")
+    np.testing.assert_array_equal(to_host(lookup([-1, 4, 1])), [[1, 0, 0, 0, 0], [0, 0, 1, 0, 0], [0, 1, 0, 0, 0]])
+    assert to_host(IntegerLookup(vocabulary=[3, 5])([[3], [5], [9]])).ravel().tolist() == [1, 2, 0]
+
+
 # -- CategoryEncoding --------------------------------------------------------------------------
 
 def numpy_encoding(ids, mode, depth, weights=None):

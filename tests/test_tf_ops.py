@@ -261,3 +261,12 @@ def test_set_shape_checks_a_compatible_static_shape():
     inputs.set_shape(mtf.TensorShape([3, 6, 5]))
     with pytest.raises(ValueError, match=r"shape \(3, 6, 5\) is not compatible with the supplied shape \[None, 7, None\]"):
         inputs.set_shape([None, 7, None])
+
+
+def test_convert_to_tensor_of_pandas_keeps_numpy_dtypes():
+    """``tf.convert_to_tensor(dataframe)`` converts the frame's NumPy array (float64 for mixed
+    int and float columns), as TensorFlow does -- not Python data's float32."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"age": [35, 61], "oldpeak": [0.6, 1.2]})
+    assert mtf.convert_to_tensor(frame).dtype == mtf.float64
+    assert mtf.convert_to_tensor(frame["age"]).dtype == mtf.int64

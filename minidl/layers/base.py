@@ -28,6 +28,7 @@ about calling a layer:
 
 import inspect
 import math
+import numbers
 import re
 
 import numpy as np
@@ -831,9 +832,16 @@ def _check_weight_fits(layer, name, shape, dtype):
 def _as_tensors(inputs, float_dtype=None):
     if isinstance(inputs, Tensor):
         return inputs
-    if isinstance(inputs, (list, tuple)) and not holds_text(inputs):
+    if isinstance(inputs, (list, tuple)) and not holds_text(inputs) and not _only_numbers(inputs):
         return [_as_tensor(x, float_dtype) for x in inputs]
     return _as_tensor(inputs, float_dtype)
+
+
+def _only_numbers(items):
+    """Whether a list holds plain numbers only, at any depth: ``lookup([-1, 4, 1])`` is one input
+    (as in Keras), while a list holding arrays or tensors is several inputs."""
+    return all(_only_numbers(item) if isinstance(item, (list, tuple))
+               else isinstance(item, (numbers.Number, np.generic)) for item in items)
 
 
 def _as_tensor(value, float_dtype=None):
