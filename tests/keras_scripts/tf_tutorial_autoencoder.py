@@ -27,16 +27,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.metrics import accuracy_score, precision_score, recall_score  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, precision_score, recall_score
+from sklearn.model_selection import train_test_split
 
-import minidl.tf as tf  # noqa: E402
-from minidl.keras import layers, losses  # noqa: E402
-from minidl.keras.datasets import fashion_mnist  # noqa: E402
-from minidl.keras.models import Model  # noqa: E402
+import minidl.tf as tf
+from minidl.keras import layers, losses
+from minidl.keras.datasets import fashion_mnist
+from minidl.keras.models import Model
 
 (x_train, _), (x_test, _) = fashion_mnist.load_data()
 x_train, x_test = x_train[:1000], x_test[:200]  # reduced

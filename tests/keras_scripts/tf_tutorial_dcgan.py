@@ -29,11 +29,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import minidl.tf as tf  # noqa: E402
-from minidl.keras import layers  # noqa: E402
+import minidl.tf as tf
+from minidl.keras import layers
 
 print(tf.__version__)
 

@@ -30,18 +30,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib as mpl  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import sklearn  # noqa: E402
-import sklearn.metrics  # noqa: E402
-from sklearn.metrics import confusion_matrix  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import sklearn
+import sklearn.metrics
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
-import minidl.tf as tf  # noqa: E402
-from minidl import keras  # noqa: E402
+import minidl.tf as tf
+from minidl import keras
 
 mpl.rcParams['figure.figsize'] = (12, 10)
 colors = plt.rcParams['axes.prop_cycle'].by_key()['color']
@@ -372,7 +372,7 @@ for features, label in pos_ds.take(1):
 resampled_ds = tf.data.Dataset.sample_from_datasets([pos_ds, neg_ds], weights=[0.5, 0.5])
 resampled_ds = resampled_ds.batch(BATCH_SIZE).prefetch(2)
 
-for features, label in resampled_ds.take(1):  # noqa: B007 - the tutorial's loop
+for features, label in resampled_ds.take(1):
     print(label.numpy().mean())
 assert 0.4 < label.numpy().mean() < 0.6
 

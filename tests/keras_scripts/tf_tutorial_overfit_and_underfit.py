@@ -33,11 +33,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
+import numpy as np
+from matplotlib import pyplot as plt
 
-import minidl.tf as tf  # noqa: E402
-from minidl.keras import layers, regularizers  # noqa: E402
+import minidl.tf as tf
+from minidl.keras import layers, regularizers
 
 print(tf.__version__)
 
@@ -73,7 +73,7 @@ def pack_row(*row):
 
 packed_ds = ds.batch(500).map(pack_row).unbatch()
 
-for features, label in packed_ds.batch(1000).take(1):  # noqa: B007 - the tutorial's loop
+for features, label in packed_ds.batch(1000).take(1):
     print(features[0])
     plt.hist(features.numpy().flatten(), bins=101)
 assert tuple(features.shape) == (1000, FEATURES) and tuple(label.shape) == (1000,)

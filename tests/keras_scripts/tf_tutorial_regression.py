@@ -26,16 +26,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 # Make NumPy printouts easier to read.
 np.set_printoptions(precision=3, suppress=True)
 
-import minidl.tf as tf  # noqa: E402
-from minidl import keras  # noqa: E402
-from minidl.keras import layers  # noqa: E402
+import minidl.tf as tf
+from minidl import keras
+from minidl.keras import layers
 
 print(tf.__version__)
 

@@ -34,10 +34,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import minidl.tf as tf  # noqa: E402
-from minidl.keras import layers, losses  # noqa: E402
+import minidl.tf as tf
+from minidl.keras import layers, losses
 
 print(tf.__version__)
 

@@ -35,12 +35,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib as mpl  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-import minidl.tf as tf  # noqa: E402
+import minidl.tf as tf
 
 mpl.rcParams['figure.figsize'] = (8, 6)
 mpl.rcParams['axes.grid'] = False
@@ -753,7 +753,7 @@ def call(self, inputs, training=None):
     predictions.append(prediction)
 
     # Run the rest of the prediction steps.
-    for n in range(1, self.out_steps):  # noqa: B007 - the tutorial's loop
+    for n in range(1, self.out_steps):
         # Use the last prediction as input.
         x = prediction
         # Execute one lstm step.
