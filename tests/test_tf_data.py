@@ -106,3 +106,46 @@ def test_sample_and_choose_from_datasets():
     with pytest.raises(ValueError, match="weights must be 2 non-negative numbers"):
         tf.data.Dataset.sample_from_datasets([positives, negatives], weights=[1.0])
     assert int(tf.data.Dataset.range(5).filter(lambda v: v > 1).take(10).cardinality()) == -2  # unknown, not 10
+
+
+def test_make_csv_dataset_decode_csv_list_files_and_interleave(tmp_path):
+    """The "Load CSV data" tutorial's readers: ``make_csv_dataset`` (column types inferred,
+    ``label_name`` apart, gzip, a glob of files), ``tf.io.decode_csv`` of lines,
+    ``Dataset.list_files`` + ``interleave``, and a ``map`` returning a list (a tuple of columns)."""
+    import gzip
+
+    text = "survived,sex,age,fare\n1,female,38.0,71.28\n0,male,,8.05\n1,male,4.0,16.7\n"
+    (tmp_path / "a.csv").write_text(text)
+    with gzip.open(tmp_path / "b.csv.gz", "wt") as file:
+        file.write(text)
+    dataset = tf.data.experimental.make_csv_dataset(str(tmp_path / "a.csv"), batch_size=2, label_name="survived",
+                                                    num_epochs=1, shuffle=False)
+    batches = list(dataset)
+    features, label = batches[0]
+    assert len(batches) == 2 and list(features) == ["sex", "age", "fare"]
+    assert features["sex"].dtype == tf.string and features["age"].dtype == tf.float32 and label.dtype == tf.int32
+    np.testing.assert_allclose(features["age"].numpy(), [38.0, 0.0])  # an empty field: the type's zero
+    gz = tf.data.experimental.make_csv_dataset(str(tmp_path / "b.csv.gz"), batch_size=3, num_epochs=2,
+                                               compression_type="GZIP")
+    assert [sorted(batch) for batch in gz] == [["age", "fare", "sex", "survived"]] * 2
+    endless = tf.data.experimental.make_csv_dataset(str(tmp_path / "*.csv"), batch_size=3)  # num_epochs=None
+    assert len(list(endless.take(5))) == 5
+    with pytest.raises(ValueError, match="label_name 'Survived' is not a column"):
+        tf.data.experimental.make_csv_dataset(str(tmp_path / "a.csv"), batch_size=2, label_name="Survived")
+
+    columns = tf.io.decode_csv(["1,a,2.5", "3,b,"], record_defaults=[int(), str(), float()])
+    assert [c.dtype for c in columns] == [tf.int32, tf.string, tf.float32]
+    assert columns[1].numpy().tolist() == [b"a", b"b"] and columns[2].numpy().tolist() == [2.5, 0.0]
+    lines = tf.data.TextLineDataset(str(tmp_path / "a.csv")).skip(1).map(
+        lambda line: tf.io.decode_csv(line, [int(), str(), float(), float()]))
+    first = next(iter(lines))
+    assert isinstance(first, tuple) and [e.numpy() for e in first][:2] == [1, b"female"]
+
+    for index in range(3):
+        (tmp_path / f"part{index}.txt").write_text("\n".join(f"{index}-{row}" for row in range(2)))
+    files = tf.data.Dataset.list_files(str(tmp_path / "part*.txt"), shuffle=False)
+    assert [f.numpy().decode().rsplit("/", 1)[-1] for f in files] == ["part0.txt", "part1.txt", "part2.txt"]
+    mixed = files.interleave(lambda name: tf.data.TextLineDataset(name), cycle_length=2)
+    assert [v.numpy().decode() for v in mixed] == ["0-0", "1-0", "0-1", "1-1", "2-0", "2-1"]
+    with pytest.raises(AttributeError, match="tf.io.read_file is not supported"):
+        tf.io.read_file  # noqa: B018 - the attribute access is the test

@@ -19,7 +19,7 @@ like TensorFlow's but not TensorFlow's order.
 import numpy as np
 
 from minidl.autograd.tensor import Tensor
-from minidl.tf.data_files import CsvDataset, TextLineDataset  # noqa: F401 - tf.data's names
+from minidl.tf.data_files import CsvDataset, TextLineDataset, list_files, make_csv_dataset  # noqa: F401
 from minidl.tf.tensor import constant
 
 AUTOTUNE = -1
@@ -119,6 +119,8 @@ class Dataset:
                 yield _to_host(element)
 
         return _dataset(iterate, UNKNOWN_CARDINALITY)
+
+    list_files = staticmethod(list_files)
 
     @staticmethod
     def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
@@ -223,9 +225,53 @@ class Dataset:
             for element in self._host_iterator():
                 tensors = _to_tensors(element)
                 result = map_func(*tensors) if isinstance(tensors, tuple) else map_func(tensors)
+                if isinstance(result, list):  # TensorFlow takes a returned list as a tuple of components
+                    result = tuple(result)
                 yield _to_host(result)
 
         return _dataset(iterate, self._cardinality)
+
+    def interleave(self, map_func, cycle_length=None, block_length=None, num_parallel_calls=None,
+                   deterministic=None, name=None):
+        """TensorFlow's interleave: ``map_func`` makes a dataset of each element; ``cycle_length``
+        of them are read in turn, ``block_length`` elements at a time, and one that ends is
+        replaced by the next element's dataset (``files.interleave(make_csv_ds, cycle_length=3)``)."""
+        cycle = 16 if cycle_length in (None, AUTOTUNE) else int(cycle_length)
+        block = 1 if block_length is None else int(block_length)
+        if cycle < 1 or block < 1:
+            raise ValueError(f"Dataset.interleave: cycle_length and block_length must be >= 1, got {cycle_length!r} "
+                             f"and {block_length!r}")
+
+        def open_next(sources):
+            for element in sources:
+                tensors = _to_tensors(element)
+                dataset = map_func(*tensors) if isinstance(tensors, tuple) else map_func(tensors)
+                if not isinstance(dataset, Dataset):
+                    raise TypeError(f"Dataset.interleave: map_func must return a Dataset, got {type(dataset).__name__}")
+                return dataset._host_iterator()
+            return None
+
+        def iterate():
+            sources = self._host_iterator()
+            active = [iterator for iterator in (open_next(sources) for _ in range(cycle)) if iterator is not None]
+            position = 0
+            while active:
+                iterator = active[position]
+                for taken in range(block):
+                    try:
+                        yield next(iterator)
+                    except StopIteration:
+                        replacement = open_next(sources)
+                        if replacement is None:
+                            active.pop(position)
+                            position -= 1
+                        else:
+                            active[position] = replacement
+                        break
+                if active:
+                    position = (position + 1) % len(active)
+
+        return _dataset(iterate, UNKNOWN_CARDINALITY)
 
     def filter(self, predicate, name=None):
         def iterate():
@@ -419,6 +465,7 @@ class experimental:  # noqa: N801 - TensorFlow's module name
         return dataset.cardinality()
 
     CsvDataset = staticmethod(CsvDataset)
+    make_csv_dataset = staticmethod(make_csv_dataset)
     sample_from_datasets = staticmethod(Dataset.sample_from_datasets)
     choose_from_datasets = staticmethod(Dataset.choose_from_datasets)
 
