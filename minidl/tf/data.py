@@ -257,7 +257,7 @@ class Dataset:
             position = 0
             while active:
                 iterator = active[position]
-                for taken in range(block):
+                for _ in range(block):
                     try:
                         yield next(iterator)
                     except StopIteration:

@@ -172,7 +172,7 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     type from ``column_defaults`` or, as TensorFlow does, from the first
     ``num_rows_for_inference`` rows: int32 when every value is an integer, float32 when every
     value is a number, else string. ``num_epochs=None`` repeats forever, as in TensorFlow."""
-    from minidl.tf.data import _dataset, UNKNOWN_CARDINALITY, INFINITE_CARDINALITY
+    from minidl.tf.data import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, _dataset
 
     what = "tf.data.experimental.make_csv_dataset"
     paths = _matching_files(what, file_pattern)

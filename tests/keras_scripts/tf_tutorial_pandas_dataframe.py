@@ -210,7 +210,7 @@ categorical_feature_names = ['cp', 'restecg', 'slope', 'thal', 'ca']
 
 inputs = {}
 for name, column in df.items():
-    if type(column[0]) == str:  # noqa: E721 - the tutorial's test
+    if type(column[0]) == str:
         dtype = tf.string
     elif (name in categorical_feature_names or
           name in binary_feature_names):
