@@ -3,7 +3,9 @@
 Source: tensorflow/docs ``site/en/tutorials/load_data/csv.ipynb``. Only the import lines
 changed (``import tensorflow as tf`` -> ``import minidl.tf as tf``, ``from tensorflow.keras
 import layers`` -> ``from minidl.keras import layers``). ``Dataset.snapshot`` (an on-disk cache
-minidl does not have) is replaced by ``cache()``; ``plot_model`` is left out.
+minidl does not have) is replaced by ``cache()``; ``plot_model`` is left out; pandas 3 reads
+text columns as ``str`` rather than ``object``, so the dtype test also asks
+``pd.api.types.is_string_dtype`` (a pandas change, not a TensorFlow one).
 
 Substitute data: the tutorial downloads four files; here synthetic files of the same layout are
 written first -- ``abalone_train.csv`` (7 measurements and ``Age``, no header, 300 rows),
