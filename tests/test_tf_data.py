@@ -149,3 +149,5 @@ def test_make_csv_dataset_decode_csv_list_files_and_interleave(tmp_path):
     assert [v.numpy().decode() for v in mixed] == ["0-0", "1-0", "0-1", "1-1", "2-0", "2-1"]
     with pytest.raises(AttributeError, match="tf.io.read_file is not supported"):
         tf.io.read_file  # noqa: B018 - the attribute access is the test
+    with pytest.raises(AttributeError, match=r"Dataset.snapshot\('x.tfsnap'\) is not supported.*cache\(\)"):
+        files.snapshot("x.tfsnap")

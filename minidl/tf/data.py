@@ -350,6 +350,13 @@ class Dataset:
             cardinality = UNKNOWN_CARDINALITY
         return _dataset(iterate, cardinality)
 
+    def snapshot(self, path, compression="AUTO", reader_func=None, shard_func=None, name=None):
+        """TensorFlow's on-disk snapshot is not provided: say so, and what to use instead."""
+        from minidl.errors import UnsupportedError
+
+        raise UnsupportedError(f"Dataset.snapshot({path!r}) is not supported by minidl: it keeps no on-disk "
+                               "snapshots; use dataset.cache() (in memory) instead")
+
     def prefetch(self, buffer_size=None, name=None):
         """The same elements (minidl prepares them when asked)."""
         return self

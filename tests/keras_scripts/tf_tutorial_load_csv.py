@@ -2,8 +2,8 @@
 
 Source: tensorflow/docs ``site/en/tutorials/load_data/csv.ipynb``. Only the import lines
 changed (``import tensorflow as tf`` -> ``import minidl.tf as tf``, ``from tensorflow.keras
-import layers`` -> ``from minidl.keras import layers``). ``Dataset.snapshot`` (an on-disk cache
-minidl does not have) is replaced by ``cache()``; ``plot_model`` is left out; pandas 3 reads
+import layers`` -> ``from minidl.keras import layers``). The ``Dataset.snapshot`` section is left out
+(an on-disk cache minidl does not have; it raises an error naming ``cache()``); ``plot_model`` is left out; pandas 3 reads
 text columns as ``str`` rather than ``object``, so the dtype test also asks
 ``pd.api.types.is_string_dtype`` (a pandas change, not a TensorFlow one).
 
