@@ -36,7 +36,6 @@ NEAREST = {
                 "event files (minidl.tensorboard_events.EventFileWriter writes any scalar)"),
     "lite": "TensorFlow Lite conversion has no minidl counterpart",
     "image": "use minidl.keras.preprocessing.image (ImageDataGenerator, load_img) or NumPy",
-    "io": "read files with Python or NumPy (minidl.datasets has loaders for the labs' data)",
     "sparse": "use dense tensors (tf.constant) in minidl",
     "RaggedTensor": "pad sequences to one length with keras.preprocessing.sequence.pad_sequences",
     "ragged": "pad sequences to one length with keras.preprocessing.sequence.pad_sequences",
