@@ -41,6 +41,13 @@ from minidl.runtime import backend
 _ALLOWED_KWARGS = ("lr", "decay")
 
 
+class StepCount(int):
+    """An optimizer's step count: a Python int with TensorFlow's ``.numpy()`` (an int64)."""
+
+    def numpy(self):
+        return np.int64(self)
+
+
 class Optimizer:
     """Base class of the optimizers (see the module docstring)."""
 
@@ -102,6 +109,17 @@ class Optimizer:
                     "(e.g. model.parameters() or minidl.tensor(..., requires_grad=True))"
                 )
         return params
+
+    # -- the step count ---------------------------------------------------------------------
+    @property
+    def iterations(self):
+        """The number of steps taken: an int that also answers ``.numpy()`` (Keras keeps it in an
+        int64 variable, and the custom-training tutorial prints ``optimizer.iterations.numpy()``)."""
+        return StepCount(self._iterations)
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value)
 
     # -- the learning rate ---------------------------------------------------------------------
     @property
