@@ -7,10 +7,12 @@ NumPy meets tensors the way it meets TensorFlow's eager tensors (what Keras code
 NumPy and matplotlib: ``np.mean(loss)``, ``plt.imshow(generator(noise)[0, :, :, 0])``):
 
 * ``np.asarray(t)`` is an explicit copy to the host (``__array__``);
-* an arithmetic or comparison ufunc with a tensor operand (``numpy_array + t``, ``np.add``,
-  ``array < t``) runs the tensor's operator, so the result is a Tensor in the graph;
-* any other ufunc (``np.isfinite(t)``, ``np.exp(t)``) or one writing into ``out=`` runs on host
-  copies and returns NumPy arrays, as it does for TensorFlow tensors;
+* a NumPy operator with a tensor operand (``numpy_array + t``, ``array < t``) defers to the
+  tensor's reflected operator (``Tensor.__array_priority__``), so the result is a Tensor in the
+  graph;
+* a NumPy function (``np.isfinite(t)``, ``np.exp(t)``, ``np.add(t, 1)``) or an in-place update
+  of a NumPy array (``buffer += t``) runs on a host copy and gives a NumPy array, as it does for
+  TensorFlow tensors;
 * ``np.sum`` / ``np.mean`` / ``np.max`` / ``np.min`` call the tensor's reduction, and NumPy's
   on a host copy when NumPy-only options (``dtype``, ``out``) are given.
 """
@@ -20,19 +22,6 @@ import numpy as np
 from minidl.autograd.tensor import Tensor
 from minidl.ops import activations, math, reductions, shapes
 from minidl.runtime import backend
-
-# ufunc -> (operator, reflected operator): ``array + t`` reaches Tensor.__array_ufunc__ as
-# np.add(array, t), which becomes t.__radd__(array).
-_OPERATOR_UFUNCS = {
-    np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
-    np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
-    np.floor_divide: ("__floordiv__", "__rfloordiv__"), np.remainder: ("__mod__", "__rmod__"),
-    np.power: ("__pow__", "__rpow__"), np.matmul: ("__matmul__", "__rmatmul__"),
-    np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__"),
-    np.greater: ("__gt__", "__lt__"), np.greater_equal: ("__ge__", "__le__"),
-    np.equal: ("__eq__", "__eq__"), np.not_equal: ("__ne__", "__ne__"),
-}
-_UNARY_OPERATOR_UFUNCS = {np.negative: "__neg__", np.absolute: "__abs__"}
 
 
 def _reflected(op):
@@ -66,7 +55,7 @@ def bind_tensor_methods():
         "astype": _astype,
         "sum": _numpy_reduction(reductions.sum, "sum"), "mean": _numpy_reduction(reductions.mean, "mean"),
         "max": _numpy_reduction(reductions.max, "max"), "min": _numpy_reduction(reductions.min, "min"),
-        "__array__": _array, "__array_ufunc__": _array_ufunc, "set_shape": _set_shape,
+        "__array__": _array, "set_shape": _set_shape,
     }
     for name, function in methods.items():
         setattr(Tensor, name, function)
@@ -86,37 +75,10 @@ def _comparison(name):
     return compare
 
 
-def _host(value):
-    return _array(value) if isinstance(value, Tensor) else value
-
-
 def _array(self, dtype=None, copy=None):
     """``np.asarray(t)``: the values copied to a host NumPy array."""
     array = np.asarray(backend.to_numpy(self.data))
     return array if dtype is None else array.astype(dtype)
-
-
-def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
-    """A NumPy ufunc with a tensor operand (see the module docstring)."""
-    if method == "__call__" and not kwargs:
-        if ufunc in _OPERATOR_UFUNCS and len(inputs) == 2:
-            operator, reflected = _OPERATOR_UFUNCS[ufunc]
-            left, right = inputs
-            result = (getattr(left, operator)(right) if isinstance(left, Tensor)
-                      else getattr(right, reflected)(left))
-            if result is not NotImplemented:
-                return result
-        if ufunc in _UNARY_OPERATOR_UFUNCS and len(inputs) == 1:
-            return getattr(inputs[0], _UNARY_OPERATOR_UFUNCS[ufunc])()
-    if "out" in kwargs:
-        kwargs["out"] = tuple(_host(out) if not isinstance(out, Tensor) else _refuse_tensor_out(ufunc)
-                              for out in kwargs["out"])
-    return getattr(ufunc, method)(*(_host(value) for value in inputs), **kwargs)
-
-
-def _refuse_tensor_out(ufunc):
-    raise TypeError(f"np.{ufunc.__name__}(..., out=tensor): a minidl Tensor cannot be NumPy's output buffer; "
-                    "use the result, or write into a NumPy array")
 
 
 def _numpy_reduction(op, name):
