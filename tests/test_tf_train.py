@@ -69,6 +69,9 @@ def test_checkpoint_saves_and_restores_models_optimizers_and_variables(tmp_path)
     with pytest.raises(ValueError, match=r"model has weights of shapes .* but .* holds"):
         wider = tf.keras.Sequential([tf.keras.layers.Dense(5, input_shape=(4,))])
         tf.train.Checkpoint(model=wider).restore(prefix + "-1")
+    (tmp_path / "tf-ckpt-1.index").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"checkpoint written by TensorFlow .* which minidl cannot read"):
+        tf.train.Checkpoint(model=model).restore(str(tmp_path / "tf-ckpt-1"))
     with pytest.raises(TypeError, match=r"data= is a list; minidl checkpoints models"):
         tf.train.Checkpoint(data=[1, 2])
 

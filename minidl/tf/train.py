@@ -87,6 +87,10 @@ class Checkpoint:
         if save_path is None:
             return LoadStatus(restored=False, unused=[])
         path = os.fspath(save_path)
+        if not os.path.isfile(path) and os.path.isfile(path + ".index"):
+            raise ValueError(f"{_WHAT}.restore: {path} is a checkpoint written by TensorFlow ({path}.index), which "
+                             "minidl cannot read; save it again with minidl's tf.train.Checkpoint, or move the "
+                             "weights over with Keras as a .weights.h5 file")
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{_WHAT}.restore: no checkpoint at {path} (save_path should be what save() or "
                                     "tf.train.latest_checkpoint returned)")
