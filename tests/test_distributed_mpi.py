@@ -183,6 +183,25 @@ def test_train_on_batch_averages_each_ranks_own_batch(jobs):
                           "train_on_batch")
 
 
+@pytest.mark.parametrize("kind", ["own-step", "two-optimizers"])
+def test_a_users_own_train_step_averages_every_optimizer_over_the_ranks(jobs, kind):
+    """An overridden train_step -- self.optimizer, or two optimizers one after the other -- trains
+    as one process does (each rank's gradients weighted by its rows; the last one-row batch leaves
+    rank 0 without rows); logs that are a metric's result merge exactly over the ranks."""
+    out = _equality_outputs(jobs)
+    ranks = [_load(out / f"{kind}_rank{r}.npz") for r in (0, 1)]
+    for mine, theirs in zip(_weights(ranks[0]), _weights(ranks[1])):
+        np.testing.assert_array_equal(mine, theirs, err_msg="the ranks' weights differ")
+    minidl.set_floatx("float64")
+    model, history = worker.own_step_run(kind)
+    _assert_close_weights(_weights(ranks[0]), model.get_weights(), f"{kind}: weights")
+    exact = ["accuracy"] if kind == "own-step" else []
+    assert set(history) == {"loss", "accuracy"} if kind == "own-step" else {"first_loss", "second_loss"}
+    for key in exact:
+        np.testing.assert_allclose(ranks[0][f"h_{key}"], history[key], rtol=1e-10, err_msg=f"{kind}: {key}")
+    np.testing.assert_array_equal(ranks[0][f"h_{sorted(history)[0]}"], ranks[1][f"h_{sorted(history)[0]}"])
+
+
 @pytest.mark.parametrize("kind", worker.KINDS)
 def test_two_ranks_low_level_loop_equals_one_process(jobs, kind):
     """DistributedOptimizer + broadcast_parameters + local_rows, with uneven shares."""
