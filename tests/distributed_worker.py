@@ -26,8 +26,9 @@ import minidl.distributed as dist  # noqa: E402
 import minidl.tf as tf  # noqa: E402
 from minidl import losses, metrics, optimizers  # noqa: E402
 from minidl.callbacks import Callback, LambdaCallback, ModelCheckpoint  # noqa: E402
-from minidl.layers import LSTM, Conv2D, Dense, Embedding, Flatten, Input, MaxPooling2D  # noqa: E402
+from minidl.layers import LSTM, Conv2D, Dense, Dropout, Embedding, Flatten, Input, MaxPooling2D  # noqa: E402
 from minidl.models import Model, Sequential, load_model  # noqa: E402
+from minidl.ops.dropout import dropout_mask  # noqa: E402
 
 GLOBAL_BATCH = 7
 ROWS = 63  # validation_split=0.2 leaves 50 rows for training and 13 for validation
@@ -200,6 +201,19 @@ def own_step_run(kind):
     return model, history.history
 
 
+def dropout_run(strategy):
+    """fit with Dropout on two ranks seeded alike; also the first dropout mask each rank draws."""
+    with strategy.scope():
+        minidl.set_seed(7)
+        model = Sequential([Dense(8, activation="relu", input_shape=(5,)), Dropout(0.5), Dense(3, activation="softmax")])
+        model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    x, y = data("dense")
+    first = {}
+    draw = LambdaCallback(on_train_begin=lambda logs: first.setdefault("mask", dropout_mask((64,), 0.5, np.float64)))
+    model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=1, verbose=0, callbacks=[draw])
+    return model, {"first_mask": first["mask"]}
+
+
 def save(out, name, model, history=None):
     arrays = {f"w{i}": w for i, w in enumerate(model.get_weights())}
     for key, values in (history or {}).items():
@@ -257,6 +271,7 @@ def equality(out):
     for kind in ("own-step", "two-optimizers"):
         with strategy.scope():
             save(out, kind, *own_step_run(kind))
+    save(out, "dropout", *dropout_run(strategy))
     # The simulated device (CuPy's host rules): gradients staged to the host for MPI and back.
     minidl.set_backend("simulated")
     with strategy.scope():

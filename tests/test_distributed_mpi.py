@@ -202,6 +202,18 @@ def test_a_users_own_train_step_averages_every_optimizer_over_the_ranks(jobs, ki
     np.testing.assert_array_equal(ranks[0][f"h_{sorted(history)[0]}"], ranks[1][f"h_{sorted(history)[0]}"])
 
 
+def test_each_rank_draws_its_own_dropout_masks_and_the_weights_stay_equal(jobs):
+    """Seeded alike, the ranks would drop the same units of their rows; fit splits the mask stream
+    by rank (as each row of one process's batch has its own mask), the weights stay in step."""
+    out = _equality_outputs(jobs)
+    ranks = [_load(out / f"dropout_rank{r}.npz") for r in (0, 1)]
+    for mine, theirs in zip(_weights(ranks[0]), _weights(ranks[1])):
+        np.testing.assert_array_equal(mine, theirs, err_msg="the ranks' weights differ")
+    masks = [rank["h_first_mask"] for rank in ranks]
+    assert set(np.unique(masks[0])) == {0.0, 2.0}
+    assert not np.array_equal(masks[0], masks[1]), "both ranks drew the same dropout mask"
+
+
 @pytest.mark.parametrize("kind", worker.KINDS)
 def test_two_ranks_low_level_loop_equals_one_process(jobs, kind):
     """DistributedOptimizer + broadcast_parameters + local_rows, with uneven shares."""

@@ -28,7 +28,9 @@ What happens in ``fit`` under the strategy (all of it on every rank):
 1. Before the first step the ranks check that they train the same thing (model, optimizer,
    loss, data shapes and sizes, epochs: ``RankMismatchError`` otherwise), and take rank 0's
    NumPy random state (so every rank shuffles alike), weights and optimizer state -- which is
-   also how a run resumed from a checkpoint continues on any number of ranks.
+   also how a run resumed from a checkpoint continues on any number of ranks. Each rank then
+   draws its own dropout masks (its device stream split by its rank), as the rows of one
+   process's batch each have their own.
 2. Each rank trains on its rows of every global batch (``minidl.distributed.sharding``);
    gradients are averaged, weighted by rows, in buckets started during the backward pass
    (``DistributedOptimizer``).
@@ -141,6 +143,7 @@ class DataParallel:
         state = self.world.communicator.broadcast_object(np.random.get_state(), 0,
                                                          "the broadcast of rank 0's shuffling state")
         np.random.set_state(state)
+        backend.split_device_rng(self.world.rank)  # each rank its own dropout masks, as each row has in one process
         self._synchronize(model)
         verbose = settings["verbose"] if self.world.is_primary else 0
         return verbose, rank_callbacks.for_this_rank(callbacks, self.world.rank)
