@@ -99,6 +99,11 @@ def jobs(tmp_path_factory):
     started["example"] = Job(["--quick", "--distributed", "--out", str(example_dir)], None, script=EXAMPLE,
                              env={"MINIDL_DATA_DIR": str(data_dir()), "MPLBACKEND": "Agg"})
     started["example"].out = example_dir
+    cnn_dir = root / "mnist_cnn"
+    started["cnn example"] = Job(["--quick", "--epochs", "1", "--distributed", "--out", str(cnn_dir)], None,
+                                 script=EXAMPLE.parent / "mnist_cnn.py",
+                                 env={"MINIDL_DATA_DIR": str(data_dir()), "MPLBACKEND": "Agg"})
+    started["cnn example"].out = cnn_dir
     yield started, equality_dir
     for job in started.values():
         job.finish()
@@ -312,3 +317,16 @@ def test_the_lstm_imdb_example_runs_on_two_ranks(jobs):
     assert all(math.isfinite(record["metrics"][key]) for key in ("test_loss", "test_accuracy"))
     assert job.output.count("Test accuracy:") == 1 and job.output.count("Epoch 1/3") == 1
     assert sorted(path.name for path in job.out.iterdir()) == ["curves.png", "metrics.json"]
+
+
+def test_the_lm3_cnn_example_runs_on_two_ranks(jobs):
+    """mpiexec -n 2 python examples/mnist_cnn.py --quick --distributed: one log, rank 0 alone
+    saves and reloads the model, metrics.json records the world size."""
+    started, _ = jobs
+    job = started["cnn example"].finish()
+    assert job.process.returncode == 0, job.output[-4000:]
+    record = json.loads((job.out / "metrics.json").read_text())
+    assert record["world_size"] == 2 and record["metrics"]["reloaded_predicts_identically"] is True
+    assert job.output.count("Test accuracy:") == 1 and job.output.count("Epoch 1/1") == 1
+    assert sorted(path.name for path in job.out.iterdir()) == [
+        "curves.png", "digits.png", "metrics.json", "model.json", "model.weights.npz"]
