@@ -226,13 +226,12 @@ class DataParallel:
     # -- helpers --------------------------------------------------------------------------------------
     def _set_batch_share(self, model):
         """What the shard calls with this rank's rows of each global batch."""
-        step_optimizer = model._compiled.optimizer
+        if model._overrides("train_step"):
+            def remember(rows, global_rows):  # for the optimizers of the model's own step
+                self._batch_share = (rows, global_rows)
 
-        def remember(rows, global_rows):
-            step_optimizer.set_batch_share(rows, global_rows)
-            self._batch_share = (rows, global_rows)
-
-        return remember
+            return remember
+        return model._compiled.optimizer.set_batch_share
 
     def _average(self, optimizer, pairs, share):
         """One optimizer's ``(grad, weight)`` pairs averaged over the ranks, weighted by ``share``."""
