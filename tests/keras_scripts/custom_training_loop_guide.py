@@ -104,6 +104,11 @@ for epoch in range(epochs):
         # Update training metric.
         train_acc_metric.update_state(y_batch_train, logits)
 
+        # Log every 20 batches.
+        if step % 20 == 0:
+            print(f"Training loss (for 1 batch) at step {step}: {float(loss_value):.4f}")
+            print(f"Seen so far: {(step + 1) * batch_size} samples")
+
     # Display metrics at the end of each epoch.
     train_acc = train_acc_metric.result()
     print(f"Training acc over epoch: {float(train_acc):.4f}")
