@@ -190,3 +190,35 @@ def test_compile_finds_a_registered_loss_by_name():
 
 def _squared_difference(y_true, y_pred):
     return keras.ops.mean((y_true - y_pred) ** 2, axis=-1)
+
+
+class _ScaledSquaredError(keras.losses.Loss):
+    def __init__(self, scale=2.0, name="scaled_squared_error", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.scale = scale
+
+    def call(self, y_true, y_pred):
+        return self.scale * keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".npz"])
+def test_a_registered_loss_class_and_metric_function_are_saved_with_their_config_and_load_alone(tmp_path, suffix):
+    keras.saving.register_keras_serializable(package="mine")(_ScaledSquaredError)
+    keras.saving.register_keras_serializable(package="mine")(_squared_difference)
+    model = _model_with_activation("linear")
+    model.compile(optimizer="adam", loss=_ScaledSquaredError(3.0), metrics=[_squared_difference])
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 2), "float32")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / f"m{suffix}")
+    restored = keras.models.load_model(tmp_path / f"m{suffix}")
+    loss = restored._compiled.identifiers["loss"]
+    assert type(loss) is _ScaledSquaredError and loss.scale == 3.0
+    np.testing.assert_allclose(restored.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0), rtol=1e-6)
+    if suffix == ".keras":
+        with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+            written = json.loads(archive.read("config.json"))["compile_config"]["loss"]
+        assert written["registered_name"] == "mine>_ScaledSquaredError" and written["module"] is None
+        assert written["config"]["reduction"] == "sum_over_batch_size"  # Keras 3's spelling
