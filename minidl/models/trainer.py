@@ -100,6 +100,8 @@ class Trainer:
     """The training half of ``Model`` (see the module docstring); ``Model`` calls
     ``_init_trainer`` from its constructor."""
 
+    loss = None  # the ``loss`` given to compile, as Keras keeps it (``model.loss``)
+
     def _init_trainer(self):
         self._compiled = None
         self.optimizer = None
@@ -137,6 +139,7 @@ class Trainer:
         metric_objects = resolve_metrics(metrics, weighted_metrics, names, loss_fns)
         optimizer_object = optimizers.get(optimizer)
         self.optimizer = optimizer_object
+        self.loss = loss
         self._distribution = distribution.active()  # minidl.distributed: set inside a strategy's scope
         step_optimizer = optimizer_object
         if self._distribution is not None:  # the steps average gradients over the ranks
