@@ -222,3 +222,47 @@ def test_a_registered_loss_class_and_metric_function_are_saved_with_their_config
             written = json.loads(archive.read("config.json"))["compile_config"]["loss"]
         assert written["registered_name"] == "mine>_ScaledSquaredError" and written["module"] is None
         assert written["config"]["reduction"] == "sum_over_batch_size"  # Keras 3's spelling
+
+
+class _Stack(keras.Model):
+    """keras.io's subclassed CustomModel: layers in a list attribute, get_config/from_config."""
+
+    def __init__(self, hidden_units, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_units = hidden_units
+        self.dense_layers = [keras.layers.Dense(u) for u in hidden_units]
+
+    def call(self, inputs):
+        for layer in self.dense_layers:
+            inputs = layer(inputs)
+        return inputs
+
+    def get_config(self):
+        return {"hidden_units": self.hidden_units}
+
+
+class _NoConfig(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(2)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+@pytest.mark.parametrize("name", ["m.keras", "folder"])
+def test_a_subclassed_model_with_get_config_is_saved_built_and_loads_with_its_weights(tmp_path, name):
+    model = _Stack([4, 3])
+    x = np.random.default_rng(0).random((2, 5)).astype("float32")
+    expected = model(x)
+    model.save(tmp_path / name)
+    restored = keras.models.load_model(tmp_path / name, custom_objects={"_Stack": _Stack})
+    assert type(restored) is _Stack and restored.hidden_units == [4, 3]
+    np.testing.assert_allclose(restored(x), expected, rtol=1e-6)
+
+
+def test_a_subclassed_model_without_get_config_says_what_to_add(tmp_path):
+    model = _NoConfig()
+    model(np.ones((1, 3), "float32"))
+    with pytest.raises(ValueError, match=r"subclassed model has no architecture config; give it get_config\(\)"):
+        model.save(tmp_path / "m.keras")

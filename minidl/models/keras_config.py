@@ -445,6 +445,13 @@ def _activation_object(name):
     return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
 
 
+def _json_shape(shape):
+    """A shape, or a list of shapes, as JSON lists."""
+    if isinstance(shape, list):
+        return [_json_shape(item) for item in shape]
+    return list(shape)
+
+
 def _leaf_spec(class_name, config, legacy):
     spec = {"module": "keras.layers", "class_name": class_name, "config": keras_layer_config(class_name, config),
             "registered_name": None}
@@ -465,12 +472,15 @@ def keras_spec(layer, legacy=False):
         return _sequential_spec(layer, legacy)
     if isinstance(layer, Functional):
         return _functional_spec(layer, legacy)
-    if isinstance(layer, Model):
-        raise ValueError(f"{layer.name}: a subclassed model has no architecture config; save its weights instead")
-    if not type(layer).__module__.startswith("minidl."):  # a user's layer: its config as the user wrote it
+    if isinstance(layer, Model) and type(layer).get_config is Model.get_config:
+        raise ValueError(f"{layer.name}: a subclassed model has no architecture config; give it get_config() (and "
+                         "from_config() if its arguments are not plain values), or save its weights instead")
+    if not type(layer).__module__.startswith("minidl."):  # a user's layer or model: its config as written
         from minidl.models.serialization import serialize_user_layer
 
         spec = serialize_user_layer(layer)
+        if isinstance(layer, Model) and layer.built and layer.input_shape_seen is not None:
+            spec["build_config"] = {"input_shape": _json_shape(layer.input_shape_seen)}
         return _legacy(spec) if legacy else spec
     return _leaf_spec(type(layer).__name__, layer.get_config(), legacy)
 

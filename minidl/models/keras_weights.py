@@ -230,7 +230,7 @@ def _stored_datasets(group, path, file_size):
 
 
 def _all_variable_paths(file, path, prefix="layers", depth=0):
-    """Every dataset path under ``layers`` (the variables the file holds for layers)."""
+    """Every dataset path under ``prefix`` (the variables the file holds for layers)."""
     if depth > 64:
         raise file_error(path, f"HDF5 groups under {prefix!r} are nested too deeply to be a model")
     group = hdf5_io.child(file, prefix, "group", path, required=False)
@@ -299,8 +299,14 @@ def optimizer_datasets(file, path, file_size):
 def stored_elements(file, path, file_size):
     """How many numbers the layer variables hold (each dataset checked against the file)."""
     total = 0
-    for dataset_path in _all_variable_paths(file, path):
-        total += hdf5_io.check_dataset(hdf5_io.child(file, dataset_path, "dataset", path), path, file_size).size
+    h5py = hdf5_io.require_h5py(WHAT)
+    # ``layers`` for Sequential and functional models; a subclassed model's attribute names
+    # (``dense_layers/dense/vars/0``) for its own; the optimizer's state is not a layer's.
+    children = [name for name in hdf5_io.members(file, path)
+                if name not in ("optimizer", "vars") and not isinstance(file[name], h5py.Dataset)]
+    for child in children:
+        for dataset_path in _all_variable_paths(file, path, prefix=child):
+            total += hdf5_io.check_dataset(hdf5_io.child(file, dataset_path, "dataset", path), path, file_size).size
     vars_group = hdf5_io.child(file, "vars", "group", path, required=False)
     if vars_group is not None:
         total += sum(info.size for info in _stored_datasets(vars_group, path, file_size).values())

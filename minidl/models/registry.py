@@ -94,8 +94,25 @@ def deserialize_layer(spec, custom_objects=None):
                               registered_name if isinstance(registered_name, str) else None)
         config = normalize_config(cls, spec, custom_objects)
         if "custom_objects" in inspect.signature(cls.from_config).parameters:
-            return cls.from_config(config, custom_objects=custom_objects)
-        return cls.from_config(config)
+            rebuilt = cls.from_config(config, custom_objects=custom_objects)
+        else:
+            rebuilt = cls.from_config(config)
+    _build_subclassed_model(rebuilt, spec.get("build_config"))
+    return rebuilt
+
+
+def _build_subclassed_model(model, build_config):
+    """A subclassed model saved built (Keras 3's ``build_config``) is built again on its input
+    shape, so that its weights exist for the file's to be loaded into, as Keras's
+    ``build_from_config`` does."""
+    from minidl.models.model import Model
+
+    if not isinstance(model, Model) or model.built or not isinstance(build_config, dict):
+        return
+    shape = build_config.get("input_shape")
+    if isinstance(shape, list) and shape and type(model).build is Model.build:
+        nested = all(isinstance(item, list) for item in shape)
+        model.build([tuple(item) for item in shape] if nested else tuple(shape))
 
 
 def _short(value):
