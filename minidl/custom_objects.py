@@ -10,9 +10,10 @@ here, in this order, as Keras 3 does:
    they rebuild a model, so every nested activation, loss or layer sees them);
 2. the objects registered with ``register_keras_serializable(package, name)``, under
    ``"package>name"``;
-3. for a plain name (no ``>``), a registered object whose ``name`` part matches, and for a
-   ``"package>name"`` absent from both, its plain ``name`` in the scopes -- so a file saved with
-   a registered function loads with ``custom_objects={"custom_fn": custom_fn}`` too.
+3. for a ``"package>name"`` absent from both, its plain ``name`` in the scopes -- so a file
+   saved with a registered function loads with ``custom_objects={"custom_fn": custom_fn}`` too;
+   and, for functions only (``plain_names=True``), a plain name finds the one registered
+   ``"package>name"`` with that name.
 
 Plain Python, no minidl imports: every layer of the package may consult it.
 """
@@ -74,8 +75,13 @@ def custom_object_scope(*scopes):
 CustomObjectScope = custom_object_scope
 
 
-def get_registered_object(name, custom_objects=None, module_objects=None):
-    """The object a config names ``name`` by, or None (see the module docstring for the order)."""
+def get_registered_object(name, custom_objects=None, module_objects=None, plain_names=False):
+    """The object a config names ``name`` by, or None (see the module docstring for the order).
+
+    ``plain_names`` lets a name without a package find a registered ``"package>name"`` when
+    only one has that name: for functions saved by their ``__name__`` (activations, losses and
+    metrics in files written before registration, or by Keras 2); classes are found by name
+    among the imported Layer subclasses instead."""
     if not isinstance(name, str):
         return None
     for scope in [custom_objects or {}, *reversed(_open_scopes())]:
@@ -88,7 +94,7 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
         for scope in [custom_objects or {}, *reversed(_open_scopes())]:
             if plain in scope:
                 return scope[plain]
-    else:
+    elif plain_names:
         matches = [obj for key, obj in _REGISTERED.items() if key.rsplit(">", 1)[1] == name]
         if len(matches) == 1:
             return matches[0]

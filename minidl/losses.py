@@ -234,7 +234,7 @@ def get(identifier):
 
 def _custom_loss(name):
     """A loss a user registered (``register_keras_serializable``) or gave in ``custom_objects``."""
-    found = custom_objects.get_registered_object(name)
+    found = custom_objects.get_registered_object(name, plain_names=True)
     if found is None or isinstance(found, str):
         raise ValueError(f"unknown loss {name!r}; expected one of {sorted(_FUNCTIONS)}, or the name of a loss "
                          "registered with register_keras_serializable or given in custom_objects")

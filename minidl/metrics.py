@@ -583,7 +583,7 @@ def get(identifier, loss=None):
 
 def _custom_metric(name):
     """A metric a user registered (``register_keras_serializable``) or gave in ``custom_objects``."""
-    found = custom_objects.get_registered_object(name)
+    found = custom_objects.get_registered_object(name, plain_names=True)
     if found is None or isinstance(found, str):
         valid = sorted(set(_FUNCTIONS) | set(_CLASS_NAMES) | {"accuracy", "acc"})
         raise ValueError(f"unknown metric {name!r}; expected one of {valid}, or the name of a metric registered "

@@ -266,3 +266,27 @@ def test_a_subclassed_model_without_get_config_says_what_to_add(tmp_path):
     model(np.ones((1, 3), "float32"))
     with pytest.raises(ValueError, match=r"subclassed model has no architecture config; give it get_config\(\)"):
         model.save(tmp_path / "m.keras")
+
+
+def test_a_class_saved_unregistered_is_not_mistaken_for_a_registered_one_of_the_same_name():
+    registered = type("Namesake", (keras.layers.Layer,), {"call": lambda self, x: x})
+    keras.saving.register_keras_serializable(package="Pkg")(registered)
+    plain = type("Namesake", (keras.layers.Layer,), {"call": lambda self, x: x * 2})
+    assert keras.saving.get_registered_object("Namesake") is None  # classes: exact names only
+    spec = {"class_name": "Namesake", "config": {"name": "n"}, "registered_name": "Namesake"}
+    assert type(keras.layers.deserialize(spec)) is plain
+    assert type(keras.layers.deserialize({**spec, "registered_name": "Pkg>Namesake"})) is registered
+
+
+def test_a_user_class_failing_while_a_model_is_rebuilt_is_reported_as_such_not_as_a_corrupt_file(tmp_path):
+    model = _Stack([2])
+    model(np.ones((1, 3), "float32"))
+    model.save(tmp_path / "m.keras")
+
+    class _Broken(_Stack):
+        def __init__(self, hidden_units, **kwargs):
+            raise NameError("name 'helper' is not defined")
+
+    with pytest.raises(Exception, match=r"configuration cannot be rebuilt: NameError: name 'helper'") as caught:
+        keras.models.load_model(tmp_path / "m.keras", custom_objects={"_Stack": _Broken})
+    assert "corrupt" not in str(caught.value)

@@ -68,6 +68,10 @@ def get_layer_class(class_name, custom_objects=None, registered_name=None):
         return own[0]
     if len(matches) == 1:
         return matches[0]
+    if registered_name is not None:  # saved unregistered: not a class registered under a package
+        unregistered = [cls for cls in matches if ">" not in registration.get_registered_name(cls)]
+        if ">" not in registered_name and len(unregistered) == 1:
+            return unregistered[0]
     where = sorted(f"{cls.__module__}.{cls.__name__}" for cls in matches)
     raise ValueError(
         f"layer class name {class_name!r} is ambiguous ({where}); pass custom_objects to choose one"

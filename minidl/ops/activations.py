@@ -239,7 +239,7 @@ def get_activation(identifier):
     if isinstance(identifier, dict) and identifier.get("class_name") == "function":  # Keras 3's form of a function
         identifier = identifier.get("config")
     if isinstance(identifier, str) and identifier not in _ACTIVATIONS:
-        registered = custom_objects.get_registered_object(identifier)
+        registered = custom_objects.get_registered_object(identifier, plain_names=True)
         if callable(registered):
             return registered
     try:
