@@ -213,6 +213,18 @@ class Trainer:
         sources += list(self._added_metric_trackers.items())
         return sources
 
+    def get_metrics_result(self):
+        """Keras 3's ``{name: result}`` of every object in ``self.metrics`` (what a custom
+        ``train_step`` returns); a metric whose result is a dict contributes its entries."""
+        results = {}
+        for metric in self.metrics:
+            value = metric.result()
+            if isinstance(value, dict):
+                results.update(value)
+            else:
+                results[metric.name] = value
+        return results
+
     def reset_metrics(self):
         self._loss_tracker.reset_state()
         for tracker in self._output_loss_trackers:
