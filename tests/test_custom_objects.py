@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import minidl.keras as keras
+import minidl.tf as tf
 from minidl import custom_objects
 
 
@@ -290,3 +291,78 @@ def test_a_user_class_failing_while_a_model_is_rebuilt_is_reported_as_such_not_a
     with pytest.raises(Exception, match=r"configuration cannot be rebuilt: NameError: name 'helper'") as caught:
         keras.models.load_model(tmp_path / "m.keras", custom_objects={"_Stack": _Broken})
     assert "corrupt" not in str(caught.value)
+
+
+class _WithExtraState(keras.layers.Dense):
+    """keras.io's LayerWithCustomVariables: an extra variable saved through the store hooks."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.stored_variables = tf.Variable(np.random.default_rng(1).random((3,)), dtype=tf.float32)
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store["variables"] = self.stored_variables.numpy()
+
+    def load_own_variables(self, store):
+        self.stored_variables.assign(store["variables"])
+        for i, v in enumerate(self.weights):
+            v.assign(store[f"{i}"])
+
+    def call(self, inputs):
+        return super().call(inputs) * self.stored_variables
+
+
+@pytest.mark.parametrize("how", ["model", "weights"])
+def test_save_own_variables_and_load_own_variables_decide_what_a_layer_stores(tmp_path, how):
+    model = keras.Sequential([keras.Input((4,)), _WithExtraState(3)])
+    x = np.random.default_rng(0).random((2, 4)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    if how == "model":
+        model.save(tmp_path / "m.keras")
+        restored = keras.models.load_model(tmp_path / "m.keras", custom_objects={"_WithExtraState": _WithExtraState})
+    else:
+        model.save_weights(tmp_path / "m.weights.h5")
+        restored = keras.Sequential([keras.Input((4,)), _WithExtraState(3)])
+        restored.load_weights(tmp_path / "m.weights.h5")
+    np.testing.assert_array_equal(restored.layers[0].stored_variables.numpy(), model.layers[0].stored_variables.numpy())
+    np.testing.assert_allclose(restored.predict(x, verbose=0), expected, rtol=1e-6)
+
+
+class _BuiltWith(keras.layers.Layer):
+    """keras.io's LayerWithCustomBuild: build takes an extra argument, kept in the build config."""
+
+    def __init__(self, units=2, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape, layer_init):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer=layer_init)
+        self.layer_init = layer_init
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+    def get_build_config(self):
+        return {**super().get_build_config(), "layer_init": self.layer_init}
+
+    def build_from_config(self, config):
+        self.build(config["input_shape"], config["layer_init"])
+
+    def call(self, inputs):
+        return keras.ops.matmul(inputs, self.w)
+
+
+def test_a_layer_built_by_hand_is_built_and_its_build_config_rebuilds_it_on_loading(tmp_path):
+    layer = _BuiltWith(units=2)
+    layer.build(input_shape=(3,), layer_init="ones")
+    assert layer.built
+    model = keras.Sequential([layer, keras.layers.Dense(1)])
+    x = np.random.default_rng(0).random((4, 3))  # float64: cast to the layer's float32, as Keras does
+    expected = model(x)
+    assert expected.dtype == np.float32
+    assert layer.get_build_config() == {"input_shape": [None, 3], "layer_init": "ones"}
+    model.save(tmp_path / "m.keras")
+    restored = keras.models.load_model(tmp_path / "m.keras", custom_objects={"_BuiltWith": _BuiltWith})
+    assert restored.layers[0].layer_init == "ones" and restored.built
+    np.testing.assert_allclose(restored(x), expected, rtol=1e-6)

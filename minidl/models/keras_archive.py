@@ -247,9 +247,11 @@ def load_model(path, custom_objects=None, compile=True, what="load_model"):  # n
                                     keras_weights.stored_elements(file, name, size))
         pairs = keras_weights.plan(model, file, name, size)
         arrays = [(weight, hdf5_io.read_dataset(info)) for weight, info in pairs]
+        stores = keras_weights.custom_stores(model, file, name, size)
         optimizer_infos = keras_weights.optimizer_datasets(file, name, size) if compile else []
         optimizer_arrays = [hdf5_io.read_dataset(info) for info in optimizer_infos]
     loading.assign_all(arrays)
+    keras_weights.load_custom_stores(stores, name)
     load_assets(model, contents.assets, contents.path)
     compile_config = contents.config.get("compile_config")
     if compile and compile_config:

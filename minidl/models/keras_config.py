@@ -445,13 +445,6 @@ def _activation_object(name):
     return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
 
 
-def _json_shape(shape):
-    """A shape, or a list of shapes, as JSON lists."""
-    if isinstance(shape, list):
-        return [_json_shape(item) for item in shape]
-    return list(shape)
-
-
 def _leaf_spec(class_name, config, legacy):
     spec = {"module": "keras.layers", "class_name": class_name, "config": keras_layer_config(class_name, config),
             "registered_name": None}
@@ -479,8 +472,9 @@ def keras_spec(layer, legacy=False):
         from minidl.models.serialization import serialize_user_layer
 
         spec = serialize_user_layer(layer)
-        if isinstance(layer, Model) and layer.built and layer.input_shape_seen is not None:
-            spec["build_config"] = {"input_shape": _json_shape(layer.input_shape_seen)}
+        build_config = layer.get_build_config()
+        if build_config is not None:
+            spec["build_config"] = build_config
         return _legacy(spec) if legacy else spec
     return _leaf_spec(type(layer).__name__, layer.get_config(), legacy)
 

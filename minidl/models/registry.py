@@ -101,22 +101,17 @@ def deserialize_layer(spec, custom_objects=None):
             rebuilt = cls.from_config(config, custom_objects=custom_objects)
         else:
             rebuilt = cls.from_config(config)
-    _build_subclassed_model(rebuilt, spec.get("build_config"))
+    _build_from_config(rebuilt, spec.get("build_config"))
     return rebuilt
 
 
-def _build_subclassed_model(model, build_config):
-    """A subclassed model saved built (Keras 3's ``build_config``) is built again on its input
-    shape, so that its weights exist for the file's to be loaded into, as Keras's
-    ``build_from_config`` does."""
-    from minidl.models.model import Model
-
-    if not isinstance(model, Model) or model.built or not isinstance(build_config, dict):
+def _build_from_config(layer, build_config):
+    """A user's layer or subclassed model saved built (Keras 3's ``build_config``) is built
+    again through its ``build_from_config`` (by default ``build(input_shape)``; a subclassed
+    model runs once on zeros), so that its weights exist for the file's to be loaded into."""
+    if not isinstance(build_config, dict) or layer.built or type(layer).__module__.startswith("minidl."):
         return
-    shape = build_config.get("input_shape")
-    if isinstance(shape, list) and shape and type(model).build is Model.build:
-        nested = all(isinstance(item, list) for item in shape)
-        model.build([tuple(item) for item in shape] if nested else tuple(shape))
+    layer.build_from_config(build_config)
 
 
 def _short(value):
