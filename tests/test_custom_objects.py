@@ -366,3 +366,17 @@ def test_a_layer_built_by_hand_is_built_and_its_build_config_rebuilds_it_on_load
     restored = keras.models.load_model(tmp_path / "m.keras", custom_objects={"_BuiltWith": _BuiltWith})
     assert restored.layers[0].layer_init == "ones" and restored.built
     np.testing.assert_allclose(restored(x), expected, rtol=1e-6)
+
+
+def test_a_layer_with_keras_asset_hooks_is_refused_when_saved_rather_than_saved_without_its_state(tmp_path):
+    class _WithAssets(keras.layers.Dense):
+        def save_assets(self, inner_path):
+            pass
+
+        def load_assets(self, inner_path):
+            pass
+
+    model = keras.Sequential([keras.Input((2,)), _WithAssets(1)])
+    with pytest.raises(NotImplementedError, match=r"defines save_assets and load_assets.*save_own_variables"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()

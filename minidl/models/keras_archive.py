@@ -54,7 +54,24 @@ _KERAS_VERSION_WRITTEN = "3.0.0"
 
 # -- writing -------------------------------------------------------------------------------------------
 
+def _refuse_asset_hooks(model):
+    """Keras 3 calls a layer's ``save_assets(dir)`` / ``load_assets(dir)`` to keep files beside
+    the model; minidl's archives hold only lookup vocabularies, so a user's layer relying on
+    them is refused when saving, rather than saved without its state."""
+    for layer in model._walk():
+        cls = type(layer)
+        if cls.__module__.startswith("minidl."):
+            continue
+        hooks = [name for name in ("save_assets", "load_assets") if callable(getattr(cls, name, None))]
+        if hooks:
+            raise NotImplementedError(
+                f"save: layer {layer.name!r} ({cls.__name__}) defines {' and '.join(hooks)}, Keras 3's hooks for "
+                "files kept beside the model; minidl's .keras files hold no assets of a user's layer. Keep that "
+                "state in get_config() (text, numbers) or in save_own_variables() / load_own_variables() (arrays)")
+
+
 def _parts(model, include_optimizer):
+    _refuse_asset_hooks(model)
     config = keras_spec(model)
     compile_config = training_config.keras_compile_config(model) if include_optimizer else None
     if compile_config is not None:
