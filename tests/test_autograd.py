@@ -126,3 +126,11 @@ def test_debug_mode_names_the_op_that_made_a_nan():
     with minidl.debug(), pytest.raises(FloatingPointError, match="Log produced 1 NaN"):
         with np.errstate(invalid="ignore"):
             ops.log(x)
+
+
+def test_numpy_converts_a_tensor_as_it_converts_a_tensorflow_eager_tensor(any_backend):
+    tensor = minidl.tensor(np.array([[1.0, 2.0]], dtype="float32"), requires_grad=True) * 2.0
+    array = np.asarray(tensor)
+    assert isinstance(array, np.ndarray) and array.dtype == np.float32
+    np.testing.assert_allclose(tensor, [[2.0, 4.0]])  # keras-io's guides compare model outputs so
+    assert np.array(tensor, dtype="float64").dtype == np.float64

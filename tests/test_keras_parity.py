@@ -18,6 +18,7 @@ with the reason; a script waiting for another branch's work is skipped with its 
 import importlib
 import inspect
 import pathlib
+import re
 import types
 
 import numpy as np
@@ -38,9 +39,17 @@ KERAS3_REJECTS = {
 }
 
 
+def _defines_builders(path):
+    """Whether the script has a top-level ``def build...``; only those are executed here, since a
+    script written as a keras-io guide (no main guard) runs its whole training when executed."""
+    return re.search(r"^def build", path.read_text(), re.MULTILINE) is not None
+
+
 def _builders():
     cases = []
     for path in sorted(SCRIPTS_DIR.glob("*.py")):
+        if not _defines_builders(path):
+            continue
         module = _load(path, to_keras=False)
         for name, function in vars(module).items():
             if name.startswith("build") and inspect.isfunction(function) and function.__module__ == module.__name__:

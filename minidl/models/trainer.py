@@ -100,6 +100,8 @@ class Trainer:
     """The training half of ``Model`` (see the module docstring); ``Model`` calls
     ``_init_trainer`` from its constructor."""
 
+    loss = None  # the ``loss`` given to compile, as Keras keeps it (``model.loss``)
+
     def _init_trainer(self):
         self._compiled = None
         self.optimizer = None
@@ -137,6 +139,7 @@ class Trainer:
         metric_objects = resolve_metrics(metrics, weighted_metrics, names, loss_fns)
         optimizer_object = optimizers.get(optimizer)
         self.optimizer = optimizer_object
+        self.loss = loss
         self._distribution = distribution.active()  # minidl.distributed: set inside a strategy's scope
         step_optimizer = optimizer_object
         if self._distribution is not None:  # the steps average gradients over the ranks
@@ -209,6 +212,18 @@ class Trainer:
             sources += [(prefix + metric.name, metric) for metric in group]
         sources += list(self._added_metric_trackers.items())
         return sources
+
+    def get_metrics_result(self):
+        """Keras 3's ``{name: result}`` of every object in ``self.metrics`` (what a custom
+        ``train_step`` returns); a metric whose result is a dict contributes its entries."""
+        results = {}
+        for metric in self.metrics:
+            value = metric.result()
+            if isinstance(value, dict):
+                results.update(value)
+            else:
+                results[metric.name] = value
+        return results
 
     def reset_metrics(self):
         self._loss_tracker.reset_state()

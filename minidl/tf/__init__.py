@@ -19,7 +19,7 @@ import contextlib
 import functools
 
 from minidl.autograd.tensor import Tensor  # every minidl Tensor is a tf.Tensor; tf functions return EagerTensors
-from minidl.tf import config, data, distribute, dtypes, linalg, math, nn, random, strings, unsupported
+from minidl.tf import compat, config, data, distribute, dtypes, linalg, math, nn, random, strings, unsupported
 from minidl.tf.array_ops import (
     argsort,
     boolean_mask,
@@ -186,7 +186,7 @@ initializers = keras.initializers
 
 __all__ = [
     "abs", "add", "add_n", "argmax", "argmin", "argsort", "as_dtype", "bool", "boolean_mask", "broadcast_to",
-    "cast", "clip_by_value", "complex128", "complex64", "concat", "config", "constant", "convert_to_tensor",
+    "cast", "clip_by_value", "compat", "complex128", "complex64", "concat", "config", "constant", "convert_to_tensor",
     "cumsum", "data", "device", "distribute", "divide", "double", "DType", "dtypes", "EagerTensor", "equal", "executing_eagerly",
     "exp", "expand_dims", "eye", "fill", "float16", "float32", "float64", "floordiv", "function", "gather",
     "get_static_value", "GradientTape", "greater", "greater_equal", "half", "identity", "initializers", "int16",
