@@ -35,11 +35,12 @@ Plots: the assignment's ``plt.imshow(x_train[1])`` and ``plt.imshow(x_train[0])`
 
     python examples/fashion_cnn.py            # the full assignment: 10 epochs on 60,000 images
     python examples/fashion_cnn.py --quick    # a smoke run on a small subset
+    mpiexec -n 2 python examples/fashion_cnn.py --distributed     # data parallel on two processes
 """
 
 import time
 
-from _common import parse_args, setup, write_metrics
+from _common import distribution_scope, is_primary, parse_args, setup, write_metrics
 
 from minidl import viz
 from minidl.datasets import fashion_mnist
@@ -69,13 +70,14 @@ def build_model():
 
 
 def main(argv=None):
-    args = parse_args(__doc__, epochs=10, batch_size=32, argv=argv)
+    args = parse_args(__doc__, epochs=10, batch_size=32, argv=argv, distributed=True)
     started = time.perf_counter()
     out = setup(args, "fashion_cnn")
 
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
-    viz.image_grid(x_train[[1, 0]], out / "train_images_1_and_0.png", rows=1, cols=2, cmap="viridis",
-                   titles=[f"x_train[1]: {CLASS_NAMES[y_train[1]]}", f"x_train[0]: {CLASS_NAMES[y_train[0]]}"])
+    if is_primary(args):
+        viz.image_grid(x_train[[1, 0]], out / "train_images_1_and_0.png", rows=1, cols=2, cmap="viridis",
+                       titles=[f"x_train[1]: {CLASS_NAMES[y_train[1]]}", f"x_train[0]: {CLASS_NAMES[y_train[0]]}"])
     x_train = x_train.astype("float32") / 255.0
     x_test = x_test.astype("float32") / 255.0
     x_train = x_train.reshape(-1, 28, 28, 1)
@@ -87,15 +89,17 @@ def main(argv=None):
     if args.quick:
         x_train, y_train, x_test, y_test = x_train[:1000], y_train[:1000], x_test[:300], y_test[:300]
 
-    model = build_model()
-    model.summary()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with distribution_scope(args):
+        model = build_model()
+        model.summary()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     epochs = min(args.epochs, 2) if args.quick else args.epochs
     history = model.fit(x_train, y_train, epochs=epochs, batch_size=args.batch_size,
                         validation_data=(x_test, y_test))
     test_loss, test_acc = model.evaluate(x_test, y_test)
     print("Test accuracy:", test_acc)
-    viz.plot_history(history, out / "curves.png", title="GB-3B Fashion-MNIST CNN")
+    if is_primary(args):
+        viz.plot_history(history, out / "curves.png", title="GB-3B Fashion-MNIST CNN")
 
     write_metrics(out, {
         "test_loss": test_loss, "test_accuracy": test_acc, "epochs_run": epochs,

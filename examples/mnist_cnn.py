@@ -23,11 +23,12 @@ changed the default to 0.001, which barely trains in 10 epochs); the example pas
 Plots: the first nine digits with labels (``digits.png``) and accuracy/loss curves.
 
     python examples/mnist_cnn.py [--quick] [--backend cupy]
+    mpiexec -n 2 python examples/mnist_cnn.py --distributed     # data parallel on two processes
 """
 
 import time
 
-from _common import parse_args, setup, write_metrics
+from _common import distribution_scope, is_primary, parse_args, setup, write_metrics
 
 from minidl import viz
 from minidl.datasets import mnist
@@ -51,13 +52,24 @@ def build_model():
     return model
 
 
+def save_and_reload(model, out, x):
+    """The lab's step 5, saving the model for reuse: architecture as JSON, weights separately;
+    True if the model read back predicts exactly as ``model`` on ``x``."""
+    atomic_write_text(out / "model.json", model.to_json())
+    model.save_weights(out / "model.weights.npz")
+    restored = model_from_json((out / "model.json").read_text())
+    restored.load_weights(out / "model.weights.npz")
+    return bool((restored.predict(x) == model.predict(x)).all())
+
+
 def main(argv=None):
-    args = parse_args(__doc__, epochs=10, batch_size=128, argv=argv)
+    args = parse_args(__doc__, epochs=10, batch_size=128, argv=argv, distributed=True)
     started = time.perf_counter()
     out = setup(args, "mnist_cnn")
 
     (x_train, y_train), (x_test, y_test) = mnist.load_data()
-    viz.image_grid(x_train[:9], out / "digits.png", rows=3, cols=3, titles=[f"Digit: {d}" for d in y_train[:9]])
+    if is_primary(args):
+        viz.image_grid(x_train[:9], out / "digits.png", rows=3, cols=3, titles=[f"Digit: {d}" for d in y_train[:9]])
     x_train = x_train.reshape(x_train.shape[0], 28, 28, 1).astype("float32") / 255
     x_test = x_test.reshape(x_test.shape[0], 28, 28, 1).astype("float32") / 255
     print("X_train shape:", x_train.shape)
@@ -66,24 +78,21 @@ def main(argv=None):
     if args.quick:
         x_train, y_train, x_test, y_test = x_train[:1024], y_train[:1024], x_test[:256], y_test[:256]
 
-    model = build_model()
-    model.summary()
-    model.compile(loss="categorical_crossentropy", optimizer=Adadelta(learning_rate=1.0), metrics=["accuracy"])
+    with distribution_scope(args):
+        model = build_model()
+        model.summary()
+        model.compile(loss="categorical_crossentropy", optimizer=Adadelta(learning_rate=1.0), metrics=["accuracy"])
     print(f"Train on {len(x_train)} samples, validate on {len(x_test)} samples")
     history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, verbose=1,
                         validation_data=(x_test, y_test))
     score = model.evaluate(x_test, y_test, verbose=0)
     print("Test loss:", score[0])
     print("Test accuracy:", score[1])
-    viz.plot_history(history, out / "curves.png", title="LM-3 MNIST CNN")
-
-    # 5. Saving the model to disk for reuse: architecture as JSON, weights separately
-    atomic_write_text(out / "model.json", model.to_json())
-    model.save_weights(out / "model.weights.npz")
-    restored = model_from_json((out / "model.json").read_text())
-    restored.load_weights(out / "model.weights.npz")
-    same = bool((restored.predict(x_test[:64]) == model.predict(x_test[:64])).all())
-    print("Saved model to disk; the reloaded model predicts identically:", same)
+    same = None
+    if is_primary(args):  # with --distributed, rank 0 alone writes files
+        viz.plot_history(history, out / "curves.png", title="LM-3 MNIST CNN")
+        same = save_and_reload(model, out, x_test[:64])
+        print("Saved model to disk; the reloaded model predicts identically:", same)
 
     write_metrics(out, {
         "test_loss": score[0], "test_accuracy": score[1], "reloaded_predicts_identically": same,

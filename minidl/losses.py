@@ -16,6 +16,7 @@ The per-sample functions themselves are importable from here under Keras's names
 
 import numpy as np
 
+from minidl import custom_objects
 from minidl.autograd.tensor import Tensor
 from minidl.layers import arguments
 from minidl.ops import reductions
@@ -216,7 +217,7 @@ def get(identifier):
     if isinstance(identifier, str):
         fn = _FUNCTIONS.get(identifier)
         if fn is None:
-            raise ValueError(f"unknown loss {identifier!r}; expected one of {sorted(_FUNCTIONS)}")
+            return _custom_loss(identifier)
         return _OBJECT_FOR_FUNCTION[fn](name=fn.__name__)
     if isinstance(identifier, dict):
         return deserialize(identifier)
@@ -229,6 +230,15 @@ def get(identifier):
         f"losses.get: could not interpret loss identifier {identifier!r}; expected a name "
         f"({sorted(_FUNCTIONS)}), a Loss, or a function fn(y_true, y_pred) returning per-sample losses"
     )
+
+
+def _custom_loss(name):
+    """A loss a user registered (``register_keras_serializable``) or gave in ``custom_objects``."""
+    found = custom_objects.get_registered_object(name, plain_names=True)
+    if found is None or isinstance(found, str):
+        raise ValueError(f"unknown loss {name!r}; expected one of {sorted(_FUNCTIONS)}, or the name of a loss "
+                         "registered with register_keras_serializable or given in custom_objects")
+    return get(found)
 
 
 def serialize(loss):

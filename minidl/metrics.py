@@ -18,6 +18,7 @@ a string keeps its own spelling as the metric's name -- the key in ``history``.
 
 import numpy as np
 
+from minidl import custom_objects
 from minidl.autograd.tensor import Tensor
 from minidl.labels import check_label_shape, label_shapes
 from minidl.layers import arguments
@@ -691,8 +692,7 @@ def get(identifier, loss=None):
             return _CLASS_NAMES[identifier](name=identifier)
         fn = _FUNCTIONS.get(identifier)
         if fn is None:
-            valid = sorted(set(_FUNCTIONS) | set(_CLASS_NAMES) | {"accuracy", "acc"})
-            raise ValueError(f"unknown metric {identifier!r}; expected one of {valid}")
+            return _custom_metric(identifier)
         return MeanMetricWrapper(fn, name=identifier)
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
@@ -700,6 +700,16 @@ def get(identifier, loss=None):
         f"metrics.get: could not interpret metric identifier {identifier!r}; expected a name, a Metric, "
         "or a function fn(y_true, y_pred)"
     )
+
+
+def _custom_metric(name):
+    """A metric a user registered (``register_keras_serializable``) or gave in ``custom_objects``."""
+    found = custom_objects.get_registered_object(name, plain_names=True)
+    if found is None or isinstance(found, str):
+        valid = sorted(set(_FUNCTIONS) | set(_CLASS_NAMES) | {"accuracy", "acc"})
+        raise ValueError(f"unknown metric {name!r}; expected one of {valid}, or the name of a metric registered "
+                         "with register_keras_serializable or given in custom_objects")
+    return get(found)
 
 
 def serialize(metric):

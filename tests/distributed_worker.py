@@ -23,10 +23,12 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import minidl  # noqa: E402
 import minidl.distributed as dist  # noqa: E402
-from minidl import optimizers  # noqa: E402
+import minidl.tf as tf  # noqa: E402
+from minidl import losses, metrics, optimizers  # noqa: E402
 from minidl.callbacks import Callback, LambdaCallback, ModelCheckpoint  # noqa: E402
-from minidl.layers import LSTM, Conv2D, Dense, Embedding, Flatten, MaxPooling2D  # noqa: E402
-from minidl.models import Sequential, load_model  # noqa: E402
+from minidl.layers import LSTM, Conv2D, Dense, Dropout, Embedding, Flatten, Input, MaxPooling2D  # noqa: E402
+from minidl.models import Model, Sequential, load_model  # noqa: E402
+from minidl.ops.dropout import dropout_mask  # noqa: E402
 
 GLOBAL_BATCH = 7
 ROWS = 63  # validation_split=0.2 leaves 50 rows for training and 13 for validation
@@ -131,6 +133,87 @@ def lowlevel_run(kind, steps=None, communicator=None):
     return model
 
 
+class OwnStepModel(Model):
+    """A keras.io-style ``train_step`` override: its own loss tracker, ``self.optimizer``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_tracker = metrics.Mean(name="loss")
+        self.accuracy = metrics.SparseCategoricalAccuracy(name="accuracy")
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.accuracy]
+
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = tf.reduce_mean(losses.sparse_categorical_crossentropy(y, y_pred))
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+        self.loss_tracker.update_state(loss)
+        self.accuracy.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+class TwoOptimizerModel(Model):
+    """Two sub-models with an optimizer each, updated one after the other in ``train_step``
+    (the GAN pattern, without the random noise that would differ between ranks)."""
+
+    def __init__(self, first, second):
+        super().__init__()
+        self.first, self.second = first, second
+
+    def compile(self, first_optimizer, second_optimizer):
+        super().compile()
+        self.first_optimizer, self.second_optimizer = first_optimizer, second_optimizer
+
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            first_loss = tf.reduce_mean(tf.square(self.first(x, training=True) - y))
+        grads = tape.gradient(first_loss, self.first.trainable_weights)
+        self.first_optimizer.apply_gradients(zip(grads, self.first.trainable_weights))
+        with tf.GradientTape() as tape:
+            second_loss = tf.reduce_mean(tf.square(self.second(self.first(x)) - y))
+        grads = tape.gradient(second_loss, self.second.trainable_weights)
+        self.second_optimizer.apply_gradients(zip(grads, self.second.trainable_weights))
+        return {"first_loss": first_loss, "second_loss": second_loss}
+
+
+def own_step_run(kind):
+    """fit on a model whose ``train_step`` is the user's own (``kind``: "own-step" or "two-optimizers")."""
+    minidl.set_seed(7)
+    x, y = data("dense")
+    x, y = x[:50], y[:50]  # batches of 7: the last one has 1 row, none for rank 0
+    if kind == "own-step":
+        inputs = Input(shape=(5,))
+        model = OwnStepModel(inputs, Dense(3, activation="softmax")(Dense(6, activation="relu")(inputs)))
+        model.compile(optimizer=optimizers.Adam(0.01))
+    else:
+        y = x[:, :1] * 0.5 + 0.25
+        model = TwoOptimizerModel(Sequential([Dense(4, activation="tanh", input_shape=(5,)), Dense(1)]),
+                                  Sequential([Dense(3, activation="relu", input_shape=(1,)), Dense(1)]))
+        model.compile(optimizers.Adam(0.01), optimizers.SGD(0.05))
+    np.random.seed(3)
+    history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2, shuffle=True, verbose=0)
+    return model, history.history
+
+
+def dropout_run(strategy):
+    """fit with Dropout on two ranks seeded alike; also the first dropout mask each rank draws."""
+    with strategy.scope():
+        minidl.set_seed(7)
+        model = Sequential([Dense(8, activation="relu", input_shape=(5,)), Dropout(0.5), Dense(3, activation="softmax")])
+        model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    x, y = data("dense")
+    first = {}
+    draw = LambdaCallback(on_train_begin=lambda logs: first.setdefault("mask", dropout_mask((64,), 0.5, np.float64)))
+    model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=1, verbose=0, callbacks=[draw])
+    return model, {"first_mask": first["mask"]}
+
+
 def save(out, name, model, history=None):
     arrays = {f"w{i}": w for i, w in enumerate(model.get_weights())}
     for key, values in (history or {}).items():
@@ -185,6 +268,10 @@ def equality(out):
     with strategy.scope():
         model = build("recurrent")
     save(out, "recurrent_sequence", model, sequence_run(model, "recurrent"))
+    for kind in ("own-step", "two-optimizers"):
+        with strategy.scope():
+            save(out, kind, *own_step_run(kind))
+    save(out, "dropout", *dropout_run(strategy))
     # The simulated device (CuPy's host rules): gradients staged to the host for MPI and back.
     minidl.set_backend("simulated")
     with strategy.scope():

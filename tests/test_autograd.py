@@ -158,3 +158,11 @@ def test_numpy_meets_tensors_as_it_meets_tensorflow_tensors():
         np.add(array, array, out=t)  # a tensor is no NumPy output buffer
     counts, _ = np.histogram(t, bins=3)
     assert counts.sum() == 3
+
+
+def test_numpy_converts_a_tensor_as_it_converts_a_tensorflow_eager_tensor(any_backend):
+    tensor = minidl.tensor(np.array([[1.0, 2.0]], dtype="float32"), requires_grad=True) * 2.0
+    array = np.asarray(tensor)
+    assert isinstance(array, np.ndarray) and array.dtype == np.float32
+    np.testing.assert_allclose(tensor, [[2.0, 4.0]])  # keras-io's guides compare model outputs so
+    assert np.array(tensor, dtype="float64").dtype == np.float64

@@ -459,3 +459,32 @@ def test_a_subclassed_model_builds_from_a_shape():
     lines = []
     model.summary(print_fn=lines.append)
     assert "Total params: 32" in lines
+
+
+def test_a_train_step_written_with_keras_helpers_unpacks_data_and_returns_get_metrics_result():
+    import minidl.keras as keras
+    import minidl.tf as tf
+    from minidl.tf.keras.engine import data_adapter
+
+    seen = []
+
+    class Stepped(keras.Model):
+        def train_step(self, data):
+            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+            assert data_adapter.unpack_x_y_sample_weight(data)[2] is sample_weight
+            seen.append(sample_weight is not None)
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
+            self.optimizer.apply(tape.gradient(loss, self.trainable_variables), self.trainable_variables)
+            for metric in self.metrics:
+                metric.update_state(loss) if metric.name == "loss" else metric.update_state(y, y_pred)
+            return self.get_metrics_result()
+
+    inputs = keras.Input(shape=(3,))
+    model = Stepped(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
+    history = model.fit(x, y, sample_weight=np.ones(8), batch_size=4, epochs=1, verbose=0)
+    assert sorted(history.history) == ["loss", "mae"] and seen == [True, True]
+    assert keras.utils.pack_x_y_sample_weight(x, y) == (x, y) and keras.utils.pack_x_y_sample_weight(x) is x

@@ -99,6 +99,11 @@ def jobs(tmp_path_factory):
     started["example"] = Job(["--quick", "--distributed", "--out", str(example_dir)], None, script=EXAMPLE,
                              env={"MINIDL_DATA_DIR": str(data_dir()), "MPLBACKEND": "Agg"})
     started["example"].out = example_dir
+    cnn_dir = root / "mnist_cnn"
+    started["cnn example"] = Job(["--quick", "--epochs", "1", "--distributed", "--out", str(cnn_dir)], None,
+                                 script=EXAMPLE.parent / "mnist_cnn.py",
+                                 env={"MINIDL_DATA_DIR": str(data_dir()), "MPLBACKEND": "Agg"})
+    started["cnn example"].out = cnn_dir
     yield started, equality_dir
     for job in started.values():
         job.finish()
@@ -181,6 +186,37 @@ def test_train_on_batch_averages_each_ranks_own_batch(jobs):
     model, _ = worker.train_on_batch_run("dense")
     _assert_close_weights(_weights(_load(out / "dense_train_on_batch_rank0.npz")), model.get_weights(),
                           "train_on_batch")
+
+
+@pytest.mark.parametrize("kind", ["own-step", "two-optimizers"])
+def test_a_users_own_train_step_averages_every_optimizer_over_the_ranks(jobs, kind):
+    """An overridden train_step -- self.optimizer, or two optimizers one after the other -- trains
+    as one process does (each rank's gradients weighted by its rows; the last one-row batch leaves
+    rank 0 without rows); logs that are a metric's result merge exactly over the ranks."""
+    out = _equality_outputs(jobs)
+    ranks = [_load(out / f"{kind}_rank{r}.npz") for r in (0, 1)]
+    for mine, theirs in zip(_weights(ranks[0]), _weights(ranks[1])):
+        np.testing.assert_array_equal(mine, theirs, err_msg="the ranks' weights differ")
+    minidl.set_floatx("float64")
+    model, history = worker.own_step_run(kind)
+    _assert_close_weights(_weights(ranks[0]), model.get_weights(), f"{kind}: weights")
+    exact = ["accuracy"] if kind == "own-step" else []
+    assert set(history) == {"loss", "accuracy"} if kind == "own-step" else {"first_loss", "second_loss"}
+    for key in exact:
+        np.testing.assert_allclose(ranks[0][f"h_{key}"], history[key], rtol=1e-10, err_msg=f"{kind}: {key}")
+    np.testing.assert_array_equal(ranks[0][f"h_{sorted(history)[0]}"], ranks[1][f"h_{sorted(history)[0]}"])
+
+
+def test_each_rank_draws_its_own_dropout_masks_and_the_weights_stay_equal(jobs):
+    """Seeded alike, the ranks would drop the same units of their rows; fit splits the mask stream
+    by rank (as each row of one process's batch has its own mask), the weights stay in step."""
+    out = _equality_outputs(jobs)
+    ranks = [_load(out / f"dropout_rank{r}.npz") for r in (0, 1)]
+    for mine, theirs in zip(_weights(ranks[0]), _weights(ranks[1])):
+        np.testing.assert_array_equal(mine, theirs, err_msg="the ranks' weights differ")
+    masks = [rank["h_first_mask"] for rank in ranks]
+    assert set(np.unique(masks[0])) == {0.0, 2.0}
+    assert not np.array_equal(masks[0], masks[1]), "both ranks drew the same dropout mask"
 
 
 @pytest.mark.parametrize("kind", worker.KINDS)
@@ -281,3 +317,16 @@ def test_the_lstm_imdb_example_runs_on_two_ranks(jobs):
     assert all(math.isfinite(record["metrics"][key]) for key in ("test_loss", "test_accuracy"))
     assert job.output.count("Test accuracy:") == 1 and job.output.count("Epoch 1/3") == 1
     assert sorted(path.name for path in job.out.iterdir()) == ["curves.png", "metrics.json"]
+
+
+def test_the_lm3_cnn_example_runs_on_two_ranks(jobs):
+    """mpiexec -n 2 python examples/mnist_cnn.py --quick --distributed: one log, rank 0 alone
+    saves and reloads the model, metrics.json records the world size."""
+    started, _ = jobs
+    job = started["cnn example"].finish()
+    assert job.process.returncode == 0, job.output[-4000:]
+    record = json.loads((job.out / "metrics.json").read_text())
+    assert record["world_size"] == 2 and record["metrics"]["reloaded_predicts_identically"] is True
+    assert job.output.count("Test accuracy:") == 1 and job.output.count("Epoch 1/1") == 1
+    assert sorted(path.name for path in job.out.iterdir()) == [
+        "curves.png", "digits.png", "metrics.json", "model.json", "model.weights.npz"]

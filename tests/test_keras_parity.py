@@ -41,8 +41,9 @@ KERAS3_REJECTS = {
 
 def _defines_builders(path):
     """Whether a script has a top-level ``build*`` function called without arguments. Only
-    those scripts are loaded: a tutorial ported as flat notebook code (``tf_tutorial_*.py``)
-    would run whole on import (and write its files into the working folder)."""
+    those scripts are executed here: a script written as flat notebook or guide code (no main
+    guard: ``tf_tutorial_*.py``, keras-io guides) runs its whole training when executed, and
+    writes its files into the working folder."""
     tree = ast.parse(path.read_text())
     return any(isinstance(node, ast.FunctionDef) and node.name.startswith("build")
                and len(node.args.args) == len(node.args.defaults) for node in tree.body)

@@ -2,7 +2,7 @@
 its own. Every import in every module is read with ``ast`` -- those at the top and those inside
 functions alike -- so a lazy import cannot hide a dependency the wrong way round.
 
-    host utilities   errors, fileio, graph, labels, progbar, version, tensorboard_events; preprocessing,
+    host utilities   errors, custom_objects, fileio, graph, labels, progbar, version, tensorboard_events; preprocessing,
                      datasets, viz
                      (plain Python and NumPy)
     runtime          minidl.runtime (and its public name minidl.backend)
@@ -26,7 +26,7 @@ import minidl
 PACKAGE = pathlib.Path(minidl.__file__).parent
 
 LEVELS = [
-    ("host utilities", ["minidl.errors", "minidl.fileio", "minidl.graph", "minidl.labels", "minidl.progbar",
+    ("host utilities", ["minidl.errors", "minidl.custom_objects", "minidl.fileio", "minidl.graph", "minidl.labels", "minidl.progbar",
                         "minidl.version",
                         "minidl.tensorboard_events", "minidl.preprocessing", "minidl.datasets", "minidl.viz"]),
     ("runtime", ["minidl.runtime", "minidl.backend"]),

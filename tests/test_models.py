@@ -145,3 +145,13 @@ def test_flatten_reshape_roundtrip_and_get_layer():
     assert model.get_layer("back").name == "back"
     x = np.arange(12, dtype="float32").reshape(2, 2, 3)
     np.testing.assert_array_equal(model.predict(x), x.reshape(2, 3, 2))
+
+
+def test_model_loss_is_what_compile_was_given_as_in_keras():
+    model = Sequential([Dense(1, input_shape=(2,))])
+    assert model.loss is None
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.loss == "mse"
+    mae = minidl.losses.MeanAbsoluteError()
+    model.compile(optimizer="sgd", loss=mae)
+    assert model.loss is mae

@@ -6,6 +6,8 @@ same values, the same dtype and the same shape. Differentiable functions are als
 gradient-checked in float64 on the active backend.
 """
 
+import pathlib
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -270,3 +272,16 @@ def test_convert_to_tensor_of_pandas_keeps_numpy_dtypes():
     frame = pd.DataFrame({"age": [35, 61], "oldpeak": [0.6, 1.2]})
     assert mtf.convert_to_tensor(frame).dtype == mtf.float64
     assert mtf.convert_to_tensor(frame["age"]).dtype == mtf.int64
+
+
+def test_tf_compat_converts_between_text_and_bytes_and_refuses_v1():
+    from minidl.errors import UnsupportedError
+
+    assert mtf.compat.as_bytes("JFIF") == b"JFIF" and mtf.compat.as_bytes(bytearray(b"x")) == b"x"
+    assert mtf.compat.as_text(b"caf\xc3\xa9") == "café" and mtf.compat.as_str("a") == "a"
+    assert mtf.compat.as_str_any(3) == "3" and mtf.compat.path_to_str(pathlib.Path("a/b")) == "a/b"
+    assert mtf.compat.v2 is mtf
+    with pytest.raises(TypeError, match=r"as_bytes: bytes_or_text must be bytes or str, got int"):
+        mtf.compat.as_bytes(5)
+    with pytest.raises(UnsupportedError, match="graph mode"):
+        _ = mtf.compat.v1.Session

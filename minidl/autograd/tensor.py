@@ -157,6 +157,14 @@ class Tensor:
         """A NumPy copy of the data on the host (an explicit device-to-host transfer)."""
         return backend.to_numpy(self.data)
 
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(model(x))``, ``np.testing.assert_allclose(layer(x), expected)``: the data on
+        the host, as TensorFlow's eager tensors convert. It is a device-to-host transfer like
+        ``numpy()`` (one copy on a GPU backend), for user code; minidl's own hot paths never
+        rely on it."""
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:

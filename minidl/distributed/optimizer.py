@@ -35,6 +35,7 @@ from minidl.distributed.buckets import DEFAULT_BUCKET_BYTES
 from minidl.distributed.collectives import default_communicator, host_communicator
 from minidl.distributed.consistency import check_same_on_every_rank
 from minidl.distributed.reducer import GradientReducer
+from minidl.optimizers import replicas
 from minidl.optimizers.base import Optimizer
 from minidl.runtime import backend
 
@@ -89,7 +90,8 @@ class DistributedOptimizer(Optimizer):
             grad, weight = pair
             checked.append((None if grad is None else self.optimizer._checked_grad(grad, weight), weight))
         averaged = self.reducer.reduce(checked, f"step {self.optimizer.iterations + 1}")
-        return self.optimizer.apply_gradients(averaged)
+        with replicas.averaging_with(None):  # averaged already (even inside a custom train_step)
+            return self.optimizer.apply_gradients(averaged)
 
     def set_batch_share(self, rows, global_rows):
         """This rank holds ``rows`` of the next step's ``global_rows`` (see the module docstring)."""

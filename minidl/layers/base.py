@@ -40,6 +40,7 @@ from minidl.graph import depth_first
 from minidl.layers.call_context import add_call_context, label
 from minidl.layers.input_spec import InputSpec, check_inputs
 from minidl.layers.text_values import as_dtype, as_text_array, holds_text, reported_dtype
+from minidl.ops.casting import cast
 from minidl.runtime import backend, host_memory
 
 _name_counts = {}
@@ -312,16 +313,75 @@ def replace_symbols(value, replacement):
 _BOOKKEEPING = frozenset({"_sublayers", "_loss_layers", "_loss_entry", "_symbolic_input", "_symbolic_output"})
 
 
+def _marking_built(build):
+    """``build`` that marks the layer built once it returns (see ``Layer.__init_subclass__``)."""
+    import functools
+
+    @functools.wraps(build)
+    def build_and_mark(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+
+    build_and_mark._marks_built = True
+    return build_and_mark
+
+
+def _json_shape(shape):
+    if isinstance(shape, dict):
+        return {key: _json_shape(value) for key, value in shape.items()}
+    if isinstance(shape, list):
+        return [_json_shape(item) for item in shape]
+    return list(shape)
+
+
+def _tuple_shape(shape):
+    """A shape from JSON: a list of sizes -> tuple; a list of shapes -> list of tuples."""
+    if isinstance(shape, dict):
+        return {key: _tuple_shape(value) for key, value in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(item, (list, tuple)) for item in shape):
+        return [tuple(item) for item in shape]
+    return tuple(shape)
+
+
+def _cast_floats(inputs, dtype):
+    """Floating-point tensors among ``inputs`` in the layer's float ``dtype`` (others as they are)."""
+    try:
+        target = np.dtype(dtype)
+    except TypeError:
+        return inputs
+    if not np.issubdtype(target, np.floating):
+        return inputs
+    if isinstance(inputs, list):
+        return [_cast_floats(x, target) for x in inputs]
+    if isinstance(inputs, Tensor) and np.issubdtype(inputs.dtype, np.floating) and inputs.dtype != target:
+        return cast(inputs, target)
+    return inputs
+
+
 class Layer:
     """Base class of all layers (see the module docstring)."""
 
     # The dtype a layer expects as input when it is probed symbolically (Embedding: integers).
     input_dtype = None
+    _casts_float_inputs = False  # set per class by __init_subclass__
     # What the layer accepts (see ``minidl.layers.input_spec``); layers narrow it in ``build``.
     input_spec = None
     # Keras's opt-in: a custom layer that sets it passes its input's padding mask on to its
     # outputs (``compute_mask`` below). minidl's own layers set ``Tensor.mask`` in ``call``.
     supports_masking = False
+
+    def __init_subclass__(cls, **kwargs):
+        """A user's layer whose ``build`` is called by hand (``layer.build((8,), init)``, as
+        keras.io's saving guide does for a ``build`` taking extra arguments) is built after it,
+        as in Keras: ``__call__`` then does not build it again."""
+        super().__init_subclass__(**kwargs)
+        # Keras casts a layer's floating-point inputs to the layer's dtype (a float64 NumPy batch
+        # into float32 weights); minidl's own layers convert in their ops, a user's ``call`` here.
+        cls._casts_float_inputs = not cls.__module__.startswith("minidl.")
+        build = cls.__dict__.get("build")
+        if build is not None and not cls.__module__.startswith("minidl.") and not getattr(build, "_marks_built", False):
+            cls.build = _marking_built(build)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, input_dim=None, input_length=None, **unknown):
@@ -416,6 +476,8 @@ class Layer:
                     kwargs["training"] = training  # recorded, so the graph replays it
                 return self._call_symbolic(inputs, kwargs)
             inputs = _as_tensors(inputs, _autocast_dtype(self))
+            if self._casts_float_inputs:
+                inputs = _cast_floats(inputs, self.dtype)
             spec = self.input_spec
             if spec is not None:
                 if isinstance(inputs, Tensor) and isinstance(spec, InputSpec):
@@ -427,6 +489,9 @@ class Layer:
                 shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
                 self.build(dict(zip(keys, shapes)) if keys else shapes)
                 self.built = True
+                self.input_shape_seen = _with_none_batch(shapes)
+            elif self.input_shape_seen is None:  # built by hand (build() or build_from_config())
+                shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
                 self.input_shape_seen = _with_none_batch(shapes)
             # ``call`` gets the arguments its signature takes, inside the call state (module docstring).
             state = _state
@@ -712,6 +777,42 @@ class Layer:
         if self.input_shape_seen is None:
             raise AttributeError(f"{self.name}.input_shape: the layer has not been called yet")
         return self.input_shape_seen
+
+    def get_build_config(self):
+        """Keras 3's ``{"input_shape": ...}`` this layer was built for (None if unknown); saved with
+        a user's layer, and given back to ``build_from_config`` when the model is loaded."""
+        if not self.built or self.input_shape_seen is None:
+            return None
+        return {"input_shape": _json_shape(self.input_shape_seen)}
+
+    def build_from_config(self, config):
+        """Keras 3's hook run on loading: build for the saved ``config["input_shape"]``."""
+        shape = (config or {}).get("input_shape")
+        if shape is not None and not self.built:
+            self.build(_tuple_shape(shape))
+            self.built = True
+
+    def _own_variables(self):
+        """This layer's own weights in Keras 3's saving order: those declared trainable first."""
+        params = list(self._params)
+        return [w for w in params if w.declared_trainable] + [w for w in params if not w.declared_trainable]
+
+    def save_own_variables(self, store):
+        """Keras 3's saving hook: put this layer's own weights into ``store`` (a dict) under
+        ``"0"``, ``"1"``, ... A layer may override it to save more (``store["extra"] = array``);
+        ``model.save`` / ``save_weights`` then write exactly what the store holds."""
+        for index, weight in enumerate(self._own_variables()):
+            store[str(index)] = weight.numpy()
+
+    def load_own_variables(self, store):
+        """Keras 3's loading hook: assign this layer's own weights from ``store`` (what
+        ``save_own_variables`` wrote; values are NumPy arrays)."""
+        weights = self._own_variables()
+        if len(store) != len(weights):
+            raise ValueError(f"{self.name}.load_own_variables: expected {len(weights)} variables "
+                             f"({[w.name for w in weights]}), got {len(store)} ({sorted(store)})")
+        for index, weight in enumerate(weights):
+            weight.assign(store[str(index)])
 
     def get_weights(self):
         """The weights as NumPy arrays, in Keras's order and shapes."""

@@ -56,9 +56,7 @@ def to_layer_dtype(layer, inputs):
 
 
 def _activation_name(activation):
-    if activation is None or isinstance(activation, str):
-        return activation or "linear"
-    return getattr(activation, "__name__", "custom")
+    return activations.activation_config_name(activation)
 
 
 class _Conv(Layer):

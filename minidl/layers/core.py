@@ -13,6 +13,7 @@ from minidl.layers.arguments import ActivationLike, InitializerLike, Regularizer
 from minidl.layers.base import Layer
 from minidl.layers.convolutional import check_data_format
 from minidl.layers.input_spec import FEATURES_LAST, InputSpec
+from minidl.ops.activations import activation_config_name
 
 
 def carry_mask(inputs, outputs):
@@ -85,9 +86,7 @@ class Dense(Layer):
 
 
 def _activation_name(activation):
-    if activation is None or isinstance(activation, str):
-        return activation or "linear"
-    return getattr(activation, "__name__", "custom")
+    return activation_config_name(activation)
 
 
 class Activation(Layer):

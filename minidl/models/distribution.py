@@ -11,7 +11,10 @@ evaluate and the single-batch methods (each marked "minidl.distributed" in ``mod
 * ``begin_fit(model, data, validation, verbose, callbacks)`` -> ``(verbose, callbacks)``;
 * ``begin_evaluate(model, data, verbose)`` -> ``verbose``;
 * ``begin_batch(model)`` before ``train_on_batch`` / ``test_on_batch``;
-* ``merged_logs(model, sources)`` -> the logs over every rank.
+* ``merged_logs(model, sources)`` -> the logs over every rank;
+* ``run_train_step(model, data, rows, previous_logs)`` -> the logs of an overridden
+  ``train_step``, run with every optimizer averaging over the ranks;
+* ``merged_step_logs(model, logs)`` -> such a step's logs over every rank.
 
 With no distribution active (the normal case) the model calls none of them.
 """

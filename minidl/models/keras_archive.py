@@ -54,7 +54,24 @@ _KERAS_VERSION_WRITTEN = "3.0.0"
 
 # -- writing -------------------------------------------------------------------------------------------
 
+def _refuse_asset_hooks(model):
+    """Keras 3 calls a layer's ``save_assets(dir)`` / ``load_assets(dir)`` to keep files beside
+    the model; minidl's archives hold only lookup vocabularies, so a user's layer relying on
+    them is refused when saving, rather than saved without its state."""
+    for layer in model._walk():
+        cls = type(layer)
+        if cls.__module__.startswith("minidl."):
+            continue
+        hooks = [name for name in ("save_assets", "load_assets") if callable(getattr(cls, name, None))]
+        if hooks:
+            raise NotImplementedError(
+                f"save: layer {layer.name!r} ({cls.__name__}) defines {' and '.join(hooks)}, Keras 3's hooks for "
+                "files kept beside the model; minidl's .keras files hold no assets of a user's layer. Keep that "
+                "state in get_config() (text, numbers) or in save_own_variables() / load_own_variables() (arrays)")
+
+
 def _parts(model, include_optimizer):
+    _refuse_asset_hooks(model)
     config = keras_spec(model)
     compile_config = training_config.keras_compile_config(model) if include_optimizer else None
     if compile_config is not None:
@@ -247,9 +264,11 @@ def load_model(path, custom_objects=None, compile=True, what="load_model"):  # n
                                     keras_weights.stored_elements(file, name, size))
         pairs = keras_weights.plan(model, file, name, size)
         arrays = [(weight, hdf5_io.read_dataset(info)) for weight, info in pairs]
+        stores = keras_weights.custom_stores(model, file, name, size)
         optimizer_infos = keras_weights.optimizer_datasets(file, name, size) if compile else []
         optimizer_arrays = [hdf5_io.read_dataset(info) for info in optimizer_infos]
     loading.assign_all(arrays)
+    keras_weights.load_custom_stores(stores, name)
     load_assets(model, contents.assets, contents.path)
     compile_config = contents.config.get("compile_config")
     if compile and compile_config:

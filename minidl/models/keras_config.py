@@ -42,6 +42,7 @@ from minidl import initializers, regularizers
 from minidl.layers.base import Layer, replace_symbols
 from minidl.layers.text_values import dtype_name, is_text_dtype
 from minidl.models.file_checks import MAX_INPUT_SAMPLE_ELEMENTS
+from minidl.ops.activations import is_builtin_activation
 
 # Keras arguments with no effect on the computation (or whose neutral value is not falsy).
 _ANY_VALUE = object()
@@ -420,6 +421,8 @@ def keras_layer_config(class_name, config):
             value = _keras_object(value, "keras.initializers")
         elif key.endswith("_regularizer"):
             value = _keras_object(value, "keras.regularizers")
+        elif key in ("activation", "recurrent_activation") and isinstance(value, str):
+            value = _activation_object(value)
         elif key in _NESTED_LAYERS and isinstance(value, dict):
             value = _leaf_spec(value["class_name"], value["config"], legacy=False)
         elif key == "cells" and isinstance(value, list):
@@ -432,6 +435,14 @@ def keras_layer_config(class_name, config):
     if only is not None:
         result = {key: value for key, value in result.items() if key in only}
     return result
+
+
+def _activation_object(name):
+    """A built-in activation stays a name; a user's function is written as Keras 3 writes it,
+    ``{"class_name": "function", "config": "package>name"}`` (read back through the registry)."""
+    if is_builtin_activation(name):
+        return name
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
 
 
 def _leaf_spec(class_name, config, legacy):
@@ -454,8 +465,17 @@ def keras_spec(layer, legacy=False):
         return _sequential_spec(layer, legacy)
     if isinstance(layer, Functional):
         return _functional_spec(layer, legacy)
-    if isinstance(layer, Model):
-        raise ValueError(f"{layer.name}: a subclassed model has no architecture config; save its weights instead")
+    if isinstance(layer, Model) and type(layer).get_config is Model.get_config:
+        raise ValueError(f"{layer.name}: a subclassed model has no architecture config; give it get_config() (and "
+                         "from_config() if its arguments are not plain values), or save its weights instead")
+    if not type(layer).__module__.startswith("minidl."):  # a user's layer or model: its config as written
+        from minidl.models.serialization import serialize_user_layer
+
+        spec = serialize_user_layer(layer)
+        build_config = layer.get_build_config()
+        if build_config is not None:
+            spec["build_config"] = build_config
+        return _legacy(spec) if legacy else spec
     return _leaf_spec(type(layer).__name__, layer.get_config(), legacy)
 
 

@@ -44,6 +44,8 @@ variables for layers the model does not have. All is checked before anything is 
 
 import re
 
+import numpy as np
+
 from minidl import fileio
 from minidl.models import hdf5_io, loading, optimizer_state
 from minidl.models.file_checks import file_error
@@ -61,13 +63,23 @@ def keras_snake_case(name):
 class VariableGroup:
     """One ``vars`` group: its path, the weights stored in it, and the top layer they belong to."""
 
-    __slots__ = ("path", "name", "weights", "owner")
+    __slots__ = ("path", "name", "weights", "owner", "layer")
 
-    def __init__(self, path, name, weights, owner):
+    def __init__(self, path, name, weights, owner, layer=None):
         self.path = path
         self.name = name
         self.weights = weights
         self.owner = owner
+        self.layer = layer  # the plain layer whose own variables these are (None for containers)
+
+    def custom_hook(self, hook):
+        """The layer's own ``save_own_variables`` / ``load_own_variables`` when a user's class
+        overrides minidl's (Keras 3's hooks for saving more than the weights); else None."""
+        from minidl.layers.base import Layer
+
+        if self.layer is None or getattr(type(self.layer), hook) is getattr(Layer, hook):
+            return None
+        return getattr(self.layer, hook)
 
 
 def _join(*parts):
@@ -183,7 +195,7 @@ def variable_groups(layer, path="", owner=None):
         cell = keras_snake_case(type(layer).__name__) + "_cell"
         yield VariableGroup(_join(path, "cell", "vars"), cell, _declared_order(layer), owner)
         return
-    yield VariableGroup(_join(path, "vars"), layer.name, _declared_order(layer), owner)
+    yield VariableGroup(_join(path, "vars"), layer.name, _declared_order(layer), owner, layer)
 
 
 # -- writing -------------------------------------------------------------------------------------------
@@ -193,6 +205,13 @@ def write_groups(file, model, include_optimizer=True):
     for group in variable_groups(model):
         handle = file.require_group(group.path)
         handle.attrs["name"] = group.name
+        save_own_variables = group.custom_hook("save_own_variables")
+        if save_own_variables is not None:  # a user's layer decides what its store holds
+            store = {}
+            save_own_variables(store)
+            for key, value in store.items():
+                hdf5_io.write_array(handle, str(key), np.asarray(value))
+            continue
         for index, weight in enumerate(group.weights):
             hdf5_io.write_array(handle, str(index), weight.numpy())
     if include_optimizer and model._compiled is not None:
@@ -230,7 +249,7 @@ def _stored_datasets(group, path, file_size):
 
 
 def _all_variable_paths(file, path, prefix="layers", depth=0):
-    """Every dataset path under ``layers`` (the variables the file holds for layers)."""
+    """Every dataset path under ``prefix`` (the variables the file holds for layers)."""
     if depth > 64:
         raise file_error(path, f"HDF5 groups under {prefix!r} are nested too deeply to be a model")
     group = hdf5_io.child(file, prefix, "group", path, required=False)
@@ -254,6 +273,10 @@ def plan(model, file, path, file_size, skip_mismatch=False):
     pairs = []
     expected_paths = set()
     for group in groups:
+        if group.custom_hook("load_own_variables") is not None:  # read by custom_stores instead
+            handle = hdf5_io.child(file, group.path, "group", path, required=False)
+            expected_paths.update(f"{group.path}/{name}" for name in (hdf5_io.members(handle, path) if handle else []))
+            continue
         for index in range(len(group.weights)):
             expected_paths.add(f"{group.path}/{index}")
         if id(group.owner) in problems:
@@ -285,6 +308,34 @@ def plan(model, file, path, file_size, skip_mismatch=False):
     return [(weight, info) for weight, info, owner in pairs if id(owner) not in problems]
 
 
+def custom_stores(model, file, path, file_size):
+    """``(load_own_variables, {key: array})`` for each layer of ``model`` whose class overrides
+    Keras 3's ``load_own_variables``: its ``vars`` group read whole, to be handed over once the
+    other weights are assigned (:func:`load_custom_stores`)."""
+    stores = []
+    for group in variable_groups(model):
+        load_own_variables = group.custom_hook("load_own_variables")
+        if load_own_variables is None:
+            continue
+        handle = hdf5_io.child(file, group.path, "group", path, required=False)
+        store = {}
+        for name in (hdf5_io.members(handle, path) if handle is not None else []):
+            info = hdf5_io.check_dataset(hdf5_io.child(handle, name, "dataset", path), path, file_size)
+            store[name] = hdf5_io.read_dataset(info)
+        stores.append((group.layer, load_own_variables, store))
+    return stores
+
+
+def load_custom_stores(stores, path):
+    """Call each layer's own ``load_own_variables(store)``; its failure names the layer and file."""
+    for layer, load_own_variables, store in stores:
+        try:
+            load_own_variables(store)
+        except Exception as exc:
+            raise file_error(path, f"layer {layer.name!r}: its load_own_variables failed on the stored "
+                                   f"{sorted(store)}: {type(exc).__name__}: {exc}") from exc
+
+
 def optimizer_datasets(file, path, file_size):
     """The DatasetInfos of ``optimizer/vars`` in index order (empty when absent)."""
     group = hdf5_io.child(file, "optimizer/vars", "group", path, required=False)
@@ -299,8 +350,14 @@ def optimizer_datasets(file, path, file_size):
 def stored_elements(file, path, file_size):
     """How many numbers the layer variables hold (each dataset checked against the file)."""
     total = 0
-    for dataset_path in _all_variable_paths(file, path):
-        total += hdf5_io.check_dataset(hdf5_io.child(file, dataset_path, "dataset", path), path, file_size).size
+    h5py = hdf5_io.require_h5py(WHAT)
+    # ``layers`` for Sequential and functional models; a subclassed model's attribute names
+    # (``dense_layers/dense/vars/0``) for its own; the optimizer's state is not a layer's.
+    children = [name for name in hdf5_io.members(file, path)
+                if name not in ("optimizer", "vars") and not isinstance(file[name], h5py.Dataset)]
+    for child in children:
+        for dataset_path in _all_variable_paths(file, path, prefix=child):
+            total += hdf5_io.check_dataset(hdf5_io.child(file, dataset_path, "dataset", path), path, file_size).size
     vars_group = hdf5_io.child(file, "vars", "group", path, required=False)
     if vars_group is not None:
         total += sum(info.size for info in _stored_datasets(vars_group, path, file_size).values())
@@ -315,5 +372,7 @@ def load_weights(model, source, path, skip_mismatch=False, what=WHAT):
             raise file_error(path, "is an HDF5 file but not in Keras 3's weights layout (no 'layers' group)")
         pairs = plan(model, file, path, size, skip_mismatch)
         arrays = [(weight, hdf5_io.read_dataset(info)) for weight, info in pairs]
+        stores = custom_stores(model, file, path, size)
     loading.assign_all(arrays)
+    load_custom_stores(stores, path)
 

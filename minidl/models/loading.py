@@ -51,7 +51,7 @@ def build_model(spec, path, custom_objects, budget_elements):
         raise file_error(path, "its model configuration asks for more memory than there is; refusing it", exc) from None
     except RecursionError as exc:
         raise file_error(path, "its model configuration is nested too deeply", exc) from None
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+    except Exception as exc:  # the config's values, or a user class's __init__/from_config/build, failed
         raise file_error(path, f"its model configuration cannot be rebuilt: {describe_exception(exc)}", exc) from None
     if not isinstance(model, Model):
         raise file_error(path, f"its configuration describes a {type(model).__name__} layer, not a model")

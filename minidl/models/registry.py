@@ -12,6 +12,7 @@ translated into the arguments of the minidl class.
 
 import inspect
 
+from minidl import custom_objects as registration
 from minidl.layers.base import Layer
 
 # Names Keras writes for functional models; they all mean our Functional class.
@@ -44,10 +45,16 @@ def _import_builtin_layers():
         importlib.import_module(f"minidl.layers.{module.name}")
 
 
-def get_layer_class(class_name, custom_objects=None):
-    """The Layer subclass called ``class_name``; a clear error if none or several match."""
-    if custom_objects and class_name in custom_objects:
-        return custom_objects[class_name]
+def get_layer_class(class_name, custom_objects=None, registered_name=None):
+    """The Layer subclass called ``class_name``; a clear error if none or several match.
+
+    A class given in ``custom_objects``, an open ``custom_object_scope`` or registered with
+    ``register_keras_serializable`` (under the spec's ``registered_name``, ``'package>Name'``)
+    comes first, as in Keras; then every imported Layer subclass of that name."""
+    for name in (registered_name, class_name):
+        found = registration.get_registered_object(name, custom_objects)
+        if isinstance(found, type) and issubclass(found, Layer):
+            return found
     _import_builtin_layers()
     wanted = _ALIASES.get(class_name, class_name)
     matches = [cls for cls in _all_layer_classes() if cls.__name__ == wanted]
@@ -61,6 +68,10 @@ def get_layer_class(class_name, custom_objects=None):
         return own[0]
     if len(matches) == 1:
         return matches[0]
+    if registered_name is not None:  # saved unregistered: not a class registered under a package
+        unregistered = [cls for cls in matches if ">" not in registration.get_registered_name(cls)]
+        if ">" not in registered_name and len(unregistered) == 1:
+            return unregistered[0]
     where = sorted(f"{cls.__module__}.{cls.__name__}" for cls in matches)
     raise ValueError(
         f"layer class name {class_name!r} is ambiguous ({where}); pass custom_objects to choose one"
@@ -68,8 +79,11 @@ def get_layer_class(class_name, custom_objects=None):
 
 
 def serialize_layer(layer):
-    """``{'class_name': ..., 'config': ...}`` as Keras writes a layer into model JSON."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    """``{'class_name': ..., 'config': ...}`` as Keras writes a layer into model JSON; objects in
+    a user's config (a sublayer, a regularizer, a function) are serialized too."""
+    from minidl.models.serialization import serialize_keras_object
+
+    return {"class_name": type(layer).__name__, "config": serialize_keras_object(layer.get_config())}
 
 
 def deserialize_layer(spec, custom_objects=None):
@@ -78,11 +92,26 @@ def deserialize_layer(spec, custom_objects=None):
 
     if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
         raise ValueError(f"expected a layer description {{'class_name': ..., 'config': ...}}, got {_short(spec)}")
-    cls = get_layer_class(spec["class_name"], custom_objects)
-    config = normalize_config(cls, spec, custom_objects)
-    if "custom_objects" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(config, custom_objects=custom_objects)
-    return cls.from_config(config)
+    registered_name = spec.get("registered_name")
+    with registration.custom_object_scope(custom_objects):  # nested activations, losses, layers see them
+        cls = get_layer_class(spec["class_name"], custom_objects,
+                              registered_name if isinstance(registered_name, str) else None)
+        config = normalize_config(cls, spec, custom_objects)
+        if "custom_objects" in inspect.signature(cls.from_config).parameters:
+            rebuilt = cls.from_config(config, custom_objects=custom_objects)
+        else:
+            rebuilt = cls.from_config(config)
+    _build_from_config(rebuilt, spec.get("build_config"))
+    return rebuilt
+
+
+def _build_from_config(layer, build_config):
+    """A user's layer or subclassed model saved built (Keras 3's ``build_config``) is built
+    again through its ``build_from_config`` (by default ``build(input_shape)``; a subclassed
+    model runs once on zeros), so that its weights exist for the file's to be loaded into."""
+    if not isinstance(build_config, dict) or layer.built or type(layer).__module__.startswith("minidl."):
+        return
+    layer.build_from_config(build_config)
 
 
 def _short(value):

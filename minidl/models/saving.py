@@ -39,6 +39,7 @@ import json
 import os
 import zipfile
 
+from minidl.custom_objects import custom_object_scope
 from minidl.errors import ModelFileError
 from minidl.models import arguments as model_arguments
 from minidl.models import (
@@ -91,10 +92,11 @@ def model_from_json(json_string, custom_objects=None):
             raise ValueError("model_from_json: the JSON is nested too deeply to be a model") from None
         if isinstance(spec, str):  # json.dump(model.to_json(), file) stores the JSON text as a string
             return model_from_json(spec, custom_objects)
-    model = registry.deserialize_layer(spec, custom_objects)
-    compile_config = spec.get("compile_config")
-    if compile_config:
-        training_config.compile_from_keras(model, compile_config, custom_objects)
+    with custom_object_scope(custom_objects):
+        model = registry.deserialize_layer(spec, custom_objects)
+        compile_config = spec.get("compile_config")
+        if compile_config:
+            training_config.compile_from_keras(model, compile_config, custom_objects)
     return model
 
 
@@ -251,8 +253,16 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, **kwargs):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 - Keras's name
     """Rebuild a model saved with ``model.save`` (by minidl, Keras 3 or TensorFlow 2):
     architecture, weights, and -- with ``compile=True`` -- compile arguments and optimizer state.
-    (``safe_mode`` is accepted for Keras 3; minidl never runs code from a file.)"""
-    path = os.fspath(filepath)
+    (``safe_mode`` is accepted for Keras 3; minidl never runs code from a file.)
+
+    ``custom_objects`` (name -> class or function) are known by name to everything rebuilt,
+    layers, activations, losses and metrics alike, as are objects registered with
+    ``register_keras_serializable`` and those of an open ``custom_object_scope``."""
+    with custom_object_scope(custom_objects):
+        return _load_model(os.fspath(filepath), custom_objects, compile)
+
+
+def _load_model(path, custom_objects, compile):  # noqa: A002 - Keras's name
     kind = _kind(path, "load_model")
     if kind in ("h5-weights", "keras3-weights"):
         raise file_error(path, "load_model: holds only weights (written by save_weights); rebuild the model in code and "

@@ -100,6 +100,8 @@ class Trainer:
     """The training half of ``Model`` (see the module docstring); ``Model`` calls
     ``_init_trainer`` from its constructor."""
 
+    loss = None  # the ``loss`` given to compile, as Keras keeps it (``model.loss``)
+
     def _init_trainer(self):
         self._compiled = None
         self.optimizer = None
@@ -137,6 +139,7 @@ class Trainer:
         metric_objects = resolve_metrics(metrics, weighted_metrics, names, loss_fns)
         optimizer_object = optimizers.get(optimizer)
         self.optimizer = optimizer_object
+        self.loss = loss
         self._distribution = distribution.active()  # minidl.distributed: set inside a strategy's scope
         step_optimizer = optimizer_object
         if self._distribution is not None:  # the steps average gradients over the ranks
@@ -209,6 +212,18 @@ class Trainer:
             sources += [(prefix + metric.name, metric) for metric in group]
         sources += list(self._added_metric_trackers.items())
         return sources
+
+    def get_metrics_result(self):
+        """Keras 3's ``{name: result}`` of every object in ``self.metrics`` (what a custom
+        ``train_step`` returns); a metric whose result is a dict contributes its entries."""
+        results = {}
+        for metric in self.metrics:
+            value = metric.result()
+            if isinstance(value, dict):
+                results.update(value)
+            else:
+                results[metric.name] = value
+        return results
 
     def reset_metrics(self):
         self._loss_tracker.reset_state()
@@ -330,9 +345,8 @@ class Trainer:
     def _train_step(self, xs, ys, sample_weight):
         compiled = self._compiled
         train_weights = compiled.train_weights
-        if self._distribution is not None and len(xs[0]) == 0:
-            # minidl.distributed: this rank's share of a batch smaller than the world is empty; it
-            # still joins the gradient allreduce, adding nothing, so every rank takes the step
+        if self._empty_share(xs):
+            # it still joins the gradient allreduce, adding nothing, so every rank takes the step
             compiled.optimizer.apply_gradients([(None, weight) for weight in train_weights])
             return
         for weight in compiled.frozen_weights:
@@ -361,9 +375,13 @@ class Trainer:
             weight.grad = None
         self._record(total, per_output_values, outputs, ys, sample_weight, len(xs[0]))
 
+    def _empty_share(self, xs):
+        """minidl.distributed: True where this rank's share of a batch smaller than the world is empty."""
+        return self._distribution is not None and len(xs[0]) == 0
+
     def _test_step(self, xs, ys, sample_weight):
-        if self._distribution is not None and len(xs[0]) == 0:
-            return  # minidl.distributed: this rank's share of a small batch is empty
+        if self._empty_share(xs):
+            return
         with no_grad():
             inputs = self._model_inputs(xs)
             outputs = self._as_output_list(self._forward(inputs, training=False))
@@ -588,7 +606,7 @@ class Trainer:
                 if batch_hooks:
                     callback_list.on_train_batch_begin(step, {})
                 if custom_step:
-                    step_logs = self.train_step(self._custom_step_data(xs, ys, weights))
+                    step_logs = self._run_train_step(xs, ys, weights, step_logs)
                 else:
                     self._train_step(xs, ys, weights)
                 step += 1
@@ -621,11 +639,22 @@ class Trainer:
         callback_list.on_train_end(logs)
         return history
 
+    def _run_train_step(self, xs, ys, weights, previous_logs):
+        """An overridden ``train_step`` on one batch; returns its logs."""
+        data = self._custom_step_data(xs, ys, weights)
+        if self._distribution is None:
+            return self.train_step(data)
+        # minidl.distributed: every optimizer averages its gradients over the ranks
+        return self._distribution.run_train_step(self, data, len(xs[0]), previous_logs)
+
     def _current_logs(self, step_logs, custom_step, what="train_step", across_ranks=False):
         """The logs to show: an overridden step's last returned dict, else the running values
         (over every rank's rows with ``across_ranks`` under minidl.distributed)."""
         if custom_step:
-            return read_logs(step_logs, what)
+            logs = read_logs(step_logs, what)
+            if across_ranks and self._distribution is not None:
+                return self._distribution.merged_step_logs(self, logs)
+            return logs
         return self._logs(across_ranks=across_ranks)
 
     def _check_target_batch(self, ys):
@@ -678,8 +707,9 @@ class Trainer:
         step_logs = None
         for xs, ys, weights in data.batches(False):
             if custom_step:
-                with no_grad():
-                    step_logs = self.test_step(self._custom_step_data(xs, ys, weights))
+                if not self._empty_share(xs):
+                    with no_grad():
+                        step_logs = self.test_step(self._custom_step_data(xs, ys, weights))
             else:
                 self._ensure_built(xs)
                 self._test_step(xs, ys, weights)
@@ -830,7 +860,7 @@ class Trainer:
             self.reset_metrics()
         xs, ys, weights = next(data.batches(False))
         if custom_step:
-            return _returned(read_logs(self.train_step(self._custom_step_data(xs, ys, weights))), return_dict)
+            return _returned(read_logs(self._run_train_step(xs, ys, weights, None)), return_dict)
         self._train_step(xs, ys, weights)
         return _returned(self._logs(), return_dict)
 

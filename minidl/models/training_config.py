@@ -24,8 +24,10 @@ The optimizer's *state* (step count, moments) is handled by ``optimizer_state``.
 
 import inspect
 
+from minidl import custom_objects as registration
 from minidl import losses, metrics, optimizers, schedules
 from minidl.models.keras_config import is_neutral
+from minidl.models.serialization import deserialize_keras_object, serialize_keras_object
 
 # -- minidl's own form --------------------------------------------------------------------------------
 
@@ -38,6 +40,8 @@ def _serializable(identifier, module):
         return {key: _serializable(value, module) for key, value in identifier.items()}
     if isinstance(identifier, (list, tuple)):
         return [_serializable(value, module) for value in identifier]
+    if _is_users(identifier):
+        return {"__serialized__": serialize_keras_object(identifier)}
     serialize = getattr(module, "serialize", None)
     if serialize is not None:
         return {"__serialized__": serialize(identifier)}
@@ -49,6 +53,8 @@ def _restored(value, module, custom_objects):
         serialized = value["__serialized__"]
         if isinstance(serialized, str) and custom_objects and serialized in custom_objects:
             return custom_objects[serialized]
+        if isinstance(serialized, dict) and "registered_name" in serialized:  # a user's object
+            return deserialize_keras_object(serialized, custom_objects)
         return module.get(serialized)
     if isinstance(value, dict):
         return {key: _restored(item, module, custom_objects) for key, item in value.items()}
@@ -109,6 +115,33 @@ def _keras_optimizer_config(optimizer):
     return {"class_name": type(optimizer).__name__, "config": config}
 
 
+def _is_users(identifier):
+    """A loss or metric the user wrote (a class or function outside minidl): it is saved with its
+    class, config and registered name, so that a registered one loads without custom_objects."""
+    if isinstance(identifier, (losses.Loss, metrics.Metric)):
+        owner = type(identifier)
+        if type(identifier) in (losses.LossFunctionWrapper, metrics.MeanMetricWrapper):
+            return _is_users(identifier.fn)
+    elif callable(identifier) and not isinstance(identifier, type):
+        owner = identifier
+    else:
+        return False
+    return not str(getattr(owner, "__module__", "") or "").startswith("minidl.")
+
+
+def _users_object(value, custom_objects):
+    """A user's loss or metric saved by :func:`_is_users` (None when ``value`` is not one)."""
+    if value.get("module") is not None or value.get("class_name") == "function":
+        return None
+    registered = registration.get_registered_object(value.get("registered_name") or value["class_name"],
+                                                    custom_objects)
+    if registered is None:
+        registered = registration.get_registered_object(value["class_name"], custom_objects)
+    if not isinstance(registered, type):
+        return None
+    return deserialize_keras_object(value, custom_objects)
+
+
 def _keras_object(identifier, module, module_name):
     """A loss/metric argument as Keras 3 writes it: names as they are, objects as dicts."""
     if identifier is None or isinstance(identifier, (str, int, float, bool)):
@@ -117,6 +150,11 @@ def _keras_object(identifier, module, module_name):
         return {key: _keras_object(value, module, module_name) for key, value in identifier.items()}
     if isinstance(identifier, (list, tuple)):
         return [_keras_object(value, module, module_name) for value in identifier]
+    if _is_users(identifier):
+        serialized = serialize_keras_object(identifier)
+        if isinstance(serialized.get("config"), dict) and serialized["config"].get("reduction") == "auto":
+            serialized["config"]["reduction"] = "sum_over_batch_size"  # Keras 3's name for TF 2's default
+        return serialized
     serialized = module.serialize(identifier)
     if isinstance(serialized, str):
         return serialized
@@ -206,6 +244,9 @@ def _loss_from_keras(value, custom_objects):
         return _loss_from_keras(config, custom_objects)
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name]
+    users = _users_object(value, custom_objects)
+    if users is not None:
+        return users
     cls = losses._CLASSES.get(class_name)
     if cls is None or not isinstance(config, dict):
         raise ValueError(f"unknown loss {class_name!r}")
@@ -229,6 +270,9 @@ def _metric_from_keras(value, custom_objects):
         return _metric_from_keras(config, custom_objects)
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name]
+    users = _users_object(value, custom_objects)
+    if users is not None:
+        return users
     if not isinstance(config, dict):
         raise ValueError(f"metric {class_name!r} has a config that is not a JSON object")
     if class_name == "MeanMetricWrapper":  # TensorFlow 2: the name is what the user passed

@@ -5,6 +5,7 @@ the cross-entropy losses then compute from the logits directly -- stable and exa
 sigmoid or softmax output feeds them, as Keras does.
 """
 
+from minidl import custom_objects
 from minidl.autograd.function import Function, xp
 from minidl.ops._util import as_tensor, require_float
 from minidl.ops.arguments import normalize_axis
@@ -216,12 +217,34 @@ _ACTIVATIONS = {
 }
 
 
+def is_builtin_activation(name):
+    """Whether ``name`` is one of minidl's activation names (None counts: linear)."""
+    return isinstance(name, str) and name in _ACTIVATIONS
+
+
+def activation_config_name(activation):
+    """The name a layer's config stores for ``activation``: a name as given (None: 'linear'), a
+    built-in function's name, a registered user function's ``'package>name'``, else its ``__name__``."""
+    if activation is None or isinstance(activation, str):
+        return activation or "linear"
+    return custom_objects.get_registered_name(activation)
+
+
 def get_activation(identifier):
-    """An activation function from its Keras name ('relu', 'softmax', ...) or a callable."""
+    """An activation function from its Keras name ('relu', 'softmax', ...), a callable, or the
+    name of a user's function known to the custom-object registry ('my_package>custom_fn', or a
+    name given in ``custom_objects`` / ``custom_object_scope``), as Keras resolves it when loading."""
     if callable(identifier):
         return identifier
+    if isinstance(identifier, dict) and identifier.get("class_name") == "function":  # Keras 3's form of a function
+        identifier = identifier.get("config")
+    if isinstance(identifier, str) and identifier not in _ACTIVATIONS:
+        registered = custom_objects.get_registered_object(identifier, plain_names=True)
+        if callable(registered):
+            return registered
     try:
         return _ACTIVATIONS[identifier]
     except (KeyError, TypeError):
         names = sorted(name for name in _ACTIVATIONS if name)
-        raise ValueError(f"unknown activation {identifier!r}; expected one of {names} or a callable") from None
+        raise ValueError(f"unknown activation {identifier!r}; expected one of {names}, a callable, or the name of a "
+                         "function registered with register_keras_serializable or given in custom_objects") from None

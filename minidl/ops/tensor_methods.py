@@ -6,7 +6,7 @@ Kept here, beside the ops, so that the autograd package does not depend on the o
 NumPy meets tensors the way it meets TensorFlow's eager tensors (what Keras code hands to
 NumPy and matplotlib: ``np.mean(loss)``, ``plt.imshow(generator(noise)[0, :, :, 0])``):
 
-* ``np.asarray(t)`` is an explicit copy to the host (``__array__``);
+* ``np.asarray(t)`` is an explicit copy to the host (``Tensor.__array__``);
 * a NumPy operator with a tensor operand (``numpy_array + t``, ``array < t``) defers to the
   tensor's reflected operator (``Tensor.__array_priority__``), so the result is a Tensor in the
   graph;
@@ -21,7 +21,6 @@ import numpy as np
 
 from minidl.autograd.tensor import Tensor
 from minidl.ops import activations, math, reductions, shapes
-from minidl.runtime import backend
 
 
 def _reflected(op):
@@ -55,7 +54,7 @@ def bind_tensor_methods():
         "astype": _astype,
         "sum": _numpy_reduction(reductions.sum, "sum"), "mean": _numpy_reduction(reductions.mean, "mean"),
         "max": _numpy_reduction(reductions.max, "max"), "min": _numpy_reduction(reductions.min, "min"),
-        "__array__": _array, "set_shape": _set_shape,
+        "set_shape": _set_shape,
     }
     for name, function in methods.items():
         setattr(Tensor, name, function)
@@ -75,19 +74,13 @@ def _comparison(name):
     return compare
 
 
-def _array(self, dtype=None, copy=None):
-    """``np.asarray(t)``: the values copied to a host NumPy array."""
-    array = np.asarray(backend.to_numpy(self.data))
-    return array if dtype is None else array.astype(dtype)
-
-
 def _numpy_reduction(op, name):
     """``t.sum(axis, keepdims)`` as the op; with NumPy's extra options (``np.mean(t)`` passes
     ``dtype=None, out=None``) the op still runs unless they ask for something only NumPy does."""
     def reduce(self, axis=None, dtype=None, out=None, keepdims=False, **numpy_options):
         if dtype is None and out is None and not numpy_options:
             return op(self, axis=axis, keepdims=keepdims)
-        return getattr(np, name)(_array(self), axis=axis, dtype=dtype, out=out, keepdims=keepdims, **numpy_options)
+        return getattr(np, name)(self.numpy(), axis=axis, dtype=dtype, out=out, keepdims=keepdims, **numpy_options)
 
     reduce.__name__ = name
     return reduce

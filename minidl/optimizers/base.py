@@ -35,7 +35,7 @@ import numpy as np
 from minidl.autograd.function import enable_grad
 from minidl.autograd.tensor import Tensor
 from minidl.ops.forms import reference_forms_active
-from minidl.optimizers import clipping, fast_updates
+from minidl.optimizers import clipping, fast_updates, replicas
 from minidl.runtime import backend
 
 _ALLOWED_KWARGS = ("lr", "decay")
@@ -173,6 +173,7 @@ class Optimizer:
                     f"{self.name}.apply_gradients: expected (gradient, weight) pairs, got "
                     f"{type(pair).__name__} at position {position}"
                 )
+        pairs = replicas.averaged(self, pairs)  # minidl.distributed: a custom train_step's update
         for _, weight in pairs:
             self._slots_of(weight)  # register every weight, in order, even one without gradient
         present = [(self._checked_grad(grad, weight), weight) for grad, weight in pairs if grad is not None]

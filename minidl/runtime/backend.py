@@ -163,6 +163,17 @@ def set_seed(seed):
     np.random.seed(seed % (2**32))
 
 
+def split_device_rng(key):
+    """Replace the device stream by one drawn from it and ``key`` (an int).
+
+    Processes seeded alike that call this with different keys (``minidl.distributed``'s ranks)
+    draw different dropout masks from then on, deterministically; the host stream, which the
+    weight initialisers use, stays the same in all of them."""
+    draw = float(to_numpy(_state.device_rng.random(1, dtype=np.float64))[0])
+    entropy = [int(draw * 2**53), int(key)]
+    _state.device_rng = _state.xp.random.default_rng(int(np.random.SeedSequence(entropy).generate_state(1)[0]))
+
+
 def host_rng():
     """The seeded NumPy Generator that weight initialisers draw from (always on the host)."""
     return _state.host_rng

@@ -20,6 +20,7 @@ import functools
 
 from minidl.autograd.tensor import Tensor  # every minidl Tensor is a tf.Tensor; tf functions return EagerTensors
 from minidl.tf import (
+    compat,
     config,
     data,
     distribute,
@@ -209,7 +210,7 @@ initializers = keras.initializers
 
 __all__ = [
     "abs", "add", "add_n", "argmax", "argmin", "argsort", "as_dtype", "bool", "boolean_mask", "broadcast_to",
-    "cast", "clip_by_value", "complex128", "complex64", "concat", "config", "constant", "convert_to_tensor",
+    "cast", "clip_by_value", "compat", "complex128", "complex64", "concat", "config", "constant", "convert_to_tensor",
     "cumsum", "data", "device", "distribute", "divide", "double", "DType", "dtypes", "EagerTensor", "equal", "executing_eagerly",
     "exp", "expand_dims", "eye", "fill", "float16", "float32", "float64", "floordiv", "function", "gather",
     "get_static_value", "GradientTape", "greater", "greater_equal", "half", "identity", "initializers", "int16",

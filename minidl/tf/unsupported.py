@@ -1,6 +1,6 @@
 """The TensorFlow names ``minidl.tf`` does not provide, each with the nearest minidl call.
 
-Asking for one (``tf.compat.v1.Session``, ``tf.einsum``, ...) raises ``UnsupportedError``, an
+Asking for one (``tf.Session``, ``tf.einsum``, ...) raises ``UnsupportedError``, an
 ``AttributeError`` (so ``hasattr`` is still False) whose message says it is not supported and
 what to use instead; a name that is not in TensorFlow's API at all gets a plain AttributeError.
 """
@@ -8,8 +8,6 @@ what to use instead; a name that is not in TensorFlow's API at all gets a plain 
 from minidl.errors import UnsupportedError
 
 NEAREST = {
-    "compat": "TensorFlow 1's graph mode (tf.compat.v1: sessions, placeholders) has no minidl counterpart; "
-              "write eager code with minidl.tf, or Keras models with minidl.keras",
     "Session": "TensorFlow 1 sessions have no minidl counterpart; minidl runs eagerly: evaluate tensors directly "
                "and read them with .numpy()",
     "placeholder": "use keras.Input(shape=...) for a model input, or pass NumPy arrays to functions directly",

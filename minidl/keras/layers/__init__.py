@@ -25,13 +25,27 @@ from minidl.layers.pooling import (
     MaxPool1D,
     MaxPool2D,
 )
+from minidl.models import registry as _registry
+from minidl.models import serialization as _serialization
 
 __all__ = _export(_minidl_layers, globals()) + [
     "AvgPool1D", "AvgPool2D", "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
     "Deconvolution2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "MaxPool1D",
-    "MaxPool2D", "SeparableConvolution1D", "SeparableConvolution2D", "TFOpLambda", "average", "dot", "experimental",
-    "maximum", "minimum", "multiply", "subtract",
+    "MaxPool2D", "SeparableConvolution1D", "SeparableConvolution2D", "TFOpLambda", "average", "deserialize", "dot",
+    "experimental", "maximum", "minimum", "multiply", "serialize", "subtract",
 ]
+
+
+def serialize(layer):
+    """``keras.layers.serialize``: a layer as Keras 3's ``{"module", "class_name", "config",
+    "registered_name"}`` (a user's layer's config values serialized too)."""
+    return _serialization.serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """``keras.layers.deserialize``: the layer ``config`` describes, its class found among
+    minidl's layers, ``custom_objects`` and the registered custom objects."""
+    return _registry.deserialize_layer(config, custom_objects)
 
 
 # Keras's functional forms of the merge layers: ``multiply([a, b])`` is ``Multiply()([a, b])``.

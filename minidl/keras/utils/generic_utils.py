@@ -1,47 +1,20 @@
 """Keras's registry of custom objects and small process-wide settings.
 
-``register_keras_serializable`` and ``custom_object_scope`` make user classes (layers, losses,
-metrics) known by name when a model is loaded: minidl finds Layer subclasses by name already,
-and the objects registered here are passed to ``load_model`` as ``custom_objects`` by default.
+``register_keras_serializable`` and ``custom_object_scope`` make user classes and functions
+(layers, activations, losses, metrics) known by name when a model or config is rebuilt; the
+registry itself is ``minidl.custom_objects``, which every loader consults.
 """
 
-import contextlib
-
+from minidl.custom_objects import (  # noqa: F401 - Keras's names for the registry
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from minidl.models.serialization import deserialize_keras_object, serialize_keras_object  # noqa: F401
 from minidl.runtime import backend
-
-_CUSTOM_OBJECTS = {}
-
-
-def get_custom_objects():
-    """The global dict of registered custom objects (name -> class or function)."""
-    return _CUSTOM_OBJECTS
-
-
-def register_keras_serializable(package="Custom", name=None):
-    """Decorator registering a class or function under ``package>name`` and under its own name."""
-    def decorate(obj):
-        registered = name or obj.__name__
-        _CUSTOM_OBJECTS[f"{package}>{registered}"] = obj
-        _CUSTOM_OBJECTS[registered] = obj
-        return obj
-
-    return decorate
-
-
-@contextlib.contextmanager
-def custom_object_scope(*scopes):
-    """Within the block, the given ``{name: object}`` dicts are registered custom objects."""
-    saved = dict(_CUSTOM_OBJECTS)
-    for scope in scopes:
-        _CUSTOM_OBJECTS.update(scope or {})
-    try:
-        yield _CUSTOM_OBJECTS
-    finally:
-        _CUSTOM_OBJECTS.clear()
-        _CUSTOM_OBJECTS.update(saved)
-
-
-CustomObjectScope = custom_object_scope
 
 
 def set_random_seed(seed):
