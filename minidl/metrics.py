@@ -279,6 +279,39 @@ def binary_crossentropy(y_true, y_pred):
     return -(y_true * xp.log(p + eps) + (1 - y_true) * xp.log(1 - p + eps)).mean(axis=-1)
 
 
+def _loss_values(loss_name, y_true, y_pred, **kwargs):
+    """The per-sample values of the loss ``minidl.losses.<loss_name>`` (logits, label smoothing),
+    computed without a graph: Keras's cross-entropy metrics are their losses, averaged."""
+    from minidl import losses
+    from minidl.autograd import no_grad
+
+    with no_grad():
+        return getattr(losses, loss_name)(y_true, Tensor(y_pred), **kwargs).data
+
+
+def crossentropy_values(y_true, y_pred, kind="binary", from_logits=False, label_smoothing=0.0):
+    """Per-sample cross-entropy of the loss of that ``kind`` ('binary', 'categorical', 'sparse').
+
+    The plain binary case keeps the metric's own formula (``binary_crossentropy`` above);
+    the others reuse the loss's readable op, so metric and loss agree."""
+    if kind == "sparse":
+        return _loss_values("sparse_categorical_crossentropy", y_true, y_pred, from_logits=from_logits)
+    if kind == "binary" and not from_logits and not label_smoothing:
+        return binary_crossentropy(y_true, y_pred)
+    loss_name = "_smoothed_binary_crossentropy" if kind == "binary" else "_smoothed_categorical_crossentropy"
+    return _loss_values(loss_name, y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing)
+
+
+def categorical_crossentropy(y_true, y_pred):
+    """Per-sample categorical cross-entropy of probabilities and one-hot targets."""
+    return crossentropy_values(y_true, y_pred, "categorical")
+
+
+def sparse_categorical_crossentropy(y_true, y_pred):
+    """Per-sample cross-entropy of probabilities and integer labels."""
+    return crossentropy_values(y_true, y_pred, "sparse")
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
@@ -335,8 +368,59 @@ class MeanAbsolutePercentageError(MeanMetricWrapper):
 
 
 class BinaryCrossentropy(MeanMetricWrapper):
-    def __init__(self, name="binary_crossentropy", dtype=None):
-        super().__init__(binary_crossentropy, name, dtype)
+    """The mean binary cross-entropy, of probabilities or (``from_logits=True``) of logits."""
+
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0.0):
+        super().__init__(crossentropy_values, name, dtype, kind="binary",
+                         **_crossentropy_options(self, name, from_logits, label_smoothing))
+
+    def get_config(self):
+        return _without_kind(super().get_config())
+
+
+class CategoricalCrossentropy(MeanMetricWrapper):
+    """The mean categorical cross-entropy of one-hot targets (``from_logits`` as the loss)."""
+
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0.0,
+                 axis=-1):
+        _last_axis_only(self, name, axis)
+        super().__init__(crossentropy_values, name, dtype, kind="categorical",
+                         **_crossentropy_options(self, name, from_logits, label_smoothing))
+
+    def get_config(self):
+        return _without_kind(super().get_config())
+
+
+class SparseCategoricalCrossentropy(MeanMetricWrapper):
+    """The mean cross-entropy of integer labels (``from_logits`` as the loss)."""
+
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None,
+                 axis=-1):
+        _last_axis_only(self, name, axis)
+        if ignore_class is not None:
+            raise ValueError(f"{name} ({type(self).__name__}): ignore_class={ignore_class!r} is not supported "
+                             "(expected None); drop those samples, or give them sample_weight 0")
+        options = _crossentropy_options(self, name, from_logits, 0.0)
+        super().__init__(crossentropy_values, name, dtype, kind="sparse", from_logits=options["from_logits"])
+
+    def get_config(self):
+        return _without_kind(super().get_config())
+
+
+def _crossentropy_options(metric, name, from_logits, label_smoothing):
+    who = f"{name} ({type(metric).__name__})"
+    label_smoothing = arguments.number(who, "label_smoothing", label_smoothing, minimum=0, maximum=1)
+    return {"from_logits": arguments.boolean(who, "from_logits", from_logits), "label_smoothing": label_smoothing}
+
+
+def _last_axis_only(metric, name, axis):
+    if axis != -1:
+        raise ValueError(f"{name} ({type(metric).__name__}): axis={axis!r} is not supported (expected -1, the "
+                         "class axis last); move the class axis last with np.moveaxis")
+
+
+def _without_kind(config):
+    return {key: value for key, value in config.items() if key != "kind"}
 
 
 class AutoAccuracy(Metric):
@@ -450,6 +534,41 @@ class Recall(_ConfusionMetric):
         return {**super().get_config(), "thresholds": self.threshold_argument}
 
 
+class _ConfusionCount(_ConfusionMetric):
+    """One weighted count (``key``: 'tp', 'fp', 'tn' or 'fn') with predictions above
+    ``thresholds`` (default 0.5) counted positive; a scalar for one threshold, else one per
+    threshold (Keras's ``TruePositives`` and its three siblings)."""
+
+    key = None
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__([0.5] if thresholds is None else np.atleast_1d(thresholds), name, dtype)
+        self.threshold_argument = thresholds
+
+    def result(self):
+        value = self._count(self.key)
+        return value[0:1].reshape(()) if self.threshold_argument is None or np.ndim(self.threshold_argument) == 0 else value
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.threshold_argument}
+
+
+class TruePositives(_ConfusionCount):
+    key = "tp"
+
+
+class FalsePositives(_ConfusionCount):
+    key = "fp"
+
+
+class TrueNegatives(_ConfusionCount):
+    key = "tn"
+
+
+class FalseNegatives(_ConfusionCount):
+    key = "fn"
+
+
 class AUC(_ConfusionMetric):
     """Area under the ROC (or PR) curve from confusion counts at ``num_thresholds`` thresholds,
     as Keras computes it: thresholds evenly spaced in (0, 1) plus -1e-7 and 1 + 1e-7, and the
@@ -542,11 +661,13 @@ _FUNCTIONS = {
     "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error, "MAE": mean_absolute_error,
     "mean_absolute_percentage_error": mean_absolute_percentage_error, "mape": mean_absolute_percentage_error,
     "MAPE": mean_absolute_percentage_error, "binary_crossentropy": binary_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy, "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
 }
 _CLASSES = {cls.__name__: cls for cls in (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
-    BinaryCrossentropy, Mean, AUC, Precision, Recall, AutoAccuracy)}
+    BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Mean, AUC, Precision, Recall,
+    TruePositives, FalsePositives, TrueNegatives, FalseNegatives, AutoAccuracy)}
 _CLASS_NAMES = {"auc": AUC, "precision": Precision, "recall": Recall}
 
 
@@ -614,9 +735,11 @@ def deserialize(config):
 
 
 __all__ = [
-    "AUC", "Accuracy", "AutoAccuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "Mean",
+    "AUC", "Accuracy", "AutoAccuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
+    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "Mean",
     "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError", "Metric",
-    "Precision", "Recall", "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy",
+    "FalseNegatives", "FalsePositives", "Precision", "Recall", "TrueNegatives", "TruePositives", "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy",
     "accuracy", "binary_accuracy", "categorical_accuracy", "deserialize", "get", "mae", "mape",
     "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error", "mse", "serialize",
     "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",

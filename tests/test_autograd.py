@@ -128,6 +128,38 @@ def test_debug_mode_names_the_op_that_made_a_nan():
             ops.log(x)
 
 
+def test_numpy_meets_tensors_as_it_meets_tensorflow_tensors():
+    """What Keras code hands to NumPy and matplotlib (a loss, a model's output), as TensorFlow's
+    tensors behave: ``np.asarray`` copies to the host, NumPy operators with a tensor operand
+    stay in the graph, NumPy functions and in-place NumPy updates run on host copies,
+    ``np.mean`` / ``np.std`` work."""
+    import minidl
+
+    t = minidl.tensor(np.array([1.0, 4.0, 9.0]), requires_grad=True)
+    array = np.array([1.0, 2.0, 3.0])
+    total = array * t + array
+    assert isinstance(total, minidl.Tensor) and total.creator is not None
+    total.sum().backward()
+    np.testing.assert_array_equal(t.grad, array)
+    assert isinstance(array < t, minidl.Tensor) and (array < t).data.tolist() == [False, True, True]
+    assert isinstance(-t, minidl.Tensor)
+    np.testing.assert_array_equal(np.asarray(t), [1.0, 4.0, 9.0])
+    assert np.asarray(t, dtype=np.float32).dtype == np.float32
+    finite = np.isfinite(t)
+    assert isinstance(finite, np.ndarray) and finite.all()
+    np.testing.assert_allclose(np.sqrt(t), [1.0, 2.0, 3.0])
+    assert float(np.mean(t)) == pytest.approx(14 / 3) and np.std(t) == pytest.approx(np.std([1.0, 4.0, 9.0]))
+    assert np.mean(t, dtype=np.float32).dtype == np.float32
+    buffer = np.zeros(3)
+    buffer += t
+    np.testing.assert_array_equal(buffer, [1.0, 4.0, 9.0])
+    assert isinstance(np.add(t, 1), np.ndarray)  # a NumPy function gives NumPy's array, as for tf tensors
+    with pytest.raises(TypeError):
+        np.add(array, array, out=t)  # a tensor is no NumPy output buffer
+    counts, _ = np.histogram(t, bins=3)
+    assert counts.sum() == 3
+
+
 def test_numpy_converts_a_tensor_as_it_converts_a_tensorflow_eager_tensor(any_backend):
     tensor = minidl.tensor(np.array([[1.0, 2.0]], dtype="float32"), requires_grad=True) * 2.0
     array = np.asarray(tensor)

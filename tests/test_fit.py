@@ -246,3 +246,37 @@ def test_a_re_iterable_dataset_is_iterated_afresh_every_epoch():
     history = model.fit(dataset, epochs=3, verbose=0)
     assert len(history.history["loss"]) == 3 and dataset.iterations == 3
     assert model.predict(Dataset()).shape == (12, 1)
+
+
+def test_a_subclassed_model_fed_a_dict_gets_the_dict_in_call():
+    """The pandas tutorial's ``MyModel.call(self, inputs)`` stacks ``sorted(inputs.items())``:
+    ``fit`` on a dict of columns, on a dataset of dict batches, and ``predict(dict(df.iloc[:3]))``
+    (pandas Series become (n, 1) columns, as in Keras 3) all hand the model a dict."""
+    pd = pytest.importorskip("pandas")
+    import minidl.tf as tf
+    from minidl.models.model import Model
+
+    seen = []
+
+    class Stacking(Model):
+        def __init__(self):
+            super().__init__()
+            self.concat = minidl.layers.Concatenate(axis=1)
+            self.dense = Dense(1)
+
+        def call(self, inputs):
+            seen.append(sorted(inputs))
+            return self.dense(self.concat([value for _, value in sorted(inputs.items())]))
+
+    frame = pd.DataFrame({"b": np.arange(8.0), "a": np.linspace(0, 1, 8)})
+    columns = {key: value.to_numpy()[:, None] for key, value in dict(frame).items()}
+    model = Stacking()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(columns, np.zeros((8, 1)), epochs=1, batch_size=4, verbose=0)
+    model.fit(tf.data.Dataset.from_tensor_slices((columns, np.zeros((8, 1)))).batch(4), epochs=1, verbose=0)
+    assert model.predict(dict(frame.iloc[:3]), verbose=0).shape == (3, 1)
+    assert seen and all(keys == ["a", "b"] for keys in seen)
+    series_model = Sequential([Dense(1, input_shape=(1,))])
+    series_model.compile(optimizer="sgd", loss="mse")
+    history = series_model.fit(frame["a"], frame["b"], epochs=1, verbose=0)  # two Series: (n, 1) columns
+    assert np.isfinite(history.history["loss"][0])

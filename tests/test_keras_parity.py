@@ -15,10 +15,10 @@ builder using a TensorFlow 2-era form that Keras 3 rejects is listed in ``KERAS3
 with the reason; a script waiting for another branch's work is skipped with its reason.
 """
 
+import ast
 import importlib
 import inspect
 import pathlib
-import re
 import types
 
 import numpy as np
@@ -40,9 +40,13 @@ KERAS3_REJECTS = {
 
 
 def _defines_builders(path):
-    """Whether the script has a top-level ``def build...``; only those are executed here, since a
-    script written as a keras-io guide (no main guard) runs its whole training when executed."""
-    return re.search(r"^def build", path.read_text(), re.MULTILINE) is not None
+    """Whether a script has a top-level ``build*`` function called without arguments. Only
+    those scripts are executed here: a script written as flat notebook or guide code (no main
+    guard: ``tf_tutorial_*.py``, keras-io guides) runs its whole training when executed, and
+    writes its files into the working folder."""
+    tree = ast.parse(path.read_text())
+    return any(isinstance(node, ast.FunctionDef) and node.name.startswith("build")
+               and len(node.args.args) == len(node.args.defaults) for node in tree.body)
 
 
 def _builders():

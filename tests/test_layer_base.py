@@ -189,3 +189,19 @@ def test_add_weight_takes_keras3_and_tf2_spellings():
     assert len(layer.trainable_weights) == 2
     with pytest.raises(TypeError, match=r"both.add_weight: shape is required"):
         layer.add_weight(name="oops")
+
+
+def test_float64_host_data_is_cast_to_the_layer_dtype_as_keras_does():
+    """``model(x_train / 255.0)`` (the quickstarts, custom training loops) computes in float32
+    and returns float32 in Keras; integers, text and minidl Tensors keep their dtype."""
+    from minidl.models import Model, Sequential
+
+    x = np.random.default_rng(0).random((2, 4, 4))
+    sequential = Sequential([Flatten(input_shape=(4, 4)), Dense(3)])
+    assert sequential(x).dtype == np.float32 and Dense(2)(x[:, 0]).dtype == np.float32
+    inputs = Input(shape=(4,))
+    functional = Model(inputs, Dense(2)(inputs))
+    assert functional(x[:, 0]).dtype == np.float32
+    assert Embedding(5, 2)(np.array([[1, 4]])).dtype == np.float32
+    explicit = minidl.tensor(x[:, 0])  # a minidl Tensor keeps its dtype (the low-level face)
+    assert explicit.dtype == np.float64 and Dense(2)(explicit).dtype == np.float64

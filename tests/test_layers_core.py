@@ -216,3 +216,13 @@ def test_configs_round_trip():
     for layer in layers:
         config = layer.get_config()
         assert type(layer).from_config(config).get_config() == config
+
+
+def test_an_initializer_given_as_none_is_glorot_uniform_as_in_keras():
+    """``Dense(1, bias_initializer=None)`` (the imbalanced-data tutorial's default) is accepted:
+    Keras's ``add_weight`` draws such a float weight from glorot_uniform."""
+    from minidl import initializers
+
+    layer = Dense(3, bias_initializer=None, kernel_initializer=None)
+    assert isinstance(layer.bias_initializer, initializers.GlorotUniform)
+    assert isinstance(layer.kernel_initializer, initializers.GlorotUniform)

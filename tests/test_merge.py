@@ -123,3 +123,16 @@ def test_concatenate_config_round_trip():
     config = layer.get_config()
     assert config["axis"] == 1 and config["name"] == "join"
     assert Concatenate.from_config(config).get_config() == config
+
+
+def test_mixed_int_and_float_inputs_merge_in_the_layer_float_dtype():
+    """int64 flags concatenated with float32 features (the pandas tutorial's preprocessing
+    model) give float32, as Keras 3 promotes them -- not NumPy's float64."""
+    flags, features = Input(shape=(1,), dtype="int64"), Input(shape=(2,))
+    merged = Concatenate(axis=1)([flags, features])
+    assert merged.dtype == np.float32 and merged.shape == (None, 3)
+    eager = Concatenate(axis=1)([minidl.tensor(np.array([[1], [0]])), minidl.tensor(np.ones((2, 2), np.float32))])
+    assert eager.dtype == np.float32
+    np.testing.assert_array_equal(to_host(eager), [[1, 1, 1], [0, 1, 1]])
+    same = Add()([minidl.tensor(np.ones(2, np.int64)), minidl.tensor(np.ones(2, np.int64))])
+    assert same.dtype == np.int64  # one dtype: left as it is

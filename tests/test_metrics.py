@@ -175,3 +175,53 @@ def test_shape_mismatch_is_an_error():
         metrics.BinaryAccuracy().update_state(np.ones(3), np.ones((2, 1)))
     with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: labels have shape \(2, 3\) but predictions"):
         metrics.SparseCategoricalAccuracy().update_state(np.ones((2, 3)), np.ones((2, 3)))
+
+
+def test_crossentropy_metrics_take_logits_like_their_losses(any_backend):
+    """``metrics.BinaryCrossentropy(from_logits=True, name='binary_crossentropy')`` (the
+    overfit-and-underfit tutorial) and the categorical / sparse metrics equal the mean of their
+    losses, from logits or probabilities."""
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(6, 1)).astype(np.float32)
+    targets = rng.integers(0, 2, (6, 1)).astype(np.float32)
+    probabilities = 1 / (1 + np.exp(-logits))
+    expected = np.mean(np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits))))
+    for metric, predictions in ((metrics.BinaryCrossentropy(from_logits=True), logits),
+                                (metrics.BinaryCrossentropy(), probabilities), (metrics.get("binary_crossentropy"),
+                                                                                 probabilities)):
+        metric.update_state(targets, predictions)
+        np.testing.assert_allclose(float(to_host(metric.result())), expected, rtol=1e-5)
+    class_logits = rng.normal(size=(5, 3)).astype(np.float32)
+    labels = rng.integers(0, 3, 5)
+    log_softmax = class_logits - np.log(np.exp(class_logits).sum(axis=1, keepdims=True))
+    expected = -np.mean(log_softmax[np.arange(5), labels])
+    checks = [(metrics.CategoricalCrossentropy(from_logits=True), np.eye(3)[labels], class_logits),
+              (metrics.SparseCategoricalCrossentropy(from_logits=True), labels, class_logits),
+              (metrics.get("sparse_categorical_crossentropy"), labels, np.exp(log_softmax))]
+    for metric, target, predictions in checks:
+        metric.update_state(target, predictions)
+        np.testing.assert_allclose(float(to_host(metric.result())), expected, rtol=1e-5)
+    copy = metrics.deserialize(metrics.serialize(metrics.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)))
+    assert copy.fn_kwargs == {"kind": "categorical", "from_logits": True, "label_smoothing": 0.1}
+    with pytest.raises(ValueError, match=r"ignore_class=3 is not supported \(expected None\)"):
+        metrics.SparseCategoricalCrossentropy(ignore_class=3)
+    with pytest.raises(ValueError, match=r"label_smoothing"):
+        metrics.BinaryCrossentropy(label_smoothing=2)
+
+
+def test_confusion_counts_at_thresholds(any_backend):
+    """``TruePositives`` / ``FalsePositives`` / ``TrueNegatives`` / ``FalseNegatives`` (the
+    imbalanced-data tutorial's METRICS), weighted, at the default 0.5 or at several thresholds."""
+    y_true, y_pred = np.array([0, 1, 1, 0, 1]), np.array([0.2, 0.7, 0.4, 0.6, 0.9])
+    weights = np.array([1.0, 2.0, 1.0, 1.0, 0.5])
+    expected = {"TruePositives": (2.5, [3.5, 2.5]), "FalsePositives": (1.0, [1.0, 0.0]),
+                "TrueNegatives": (1.0, [1.0, 2.0]), "FalseNegatives": (1.0, [0.0, 1.0])}
+    for name, (at_half, at_two) in expected.items():
+        single, several = getattr(metrics, name)(name="count"), getattr(metrics, name)(thresholds=[0.3, 0.65])
+        for metric in (single, several):
+            metric.update_state(y_true, y_pred, sample_weight=weights)
+        assert float(to_host(single.result())) == at_half and single.name == "count"
+        np.testing.assert_array_equal(to_host(several.result()), at_two)
+    assert metrics.TruePositives().name.startswith("true_positives")
+    copy = metrics.deserialize(metrics.serialize(metrics.FalseNegatives(thresholds=0.3, name="fn")))
+    assert isinstance(copy, metrics.FalseNegatives) and copy.name == "fn" and copy.thresholds == [0.3]

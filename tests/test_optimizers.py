@@ -457,3 +457,17 @@ def test_state_of_an_unused_optimizer_restores_to_nothing():
     optimizer = Adam()
     optimizer.set_state(state, [minidl.tensor(np.zeros(2))])
     assert optimizer.iterations == 0
+
+
+def test_iterations_is_an_int_that_answers_numpy():
+    """``optimizer.iterations.numpy()`` (the custom-training walkthrough): Keras keeps the step
+    count in an int64 variable; minidl's is an int with ``.numpy()``."""
+    import minidl.tf as tf
+
+    optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+    weight = tf.Variable([1.0, 2.0])
+    assert optimizer.iterations == 0 and optimizer.iterations.numpy().dtype == np.int64
+    optimizer.apply_gradients([(tf.constant([1.0, 1.0]), weight)])
+    assert optimizer.iterations.numpy() == 1 and int(optimizer.iterations) + 1 == 2
+    optimizer.iterations = 5
+    assert optimizer.iterations.numpy() == 5

@@ -108,6 +108,28 @@ def test_normalization_with_given_statistics_and_its_errors():
         adapted(np.zeros((2, 1)))
 
 
+def test_normalization_axis_none_adapts_on_a_vector_and_normalizes_columns():
+    """The regression tutorial's single-feature normalizer: ``Normalization(input_shape=[1,],
+    axis=None)`` adapted on a 1-D array, then the first layer of a Sequential fed (batch, 1)."""
+    values = np.random.default_rng(3).uniform(50, 200, 40)
+    layer = Normalization(input_shape=[1], axis=None)
+    layer.adapt(values)
+    model = minidl.models.Sequential([layer, Dense(1)])
+    normalized = to_host(layer(values[:, None]))
+    np.testing.assert_allclose(normalized, ((values - values.mean()) / values.std())[:, None], atol=1e-5)
+    assert model.predict(values[:5], verbose=0).shape == (5, 1)
+    layer.adapt(values.reshape(8, 5))  # scalar statistics: data of any shape adapts them
+    np.testing.assert_allclose(layer.get_weights()[0], values.mean(), rtol=1e-6)
+
+
+def test_lookup_layers_take_a_python_list_as_one_input():
+    """``IntegerLookup(vocabulary=[1, 4, 7, 99], output_mode='one_hot')([-1, 4, 1])`` (the pandas
+    tutorial): a list of plain numbers is one input, not three."""
+    lookup = IntegerLookup(vocabulary=[1, 4, 7, 99], output_mode="one_hot")
+    np.testing.assert_array_equal(to_host(lookup([-1, 4, 1])), [[1, 0, 0, 0, 0], [0, 0, 1, 0, 0], [0, 1, 0, 0, 0]])
+    assert to_host(IntegerLookup(vocabulary=[3, 5])([[3], [5], [9]])).ravel().tolist() == [1, 2, 0]
+
+
 # -- CategoryEncoding --------------------------------------------------------------------------
 
 def numpy_encoding(ids, mode, depth, weights=None):

@@ -238,6 +238,42 @@ def test_unsupported_names_say_so_and_name_the_alternative():
         mtf.reduce_prod(mtf.Variable([1.0, 2.0]))
 
 
+def test_signal_ffts_follow_numpy_and_tensorflow_dtypes():
+    """``mtf.signal.rfft(df['T (degC)'])`` in the time-series tutorial: a pandas Series or list in,
+    complex out (complex64 from float32, complex128 from float64), and back with ``irfft``."""
+    series = np.sin(np.arange(16) * 2 * np.pi / 4)
+    spectrum = mtf.signal.rfft(series)
+    assert spectrum.dtype == mtf.complex128 and tuple(spectrum.shape) == (9,)
+    np.testing.assert_allclose(np.abs(spectrum), np.abs(np.fft.rfft(series)), atol=1e-9)
+    assert mtf.signal.rfft([1.0, 2.0, 3.0, 4.0]).dtype == mtf.complex64
+    np.testing.assert_allclose(mtf.signal.irfft(spectrum).numpy(), series, atol=1e-12)
+    np.testing.assert_allclose(mtf.signal.ifft(mtf.signal.fft(spectrum)).numpy(), spectrum.numpy(), atol=1e-12)
+    assert tuple(mtf.signal.rfft(series, fft_length=[8]).shape) == (5,)
+    with pytest.raises(TypeError, match="input_tensor must be float32 or float64, got int"):
+        mtf.signal.rfft(np.arange(4))
+    with pytest.raises(TypeError, match="no gradient for FFTs"):
+        mtf.signal.rfft(mtf.Variable([1.0, 2.0]))
+
+
+def test_set_shape_checks_a_compatible_static_shape():
+    """The time-series tutorial's ``inputs.set_shape([None, self.input_width, None])``."""
+    window = mtf.constant(np.zeros((3, 7, 5), dtype=np.float32))
+    inputs = window[:, 0:6, :]
+    inputs.set_shape([None, 6, None])
+    inputs.set_shape(mtf.TensorShape([3, 6, 5]))
+    with pytest.raises(ValueError, match=r"shape \(3, 6, 5\) is not compatible with the supplied shape \[None, 7, None\]"):
+        inputs.set_shape([None, 7, None])
+
+
+def test_convert_to_tensor_of_pandas_keeps_numpy_dtypes():
+    """``tf.convert_to_tensor(dataframe)`` converts the frame's NumPy array (float64 for mixed
+    int and float columns), as TensorFlow does -- not Python data's float32."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"age": [35, 61], "oldpeak": [0.6, 1.2]})
+    assert mtf.convert_to_tensor(frame).dtype == mtf.float64
+    assert mtf.convert_to_tensor(frame["age"]).dtype == mtf.int64
+
+
 def test_tf_compat_converts_between_text_and_bytes_and_refuses_v1():
     from minidl.errors import UnsupportedError
 

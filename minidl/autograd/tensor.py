@@ -70,8 +70,10 @@ class Tensor:
         "data", "grad", "requires_grad", "creator", "output_index", "name", "_logits", "mask",
         "__weakref__",
     )
+    # No __array_ufunc__: NumPy's operators defer to a higher-priority operand's reflected method
+    # (`numpy_array + tensor` is Tensor.__radd__, a Tensor), while NumPy functions convert the
+    # tensor with __array__ (`np.isfinite(t)` is an array) -- as TensorFlow's tensors behave.
     __array_priority__ = 1000
-    __array_ufunc__ = None  # `numpy_array + tensor` calls Tensor.__radd__, giving a Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = as_array(data, dtype)

@@ -105,9 +105,11 @@ def activation(layer, argument, value):
 
 
 def initializer(layer, argument, value):
-    """An initializer from its Keras name, a config dict, an instance or a callable."""
+    """An initializer from its Keras name, a config dict, an instance or a callable. None is
+    Keras's ``add_weight`` default for float weights, 'glorot_uniform' (the imbalanced-data
+    tutorial passes ``bias_initializer=None`` when it has no bias to give)."""
     try:
-        return initializers.get(value)
+        return initializers.get("glorot_uniform" if value is None else value)
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{label(layer)}: {argument}: {_message(error)}") from None
 

@@ -28,6 +28,7 @@ about calling a layer:
 
 import inspect
 import math
+import numbers
 import re
 
 import numpy as np
@@ -474,7 +475,7 @@ class Layer:
                 if training is not None:
                     kwargs["training"] = training  # recorded, so the graph replays it
                 return self._call_symbolic(inputs, kwargs)
-            inputs = _as_tensors(inputs)
+            inputs = _as_tensors(inputs, _autocast_dtype(self))
             if self._casts_float_inputs:
                 inputs = _cast_floats(inputs, self.dtype)
             spec = self.input_spec
@@ -929,21 +930,40 @@ def _check_weight_fits(layer, name, shape, dtype):
         )
 
 
-def _as_tensors(inputs):
+def _as_tensors(inputs, float_dtype=None):
     if isinstance(inputs, Tensor):
         return inputs
-    if isinstance(inputs, (list, tuple)) and not holds_text(inputs):
-        return [_as_tensor(x) for x in inputs]
-    return _as_tensor(inputs)
+    if isinstance(inputs, (list, tuple)) and not holds_text(inputs) and not _only_numbers(inputs):
+        return [_as_tensor(x, float_dtype) for x in inputs]
+    return _as_tensor(inputs, float_dtype)
 
 
-def _as_tensor(value):
-    """A Tensor of ``value``; text stays a host array of ``str`` (``minidl.layers.text_values``)."""
+def _only_numbers(items):
+    """Whether a list holds plain numbers only, at any depth: ``lookup([-1, 4, 1])`` is one input
+    (as in Keras), while a list holding arrays or tensors is several inputs."""
+    return all(_only_numbers(item) if isinstance(item, (list, tuple))
+               else isinstance(item, (numbers.Number, np.generic)) for item in items)
+
+
+def _as_tensor(value, float_dtype=None):
+    """A Tensor of ``value``; text stays a host array of ``str`` (``minidl.layers.text_values``).
+    Host floating-point data is cast to ``float_dtype`` when given (see ``_autocast_dtype``)."""
     if isinstance(value, Tensor):
         return value
     if holds_text(value):
         return Tensor._from_op(as_text_array(value, "layer input"))
-    return Tensor._from_op(as_array(value))
+    array = as_array(value)
+    if float_dtype is not None and array.dtype.kind == "f" and array.dtype != float_dtype:
+        array = array.astype(float_dtype)
+    return Tensor._from_op(array)
+
+
+def _autocast_dtype(layer):
+    """The float dtype host data given to ``layer`` is cast to: the layer's own, as Keras casts
+    floating inputs (``model(x_train / 255.0)`` computes in float32 and returns float32, not
+    float64). Tensors keep their dtype; integer and text data are never cast."""
+    dtype = layer.dtype
+    return dtype if isinstance(dtype, np.dtype) and dtype.kind == "f" else None
 
 
 def _with_none_batch(shapes):

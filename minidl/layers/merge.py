@@ -32,7 +32,7 @@ class _Merge(Layer):
     def call(self, inputs, training=False):
         self._check_list(inputs)
         self._check_shapes([x.shape for x in inputs])
-        return self.merge(list(inputs))
+        return self.merge(_one_dtype(self, list(inputs)))
 
     def _check_shapes(self, shapes):
         if any(shape != shapes[0] for shape in shapes[1:]):
@@ -43,6 +43,16 @@ class _Merge(Layer):
 
     def merge(self, tensors):
         raise NotImplementedError
+
+
+def _one_dtype(layer, tensors):
+    """Inputs of mixed dtypes (int64 flags beside float32 features, as the pandas tutorial
+    concatenates them) in the layer's float dtype, as Keras 3 promotes int with float32 to
+    float32; inputs that already share one dtype are left as they are."""
+    dtypes = {tensor.dtype for tensor in tensors}
+    if len(dtypes) == 1 or layer.dtype.kind != "f":
+        return tensors
+    return [tensor if tensor.dtype == layer.dtype else ops.cast(tensor, layer.dtype) for tensor in tensors]
 
 
 def _sum(tensors):

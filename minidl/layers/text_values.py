@@ -100,6 +100,8 @@ def holds_text(value):
     if _is_text_item(value):
         return True
     data = value.data if isinstance(value, Tensor) else value
+    if hasattr(data, "to_numpy") and not isinstance(data, np.ndarray):  # a pandas Series of strings
+        data = data.to_numpy()
     if isinstance(data, np.ndarray):
         return is_text_array(data)
     if isinstance(value, (list, tuple)):

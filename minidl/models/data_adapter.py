@@ -81,6 +81,8 @@ def as_array(value, what, text=False):
         array = value
     elif hasattr(value, "to_numpy"):  # pandas DataFrame / Series
         array = value.to_numpy()
+        if array.ndim == 1 and array.dtype.kind in "biuf":
+            array = array[:, None]  # Keras 3 makes a Series one column: (n,) -> (n, 1)
     else:
         try:
             array = np.asarray(value)
@@ -234,6 +236,7 @@ class ArrayData:
     """In-memory columns (inputs, targets, sample weights) of the same number of rows."""
 
     shard = None  # minidl.distributed: this rank's part of every batch (see the module docstring)
+    on_dict_keys = None  # called with the keys of a dict x when the model has no input names
 
     def __init__(self, xs, ys=None, sample_weight=None, batch_size=32, what="fit"):
         self.xs = [_cast(a, "x") for a in xs]
@@ -343,6 +346,7 @@ class _BatchSource:
     """Common parsing of the batches a generator or Sequence produces."""
 
     shard = None  # minidl.distributed: this rank's part of every batch (see the module docstring)
+    on_dict_keys = None  # called with the keys of a dict x when the model has no input names
 
     def __init__(self, input_names, output_names, what, conform_x=None, accepts_text=None):
         self.input_names = input_names
@@ -359,6 +363,8 @@ class _BatchSource:
             weight = item[2] if len(item) > 2 else None
         else:
             x, y, weight = item, None, None
+        if isinstance(x, dict) and self.input_names is None and self.on_dict_keys is not None:
+            self.on_dict_keys(tuple(x))
         xs = flatten(x, self.input_names, f"{self.what}: x", self.accepts_text)
         if self.conform_x is not None:
             xs = self.conform_x(xs, f"{self.what}: x")

@@ -168,7 +168,7 @@ class Model(Trainer, Layer):
         """Build a model that has not seen data yet by running it once on a few rows."""
         if not self.built:
             with no_grad():
-                self(first_inputs[0] if len(first_inputs) == 1 else first_inputs, training=False)
+                self(self._model_inputs(first_inputs), training=False)
         if self._compiled is not None and self._compiled.train_weights is None:
             self._capture_trainable_weights()
 
@@ -203,7 +203,15 @@ class Model(Trainer, Layer):
         nested = [w for layer in self._sublayers for w in layer.non_trainable_weights]
         return self._dedup(nested + [w for w in self._params if not w.trainable])
 
+    _dict_input_keys = None  # set by the trainer when data came as a dict (see _model_inputs)
+
     def _model_inputs(self, xs):
+        """A batch's input arrays as the model's ``call`` takes them: one array, a list, or --
+        when the data was a dict and the model names no inputs (a subclassed model) -- the dict
+        with its keys, as Keras hands it over."""
+        keys = self._dict_input_keys
+        if keys is not None and self._known_input_names() is None and len(keys) == len(xs):
+            return dict(zip(keys, xs))
         return xs[0] if len(xs) == 1 else xs
 
     def _forward(self, inputs, training):
@@ -325,4 +333,7 @@ def _input_tensor(value, model, index):
     array = data_adapter.as_array(value, f"{model.name}: input {index}", accepts_text)
     if array.dtype.kind == "O":
         return Tensor._from_op(array)  # text stays on the host
+    kind = contract.inputs[index].kind if contract is not None and index < len(contract.inputs) else "float"
+    if kind == "float" and array.dtype.kind == "f" and model.dtype.kind == "f" and array.dtype != model.dtype:
+        array = array.astype(model.dtype)  # Keras casts float data to the model's dtype (x / 255.0 is float64)
     return Tensor._from_op(array if backend.is_array(array) else backend.to_device(array))

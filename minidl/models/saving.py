@@ -16,6 +16,10 @@ call and path                format written                             module
                              no suffix and other paths)
 ===========================  =========================================  ==================
 
+A ``.ckpt`` or suffix-less weights path is a TensorFlow checkpoint prefix: its folder's
+``checkpoint`` file records it, as TensorFlow does, for ``tf.train.latest_checkpoint``
+(``checkpoint_state``).
+
 ``save_format='keras'|'h5'|'tf'|'npz'`` overrides the suffix (``'tf'`` is the folder), and
 Keras 3's ``zipped=False`` turns a ``.keras`` path into that folder. Missing
 parent folders are created, as TensorFlow 2 did. Every file is written through
@@ -39,6 +43,7 @@ from minidl.custom_objects import custom_object_scope
 from minidl.errors import ModelFileError
 from minidl.models import arguments as model_arguments
 from minidl.models import (
+    checkpoint_state,
     h5_model,
     h5_weights,
     hdf5_io,
@@ -172,6 +177,9 @@ def save_weights(model, filepath, overwrite=True, save_format=None, **kwargs):
     else:
         writer = npz_format.write_weights
     _writing("save_weights", path, lambda: writer(model, path))
+    if save_format in (None, "tf") and checkpoint_state.is_checkpoint_path(path):
+        # A TensorFlow checkpoint prefix ('cp-0005.ckpt'): recorded for tf.train.latest_checkpoint.
+        _writing("save_weights", path, lambda: checkpoint_state.record(path))
 
 
 # -- reading -------------------------------------------------------------------------------------------

@@ -422,10 +422,10 @@ class Trainer:
 
     def _custom_step_data(self, xs, ys, sample_weight):
         """A batch packed as Keras hands it to an overridden step (tensors; lists for several)."""
-        x = [_as_step_tensor(a) for a in xs]
+        x = self._model_inputs([_as_step_tensor(a) for a in xs])
         y = None if ys is None else [_as_step_tensor(a) for a in ys]
         return data_adapter.pack_x_y_sample_weight(
-            x[0] if len(x) == 1 else x,
+            x,
             None if y is None else (y[0] if len(y) == 1 else y),
             _as_step_tensor(sample_weight),
         )
@@ -495,10 +495,21 @@ class Trainer:
     # -- data ----------------------------------------------------------------------------------
     def _data(self, x, y, sample_weight, batch_size, steps, what):
         contract = self.input_contract()
-        return data_adapter.make_data(
-            x, y, sample_weight, batch_size, steps, self._known_input_names(), self._known_output_names(), what,
+        names = self._known_input_names()
+        if names is None and isinstance(x, dict):
+            self._remember_dict_keys(tuple(x))
+        data = data_adapter.make_data(
+            x, y, sample_weight, batch_size, steps, names, self._known_output_names(), what,
             conform_x=None if contract is None else contract.conform_arrays, accepts_text=text_inputs(self, contract),
         )
+        if names is None and isinstance(data, data_adapter._BatchSource):
+            data.on_dict_keys = self._remember_dict_keys  # a dataset or generator of dict batches
+        return data
+
+    def _remember_dict_keys(self, keys):
+        """A model without input names fed a dict (``fit(dict(df), y)``, a dataset of dicts) gets
+        the dict back in ``call``, with these keys (see ``Model._model_inputs``)."""
+        self._dict_input_keys = keys
 
     def _prepare(self, data, what, build=True):
         """Build the model on the first rows where needed; False when that must wait for a batch."""

@@ -41,6 +41,13 @@ from minidl.runtime import backend
 _ALLOWED_KWARGS = ("lr", "decay")
 
 
+class StepCount(int):
+    """An optimizer's step count: a Python int with TensorFlow's ``.numpy()`` (an int64)."""
+
+    def numpy(self):
+        return np.int64(self)
+
+
 class Optimizer:
     """Base class of the optimizers (see the module docstring)."""
 
@@ -102,6 +109,17 @@ class Optimizer:
                     "(e.g. model.parameters() or minidl.tensor(..., requires_grad=True))"
                 )
         return params
+
+    # -- the step count ---------------------------------------------------------------------
+    @property
+    def iterations(self):
+        """The number of steps taken: an int that also answers ``.numpy()`` (Keras keeps it in an
+        int64 variable, and the custom-training tutorial prints ``optimizer.iterations.numpy()``)."""
+        return StepCount(self._iterations)
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value)
 
     # -- the learning rate ---------------------------------------------------------------------
     @property
@@ -319,16 +337,36 @@ class Optimizer:
     def _slots_of(self, weight):
         entry = self._slots.get(id(weight))
         if entry is None:
-            xp = backend.get_xp()
-            slots = {}
-            for slot_name in self._slot_names():
-                array = xp.zeros_like(weight.data)
-                initial = self._initial_slot_value(slot_name)
-                if initial:
-                    array += array.dtype.type(initial)
-                slots[slot_name] = array
+            slots = self._restored_slots(weight) or self._new_slots(weight)
             entry = self._slots[id(weight)] = (weight, slots)
         return entry[1]
+
+    def _new_slots(self, weight):
+        xp = backend.get_xp()
+        slots = {}
+        for slot_name in self._slot_names():
+            array = xp.zeros_like(weight.data)
+            initial = self._initial_slot_value(slot_name)
+            if initial:
+                array += array.dtype.type(initial)
+            slots[slot_name] = array
+        return slots
+
+    def restore_slots_when_created(self, per_weight_slots):
+        """Slots read from a checkpoint before this optimizer met its weights: the n-th weight it
+        meets gets the n-th saved ``{slot name: array}`` (the order it met them in when saved) --
+        TensorFlow's deferred restoration, used by ``tf.train.Checkpoint.restore``."""
+        self._pending_slots = list(per_weight_slots)
+
+    def _restored_slots(self, weight):
+        pending = getattr(self, "_pending_slots", None)
+        index = len(self._slots)
+        if not pending or index >= len(pending):
+            return None
+        saved = pending[index]
+        if set(saved) != set(self._slot_names()) or any(np.shape(a) != weight.shape for a in saved.values()):
+            return None
+        return {name: backend.to_device(np.asarray(array, dtype=weight.dtype)) for name, array in saved.items()}
 
     # -- to be written by each optimizer ----------------------------------------------------------
     def step_scalars(self, dtype):

@@ -19,7 +19,23 @@ import contextlib
 import functools
 
 from minidl.autograd.tensor import Tensor  # every minidl Tensor is a tf.Tensor; tf functions return EagerTensors
-from minidl.tf import compat, config, data, distribute, dtypes, linalg, math, nn, random, strings, unsupported
+from minidl.tf import (
+    compat,
+    config,
+    data,
+    distribute,
+    dtypes,
+    io,
+    linalg,
+    math,
+    nn,
+    random,
+    saved_model,
+    signal,
+    strings,
+    train,
+    unsupported,
+)
 from minidl.tf.array_ops import (
     argsort,
     boolean_mask,
@@ -134,6 +150,14 @@ from minidl.tf.variable import Variable
 
 __version__ = "2.15.0"  # the TensorFlow API level this face follows
 
+
+class version:  # noqa: N801 - TensorFlow's module name
+    """``tf.version``: ``tf.version.VERSION`` is the TensorFlow API level minidl.tf follows."""
+
+    VERSION = __version__
+    GIT_VERSION = "minidl"
+    COMPILER_VERSION = "minidl"
+
 newaxis = None
 
 
@@ -190,15 +214,15 @@ __all__ = [
     "cumsum", "data", "device", "distribute", "divide", "double", "DType", "dtypes", "EagerTensor", "equal", "executing_eagerly",
     "exp", "expand_dims", "eye", "fill", "float16", "float32", "float64", "floordiv", "function", "gather",
     "get_static_value", "GradientTape", "greater", "greater_equal", "half", "identity", "initializers", "int16",
-    "int32", "int64", "int8", "is_tensor", "keras", "less", "less_equal", "linalg", "linspace", "log",
+    "int32", "int64", "int8", "io", "is_tensor", "keras", "less", "less_equal", "linalg", "linspace", "log",
     "logical_and", "logical_not", "logical_or", "losses", "math", "matmul", "maximum", "metrics", "minimum",
     "multiply", "name_scope", "negative", "newaxis", "nn", "norm", "not_equal", "one_hot", "ones", "ones_like",
     "optimizers", "pad", "pow", "print", "random", "range", "rank", "reduce_all", "reduce_any", "reduce_logsumexp",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_std", "reduce_sum", "reduce_variance",
-    "reshape", "reverse", "round", "rsqrt", "set_seed", "shape", "sigmoid", "sign", "size", "sort", "split", "sqrt",
-    "square", "squared_difference", "squeeze", "stack", "stop_gradient", "string", "strings", "subtract", "tanh", "Tensor",
+    "reshape", "reverse", "round", "rsqrt", "saved_model", "set_seed", "shape", "sigmoid", "sign", "signal", "size", "sort", "split", "sqrt",
+    "square", "squared_difference", "squeeze", "stack", "stop_gradient", "string", "strings", "subtract", "tanh", "Tensor", "train",
     "TensorShape", "TensorSpec", "test", "tile", "transpose", "truediv", "uint16", "uint32", "uint64", "uint8",
-    "UnconnectedGradients", "unstack", "unsupported", "Variable", "where", "zeros", "zeros_like",
+    "UnconnectedGradients", "unstack", "unsupported", "Variable", "version", "where", "zeros", "zeros_like",
 ]
 
 

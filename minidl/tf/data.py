@@ -19,6 +19,7 @@ like TensorFlow's but not TensorFlow's order.
 import numpy as np
 
 from minidl.autograd.tensor import Tensor
+from minidl.tf.data_files import CsvDataset, TextLineDataset, list_files, make_csv_dataset  # noqa: F401
 from minidl.tf.tensor import constant
 
 AUTOTUNE = -1
@@ -119,6 +120,55 @@ class Dataset:
 
         return _dataset(iterate, UNKNOWN_CARDINALITY)
 
+    list_files = staticmethod(list_files)
+
+    @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        """Each element drawn from one of ``datasets``, picked at random with probabilities
+        ``weights`` (equal by default) -- the imbalanced-data tutorial's oversampling. An
+        exhausted dataset ends the pass with ``stop_on_empty_dataset``, else drops out."""
+        datasets = list(datasets)
+        probabilities = _sampling_weights(datasets, weights)
+        passes = []
+
+        def iterate():
+            rng = _shuffle_generator(seed, len(passes) if rerandomize_each_iteration is not False else 0)
+            passes.append(None)
+            iterators = [d._host_iterator() for d in datasets]
+            live = probabilities.copy()
+            while live.sum() > 0:
+                index = int(rng.choice(len(iterators), p=live / live.sum()))
+                try:
+                    yield next(iterators[index])
+                except StopIteration:
+                    if stop_on_empty_dataset:
+                        return
+                    live[index] = 0.0
+
+        endless = all(d._cardinality == INFINITE_CARDINALITY for d in datasets)
+        return _dataset(iterate, INFINITE_CARDINALITY if endless else UNKNOWN_CARDINALITY)
+
+    @staticmethod
+    def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+        """The next element of ``datasets[i]`` for each index ``i`` that ``choice_dataset`` yields."""
+        datasets = list(datasets)
+
+        def iterate():
+            iterators = [d._host_iterator() for d in datasets]
+            for choice in choice_dataset._host_iterator():
+                index = int(np.asarray(choice))
+                if not 0 <= index < len(iterators):
+                    raise ValueError(f"Dataset.choose_from_datasets: choice {index} is out of range for "
+                                     f"{len(iterators)} datasets")
+                try:
+                    yield next(iterators[index])
+                except StopIteration:
+                    if stop_on_empty_dataset:
+                        return
+
+        return _dataset(iterate, UNKNOWN_CARDINALITY)
+
     # -- transformations --------------------------------------------------------------------------
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None, name=None):
         """Consecutive elements stacked into batches of ``batch_size`` (the last one may be smaller)."""
@@ -175,9 +225,53 @@ class Dataset:
             for element in self._host_iterator():
                 tensors = _to_tensors(element)
                 result = map_func(*tensors) if isinstance(tensors, tuple) else map_func(tensors)
+                if isinstance(result, list):  # TensorFlow takes a returned list as a tuple of components
+                    result = tuple(result)
                 yield _to_host(result)
 
         return _dataset(iterate, self._cardinality)
+
+    def interleave(self, map_func, cycle_length=None, block_length=None, num_parallel_calls=None,
+                   deterministic=None, name=None):
+        """TensorFlow's interleave: ``map_func`` makes a dataset of each element; ``cycle_length``
+        of them are read in turn, ``block_length`` elements at a time, and one that ends is
+        replaced by the next element's dataset (``files.interleave(make_csv_ds, cycle_length=3)``)."""
+        cycle = 16 if cycle_length in (None, AUTOTUNE) else int(cycle_length)
+        block = 1 if block_length is None else int(block_length)
+        if cycle < 1 or block < 1:
+            raise ValueError(f"Dataset.interleave: cycle_length and block_length must be >= 1, got {cycle_length!r} "
+                             f"and {block_length!r}")
+
+        def open_next(sources):
+            for element in sources:
+                tensors = _to_tensors(element)
+                dataset = map_func(*tensors) if isinstance(tensors, tuple) else map_func(tensors)
+                if not isinstance(dataset, Dataset):
+                    raise TypeError(f"Dataset.interleave: map_func must return a Dataset, got {type(dataset).__name__}")
+                return dataset._host_iterator()
+            return None
+
+        def iterate():
+            sources = self._host_iterator()
+            active = [iterator for iterator in (open_next(sources) for _ in range(cycle)) if iterator is not None]
+            position = 0
+            while active:
+                iterator = active[position]
+                for _ in range(block):
+                    try:
+                        yield next(iterator)
+                    except StopIteration:
+                        replacement = open_next(sources)
+                        if replacement is None:
+                            active.pop(position)
+                            position -= 1
+                        else:
+                            active[position] = replacement
+                        break
+                if active:
+                    position = (position + 1) % len(active)
+
+        return _dataset(iterate, UNKNOWN_CARDINALITY)
 
     def filter(self, predicate, name=None):
         def iterate():
@@ -199,9 +293,12 @@ class Dataset:
                 yield element
 
         known = self._cardinality
-        limit = count if count >= 0 else known
-        if known >= 0 and count >= 0:
+        if count < 0:
+            limit = known
+        elif known >= 0:
             limit = min(count, known)
+        else:  # endless: exactly count; unknown: at most count, so still unknown (as TensorFlow)
+            limit = count if known == INFINITE_CARDINALITY else UNKNOWN_CARDINALITY
         return _dataset(iterate, limit)
 
     def skip(self, count, name=None):
@@ -252,6 +349,13 @@ class Dataset:
         else:
             cardinality = UNKNOWN_CARDINALITY
         return _dataset(iterate, cardinality)
+
+    def snapshot(self, path, compression="AUTO", reader_func=None, shard_func=None, name=None):
+        """TensorFlow's on-disk snapshot is not provided: say so, and what to use instead."""
+        from minidl.errors import UnsupportedError
+
+        raise UnsupportedError(f"Dataset.snapshot({path!r}) is not supported by minidl: it keeps no on-disk "
+                               "snapshots; use dataset.cache() (in memory) instead")
 
     def prefetch(self, buffer_size=None, name=None):
         """The same elements (minidl prepares them when asked)."""
@@ -333,6 +437,18 @@ class _EndlessDataset(Dataset):
         return next(self._pass)
 
 
+def _sampling_weights(datasets, weights):
+    if not datasets:
+        raise ValueError("Dataset.sample_from_datasets: datasets must hold at least one dataset")
+    if weights is None:
+        return np.full(len(datasets), 1.0 / len(datasets))
+    values = np.asarray(weights.numpy() if hasattr(weights, "numpy") else weights, dtype=np.float64).reshape(-1)
+    if values.size != len(datasets) or np.any(values < 0) or not np.isfinite(values).all() or values.sum() <= 0:
+        raise ValueError(f"Dataset.sample_from_datasets: weights must be {len(datasets)} non-negative numbers "
+                         f"(one per dataset, not all zero), got {weights!r}")
+    return values / values.sum()
+
+
 def _shuffle_generator(seed, pass_number):
     """The generator of one shuffled pass: from ``seed`` and the pass number when a seed is given,
     else from NumPy's global generator (so ``np.random.seed`` makes a run repeatable)."""
@@ -354,6 +470,11 @@ class experimental:  # noqa: N801 - TensorFlow's module name
     @staticmethod
     def cardinality(dataset):
         return dataset.cardinality()
+
+    CsvDataset = staticmethod(CsvDataset)
+    make_csv_dataset = staticmethod(make_csv_dataset)
+    sample_from_datasets = staticmethod(Dataset.sample_from_datasets)
+    choose_from_datasets = staticmethod(Dataset.choose_from_datasets)
 
 
 class Options:

@@ -60,6 +60,8 @@ def inferred_array(value):
     """``value`` (Python data or NumPy) as a NumPy array with the dtype TensorFlow would give it."""
     if isinstance(value, (str, bytes)):
         return np.asarray(value.encode() if isinstance(value, str) else value, dtype=object)
+    if hasattr(value, "to_numpy") and not hasattr(value, "numpy"):  # pandas: its NumPy array, as TensorFlow
+        value = value.to_numpy()
     array = np.asarray(value)
     if isinstance(value, (np.ndarray, np.generic)) and array.dtype.kind not in "US":
         return array

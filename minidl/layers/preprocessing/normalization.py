@@ -106,7 +106,11 @@ class Normalization(Layer):
                              f"{input_shape} must have known sizes")
         self.broadcast_shape = tuple(input_shape[axis] if axis in self.kept_axes else 1 for axis in range(rank))
         self.built_shape = input_shape
-        if self.kept_axes == (rank - 1,) and rank > 1:
+        if not self.kept_axes:
+            # axis=None: one scalar mean and variance, which broadcast against inputs of any rank
+            # (Keras adapts such a layer on a 1-D array, then calls it on (batch, 1) columns).
+            self.input_spec = None
+        elif self.kept_axes == (rank - 1,) and rank > 1:
             self.input_spec = InputSpec(ndim=rank, axes={-1: input_shape[-1]}, layout=FEATURES_LAST)
         else:
             self.input_spec = InputSpec(ndim=rank, axes={axis: input_shape[axis] for axis in self.kept_axes})
@@ -151,11 +155,12 @@ class Normalization(Layer):
                 self.build(batch.shape)
                 self.built = True
             self._check_adapt_shape(batch.shape, what)
-            batch_count = math.prod(batch.shape[axis] for axis in self.reduced_axes)
+            reduced_axes = self.reduced_axes if self.kept_axes else tuple(range(batch.ndim))
+            batch_count = math.prod(batch.shape[axis] for axis in reduced_axes)
             if batch_count == 0:
                 continue
-            batch_mean = batch.mean(axis=self.reduced_axes)
-            batch_variance = batch.var(axis=self.reduced_axes)
+            batch_mean = batch.mean(axis=reduced_axes)
+            batch_variance = batch.var(axis=reduced_axes)
             if mean is None:
                 mean, variance, count = batch_mean, batch_variance, batch_count
                 continue
@@ -171,6 +176,8 @@ class Normalization(Layer):
         self.count.assign(backend.to_device(np.asarray(count, dtype=np.int64)))
 
     def _check_adapt_shape(self, shape, what):
+        if not self.kept_axes:
+            return  # axis=None: the statistics are scalars, any shape of data will do
         if len(shape) != len(self.built_shape) or any(
                 shape[axis] != self.built_shape[axis] for axis in self.kept_axes):
             raise ValueError(f"{what}: the layer was built for inputs of shape {self.built_shape}, but the data has "
