@@ -78,14 +78,9 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
         return picked
 
     def iterate():
-        for path in paths:
-            with _open_text(path, compression) as file:
-                for number, fields in enumerate(csv.reader(file, **dialect), start=1):
-                    if (header and number == 1) or not fields:
-                        continue
-                    where = f"record {number} of {path}"
-                    yield tuple(_csv_value(what, column, field, na_value, where)
-                                for column, field in zip(columns, chosen_fields(fields, where)))
+        for where, fields in _csv_records(paths, compression, dialect, header):
+            yield tuple(_csv_value(what, column, field, na_value, where)
+                        for column, field in zip(columns, chosen_fields(fields, where)))
 
     return _dataset(iterate, UNKNOWN_CARDINALITY)
 
@@ -150,6 +145,17 @@ def _compression(what, compression_type):
     return compression
 
 
+def _csv_records(paths, compression, dialect, header):
+    """``(where, fields)`` for every non-empty record of the CSV files, the header lines skipped;
+    ``where`` ("record 3 of data.csv") names the record in error messages."""
+    for path in paths:
+        with _open_text(path, compression) as file:
+            for number, fields in enumerate(csv.reader(file, **dialect), start=1):
+                if (header and number == 1) or not fields:
+                    continue
+                yield f"record {number} of {path}", fields
+
+
 def _open_text(path, compression):
     if compression == "GZIP":
         return gzip.open(path, "rt", newline="", encoding="utf-8")
@@ -189,21 +195,15 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
                                 int(num_rows_for_inference))
 
     def rows():
-        for path in paths:
-            with _open_text(path, compression) as file:
-                for number, fields in enumerate(csv.reader(file, **dialect), start=1):
-                    if (header and number == 1) or not fields:
-                        continue
-                    where = f"record {number} of {path}"
-                    try:
-                        if len(fields) != len(names):
-                            raise ValueError(f"{what}: {where} has {len(fields)} fields, but there are "
-                                             f"{len(names)} columns")
-                        by_name = dict(zip(names, fields))
-                        yield {name: _csv_value(what, columns[name], by_name[name], na_value, where) for name in kept}
-                    except ValueError:
-                        if not ignore_errors:
-                            raise
+        for where, fields in _csv_records(paths, compression, dialect, header):
+            try:
+                if len(fields) != len(names):
+                    raise ValueError(f"{what}: {where} has {len(fields)} fields, but there are {len(names)} columns")
+                by_name = dict(zip(names, fields))
+                yield {name: _csv_value(what, columns[name], by_name[name], na_value, where) for name in kept}
+            except ValueError:
+                if not ignore_errors:
+                    raise
 
     def iterate():
         epoch = 0
