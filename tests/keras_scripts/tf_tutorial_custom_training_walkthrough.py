@@ -8,8 +8,8 @@ Substitute data: the tutorial loads ``penguins/processed`` with ``tensorflow_dat
 normalised measurements and a species label 0-2, split ``train[:20%]`` / ``train[20%:]`` as
 ``(features, label)`` datasets); here the two ``tf.data`` datasets are built with
 ``from_tensor_slices`` from 330 synthetic penguins (three clusters in the four measurements),
-and ``tfds.as_dataframe`` previews are replaced by pandas DataFrames. Reduced: 40 epochs in
-place of 201 (progress printed every 10 in place of 50).
+and ``tfds.as_dataframe`` previews are replaced by pandas DataFrames. The tutorial's 201 epochs
+(40 left the test accuracy under 0.6 in two runs of four).
 
 Patterns: ``next(iter(ds.batch(32)))`` and tensors indexed ``features[:, 0]`` in
 ``plt.scatter(..., c=labels)``; ``Dense(10, activation=tf.nn.relu, input_shape=(4,))``;
@@ -123,7 +123,7 @@ assert optimizer.iterations.numpy() == 1
 train_loss_results = []
 train_accuracy_results = []
 
-num_epochs = 40
+num_epochs = 201
 
 for epoch in range(num_epochs):
     epoch_loss_avg = tf.keras.metrics.Mean()
@@ -146,7 +146,7 @@ for epoch in range(num_epochs):
     train_loss_results.append(epoch_loss_avg.result())
     train_accuracy_results.append(epoch_accuracy.result())
 
-    if epoch % 10 == 0:
+    if epoch % 50 == 0:
         print("Epoch {:03d}: Loss: {:.3f}, Accuracy: {:.3%}".format(epoch,
                                                                     epoch_loss_avg.result(),
                                                                     epoch_accuracy.result()))
