@@ -176,51 +176,6 @@ def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, n
         np.testing.assert_array_equal(to_host(got), expected)
 
 
-@pytest.mark.parametrize("option_set", ["last", "sequences", "backwards", "padding_backwards_last"])
-@pytest.mark.parametrize("name", sorted(CELLS))
-def test_inference_in_row_blocks_equals_one_loop_bit_for_bit(any_backend, name, option_set, monkeypatch):
-    """Inference on a large enough batch runs a block of rows per core, each with a time loop of
-    its own (``minidl/ops/fast/recurrent_inference.py``; here 7 rows in 3 blocks): the bits of
-    one loop over the whole batch, and the readable form's numbers. Training keeps one loop."""
-    import minidl.runtime.parallel as parallel
-    from minidl.ops.fast import recurrent_inference
-
-    minidl.set_floatx("float64")
-    batch, time, features, units = 7, 6, 4, 3
-    operands = _operands(name, batch, time, features, units)
-    options = _option_set(name, option_set, batch, time, features, units)
-    inputs = [minidl.tensor(device(operands[key])) for key in ("x", "kernel", "recurrent_kernel", "bias")]
-    states = [minidl.tensor(device(state)) for state in operands["states"]]
-
-    def infer():
-        with minidl.no_grad():
-            return [to_host(out) for out in CELLS[name]["fused"](*inputs, initial_state=states, **CELLS[name]["extra"],
-                                                                   **options)]
-
-    one_loop = infer()
-    blocks = []
-
-    def counted(work, rows, min_rows):
-        results = parallel.row_blocks_on_cores(work, rows, min_rows)
-        blocks.append(len(results))
-        return results
-
-    monkeypatch.setattr(recurrent_inference, "MIN_ROWS_PER_CORE", 2)
-    monkeypatch.setattr(recurrent_inference, "cpu_workers", lambda: 3)
-    monkeypatch.setattr(parallel, "cpu_workers", lambda: 3)
-    monkeypatch.setattr(recurrent_inference, "row_blocks_on_cores", counted)
-    in_blocks = infer()
-    expected_blocks = [] if minidl.get_backend() == "cupy" else [3]  # one GPU launch needs no blocks
-    assert blocks == expected_blocks
-    for got, expected in zip(in_blocks, one_loop):
-        np.testing.assert_array_equal(got, expected)
-    reference, _ = _run_with_grads(CELLS[name]["reference"], name, operands, True, options)
-    for got, expected in zip(in_blocks, reference):
-        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
-    _run_with_grads(CELLS[name]["fused"], name, operands, True, options)  # training: one loop
-    assert blocks == expected_blocks
-
-
 def test_lstm_backward_in_several_time_chunks_equals_reference(any_backend, monkeypatch):
     """The LSTM backward precomputes step factors a cache-sized chunk of steps at a time."""
     import minidl.ops.fast.lstm as rnn_lstm_module

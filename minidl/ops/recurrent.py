@@ -18,7 +18,6 @@ are Keras 2's per-gate dropout masks, fixed across time (``minidl.ops.dropout.dr
 
 from minidl.autograd.tensor import Tensor
 from minidl.ops._util import as_tensor, require_float
-from minidl.ops.fast import recurrent_inference
 from minidl.ops.fast.gru import fast_gru
 from minidl.ops.fast.lstm import fast_lstm
 from minidl.ops.fast.rnn_common import get_inplace_activation
@@ -29,8 +28,6 @@ from minidl.ops.reference.lstm import LSTMStep, lstm_over_time
 from minidl.ops.reference.rnn_activations import cell_activation
 from minidl.ops.reference.simple_rnn import SimpleRNNStep, simple_rnn_over_time
 from minidl.ops.reference.time_loop import TimeSteps
-
-_FAST_FORMS = (fast_simple_rnn, fast_lstm, fast_gru)
 
 
 def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None, activation="tanh",
@@ -111,7 +108,7 @@ def _simple_rnn(form, op_name, x, kernel, recurrent_kernel, bias, initial_state,
     units = as_tensor(recurrent_kernel).shape[0]
     operands = _checked(op_name, 1, [(units,)], 1, x, kernel, recurrent_kernel, bias, initial_state, mask,
                         input_masks, recurrent_masks)
-    return _run(form, operands, (activation, return_sequences, go_backwards))
+    return form(*operands[:5], activation, return_sequences, go_backwards, *operands[5:])
 
 
 def _lstm(form, op_name, x, kernel, recurrent_kernel, bias, initial_state, activation, recurrent_activation,
@@ -121,7 +118,7 @@ def _lstm(form, op_name, x, kernel, recurrent_kernel, bias, initial_state, activ
     units = as_tensor(recurrent_kernel).shape[0]
     operands = _checked(op_name, 4, [(4 * units,)], 2, x, kernel, recurrent_kernel, bias, initial_state, mask,
                         input_masks, recurrent_masks)
-    return _run(form, operands, (activation, recurrent_activation, return_sequences, go_backwards))
+    return form(*operands[:5], activation, recurrent_activation, return_sequences, go_backwards, *operands[5:])
 
 
 def _gru(form, op_name, x, kernel, recurrent_kernel, bias, initial_state, activation, recurrent_activation,
@@ -132,15 +129,8 @@ def _gru(form, op_name, x, kernel, recurrent_kernel, bias, initial_state, activa
     bias_shape = (2, 3 * units) if reset_after else (3 * units,)
     operands = _checked(op_name, 3, [bias_shape], 1, x, kernel, recurrent_kernel, bias, initial_state, mask,
                         input_masks, recurrent_masks)
-    return _run(form, operands, (activation, recurrent_activation, bool(reset_after), return_sequences, go_backwards))
-
-
-def _run(form, operands, settings):
-    """``form`` on the checked operands and the op's settings; a fast form's inference on a
-    large batch runs a block of rows on each CPU core (``minidl/ops/fast/recurrent_inference.py``)."""
-    if form in _FAST_FORMS and recurrent_inference.runs_in_row_blocks(*operands):
-        return recurrent_inference.run_in_row_blocks(form, operands, settings)
-    return form(*operands[:5], *settings, *operands[5:])
+    return form(*operands[:5], activation, recurrent_activation, bool(reset_after), return_sequences,
+                go_backwards, *operands[5:])
 
 
 def _checked(op_name, gates, bias_shapes, state_count, x, kernel, recurrent_kernel, bias, initial_state, mask,

@@ -20,9 +20,7 @@ small thread pool runs the chunks side by side:
 * ``WorkBehind`` runs blocks of work on another core as they become ready while the caller
   goes on (an RNN's weight gradients behind its backward time loop);
 * ``chunks_ahead`` is the other way round: the next chunk of work is computed on another core
-  while the caller uses the current one (an RNN's input projection ahead of its forward loop);
-* ``row_blocks_on_cores`` runs the same work on blocks of independent rows, a block per core
-  (an RNN's inference: each block of sequences has a time loop of its own).
+  while the caller uses the current one (an RNN's input projection ahead of its forward loop).
 
 Why not leave the threading to BLAS: a multi-threaded GEMM per chunk leaves a core idle during
 every copy between GEMMs, and OpenBLAS's worker threads keep spinning for a while after each
@@ -35,7 +33,7 @@ On a GPU there is one chunk and the pool is never used.
 import functools
 import os
 import queue
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 
 from minidl.runtime import backend
 from minidl.runtime.backend import get_xp as xp
@@ -323,34 +321,6 @@ def chunks_ahead(work, chunks):
         if index + 1 < len(chunks):
             upcoming = pool.submit(work, *chunks[index + 1])
         yield first, stop, result
-
-
-@functools.lru_cache(maxsize=1)
-def _row_block_pool(workers):
-    # Its own pool: a block's work may itself hand chunks to ``_thread_pool`` and wait for them.
-    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="minidl-rows")
-
-
-def row_blocks_on_cores(work, rows, min_rows):
-    """``[work(start, stop) for each block]``: the rows 0..rows-1 cut into one block per core (no
-    block under ``min_rows`` rows), each block's work run on a core of its own, BLAS held to one
-    thread. The calling thread runs the first block. Results come back in block order.
-
-    Meant for work on independent rows made of many small calls, where one core would run
-    them one after the other (a recurrent layer's inference: a time loop per block of sequences).
-    """
-    blocks = min(cpu_workers(), rows // max(min_rows, 1))
-    if blocks <= 1 or backend.get_backend() == "cupy":
-        return [work(0, rows)]
-    edges = [rows * index // blocks for index in range(blocks + 1)]
-    with _blas_controller().limit(limits=1, user_api="blas"):
-        others = [_row_block_pool(cpu_workers()).submit(work, edges[index], edges[index + 1])
-                  for index in range(1, blocks)]
-        try:
-            first = work(edges[0], edges[1])
-        finally:
-            wait(others)  # never leave a block running behind an error
-        return [first] + [future.result() for future in others]
 
 
 def sum_in_order(parts):
