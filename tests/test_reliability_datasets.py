@@ -402,6 +402,24 @@ def test_a_flipped_bit_in_the_cifar_archive_is_caught_or_harmless(world, positio
     assert np.array_equal(x_train, expected_train) and np.array_equal(x_test, expected_test)
 
 
+def test_every_flipped_bit_in_a_cifar_batch_pickle_is_a_clean_error_or_a_well_formed_batch():
+    """The decoder on its own, past the archive's CRC (which a reader meets only at the end): any
+    damaged bit in a batch's pickle -- its opcodes, a codec name given to _codecs.encode, NumPy's
+    reconstruction arguments, the pixels -- is a CorruptDatasetError naming the batch, or a batch
+    of the right shapes and types (a changed pixel is caught by the archive's checksum)."""
+    raw = pickle.dumps(cifar_batch(1, 0), protocol=2)
+    assert b"latin1" in raw  # Python 2 style bytes inside: the _codecs.encode path is exercised
+    for position in range(len(raw)):
+        for bit in range(8):
+            try:
+                images, labels = cifar10._decode_batch(flip(raw, position, bit), "cifar-10-batches-py/data_batch_1")
+            except CorruptDatasetError as error:
+                assert_clean_error(error, "data_batch_1")
+                continue
+            assert images.shape == (1, 32, 32, 3) and images.dtype == np.uint8, (position, bit)
+            assert labels.shape == (1,), (position, bit)
+
+
 # -- truncations at every length ---------------------------------------------------------------------
 
 def assert_every_prefix_fails(data, path, load, name):
