@@ -12,10 +12,13 @@ from hypothesis import HealthCheck, settings
 import minidl
 from minidl import backend
 
-settings.register_profile(
-    "minidl", max_examples=15, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+# The default profile draws the same examples on every run (derandomize), so that the suite's
+# verdict never depends on the run; HYPOTHESIS_PROFILE=explore draws new ones, more of them, to
+# hunt for cases the fixed draw misses.
+_HEALTH_CHECKS_OFF = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+settings.register_profile("minidl", max_examples=15, deadline=None, derandomize=True,
+                          suppress_health_check=_HEALTH_CHECKS_OFF)
+settings.register_profile("explore", max_examples=100, deadline=None, suppress_health_check=_HEALTH_CHECKS_OFF)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "minidl"))
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
