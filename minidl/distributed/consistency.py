@@ -31,6 +31,11 @@ def check_same_on_every_rank(communicator, description, what, hint=""):
         )
 
 
+def ranks_unlike_rank_0(values):
+    """The ranks whose entry of ``values`` (one per rank, as gathered) differs from rank 0's."""
+    return [rank for rank, value in enumerate(values) if value != values[0]]
+
+
 def _differences(reference, other, path=""):
     """Human-readable differences between two descriptions: dicts and lists are compared item
     by item, anything else (numbers, strings, tuples) as one value."""

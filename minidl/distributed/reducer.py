@@ -35,7 +35,7 @@ import numpy as np
 
 from minidl.autograd import engine
 from minidl.distributed import buckets as bucket_layout
-from minidl.distributed.consistency import check_same_on_every_rank
+from minidl.distributed.consistency import check_same_on_every_rank, ranks_unlike_rank_0
 from minidl.errors import RankMismatchError
 from minidl.runtime import backend
 
@@ -65,7 +65,7 @@ class GradientReducer:
                                  "weights: check that every rank builds the same model")
         sums = _weight_checksums(weights)
         gathered = self.communicator.allgather_object(sums, "the check that every rank starts from the same weights")
-        differing = [rank for rank, other in enumerate(gathered) if other != gathered[0]]
+        differing = ranks_unlike_rank_0(gathered)
         if differing:
             raise RankMismatchError(
                 f"minidl.distributed: the weights on rank(s) {differing} differ from rank 0's before the first "

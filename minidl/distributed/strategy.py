@@ -65,7 +65,7 @@ from minidl.distributed import metrics_sync, rank_callbacks
 from minidl.distributed import world as world_module
 from minidl.distributed.buckets import DEFAULT_BUCKET_BYTES
 from minidl.distributed.collectives import default_communicator
-from minidl.distributed.consistency import check_same_on_every_rank
+from minidl.distributed.consistency import check_same_on_every_rank, ranks_unlike_rank_0
 from minidl.distributed.optimizer import DistributedOptimizer, broadcast_optimizer_state, broadcast_parameters
 from minidl.distributed.reducer import GradientReducer
 from minidl.distributed.sharding import Shard
@@ -253,8 +253,8 @@ class DataParallel:
                 f"has fewer rows than the {self.world.size} ranks), and a custom train_step cannot run on no rows. "
                 "Use a batch_size of at least the number of ranks"
             )
-        for optimizer, weights in self._last_custom_updates:
-            with replicas.averaging_with(lambda opt, pairs: self._average(opt, pairs, share)):
+        with replicas.averaging_with(lambda optimizer, pairs: self._average(optimizer, pairs, share)):
+            for optimizer, weights in self._last_custom_updates:
                 optimizer.apply_gradients([(None, weight) for weight in weights])
 
     def _synchronize(self, model):
@@ -333,7 +333,7 @@ def _shape_and_dtype(array, rows=False):
 
 def _check_in_step(fingerprints):
     """RankMismatchError if any rank's weights (``_fingerprint``, one per rank) differ from rank 0's."""
-    differing = [rank for rank, fingerprint in enumerate(fingerprints) if fingerprint != fingerprints[0]]
+    differing = ranks_unlike_rank_0(fingerprints)
     if differing:
         raise RankMismatchError(
             f"minidl.distributed: the trainable weights of rank(s) {differing} no longer equal rank 0's. Something "

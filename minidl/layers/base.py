@@ -26,6 +26,7 @@ about calling a layer:
   which layer called them.
 """
 
+import functools
 import inspect
 import math
 import numbers
@@ -315,8 +316,6 @@ _BOOKKEEPING = frozenset({"_sublayers", "_loss_layers", "_loss_entry", "_symboli
 
 def _marking_built(build):
     """``build`` that marks the layer built once it returns (see ``Layer.__init_subclass__``)."""
-    import functools
-
     @functools.wraps(build)
     def build_and_mark(self, *args, **kwargs):
         result = build(self, *args, **kwargs)
@@ -344,14 +343,8 @@ def _tuple_shape(shape):
     return tuple(shape)
 
 
-def _cast_floats(inputs, dtype):
-    """Floating-point tensors among ``inputs`` in the layer's float ``dtype`` (others as they are)."""
-    try:
-        target = np.dtype(dtype)
-    except TypeError:
-        return inputs
-    if not np.issubdtype(target, np.floating):
-        return inputs
+def _cast_floats(inputs, target):
+    """Floating-point tensors among ``inputs`` in the float dtype ``target`` (others as they are)."""
     if isinstance(inputs, list):
         return [_cast_floats(x, target) for x in inputs]
     if isinstance(inputs, Tensor) and np.issubdtype(inputs.dtype, np.floating) and inputs.dtype != target:
@@ -376,11 +369,12 @@ class Layer:
         keras.io's saving guide does for a ``build`` taking extra arguments) is built after it,
         as in Keras: ``__call__`` then does not build it again."""
         super().__init_subclass__(**kwargs)
+        users = not cls.__module__.startswith("minidl.")
         # Keras casts a layer's floating-point inputs to the layer's dtype (a float64 NumPy batch
         # into float32 weights); minidl's own layers convert in their ops, a user's ``call`` here.
-        cls._casts_float_inputs = not cls.__module__.startswith("minidl.")
+        cls._casts_float_inputs = users
         build = cls.__dict__.get("build")
-        if build is not None and not cls.__module__.startswith("minidl.") and not getattr(build, "_marks_built", False):
+        if users and build is not None and not getattr(build, "_marks_built", False):
             cls.build = _marking_built(build)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
@@ -475,9 +469,10 @@ class Layer:
                 if training is not None:
                     kwargs["training"] = training  # recorded, so the graph replays it
                 return self._call_symbolic(inputs, kwargs)
-            inputs = _as_tensors(inputs, _autocast_dtype(self))
-            if self._casts_float_inputs:
-                inputs = _cast_floats(inputs, self.dtype)
+            float_dtype = _float_dtype(self)
+            inputs = _as_tensors(inputs, float_dtype)
+            if self._casts_float_inputs and float_dtype is not None:
+                inputs = _cast_floats(inputs, float_dtype)
             spec = self.input_spec
             if spec is not None:
                 if isinstance(inputs, Tensor) and isinstance(spec, InputSpec):
@@ -947,7 +942,7 @@ def _only_numbers(items):
 
 def _as_tensor(value, float_dtype=None):
     """A Tensor of ``value``; text stays a host array of ``str`` (``minidl.layers.text_values``).
-    Host floating-point data is cast to ``float_dtype`` when given (see ``_autocast_dtype``)."""
+    Host floating-point data is cast to ``float_dtype`` when given (see ``_float_dtype``)."""
     if isinstance(value, Tensor):
         return value
     if holds_text(value):
@@ -958,12 +953,15 @@ def _as_tensor(value, float_dtype=None):
     return Tensor._from_op(array)
 
 
-def _autocast_dtype(layer):
+def _float_dtype(layer):
     """The float dtype host data given to ``layer`` is cast to: the layer's own, as Keras casts
     floating inputs (``model(x_train / 255.0)`` computes in float32 and returns float32, not
     float64). Tensors keep their dtype; integer and text data are never cast."""
-    dtype = layer.dtype
-    return dtype if isinstance(dtype, np.dtype) and dtype.kind == "f" else None
+    try:
+        dtype = np.dtype(layer.dtype)
+    except TypeError:  # a user's layer may hold something NumPy does not know as a dtype
+        return None
+    return dtype if dtype.kind == "f" else None
 
 
 def _with_none_batch(shapes):
