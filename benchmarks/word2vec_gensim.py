@@ -7,8 +7,9 @@ IMDB training reviews (``minidl.datasets.imdb.review_words``), with gensim's wor
 the book's era: 100 dimensions, window 5, min_count 5, 5 negatives, sample 1e-3, seed 1. Each
 measurement is a fresh process, without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (as run.py's workers);
 the frameworks take turns within each round, and the median over rounds is reported. Only
-training is timed (the vocabulary is built first, untimed, in both). gensim runs with
-``workers`` threads (default: the machine's cores); minidl trains on one.
+training is timed (the vocabulary is built first, untimed, in both). Both run ``--workers``
+workers (default: the machine's cores): gensim's are threads, minidl's forked processes sharing
+the tables (``minidl.runtime.forked_workers``); ``--workers 1`` compares one core with one core.
 """
 
 import argparse
@@ -46,7 +47,7 @@ def measure(framework, sg, reviews, workers):
         return words / (time.perf_counter() - start)
     from minidl.text import Word2Vec
 
-    model = Word2Vec(sg=sg, epochs=1, **SETTINGS)
+    model = Word2Vec(sg=sg, epochs=1, workers=workers, **SETTINGS)
     model.build_vocab(sentences)
     model.train(sentences)
     return model.words_per_second
@@ -79,7 +80,7 @@ def _median_cell(values):
 
 
 def markdown(result):
-    lines = [f"Reviews: {result['reviews']} ({result['words']:,} words); rounds: {result['rounds']}; gensim workers: "
+    lines = [f"Reviews: {result['reviews']} ({result['words']:,} words); rounds: {result['rounds']}; workers (both): "
              f"{result['workers']}; versions: {result['versions']}", "",
              "| mode | minidl words/s | gensim words/s | minidl / gensim | rounds (minidl; gensim) |", "|---|---|---|---|---|"]
     for sg, mode in MODES.items():
@@ -97,7 +98,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reviews", type=int, default=5000, help="how many IMDB training reviews (default 5000)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gensim's worker threads")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="workers of both (gensim: threads, minidl: processes)")
     parser.add_argument("--out", default="", help="JSON file for the rates of every round ('' for none)")
     parser.add_argument("--worker", choices=("minidl", "gensim"), help=argparse.SUPPRESS)
     parser.add_argument("--sg", type=int, default=0, help=argparse.SUPPRESS)

@@ -18,7 +18,9 @@ frequent-word subsampling keeping a word with probability (sqrt(f / (s T)) + 1) 
 negatives drawn from the unigram distribution raised to 0.75 (by Walker's alias method).
 
 Pairs are generated with array operations over the whole corpus (no Python loop per word) and
-trained in mini-batches of ``batch_size`` pairs with plain SGD, as word2vec does.
+trained in mini-batches of ``batch_size`` pairs with plain SGD, as word2vec does. Like gensim's
+``workers`` threads (3 by default), up to ``workers`` processes train on shares of the corpus at
+once, writing into the same tables (:meth:`Word2Vec.train`); ``workers=1`` is reproducible.
 
 Two forms of the SGD step, equal to float rounding (tests hold them to it):
 
@@ -42,6 +44,7 @@ operations over the corpus.
 """
 
 import collections
+import contextlib
 import itertools
 import time
 
@@ -52,18 +55,24 @@ from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
 from minidl.layers.base import Parameter
 from minidl.ops.forms import reference_forms_active
-from minidl.runtime import backend
+from minidl.runtime import backend, forked_workers
 from minidl.text.keyed_vectors import KeyedVectors
+
+# Corpora with fewer words than this per worker train in one process, reproducibly: they take a
+# fraction of a second anyway. (Forking is cheap: two processes on a 25,000-word corpus ran
+# 1.8x faster than one, measured on the two-core benchmark machine.)
+MIN_WORDS_PER_WORKER = 100_000
 
 
 class Word2Vec:
     def __init__(self, sentences=None, vector_size=100, window=5, min_count=5, negative=5,
                  sample=1e-3, epochs=5, alpha=0.025, min_alpha=0.0001, sg=0, seed=1,
-                 batch_size=4096, max_vocab_size=None, verbose=False, size=None, iter=None):  # noqa: A002 - gensim 3's name
+                 batch_size=4096, max_vocab_size=None, verbose=False, workers=3, size=None,
+                 iter=None):  # noqa: A002 - gensim 3's name
         self.vector_size = int(size if size is not None else vector_size)
         self.epochs = int(iter if iter is not None else epochs)
         for name, value in (("vector_size", self.vector_size), ("window", window), ("min_count", min_count),
-                            ("epochs", self.epochs), ("batch_size", batch_size)):
+                            ("epochs", self.epochs), ("batch_size", batch_size), ("workers", workers)):
             if int(value) <= 0:
                 raise ValueError(f"Word2Vec: {name} must be a positive integer, got {value}")
         if negative < 1:
@@ -71,7 +80,7 @@ class Word2Vec:
         self.window, self.min_count, self.negative = int(window), int(min_count), int(negative)
         self.sample, self.alpha, self.min_alpha = float(sample), float(alpha), float(min_alpha)
         self.sg, self.batch_size, self.max_vocab_size = int(sg), int(batch_size), max_vocab_size
-        self.verbose = verbose
+        self.verbose, self.workers = verbose, int(workers)
         self.rng = np.random.default_rng(seed)
         self.wv = None
         self.words_per_second = None
@@ -254,39 +263,104 @@ class Word2Vec:
         return loss
 
     def train(self, sentences, epochs=None):
-        """Train on ``sentences`` (lists of tokens); returns self. Sets ``words_per_second``."""
+        """Train on ``sentences`` (lists of tokens); returns self. Sets ``words_per_second``.
+
+        With ``workers`` > 1 each epoch's corpus is cut into one share per worker process, and
+        the processes train on their shares at the same time, writing into the same tables
+        without locks, as gensim's worker threads do (see ``minidl.runtime.forked_workers``).
+        That needs Linux, the NumPy backend and ``MIN_WORDS_PER_WORKER`` words per worker;
+        otherwise, and always with ``workers=1``, one process trains and the result is
+        reproducible from ``seed``.
+        """
         if self.wv is None:
             self.build_vocab(sentences)
         epochs = self.epochs if epochs is None else int(epochs)
         ids, sentence_numbers = self._encode(sentences)
+        processes = forked_workers.process_count(self.workers, len(ids), MIN_WORDS_PER_WORKER)
         total_words = len(ids) * epochs
         processed_words = 0
         started = time.perf_counter()
         for epoch in range(epochs):
-            kept_ids, kept_sentences = self._subsample(ids, sentence_numbers)
-            if self.sg:
-                inputs, targets = self._skipgram_pairs(kept_ids, kept_sentences)
+            if processes == 1:
+                processed_words, loss, examples = self._train_share(ids, sentence_numbers, self.batch_size,
+                                                                    processed_words, total_words, len(ids))
             else:
-                inputs, targets = self._cbow_windows(kept_ids, kept_sentences)
-            batches = range(0, len(targets), self.batch_size)
-            words_per_batch = len(ids) / max(1, len(batches))
-            epoch_loss = 0.0
-            step = self._step_readable if reference_forms_active() else self._step_fast
-            for start in batches:
-                progress = processed_words / total_words
-                learning_rate = max(self.min_alpha, self.alpha - (self.alpha - self.min_alpha) * progress)
-                batch = slice(start, start + self.batch_size)
-                loss = step(inputs[batch], self._candidates(targets[batch]), learning_rate, with_loss=self.verbose)
-                processed_words += words_per_batch
-                epoch_loss += float(backend.to_numpy(loss)) if self.verbose else 0.0
+                loss, examples = self._train_epoch_in_processes(ids, sentence_numbers, processes,
+                                                                epoch * len(ids), total_words)
             if self.verbose:
-                print(f"word2vec epoch {epoch + 1}/{epochs}: {len(targets)} training examples, "
-                      f"mean loss {epoch_loss / max(1, len(targets)):.4f}")
+                print(f"word2vec epoch {epoch + 1}/{epochs}: {examples} training examples, "
+                      f"mean loss {loss / max(1, examples):.4f}")
         elapsed = time.perf_counter() - started
         self.words_per_second = total_words / max(elapsed, 1e-9)
         self.wv.vectors = backend.to_numpy(self.input_vectors.data).copy()
         self.wv.invalidate()
         return self
+
+    def _train_share(self, ids, sentence_numbers, batch_size, processed_words, total_words, epoch_words):
+        """One epoch of SGD in batches of ``batch_size`` over ``ids`` (the corpus or a worker's share
+        of it), drawing from ``self.rng``. The learning rate decays linearly with ``processed_words`` of
+        ``total_words``; the share's batches stand for the ``epoch_words`` of the whole epoch.
+        Returns (processed_words after it, summed loss (0 unless verbose), training examples)."""
+        kept_ids, kept_sentences = self._subsample(ids, sentence_numbers)
+        if self.sg:
+            inputs, targets = self._skipgram_pairs(kept_ids, kept_sentences)
+        else:
+            inputs, targets = self._cbow_windows(kept_ids, kept_sentences)
+        batches = range(0, len(targets), batch_size)
+        words_per_batch = epoch_words / max(1, len(batches))
+        summed_loss = 0.0
+        step = self._step_readable if reference_forms_active() else self._step_fast
+        for start in batches:
+            progress = processed_words / total_words
+            learning_rate = max(self.min_alpha, self.alpha - (self.alpha - self.min_alpha) * progress)
+            batch = slice(start, start + batch_size)
+            loss = step(inputs[batch], self._candidates(targets[batch]), learning_rate, with_loss=self.verbose)
+            processed_words += words_per_batch
+            summed_loss += float(backend.to_numpy(loss)) if self.verbose else 0.0
+        return processed_words, summed_loss, len(targets)
+
+    def _train_epoch_in_processes(self, ids, sentence_numbers, processes, processed_words, total_words):
+        """One epoch on ``processes`` forked workers at once, each on its own run of the corpus
+        with its own random stream (worker 0, this process, draws from ``self.rng``). A cut can
+        split a sentence, losing the few windows across it, as gensim's 10,000-word jobs do.
+
+        Each worker steps in batches of ``batch_size / processes`` pairs: the batches the workers
+        apply at the same time act on the tables like one batch of their combined size, and
+        keeping that at ``batch_size`` keeps the vectors as good as one process makes them
+        (measured on 3,000 IMDB reviews, CBOW: Spearman correlation of similarities with gensim's
+        0.83 on one process, 0.74 on two with whole batches, 0.80-0.84 with halves or quarters).
+        Returns (summed loss, training examples) over all the workers."""
+        cuts = [len(ids) * worker // processes for worker in range(processes + 1)]
+        child_seeds = self.rng.integers(0, 2**63, size=processes)
+        batch_size = max(1, self.batch_size // processes)
+        results = forked_workers.shared_copy(np.zeros((processes, 2)))  # each worker's (loss, examples)
+
+        def train_share(worker):
+            if worker:
+                self.rng = np.random.default_rng(child_seeds[worker])  # this model is the child's copy
+            share = slice(cuts[worker], cuts[worker + 1])
+            _, loss, examples = self._train_share(ids[share], sentence_numbers[share], batch_size, processed_words,
+                                                  total_words, len(ids))
+            results[worker] = loss, examples
+
+        with _tables_in_shared_memory(self.input_vectors, self.output_vectors):
+            forked_workers.run_in_forked_processes(train_share, processes)
+        return results[:, 0].sum(), int(results[:, 1].sum())
+
+
+@contextlib.contextmanager
+def _tables_in_shared_memory(*parameters):
+    """The parameters' arrays in memory that forked processes share, for the ``with`` block; after
+    it, the numbers are copied back into each parameter's own array."""
+    own_arrays = [parameter.data for parameter in parameters]
+    for parameter in parameters:
+        parameter.data = forked_workers.shared_copy(parameter.data)
+    try:
+        yield
+    finally:
+        for parameter, own in zip(parameters, own_arrays):
+            own[...] = parameter.data
+            parameter.data = own
 
 
 def _window_offsets(length, window):
