@@ -58,17 +58,25 @@ def test_a_child_killed_by_a_signal_is_reported():
 
 
 def test_when_this_process_fails_the_children_are_stopped_and_reaped():
+    pids = shared_copy(np.zeros(3, dtype=np.int64))
+
     def task(worker):
+        pids[worker] = os.getpid()
         if worker == 0:
+            deadline = time.monotonic() + 10
+            while not pids[1:].all() and time.monotonic() < deadline:  # both children started
+                time.sleep(0.01)
             raise KeyError("worker 0 failed")
         time.sleep(60)
 
     started = time.perf_counter()
     with pytest.raises(KeyError, match="worker 0 failed"):
         run_in_forked_processes(task, 3)
-    assert time.perf_counter() - started < 10
-    with pytest.raises(ChildProcessError):  # no child left behind, not even a zombie
-        os.waitpid(-1, os.WNOHANG)
+    assert time.perf_counter() - started < 15
+    assert pids[1:].all()
+    for pid in pids[1:]:
+        with pytest.raises(ChildProcessError):  # already reaped: no zombie left behind
+            os.waitpid(int(pid), os.WNOHANG)
 
 
 def test_process_count_needs_cores_work_and_the_numpy_backend(monkeypatch):

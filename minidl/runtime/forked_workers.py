@@ -23,6 +23,7 @@ so a task must not use minidl's thread pools (``minidl.runtime.parallel``) or mu
 word2vec's step uses neither.
 """
 
+import gc
 import mmap
 import os
 import signal
@@ -99,6 +100,9 @@ def _fork(task, worker):
 
 
 def _run_child(task, worker, report):
+    # The parent's objects are shared with the child page by page until either writes to them; a
+    # garbage collection would write to every one of them (its bookkeeping), copying them all.
+    gc.disable()
     status = 1
     try:
         task(worker)
