@@ -67,7 +67,7 @@ Word2vec on 11.5 million IMDB words takes a while on a CPU (see ``words_per_seco
 
     python examples/book_ch4_text.py --lab text          # the exact pipeline outputs
     python examples/book_ch4_text.py --lab bow           # one-hot, counts, TF-IDF
-    python examples/book_ch4_text.py --lab word2vec      # CBOW on IMDB (long on a CPU)
+    python examples/book_ch4_text.py --lab word2vec      # CBOW on IMDB (about 2 minutes on two cores)
     python examples/book_ch4_text.py --quick             # everything on small slices
 """
 
