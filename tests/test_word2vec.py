@@ -93,12 +93,12 @@ def test_cbow_forwards_the_window_mean_and_hands_each_context_word_the_whole_gra
     np.testing.assert_allclose(grad[2:], 0)
 
 
-@pytest.mark.parametrize("sg", [0, 1])
-def test_the_fast_step_equals_the_readable_autograd_step(sg, any_backend):
+@pytest.mark.parametrize("sg, cbow_mean", [(0, 1), (0, 0), (1, 1)])
+def test_the_fast_step_equals_the_readable_autograd_step(sg, cbow_mean, any_backend):
     """The hand-derived sparse update (_step_fast) against loss.backward() on whole tables."""
     sentences = topic_corpus()[:40]
-    fast, readable = (Word2Vec(vector_size=8, window=3, min_count=1, sample=0, sg=sg, seed=0, batch_size=64)
-                      for _ in range(2))
+    fast, readable = (Word2Vec(vector_size=8, window=3, min_count=1, sample=0, sg=sg, seed=0, batch_size=64,
+                               cbow_mean=cbow_mean) for _ in range(2))
     for model in (fast, readable):
         model.build_vocab(sentences)
         model.output_vectors.data[...] = model.input_vectors.data[::-1]  # not zero: every term counts
@@ -158,3 +158,47 @@ def test_cbow_windows_are_filled_from_the_left_with_words_of_the_window():
     assert present[:, 0].all()  # a centre without any context word is left out
     assert (present[:, 1:] <= present[:, :-1]).all()  # no word after an empty slot
     assert len(centres) == len(ids) - 1  # only the one-word sentence has no context
+
+
+def test_gensims_build_vocab_then_train_pattern_works():
+    """gensim 4's tutorial: build_vocab, then train(corpus, total_examples=model.corpus_count,
+    epochs=model.epochs); gensim 3's epochs=model.iter and corpus_iterable= too."""
+    corpus = topic_corpus()
+    model = Word2Vec(vector_size=8, window=3, min_count=1, workers=4, hs=0, seed=0)
+    model.build_vocab(corpus)
+    assert model.corpus_count == len(corpus) and model.corpus_total_words == sum(map(len, corpus))
+    before = model.input_vectors.numpy().copy()
+    model.train(corpus, total_examples=model.corpus_count, epochs=model.epochs)
+    assert model.iter == model.epochs == 5
+    model.train(corpus_iterable=corpus, total_examples=model.corpus_count, epochs=1)
+    assert not np.allclose(model.input_vectors.numpy(), before)
+
+
+def test_a_cbow_sum_model_learns_the_topics_too():
+    # batches of 64, not 256: a summed context makes steps up to 2 x window times the mean's, and
+    # in a 16-word corpus every word recurs in a batch dozens of times (256 diverged here)
+    model = Word2Vec(topic_corpus(), vector_size=16, window=3, min_count=1, sample=0, epochs=5, sg=0, seed=3,
+                     batch_size=64, cbow_mean=0)
+    within = np.mean([model.wv.similarity("fruit0", f"fruit{i}") for i in range(1, 8)])
+    across = np.mean([model.wv.similarity("fruit0", f"tool{i}") for i in range(8)])
+    assert within > across + 0.3, (within, across)
+
+
+def test_corpora_that_would_train_on_nothing_or_on_characters_are_refused():
+    with pytest.raises(TypeError, match="read more than once.*one-pass generator.*list"):
+        Word2Vec((sentence for sentence in topic_corpus()), min_count=1)
+    with pytest.raises(TypeError, match="list of words.*the first is a str: 'the cat sat'.*split"):
+        Word2Vec(["the cat sat", "on the mat"], min_count=1)
+    model = Word2Vec(vector_size=4, min_count=1)
+    model.build_vocab(topic_corpus()[:10])
+    with pytest.raises(TypeError, match="one-pass list_iterator"):
+        model.train(iter(topic_corpus()[:10]))
+    with pytest.raises(TypeError, match="give the sentences"):
+        model.train()
+
+
+def test_unsupported_gensim_options_are_refused_by_name():
+    with pytest.raises(NotImplementedError, match="hs=1 .hierarchical softmax. is not implemented"):
+        Word2Vec(hs=1)
+    with pytest.raises(ValueError, match="cbow_mean must be 1 .* or 0 .*got 2"):
+        Word2Vec(cbow_mean=2)

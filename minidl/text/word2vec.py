@@ -12,7 +12,7 @@ v . h, so minidl's ``sigmoid_cross_entropy_with_logits`` and autograd train it: 
 rows (``table[indices]``) backpropagate as scatter-adds into the tables.
 
 Defaults are gensim 3's: vector_size 100, window 5, min_count 5, negative 5, sample 1e-3,
-5 epochs, CBOW (sg=0) with the mean of the context, learning rate decaying linearly from 0.025
+5 epochs, CBOW (sg=0) with the mean of the context (cbow_mean=1; 0 sums it), learning rate decaying linearly from 0.025
 to 0.0001 over training, a "reduced window" (each centre word uses a random window of 1..window),
 frequent-word subsampling keeping a word with probability (sqrt(f / (s T)) + 1) (s T) / f, and
 negatives drawn from the unigram distribution raised to 0.75 (by Walker's alias method).
@@ -67,8 +67,8 @@ MIN_WORDS_PER_WORKER = 100_000
 class Word2Vec:
     def __init__(self, sentences=None, vector_size=100, window=5, min_count=5, negative=5,
                  sample=1e-3, epochs=5, alpha=0.025, min_alpha=0.0001, sg=0, seed=1,
-                 batch_size=4096, max_vocab_size=None, verbose=False, workers=3, size=None,
-                 iter=None):  # noqa: A002 - gensim 3's name
+                 batch_size=4096, max_vocab_size=None, verbose=False, workers=3, hs=0, cbow_mean=1,
+                 size=None, iter=None):  # noqa: A002 - gensim 3's name
         self.vector_size = int(size if size is not None else vector_size)
         self.epochs = int(iter if iter is not None else epochs)
         for name, value in (("vector_size", self.vector_size), ("window", window), ("min_count", min_count),
@@ -77,6 +77,12 @@ class Word2Vec:
                 raise ValueError(f"Word2Vec: {name} must be a positive integer, got {value}")
         if negative < 1:
             raise ValueError(f"Word2Vec: negative must be >= 1 (only negative sampling is implemented), got {negative}")
+        if hs:
+            raise NotImplementedError(f"Word2Vec: hs={hs} (hierarchical softmax) is not implemented; minidl trains "
+                                      "with negative sampling (hs=0, negative=5 by default)")
+        if cbow_mean not in (0, 1):
+            raise ValueError(f"Word2Vec: cbow_mean must be 1 (the mean of the context) or 0 (its sum), got {cbow_mean!r}")
+        self.cbow_mean = int(cbow_mean)
         self.window, self.min_count, self.negative = int(window), int(min_count), int(negative)
         self.sample, self.alpha, self.min_alpha = float(sample), float(alpha), float(min_alpha)
         self.sg, self.batch_size, self.max_vocab_size = int(sg), int(batch_size), max_vocab_size
@@ -88,10 +94,18 @@ class Word2Vec:
             self.build_vocab(sentences)
             self.train(sentences)
 
+    @property
+    def iter(self):  # noqa: A003 - gensim 3's name for epochs (``epochs=model.iter``)
+        return self.epochs
+
     # -- vocabulary ---------------------------------------------------------------------------
     def build_vocab(self, sentences):
-        """Count words, keep those seen at least min_count times, most frequent first."""
+        """Count words, keep those seen at least min_count times, most frequent first. Sets
+        ``corpus_count`` (sentences) and ``corpus_total_words``, as gensim does."""
+        _check_corpus(sentences)
         counts = collections.Counter(word for sentence in sentences for word in sentence)
+        self.corpus_count = sum(1 for _ in sentences)
+        self.corpus_total_words = sum(counts.values())
         kept = [(word, count) for word, count in counts.items() if count >= self.min_count]
         kept.sort(key=lambda item: (-item[1], item[0]))
         if self.max_vocab_size:
@@ -199,6 +213,8 @@ class Word2Vec:
         mask = (batch_inputs >= 0).astype(np.float32)
         vectors = self.input_vectors[backend.to_device(np.maximum(batch_inputs, 0))]  # (B, 2w, D)
         summed = (vectors * Tensor(backend.to_device(mask[..., None]))).sum(axis=1)
+        if not self.cbow_mean:  # gensim's cbow_mean=0: the sum of the window's vectors
+            return summed
         count = backend.to_device(mask.sum(axis=1, keepdims=True))
         mean = summed * Tensor(1.0 / count)
         return summed + (mean - summed).detach()
@@ -244,7 +260,8 @@ class Word2Vec:
             hidden = xp.zeros((len(windows), inputs_table.shape[1]), dtype=inputs_table.dtype)
             for column_ids in columns:
                 hidden[: len(column_ids)] += xp.take(inputs_table, column_ids, axis=0)
-            hidden /= backend.to_device(sizes[:, None].astype(inputs_table.dtype))  # the window's mean
+            if self.cbow_mean:
+                hidden /= backend.to_device(sizes[:, None].astype(inputs_table.dtype))  # the window's mean
         candidate_ids = backend.to_device(candidates)
         candidate_vectors = xp.take(outputs_table, candidate_ids, axis=0)  # (B, 1+k, D)
         logits = xp.einsum("bd,bkd->bk", hidden, candidate_vectors)
@@ -262,8 +279,11 @@ class Word2Vec:
                 backend.scatter_add(inputs_table, column_ids, hidden_step[: len(column_ids)])
         return loss
 
-    def train(self, sentences, epochs=None):
-        """Train on ``sentences`` (lists of tokens); returns self. Sets ``words_per_second``.
+    def train(self, sentences=None, total_examples=None, total_words=None, epochs=None, corpus_iterable=None):
+        """Train on ``sentences`` (lists of tokens; gensim 4 calls them ``corpus_iterable``);
+        returns self. Sets ``words_per_second``. ``total_examples`` / ``total_words`` are taken
+        for gensim's signature (``model.train(s, total_examples=model.corpus_count,
+        epochs=model.epochs)``); minidl counts the corpus itself.
 
         With ``workers`` > 1 each epoch's corpus is cut into one share per worker process, and
         the processes train on their shares at the same time, writing into the same tables
@@ -272,6 +292,10 @@ class Word2Vec:
         otherwise, and always with ``workers=1``, one process trains and the result is
         reproducible from ``seed``.
         """
+        sentences = corpus_iterable if sentences is None else sentences
+        if sentences is None:
+            raise TypeError("Word2Vec.train: give the sentences to train on (lists of tokens)")
+        _check_corpus(sentences)
         if self.wv is None:
             self.build_vocab(sentences)
         epochs = self.epochs if epochs is None else int(epochs)
@@ -361,6 +385,18 @@ def _tables_in_shared_memory(*parameters):
         for parameter, own in zip(parameters, own_arrays):
             own[...] = parameter.data
             parameter.data = own
+
+
+def _check_corpus(sentences):
+    """Refuse what would train on nothing or on characters: a one-pass iterator (read up by the
+    vocabulary, empty for training) and sentences given as strings rather than lists of tokens."""
+    if iter(sentences) is sentences:
+        raise TypeError(f"Word2Vec: sentences must be a sequence that can be read more than once (a list of token "
+                        f"lists), not a one-pass {type(sentences).__name__}; wrap it in list(...)")
+    first = next(iter(sentences), None)
+    if isinstance(first, (str, bytes)):
+        raise TypeError(f"Word2Vec: each sentence must be a list of words (tokens), but the first is a "
+                        f"{type(first).__name__}: {first[:40]!r}; split the texts first, e.g. [text.split() for text in texts]")
 
 
 def _window_offsets(length, window):
