@@ -202,3 +202,83 @@ def test_unsupported_gensim_options_are_refused_by_name():
         Word2Vec(hs=1)
     with pytest.raises(ValueError, match="cbow_mean must be 1 .* or 0 .*got 2"):
         Word2Vec(cbow_mean=2)
+
+
+def test_a_saved_model_loads_back_to_query_and_to_train_on_exactly_as_it_would_have(tmp_path):
+    """gensim's model.save / Word2Vec.load: the vocabulary, both tables and the random state."""
+    corpus = topic_corpus()
+    model = Word2Vec(corpus, vector_size=8, window=3, min_count=1, epochs=2, seed=4, workers=1, cbow_mean=0,
+                     batch_size=64)
+    model.save(tmp_path / "word2vec.model")
+    loaded = Word2Vec.load(tmp_path / "word2vec.model")
+    assert loaded.wv.index_to_key == model.wv.index_to_key and loaded.cbow_mean == 0 and loaded.epochs == 2
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+    assert loaded.wv.most_similar("fruit1", topn=3) == model.wv.most_similar("fruit1", topn=3)
+    model.train(corpus, epochs=1)
+    loaded.train(corpus, epochs=1)
+    np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+    with pytest.raises(ValueError, match="no vocabulary yet"):
+        Word2Vec().save(tmp_path / "empty.model")
+
+
+def test_keyed_vectors_save_and_load_round_trip_any_words(tmp_path):
+    kv = KeyedVectors(["café", "naïve", "日本", "a b"], np.arange(8, dtype=np.float32).reshape(4, 2))
+    kv.save(tmp_path / "vectors.kv")
+    loaded = KeyedVectors.load(tmp_path / "vectors.kv", mmap="r")
+    assert loaded.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(loaded.vectors, kv.vectors)
+
+
+def test_files_that_are_not_saved_models_are_refused_by_name(tmp_path):
+    import pickle
+
+    kv = KeyedVectors(["a", "b"], np.ones((2, 3)))
+    kv.save(tmp_path / "vectors.kv")
+    with pytest.raises(ValueError, match=r"vectors.kv is not a file saved by minidl's Word2Vec.save .format 'KeyedVectors'"):
+        Word2Vec.load(tmp_path / "vectors.kv")
+    (tmp_path / "gensim.model").write_bytes(pickle.dumps({"a gensim model": 1}))
+    with pytest.raises(ValueError, match="gensim.model is not a file saved by minidl's Word2Vec.save.*pickled"):
+        Word2Vec.load(tmp_path / "gensim.model")
+    with pytest.raises(FileNotFoundError, match="missing.model: no such file"):
+        Word2Vec.load(tmp_path / "missing.model")
+    np.savez(tmp_path / "odd.npz", minidl_format=np.array("KeyedVectors"), words=np.array(["a", "b"]),
+             vectors=np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"'vectors' must be a float array of shape \(2, dimension\).*\(3, 2\)"):
+        KeyedVectors.load(tmp_path / "odd.npz")
+    model = Word2Vec(topic_corpus()[:50], vector_size=4, min_count=1, epochs=1)
+    model.save(tmp_path / "good.model")
+    data = (tmp_path / "good.model").read_bytes()
+    for length in np.linspace(0, len(data) - 1, 25).astype(int):  # every cut is refused, never half-read
+        (tmp_path / "cut.model").write_bytes(data[:length])
+        with pytest.raises(ValueError, match="cut.model"):
+            Word2Vec.load(tmp_path / "cut.model")
+
+
+def test_a_flipped_bit_in_a_saved_model_is_refused_or_harmless(tmp_path):
+    """Zip's checksums guard the arrays: a flip either leaves what is read unchanged (zip fields
+    nobody reads) or is refused as a ValueError naming the file -- never another exception."""
+    model = Word2Vec(topic_corpus()[:50], vector_size=4, min_count=1, epochs=1)
+    model.save(tmp_path / "good.model")
+    data = (tmp_path / "good.model").read_bytes()
+    rng = np.random.default_rng(0)
+    for _ in range(150):
+        damaged = bytearray(data)
+        damaged[rng.integers(len(data))] ^= 1 << int(rng.integers(8))
+        (tmp_path / "flipped.model").write_bytes(bytes(damaged))
+        try:
+            loaded = Word2Vec.load(tmp_path / "flipped.model")
+        except ValueError as error:
+            assert "flipped.model" in str(error)
+        else:
+            np.testing.assert_array_equal(loaded.wv.vectors, model.wv.vectors)
+            assert loaded.wv.index_to_key == model.wv.index_to_key
+
+
+def test_a_saved_model_with_impossible_settings_is_refused_naming_the_file(tmp_path):
+    from minidl.text.saved_arrays import load_arrays, save_arrays
+
+    Word2Vec(topic_corpus()[:50], vector_size=4, min_count=1, epochs=1).save(tmp_path / "good.model")
+    arrays, settings = load_arrays(tmp_path / "good.model", "Word2Vec", ())
+    save_arrays(tmp_path / "bad.model", "Word2Vec", arrays, dict(settings, window=-2))
+    with pytest.raises(ValueError, match="bad.model: the file's settings are not valid.*window must be a positive"):
+        Word2Vec.load(tmp_path / "bad.model")

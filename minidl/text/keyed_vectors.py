@@ -13,6 +13,7 @@ import pathlib
 import numpy as np
 
 from minidl.fileio import atomic_write
+from minidl.text.saved_arrays import load_arrays, save_arrays
 
 
 class KeyedVectors:
@@ -113,6 +114,18 @@ class KeyedVectors:
 
         atomic_write(pathlib.Path(path), write, text=True, make_parents=False)
 
+    def save(self, path):
+        """Write the words and vectors to ``path`` (gensim's ``wv.save``), atomically; read them
+        back with :meth:`load`. The file is a NumPy ``.npz`` archive, not gensim's pickle."""
+        save_arrays(path, "KeyedVectors", {"words": np.array(self.index_to_key, dtype=str), "vectors": self.vectors})
+
+    @classmethod
+    def load(cls, path, mmap=None):
+        """Words and vectors written by :meth:`save`. ``mmap`` is taken for gensim's signature; the
+        vectors are read into memory."""
+        arrays, _ = load_arrays(path, "KeyedVectors", ("words", "vectors"))
+        return cls(*checked_vocabulary(arrays, f"KeyedVectors.load: {path}"))
+
     @classmethod
     def load_word2vec_format(cls, path, max_words=None):
         """Read word2vec text vectors (with a header) or GloVe's (without; detected)."""
@@ -120,3 +133,15 @@ class KeyedVectors:
 
         words, vectors = load_word_vectors(path, max_words=max_words)
         return cls(words, vectors)
+
+
+def checked_vocabulary(arrays, where):
+    """(words, vectors) from loaded ``arrays``: a 1-D array of strings and a 2-D float array with
+    a row per word, else a ValueError saying which is wrong."""
+    words, vectors = arrays["words"], arrays["vectors"]
+    if words.ndim != 1 or words.dtype.kind != "U":
+        raise ValueError(f"{where}: 'words' must be a 1-D array of strings, got {words.dtype} of shape {words.shape}")
+    if vectors.ndim != 2 or vectors.dtype.kind != "f" or len(vectors) != len(words):
+        raise ValueError(f"{where}: 'vectors' must be a float array of shape ({len(words)}, dimension), one row per "
+                         f"word; got {vectors.dtype} of shape {vectors.shape}")
+    return words.tolist(), vectors
