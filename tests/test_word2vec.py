@@ -282,3 +282,60 @@ def test_a_saved_model_with_impossible_settings_is_refused_naming_the_file(tmp_p
     save_arrays(tmp_path / "bad.model", "Word2Vec", arrays, dict(settings, window=-2))
     with pytest.raises(ValueError, match="bad.model: the file's settings are not valid.*window must be a positive"):
         Word2Vec.load(tmp_path / "bad.model")
+
+
+def _royal_vectors():
+    words = ["king", "queen", "man", "woman", "apple"]
+    vectors = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1], [-1, -1, -1]], dtype=np.float32)
+    return KeyedVectors(words, vectors), dict(zip(words, vectors.astype(np.float64)))
+
+
+def test_gensims_other_queries_follow_their_definitions():
+    kv, vector = _royal_vectors()
+
+    def cosine(a, b):
+        return a @ b / np.linalg.norm(a) / np.linalg.norm(b)
+
+    def unit(v):
+        return v / np.linalg.norm(v)
+
+    assert kv.distance("king", "man") == pytest.approx(1 - cosine(vector["king"], vector["man"]))
+    np.testing.assert_allclose(kv.distances("king", ["man", "apple"]),
+                               [1 - cosine(vector["king"], vector[w]) for w in ("man", "apple")], rtol=1e-6)
+    assert len(kv.distances(vector["king"])) == 5
+    first = (unit(vector["king"]) + unit(vector["man"])) / 2
+    second = (unit(vector["queen"]) + unit(vector["woman"])) / 2
+    assert kv.n_similarity(["king", "man"], ["queen", "woman"]) == pytest.approx(cosine(first, second))
+    # weights and vectors as terms; topn=None gives every word's score
+    query = 2 * unit(vector["king"]) - unit(vector["man"]) + unit(vector["woman"])
+    scores = kv.most_similar(positive=[("king", 2.0), vector["woman"]], negative=["man"], topn=None)
+    np.testing.assert_allclose(scores, [cosine(query, vector[w]) for w in kv.index_to_key], rtol=1e-6)
+    assert kv.most_similar(positive=[("king", 2.0), vector["woman"]], negative=["man"], topn=1)[0][0] == "queen"
+    assert kv.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=1)[0][0] == "queen"
+    expected = {w: (1 + cosine(vector[w], vector["king"])) / 2 * (1 + cosine(vector[w], vector["woman"])) / 2
+                / ((1 + cosine(vector[w], vector["man"])) / 2 + 1e-6) for w in ("queen", "apple")}
+    cosmul = dict(kv.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=2))
+    assert cosmul["queen"] == pytest.approx(expected["queen"], rel=1e-5)
+    assert kv.doesnt_match(["king", "queen", "man", "woman", "apple", "pear"]) == "apple"
+    assert kv.similar_by_word("king", topn=2) == kv.most_similar("king", topn=2)
+    assert kv.similar_by_vector(vector["queen"], topn=1)[0][0] == "queen"
+    np.testing.assert_allclose(kv.get_vector("king", norm=True), unit(vector["king"]), rtol=1e-6)
+    np.testing.assert_array_equal(kv.word_vec("king"), vector["king"])
+    with pytest.raises(ValueError, match=r"query vector must have shape \(3,\), got \(2,\)"):
+        kv.most_similar(positive=[np.ones(2)])
+
+
+def test_a_trained_models_vectors_answer_gensim_3s_vocab_and_gensim_4s_counts(tmp_path):
+    corpus = topic_corpus()
+    model = Word2Vec(corpus, vector_size=4, min_count=1, epochs=1)
+    count = sum(sentence.count("fruit3") for sentence in corpus)
+    entry = model.wv.vocab["fruit3"]
+    assert entry.count == count == model.wv.get_vecattr("fruit3", "count")
+    assert model.wv.index2word[entry.index] == "fruit3" == model.wv.index_to_key[model.wv.get_index("fruit3")]
+    assert set(model.wv.vocab) == set(model.wv.index_to_key) and model.wv.has_index_for("tool0")
+    kv, _ = _royal_vectors()
+    assert kv.vocab["queen"].count is None
+    model.wv.save(tmp_path / "vectors.kv")
+    assert KeyedVectors.load(tmp_path / "vectors.kv").get_vecattr("fruit3", "count") == count
+    with pytest.raises(KeyError, match="carry no word counts"):
+        kv.get_vecattr("queen", "count")

@@ -16,6 +16,16 @@ from minidl.fileio import atomic_write
 from minidl.text.saved_arrays import load_arrays, save_arrays
 
 
+class VocabEntry:
+    """One word's entry in gensim 3's ``wv.vocab``."""
+
+    def __init__(self, index, count):
+        self.index, self.count = index, count
+
+    def __repr__(self):
+        return f"VocabEntry(index={self.index}, count={self.count})"
+
+
 class KeyedVectors:
     def __init__(self, words, vectors):
         vectors = np.asarray(vectors, dtype=np.float32)
@@ -26,6 +36,7 @@ class KeyedVectors:
         self.index_to_key = list(words)
         self.key_to_index = {word: index for index, word in enumerate(self.index_to_key)}
         self.vectors = vectors
+        self.counts = None  # per-word corpus counts, where the vectors come from a trained Word2Vec
         self._unit = None
 
     @property
@@ -66,33 +77,146 @@ class KeyedVectors:
         return vectors @ vector / np.maximum(norms, 1e-12)
 
     def similarity(self, first, second):
+        """Cosine similarity of two words."""
         unit = self.unit_vectors()
         return float(unit[self._index(first)] @ unit[self._index(second)])
 
-    def most_similar(self, positive=(), negative=(), topn=10):
-        """The ``topn`` words closest to mean(positive) - mean(negative), query words excluded."""
-        positive = [positive] if isinstance(positive, str) else list(positive)
-        negative = [negative] if isinstance(negative, str) else list(negative)
-        if not positive and not negative:
-            raise ValueError("most_similar: give at least one positive or negative word")
+    def distance(self, first, second):
+        """1 - cosine similarity of two words."""
+        return 1.0 - self.similarity(first, second)
+
+    def distances(self, word_or_vector, other_words=()):
+        """1 - cosine similarity of a word (or a vector) with ``other_words``, or with every word."""
+        vector = self._query_vector(word_or_vector)
+        others = self.vectors if not other_words else self.vectors[[self._index(word) for word in other_words]]
+        return 1.0 - self.cosine_similarities(vector, others)
+
+    def n_similarity(self, first_words, second_words):
+        """Cosine similarity of the means of two sets of words' unit vectors."""
+        if not first_words or not second_words:
+            raise ValueError("n_similarity: both lists of words must hold at least one word")
         unit = self.unit_vectors()
-        query = np.zeros(self.vector_size)
-        for word in positive:
-            query += unit[self._index(word)]
-        for word in negative:
-            query -= unit[self._index(word)]
-        query /= max(np.linalg.norm(query), 1e-12)
-        scores = unit @ query
-        excluded = {self._index(word) for word in positive + negative}
-        ranked = np.argsort(-scores)
+        first = unit[[self._index(word) for word in first_words]].mean(axis=0)
+        second = unit[[self._index(word) for word in second_words]].mean(axis=0)
+        return float(self.cosine_similarities(first, second[None])[0])
+
+    def most_similar(self, positive=(), negative=(), topn=10):
+        """The ``topn`` words closest to the sum of the positive unit vectors minus the negative
+        ones (3CosAdd), the query words left out. As in gensim, each of ``positive`` and
+        ``negative`` may be a word, a vector, or a list of words, vectors and (word, weight) pairs;
+        ``topn=None`` returns the similarity of every word instead."""
+        weighted = self._weighted_terms(positive, 1.0) + self._weighted_terms(negative, -1.0)
+        if not weighted:
+            raise ValueError("most_similar: give at least one positive or negative word")
+        query = sum(weight * vector for vector, weight, _ in weighted)
+        scores = self.unit_vectors() @ (query / max(np.linalg.norm(query), 1e-12))
+        return self._ranked(scores, topn, {index for _, _, index in weighted if index is not None})
+
+    def most_similar_cosmul(self, positive=(), negative=(), topn=10):
+        """3CosMul (Levy and Goldberg, 2014): the words maximising the product of (1 + cos) / 2 to
+        the positive words over the product to the negative ones, the query words left out."""
+        positive_terms, negative_terms = self._weighted_terms(positive, 1.0), self._weighted_terms(negative, 1.0)
+        if not positive_terms and not negative_terms:
+            raise ValueError("most_similar_cosmul: give at least one positive or negative word")
+        unit = self.unit_vectors()
+
+        def shifted_cosines(terms):
+            return [(1 + unit @ (vector / max(np.linalg.norm(vector), 1e-12))) / 2 for vector, _, _ in terms]
+
+        scores = np.prod(shifted_cosines(positive_terms), axis=0) / (np.prod(shifted_cosines(negative_terms), axis=0)
+                                                                     + 1e-6)
+        excluded = {index for _, _, index in positive_terms + negative_terms if index is not None}
+        return self._ranked(scores, topn, excluded)
+
+    def similar_by_word(self, word, topn=10):
+        return self.most_similar(positive=[word], topn=topn)
+
+    def similar_by_vector(self, vector, topn=10):
+        return self.most_similar(positive=[np.asarray(vector)], topn=topn)
+
+    def doesnt_match(self, words):
+        """The word of ``words`` furthest from their mean (by cosine); unknown words are skipped."""
+        known = [word for word in words if word in self]
+        if not known:
+            raise ValueError(f"doesnt_match: none of {list(words)!r} is in the vocabulary")
+        unit = self.unit_vectors()[[self._index(word) for word in known]]
+        mean = unit.mean(axis=0)
+        return known[int(np.argmin(unit @ (mean / max(np.linalg.norm(mean), 1e-12))))]
+
+    def _query_vector(self, word_or_vector):
+        if isinstance(word_or_vector, str):
+            return self.vectors[self._index(word_or_vector)]
+        vector = np.asarray(word_or_vector, dtype=np.float64)
+        if vector.shape != (self.vector_size,):
+            raise ValueError(f"a query vector must have shape ({self.vector_size},), got {vector.shape}")
+        return vector
+
+    def _weighted_terms(self, terms, sign):
+        """(unit vector, weight, word index or None) for each term: a word, a vector or (word, weight)."""
+        if isinstance(terms, str) or (isinstance(terms, np.ndarray) and terms.ndim == 1):
+            terms = [terms]
         result = []
-        for index in ranked:
+        for term in terms:
+            weight = sign
+            if isinstance(term, tuple) and len(term) == 2 and isinstance(term[0], str):
+                term, weight = term[0], sign * float(term[1])
+            if isinstance(term, str):
+                index = self._index(term)
+                result.append((self.unit_vectors()[index], weight, index))
+            else:
+                vector = self._query_vector(term)
+                result.append((vector / max(np.linalg.norm(vector), 1e-12), weight, None))
+        return result
+
+    def _ranked(self, scores, topn, excluded):
+        """(word, score) of the ``topn`` best scores outside ``excluded``; every word's score, as an
+        array, if topn is None or 0 (gensim's convention)."""
+        if not topn:
+            return scores
+        result = []
+        for index in np.argsort(-scores):
             if int(index) in excluded:
                 continue
             result.append((self.index_to_key[index], float(scores[index])))
             if len(result) == topn:
                 break
         return result
+
+    # -- gensim's other names for the same things ---------------------------------------------
+    def get_vector(self, word, norm=False):
+        return self.unit_vectors()[self._index(word)] if norm else self[word]
+
+    def word_vec(self, word, use_norm=False):  # gensim 3
+        return self.get_vector(word, norm=use_norm)
+
+    def get_normed_vectors(self):
+        return self.unit_vectors()
+
+    def get_index(self, word):
+        return self._index(word)
+
+    def has_index_for(self, word):
+        return word in self
+
+    @property
+    def index2word(self):  # gensim 3
+        return self.index_to_key
+
+    @property
+    def vocab(self):
+        """gensim 3's ``wv.vocab``: word -> an entry with ``.index`` and ``.count`` (None unless
+        the vectors come from a trained ``Word2Vec``)."""
+        counts = self.counts if self.counts is not None else [None] * len(self)
+        return {word: VocabEntry(index, None if count is None else int(count))
+                for index, (word, count) in enumerate(zip(self.index_to_key, counts))}
+
+    def get_vecattr(self, word, attribute):
+        """gensim 4's per-word attributes: ``count`` only."""
+        if attribute != "count":
+            raise KeyError(f"get_vecattr: only 'count' is kept per word, not {attribute!r}")
+        if self.counts is None:
+            raise KeyError("get_vecattr: these vectors carry no word counts (they were not trained here)")
+        return int(self.counts[self._index(word)])
 
     def save_word2vec_format(self, path):
         """Write the word2vec text format atomically (a failure leaves no file and no temporary).
@@ -117,14 +241,20 @@ class KeyedVectors:
     def save(self, path):
         """Write the words and vectors to ``path`` (gensim's ``wv.save``), atomically; read them
         back with :meth:`load`. The file is a NumPy ``.npz`` archive, not gensim's pickle."""
-        save_arrays(path, "KeyedVectors", {"words": np.array(self.index_to_key, dtype=str), "vectors": self.vectors})
+        arrays = {"words": np.array(self.index_to_key, dtype=str), "vectors": self.vectors}
+        if self.counts is not None:
+            arrays["counts"] = np.asarray(self.counts)
+        save_arrays(path, "KeyedVectors", arrays)
 
     @classmethod
     def load(cls, path, mmap=None):
         """Words and vectors written by :meth:`save`. ``mmap`` is taken for gensim's signature; the
         vectors are read into memory."""
         arrays, _ = load_arrays(path, "KeyedVectors", ("words", "vectors"))
-        return cls(*checked_vocabulary(arrays, f"KeyedVectors.load: {path}"))
+        loaded = cls(*checked_vocabulary(arrays, f"KeyedVectors.load: {path}"))
+        if "counts" in arrays:
+            loaded.counts = checked_counts(arrays["counts"], len(loaded), f"KeyedVectors.load: {path}")
+        return loaded
 
     @classmethod
     def load_word2vec_format(cls, path, max_words=None):
@@ -145,3 +275,11 @@ def checked_vocabulary(arrays, where):
         raise ValueError(f"{where}: 'vectors' must be a float array of shape ({len(words)}, dimension), one row per "
                          f"word; got {vectors.dtype} of shape {vectors.shape}")
     return words.tolist(), vectors
+
+
+def checked_counts(counts, words, where):
+    """Loaded per-word counts: positive integers, one per word, else a ValueError."""
+    if counts.shape != (words,) or counts.dtype.kind not in "iu" or (counts <= 0).any():
+        raise ValueError(f"{where}: 'counts' must hold a positive word count per word, got {counts.dtype} of "
+                         f"shape {counts.shape}")
+    return counts.astype(np.int64)

@@ -56,7 +56,7 @@ from minidl.autograd.tensor import Tensor
 from minidl.layers.base import Parameter
 from minidl.ops.forms import reference_forms_active
 from minidl.runtime import backend, forked_workers
-from minidl.text.keyed_vectors import KeyedVectors, checked_vocabulary
+from minidl.text.keyed_vectors import KeyedVectors, checked_counts, checked_vocabulary
 from minidl.text.saved_arrays import load_arrays, save_arrays
 
 # Corpora with fewer words than this per worker train in one process, reproducibly: they take a
@@ -123,10 +123,7 @@ class Word2Vec:
         where = f"Word2Vec.load: {path}"
         arrays, settings = load_arrays(path, "Word2Vec", ("words", "counts", "vectors", "output_vectors"))
         words, vectors = checked_vocabulary(arrays, where)
-        counts, output_vectors = arrays["counts"], arrays["output_vectors"]
-        if counts.shape != (len(words),) or counts.dtype.kind not in "iu" or (counts <= 0).any():
-            raise ValueError(f"{where}: 'counts' must hold a positive word count per word, got {counts.dtype} of "
-                             f"shape {counts.shape}")
+        counts, output_vectors = checked_counts(arrays["counts"], len(words), where), arrays["output_vectors"]
         if output_vectors.shape != vectors.shape:
             raise ValueError(f"{where}: 'output_vectors' must have the shape of 'vectors' {vectors.shape}, got "
                              f"{output_vectors.shape}")
@@ -141,7 +138,7 @@ class Word2Vec:
             model.rng.bit_generator.state = settings.get("rng_state", model.rng.bit_generator.state)
         except (TypeError, ValueError, KeyError) as error:
             raise ValueError(f"{where}: the saved random state cannot be restored: {error}") from None
-        model._set_vocabulary(words, counts.astype(np.int64), vectors.astype(np.float32),
+        model._set_vocabulary(words, counts, vectors.astype(np.float32),
                               output_vectors.astype(np.float32))
         return model
 
@@ -177,6 +174,7 @@ class Word2Vec:
         noise = self.counts.astype(np.float64) ** 0.75
         self.noise_keep, self.noise_alias = _alias_table(noise / noise.sum())
         self.wv = KeyedVectors(words, np.array(input_vectors, dtype=np.float32))  # a copy: the table will train
+        self.wv.counts = counts
 
     def _encode(self, sentences):
         """The corpus as one int array of word ids plus each token's sentence number.
