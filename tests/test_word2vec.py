@@ -339,3 +339,53 @@ def test_a_trained_models_vectors_answer_gensim_3s_vocab_and_gensim_4s_counts(tm
     assert KeyedVectors.load(tmp_path / "vectors.kv").get_vecattr("fruit3", "count") == count
     with pytest.raises(KeyError, match="carry no word counts"):
         kv.get_vecattr("queen", "count")
+
+
+def _word2vec_c_binary(words, vectors, newline=True):
+    """word2vec's binary format written independently: header, then word, space, float32 values."""
+    import struct
+
+    out = f"{len(words)} {vectors.shape[1]}\n".encode()
+    for word, vector in zip(words, vectors):
+        out += word.encode("utf-8") + b" " + struct.pack(f"<{len(vector)}f", *vector) + (b"\n" if newline else b"")
+    return out
+
+
+@pytest.mark.parametrize("newline", [True, False], ids=["word2vec.c", "gensim-4"])
+def test_binary_word2vec_files_load_and_save(tmp_path, newline):
+    words = ["the", "café", "日本"]
+    vectors = np.array([[0.1, -2.5], [3.0, 1e-8], [-0.0, 7.25]], dtype=np.float32)
+    (tmp_path / "vectors.bin").write_bytes(_word2vec_c_binary(words, vectors, newline))
+    kv = KeyedVectors.load_word2vec_format(tmp_path / "vectors.bin", binary=True)
+    assert kv.index_to_key == words
+    np.testing.assert_array_equal(kv.vectors, vectors)
+    assert KeyedVectors.load_word2vec_format(tmp_path / "vectors.bin", binary=True, limit=2).index_to_key == words[:2]
+    kv.save_word2vec_format(tmp_path / "again.bin", binary=True)
+    assert (tmp_path / "again.bin").read_bytes() == _word2vec_c_binary(words, vectors)
+    kv.save_word2vec_format(tmp_path / "again.txt")  # the text format keeps every bit too
+    np.testing.assert_array_equal(KeyedVectors.load_word2vec_format(tmp_path / "again.txt").vectors, vectors)
+
+
+def test_damaged_binary_word2vec_files_are_refused_by_name(tmp_path):
+    from minidl.errors import CorruptDatasetError
+
+    words, vectors = ["a", "b"], np.ones((2, 3), dtype=np.float32)
+    good = _word2vec_c_binary(words, vectors)
+    for length in range(len(good) - 1):  # every cut (the last byte is word2vec.c's closing line break)
+        (tmp_path / "cut.bin").write_bytes(good[:length])
+        with pytest.raises(CorruptDatasetError, match="cut.bin"):
+            KeyedVectors.load_word2vec_format(tmp_path / "cut.bin", binary=True)
+    cases = {
+        b"9999999 300\n" + good[4:]: "header declares 9999999 vectors",
+        good + b"c " + bytes(12): "holds more",
+        _word2vec_c_binary(words, np.array([[1, np.nan, 0], [1, 1, 1]], np.float32)): "not a finite number",
+        good.replace(b"b ", b"\xff "): "not UTF-8",
+        b"hello world\n": "first line must be 'count dimension'",
+    }
+    for content, problem in cases.items():
+        (tmp_path / "bad.bin").write_bytes(content)
+        with pytest.raises(CorruptDatasetError, match=f"bad.bin.*{problem}"):
+            KeyedVectors.load_word2vec_format(tmp_path / "bad.bin", binary=True)
+    (tmp_path / "broken-word.bin").write_bytes(good.replace(b"b ", b"\xff "))
+    kv = KeyedVectors.load_word2vec_format(tmp_path / "broken-word.bin", binary=True, unicode_errors="replace")
+    assert kv.index_to_key == ["a", "\ufffd"]

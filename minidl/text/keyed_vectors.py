@@ -218,25 +218,33 @@ class KeyedVectors:
             raise KeyError("get_vecattr: these vectors carry no word counts (they were not trained here)")
         return int(self.counts[self._index(word)])
 
-    def save_word2vec_format(self, path):
-        """Write the word2vec text format atomically (a failure leaves no file and no temporary).
+    def save_word2vec_format(self, path, binary=False):
+        """Write the word2vec text format (``binary=True``: word2vec's binary format) atomically
+        (a failure leaves no file and no temporary). Numbers are written in full (the shortest
+        text that reads back as the same float32), so the vectors load back exactly.
 
         Words that the format cannot carry (empty, or holding whitespace) and vectors that are
         not finite are refused before anything is written, so every saved file loads back.
         """
+        from minidl.datasets.word_vectors import save_word_vectors_binary
+
         for word in self.index_to_key:
             if not isinstance(word, str) or not word or any(character.isspace() for character in word):
-                raise ValueError(f"save_word2vec_format: the word {word!r} cannot be written in the word2vec text "
+                raise ValueError(f"save_word2vec_format: the word {word!r} cannot be written in the word2vec "
                                  "format (words must be non-empty strings without whitespace)")
         if not np.isfinite(self.vectors).all():
             raise ValueError("save_word2vec_format: the vectors hold NaN or infinite values")
 
-        def write(stream):
+        def write_text(stream):
             stream.write(f"{len(self)} {self.vector_size}\n")
-            for word, vector in zip(self.index_to_key, self.vectors):
-                stream.write(word + " " + " ".join(f"{value:.6g}" for value in vector) + "\n")
+            for word, vector in zip(self.index_to_key, self.vectors.astype(np.float32)):
+                stream.write(word + " " + " ".join(map(str, vector)) + "\n")
 
-        atomic_write(pathlib.Path(path), write, text=True, make_parents=False)
+        def write_binary(stream):
+            save_word_vectors_binary(stream, self.index_to_key, self.vectors)
+
+        atomic_write(pathlib.Path(path), write_binary if binary else write_text, text=not binary,
+                     make_parents=False)
 
     def save(self, path):
         """Write the words and vectors to ``path`` (gensim's ``wv.save``), atomically; read them
@@ -257,11 +265,17 @@ class KeyedVectors:
         return loaded
 
     @classmethod
-    def load_word2vec_format(cls, path, max_words=None):
-        """Read word2vec text vectors (with a header) or GloVe's (without; detected)."""
+    def load_word2vec_format(cls, path, binary=False, limit=None, max_words=None, datatype=np.float32,
+                             no_header=None, unicode_errors="strict"):
+        """Read word2vec text vectors (with a header) or GloVe's (without; detected, so ``no_header``
+        is taken for gensim's signature only), or word2vec's binary format with ``binary=True``.
+        ``limit`` (gensim's name) or ``max_words`` keeps the first words only."""
         from minidl.datasets.word_vectors import load_word_vectors
 
-        words, vectors = load_word_vectors(path, max_words=max_words)
+        if limit is not None and max_words is not None and limit != max_words:
+            raise ValueError(f"load_word2vec_format: limit={limit} and max_words={max_words} disagree; give one")
+        words, vectors = load_word_vectors(path, max_words=max_words if limit is None else limit, dtype=datatype,
+                                           binary=binary, unicode_errors=unicode_errors)
         return cls(words, vectors)
 
 
