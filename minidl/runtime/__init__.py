@@ -9,6 +9,8 @@ else in minidl and imports nothing from it.
                        BLAS held to one thread around them.
 * ``host_memory``      opt-in tuning of glibc's allocator for training loops
                        (``keep_freed_memory``).
+* ``forked_workers``   worker processes forked to update shared arrays at once, without locks
+                       (word2vec's ``workers``, where NumPy's scatter-add holds the GIL).
 
 Importing minidl changes nothing outside minidl: no allocator setting, no thread count. The one
 process-wide setting a user may want, ``keep_freed_memory()``, is a call they make.
