@@ -389,3 +389,10 @@ def test_damaged_binary_word2vec_files_are_refused_by_name(tmp_path):
     (tmp_path / "broken-word.bin").write_bytes(good.replace(b"b ", b"\xff "))
     kv = KeyedVectors.load_word2vec_format(tmp_path / "broken-word.bin", binary=True, unicode_errors="replace")
     assert kv.index_to_key == ["a", "\ufffd"]
+
+
+def test_a_vectors_file_listing_a_word_twice_is_refused(tmp_path):
+    np.savez(tmp_path / "twice.npz", minidl_format=np.array("KeyedVectors"), words=np.array(["a", "b", "a"]),
+             vectors=np.ones((3, 2), np.float32))
+    with pytest.raises(ValueError, match="twice.npz: the word 'a' is listed more than once"):
+        KeyedVectors.load(tmp_path / "twice.npz")

@@ -8,6 +8,7 @@ line ``count dimension``, then ``word v1 v2 ...`` per line) and GloVe's (the sam
 header).
 """
 
+import collections
 import pathlib
 
 import numpy as np
@@ -288,7 +289,11 @@ def checked_vocabulary(arrays, where):
     if vectors.ndim != 2 or vectors.dtype.kind != "f" or len(vectors) != len(words):
         raise ValueError(f"{where}: 'vectors' must be a float array of shape ({len(words)}, dimension), one row per "
                          f"word; got {vectors.dtype} of shape {vectors.shape}")
-    return words.tolist(), vectors
+    words = words.tolist()
+    if len(set(words)) != len(words):
+        repeated = next(word for word, count in collections.Counter(words).items() if count > 1)
+        raise ValueError(f"{where}: the word {repeated!r} is listed more than once")
+    return words, vectors
 
 
 def checked_counts(counts, words, where):

@@ -136,7 +136,7 @@ class Word2Vec:
             raise ValueError(f"{where}: the file's settings are not valid: {error}") from None
         try:
             model.rng.bit_generator.state = settings.get("rng_state", model.rng.bit_generator.state)
-        except (TypeError, ValueError, KeyError) as error:
+        except (TypeError, ValueError, KeyError, OverflowError) as error:
             raise ValueError(f"{where}: the saved random state cannot be restored: {error}") from None
         model._set_vocabulary(words, counts, vectors.astype(np.float32),
                               output_vectors.astype(np.float32))
