@@ -137,9 +137,15 @@ def _option_set(name, option_set, batch, time, features, units):
     return options
 
 
+@pytest.mark.parametrize("helpers", ["helpers", "one_core"])
 @pytest.mark.parametrize("option_set", sorted(OPTION_SETS))
 @pytest.mark.parametrize("name", sorted(CELLS))
-def test_fused_equals_reference_forward_and_backward(any_backend, name, option_set):
+def test_fused_equals_reference_forward_and_backward(any_backend, name, option_set, helpers, monkeypatch):
+    """Both ways the fast ops run on the CPU: with work handed to another core (the input
+    projection ahead, the weight gradients behind: larger steps) and without (small steps)."""
+    import minidl.ops.fast.rnn_common as rnn_common
+
+    monkeypatch.setattr(rnn_common, "MIN_STEP_VALUES_FOR_HELPERS", 0 if helpers == "helpers" else 10**9)
     minidl.set_floatx("float64")
     batch, time, features, units = 3, 5, 4, 3
     operands = _operands(name, batch, time, features, units)
@@ -157,11 +163,13 @@ def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, n
     """The forward loop reads its input projection a chunk of steps at a time, each chunk
     projected ahead on another core (here 3 steps a chunk, 8 steps); without recording
     (inference) it keeps two state slots instead of every step's. Same numbers either way."""
+    import minidl.ops.fast.rnn_common as rnn_common
     import minidl.runtime.parallel as parallel
 
     minidl.set_floatx("float64")
     batch, time, features, units = 3, 8, 4, 3
     monkeypatch.setattr(parallel, "CPU_CHUNK_BYTES", 3 * CELLS[name]["gates"] * units * batch * 8)
+    monkeypatch.setattr(rnn_common, "MIN_STEP_VALUES_FOR_HELPERS", 0)  # projected ahead even at this size
     operands = _operands(name, batch, time, features, units)
     options = _option_set(name, option_set, batch, time, features, units)
     recorded, _ = _run_with_grads(CELLS[name]["fused"], name, operands, True, options)
@@ -179,10 +187,12 @@ def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, n
 def test_lstm_backward_in_several_time_chunks_equals_reference(any_backend, monkeypatch):
     """The LSTM backward precomputes step factors a cache-sized chunk of steps at a time."""
     import minidl.ops.fast.lstm as rnn_lstm_module
+    import minidl.ops.fast.rnn_common as rnn_common
 
     minidl.set_floatx("float64")
     batch, time, features, units = 2, 7, 3, 2
     monkeypatch.setattr(rnn_lstm_module, "CHUNK_BYTES", 3 * 4 * units * batch * 8)  # 3 steps per chunk
+    monkeypatch.setattr(rnn_common, "MIN_STEP_VALUES_FOR_HELPERS", 0)  # weight gradients in blocks behind
     operands = _operands("lstm", batch, time, features, units)
     padding, input_masks, recurrent_masks = _masks("lstm", batch, time, features, units)
     options = dict(return_sequences=True, mask=minidl.to_device(padding))

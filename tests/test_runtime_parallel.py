@@ -12,9 +12,13 @@ from tests.conftest import device, to_host
 
 @pytest.fixture
 def always_parallel(monkeypatch):
-    """Every matmul helper takes its threaded path, however small the product, on two threads."""
+    """Every matmul helper takes its threaded path, however small the product, on two threads, and
+    the recurrent ops hand work to another core however small their steps."""
+    import minidl.ops.fast.rnn_common as rnn_common
+
     monkeypatch.setattr(parallel, "PARALLEL_MATMUL_MIN_MACS", 0)
     monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+    monkeypatch.setattr(rnn_common, "MIN_STEP_VALUES_FOR_HELPERS", 0)
 
 
 def test_map_chunks_returns_results_in_chunk_order_and_gives_each_thread_a_buffer(monkeypatch):
@@ -203,3 +207,20 @@ def test_recurrent_backward_leaves_no_reference_cycles(always_parallel, op, gate
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_chunks_ahead_can_be_told_to_stay_on_this_core(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+    ran_on = []
+    chunks = list(parallel.chunks_ahead(lambda first, stop: ran_on.append(threading.get_ident()) or first,
+                                        [(0, 4), (4, 8)], on_another_core=False))
+    assert chunks == [(0, 4, 0), (4, 8, 4)] and set(ran_on) == {threading.get_ident()}
+
+
+def test_recurrent_helpers_are_used_from_a_step_size_on():
+    from minidl.ops.fast.rnn_common import MIN_STEP_VALUES_FOR_HELPERS, helpers_pay
+
+    assert helpers_pay(4 * 32 * 32) and not helpers_pay(1 * 32 * 64)  # LSTM(32) at batch 32, SimpleRNN(32) at 64
+    assert helpers_pay(MIN_STEP_VALUES_FOR_HELPERS) and not helpers_pay(MIN_STEP_VALUES_FOR_HELPERS - 1)

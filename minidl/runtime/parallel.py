@@ -301,16 +301,17 @@ class WorkBehind:
         return results
 
 
-def chunks_ahead(work, chunks):
+def chunks_ahead(work, chunks, on_another_core=True):
     """``(first, stop, work(first, stop))`` for each (first, stop) of ``chunks``, in order; while the
-    caller uses one chunk's result, the next chunk's is computed on another core.
+    caller uses one chunk's result, the next chunk's is computed on another core (unless
+    ``on_another_core`` is False: then each chunk is computed when it is reached).
 
     Meant for a producer of large GIL-free calls (an RNN's input projection, one GEMM per chunk
     of steps) feeding a Python loop of small calls (the forward time loop): the two overlap, and
     each chunk is still in cache when the loop reads it. On a GPU or a single core the chunks
     are simply computed in turn.
     """
-    if backend.get_backend() == "cupy" or cpu_workers() <= 1:
+    if not on_another_core or backend.get_backend() == "cupy" or cpu_workers() <= 1:
         for first, stop in chunks:
             yield first, stop, work(first, stop)
         return

@@ -245,6 +245,20 @@ def scaled_columns(matrix, scale):
     return matrix if scale is None else matrix * scale
 
 
+def helpers_pay(step_values):
+    """Whether a time loop whose steps compute ``step_values`` gate values (G*u*batch) gains from
+    work handed to another core beside it (the input projection ahead, the weight gradients
+    behind). With fewer than ``MIN_STEP_VALUES_FOR_HELPERS`` a step's NumPy calls are so short
+    that the GIL changing hands between the loop and the helper costs about what the helper
+    saves. Measured per training step, with the helpers / without: SimpleRNN(32) at batch 32
+    10.0 / 8.9 ms (seq 200) and 4.9 / 3.3 ms (seq 50), at batch 64 13.2 / 12.5 ms; GRU(32) at
+    batch 32 7.1 / 7.1 ms; LSTM(32) at batch 32 (4,096 values) still gains: 13.9 / 15.9 ms."""
+    return step_values >= MIN_STEP_VALUES_FOR_HELPERS
+
+
+MIN_STEP_VALUES_FOR_HELPERS = 4096
+
+
 class InputProjection:
     """``A[t] = sum_g W_g^T (x_t * m_g) + b``: the input part of every gate, all steps at once.
 
@@ -282,7 +296,7 @@ class InputProjection:
             return self._project(xt[first:stop], weights, bias_column, None if whole is None else whole[first:stop])
 
         steps = sample_chunks(time, rows * batch * xt.dtype.itemsize)  # cache-sized chunks of steps
-        return whole, chunks_ahead(project, steps)
+        return whole, chunks_ahead(project, steps, on_another_core=helpers_pay(rows * batch))
 
     def _forward_weights(self, bias):
         """W as the projection multiplies it -- W^T (G*u, F), or per gate (G, u, F) when each gate
@@ -409,7 +423,8 @@ class WeightGradients:
         self.step_inputs, self.grad = step_inputs, grad  # h_{t-1} (time, u, batch); dL/dA (time, G*u, batch)
         self.need_x, self.need_kernel, self.need_recurrent, self.need_bias = need_x, need_kernel, need_recurrent, need_bias
         time, _, batch = grad.shape
-        self.blockwise = (xp() is np and projection.masks is None and recurrence.masks is None and time > 1)
+        self.blockwise = (xp() is np and projection.masks is None and recurrence.masks is None and time > 1
+                          and helpers_pay(grad.shape[1] * batch))
         if self.blockwise:
             self.grad_xt = np.empty((time, batch, projection.kernel.shape[0]), dtype=grad.dtype) if need_x else None
             self.block_steps = max(1, time // self.BLOCK_STEPS_FRACTION)
