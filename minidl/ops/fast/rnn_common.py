@@ -414,8 +414,9 @@ class WeightGradients:
     On the CPU (without dropout masks) these run in blocks of steps on another core *during* the
     backward time loop: the loop calls ``steps_final(first)`` once dL/dA of steps ``first`` and
     later are final, and those blocks' GEMMs overlap with the loop's remaining steps (which are
-    Python-call bound and leave the second core idle). Otherwise -- a GPU, dropout masks -- all
-    of it runs in ``result()`` through the projections' whole-sequence methods.
+    Python-call bound and leave the second core idle). Otherwise -- a GPU, dropout masks, steps
+    too small for a helper to pay (``helpers_pay``) -- all of it runs in ``result()`` through
+    the projections' whole-sequence methods.
     """
 
     BLOCK_STEPS_FRACTION = 8  # hand over about time / 8 steps at a time
