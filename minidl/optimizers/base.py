@@ -77,6 +77,7 @@ class Optimizer:
         self.params = None if params is None else self._checked_params(params)
         self.iterations = 0
         self._slots = {}  # id(weight) -> (weight, {slot name: array}), in first-seen order
+        self._pending_slots = []  # slots read from a checkpoint before the weights were met
         self._warned_missing = set()
 
     # -- construction helpers ------------------------------------------------------------------
@@ -359,11 +360,10 @@ class Optimizer:
         self._pending_slots = list(per_weight_slots)
 
     def _restored_slots(self, weight):
-        pending = getattr(self, "_pending_slots", None)
         index = len(self._slots)
-        if not pending or index >= len(pending):
+        if index >= len(self._pending_slots):
             return None
-        saved = pending[index]
+        saved = self._pending_slots[index]
         if set(saved) != set(self._slot_names()) or any(np.shape(a) != weight.shape for a in saved.values()):
             return None
         return {name: backend.to_device(np.asarray(array, dtype=weight.dtype)) for name, array in saved.items()}

@@ -121,8 +121,8 @@ class KeyedVectors:
             raise ValueError("most_similar_cosmul: give at least one positive or negative word")
         unit = self.unit_vectors()
 
-        def shifted_cosines(terms):
-            return [(1 + unit @ (vector / max(np.linalg.norm(vector), 1e-12))) / 2 for vector, _, _ in terms]
+        def shifted_cosines(terms):  # each term's vector is a unit vector already
+            return [(1 + unit @ vector) / 2 for vector, _, _ in terms]
 
         scores = np.prod(shifted_cosines(positive_terms), axis=0) / (np.prod(shifted_cosines(negative_terms), axis=0)
                                                                      + 1e-6)
