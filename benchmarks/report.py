@@ -127,6 +127,19 @@ def _index(records):
             if not record.get("sweep") and record.get("mode", "step") == "step"}
 
 
+def _step_workload(result, name):
+    """The workload ``name`` as this run timed it, with the run's ``--set`` sizes."""
+    import workloads
+
+    return workloads.get(name).with_overrides(**result["settings"].get("overrides", {}))
+
+
+def _workload_label(result, name):
+    """``name``, with the sizes ``--set`` changed in brackets (e.g. "lstm (units 128)")."""
+    overrides = result["settings"].get("overrides") or {}
+    return f"{name} ({', '.join(f'{key} {value}' for key, value in overrides.items())})" if overrides else name
+
+
 def _machine_lines(result):
     machine, versions = result["machine"], result["versions"]
     cores = f"{machine.get('logical_cores')} logical"
@@ -163,19 +176,18 @@ def sgemm_fraction_table(result, frameworks):
     """GFLOP/s reached and the fraction of the machine's SGEMM rate, for the workloads whose
     work is matrix products (``flops.py`` says what is counted)."""
     import flops
-    import workloads
 
     limit = _sgemm_gflops(result)
     index = _index(result["results"])
     names = [name for name in dict.fromkeys(record["workload"] for record in result["results"]
                                             if not record.get("sweep") and record.get("mode", "step") == "step")
-             if flops.flops_per_sample(workloads.get(name))]
+             if flops.flops_per_sample(_step_workload(result, name))]
     if not names or not limit:
         return []
     header = ["workload", "MFLOP per sample", *(f"{framework} GFLOP/s (of SGEMM)" for framework in frameworks)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name in names:
-        per_sample = flops.flops_per_sample(workloads.get(name))
+        per_sample = flops.flops_per_sample(_step_workload(result, name))
         cells = []
         for framework in frameworks:
             record = index.get((framework, name))
@@ -184,12 +196,11 @@ def sgemm_fraction_table(result, frameworks):
                 continue
             rate = record["throughput"] * per_sample / 1e9
             cells.append(f"{rate:.1f} ({100 * rate / limit:.0f}%)")
-        lines.append("| " + " | ".join([name, f"{per_sample / 1e6:.2f}", *cells]) + " |")
+        lines.append("| " + " | ".join([_workload_label(result, name), f"{per_sample / 1e6:.2f}", *cells]) + " |")
     return lines
 
 
 def throughput_table(result, frameworks, footnotes):
-    import workloads
 
     index = _index(result["results"])
     names = list(dict.fromkeys(record["workload"] for record in result["results"]
@@ -202,14 +213,14 @@ def throughput_table(result, frameworks, footnotes):
         header += [f"minidl/{peer}" for peer in peers]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name in names:
-        workload = workloads.get(name)
+        workload = _step_workload(result, name)
         throughputs, cells = {}, []
         for framework in frameworks:
             record = index.get((framework, name))
             failed = footnotes.cell(record)
             throughputs[framework] = record["throughput"] if failed is None else None
             cells.append(failed or _number(record["throughput"]))
-        row = [name, workload.lab, workload.unit, *cells]
+        row = [_workload_label(result, name), workload.lab, workload.unit, *cells]
         if "minidl" in frameworks:
             row += [_ratio(throughputs["minidl"], throughputs[peer]) for peer in peers]
         lines.append("| " + " | ".join(row) + " |")
@@ -232,7 +243,7 @@ def memory_table(result, frameworks, footnotes):
             failed = footnotes.cell(record)
             peaks[framework] = record["peak_rss_mb"] if failed is None else None
             cells.append(failed or f"{record['peak_rss_mb']:,.0f} ({record['peak_rss_mb'] - record['rss_before_mb']:+,.0f})")
-        row = [name, *cells]
+        row = [_workload_label(result, name), *cells]
         if "minidl" in frameworks:
             row += [_ratio(peaks["minidl"], peaks[peer]) for peer in peers]
         lines.append("| " + " | ".join(row) + " |")

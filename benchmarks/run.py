@@ -38,8 +38,20 @@ HERE = pathlib.Path(__file__).resolve().parent
 FRAMEWORKS = ("minidl", "torch", "keras")
 
 
-def _jobs_for_steps(names):
-    return [{"workload": name, "mode": "step"} for name in names]
+def _jobs_for_steps(names, overrides=None):
+    return [{"workload": name, "mode": "step", **({"overrides": overrides} if overrides else {})} for name in names]
+
+
+def parse_overrides(text):
+    """``--set units=128,batch=64`` as {"units": 128, "batch": 64}: the workloads' sizes changed
+    for a probe with other shapes. Every value is an integer (all workload sizes are)."""
+    overrides = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, equals, value = item.partition("=")
+        if not equals or not value.strip().lstrip("-").isdigit():
+            raise ValueError(f"--set: expected KEY=INTEGER items separated by commas, got {item!r}")
+        overrides[key.strip()] = int(value)
+    return overrides
 
 
 def _jobs_for_sweep(seq_lengths, batch_sizes, dataset_sizes):
@@ -180,6 +192,10 @@ def parse_arguments(argv=None):
     parser.add_argument("--steps", type=int, default=None,
                         help="calls per repeat (default: as many as fill --target-seconds)")
     parser.add_argument("--target-seconds", type=float, default=1.0, help="length of a repeat when --steps is not given")
+    parser.add_argument("--set", default="", metavar="KEY=VALUE,...",
+                        help="change the workloads' sizes for this run, e.g. --set units=128,batch=64 "
+                             "(fields of benchmarks/workloads.py's Workload: units, vocab, embed_dim, seq, "
+                             "batch, predict_samples, corpus_tokens)")
     parser.add_argument("--sweep", action="store_true",
                         help="also time the lstm workload over sequence lengths x batch sizes, and epochs over dataset sizes")
     parser.add_argument("--sweep-seq", default=",".join(map(str, workloads.SWEEP_SEQ_LENGTHS)))
@@ -200,8 +216,12 @@ def parse_arguments(argv=None):
     options.environment = blas.environment(keep_handicap=options.keep_blas_variables)
     options.workload_names = list(workloads.WORKLOADS) if options.workloads == "all" else [
         name.strip() for name in options.workloads.split(",") if name.strip()]
-    for name in options.workload_names:
-        workloads.get(name)  # unknown names fail here, before anything runs
+    try:
+        options.overrides = parse_overrides(options.set)
+        for name in options.workload_names:  # unknown names and fields fail here, before anything runs
+            workloads.get(name).with_overrides(**options.overrides)
+    except ValueError as error:
+        parser.error(str(error))
     asked = {name.strip() for name in options.frameworks.split(",") if name.strip()}
     options.framework_names = [name for name in FRAMEWORKS if name in asked]  # minidl first, always
     unknown = sorted(asked - set(FRAMEWORKS))
@@ -220,7 +240,7 @@ def _integers(text):
 
 def main(argv=None):
     options = parse_arguments(argv)
-    jobs = [] if options.no_workloads else _jobs_for_steps(options.workload_names)
+    jobs = [] if options.no_workloads else _jobs_for_steps(options.workload_names, options.overrides)
     if options.sweep:
         jobs += _jobs_for_sweep(_integers(options.sweep_seq), _integers(options.sweep_batch),
                                 _integers(options.sweep_samples))
@@ -248,7 +268,7 @@ def main(argv=None):
         "versions": report.collect_versions(records),
         "settings": {"rounds": options.rounds, "repeats": options.repeats, "warmup": options.warmup, "steps": options.steps,
                      "target_seconds": options.target_seconds, "memory": options.memory,
-                     "minidl_backend": options.minidl_backend or "numpy",
+                     "minidl_backend": options.minidl_backend or "numpy", "overrides": options.overrides,
                      "blas_variables_unset": not options.keep_blas_variables},
         "results": [record for record in records if "workload" in record],
     }

@@ -115,7 +115,7 @@ def test_rounds_go_through_all_jobs_with_the_frameworks_taking_turns(monkeypatch
 
     monkeypatch.setattr(run, "run_framework", fake_run_framework)
     options = run.parse_arguments(["--workloads", "lstm,cnn", "--frameworks", "torch,minidl", "--rounds", "2"])
-    records = run.run_in_rounds(run._jobs_for_steps(options.workload_names), options)
+    records = run.run_in_rounds(run._jobs_for_steps(options.workload_names, options.overrides), options)
     assert calls == [("lstm", "minidl"), ("lstm", "torch"), ("cnn", "minidl"), ("cnn", "torch")] * 2
     assert [record["round"] for record in records] == [0, 0, 0, 0, 1, 1, 1, 1]
     with pytest.raises(SystemExit):
@@ -195,6 +195,37 @@ def test_report_gives_the_fraction_of_the_sgemm_limit():
     # 1000 samples/s x 71.57 MFLOP = 71.6 GFLOP/s, half of 143 GFLOP/s
     assert "| cnn | 71.57 | 71.6 (50%) |" in text
     assert "SGEMM 1024^3 143 GFLOP/s" in text
+
+
+def test_set_changes_the_sizes_in_the_jobs_the_labels_and_the_flop_counts():
+    import run
+
+    options = run.parse_arguments(["--workloads", "lstm,cnn", "--set", "units=64, batch=32"])
+    assert options.overrides == {"units": 64, "batch": 32}
+    assert run._jobs_for_steps(options.workload_names, options.overrides)[0] == {
+        "workload": "lstm", "mode": "step", "overrides": {"units": 64, "batch": 32}}
+    results = [{"framework": "minidl", "workload": "lstm", "mode": "step", "status": "ok", "throughput": 1000.0,
+                "peak_rss_mb": 1.0, "rss_before_mb": 1.0}]
+    machine = {"cpu": "test CPU", "logical_cores": 2,
+               "blas_probe": {"blas_libraries": [], "sgemm_size": 1024, "sgemm_gflops": 100.0, "variables": {}}}
+    result = {"command": "x", "machine": machine, "versions": {}, "settings": {"overrides": {"units": 64}},
+              "results": results}
+    text = report.markdown(result, ["minidl"])
+    assert "| lstm (units 64) | DLW ch.6 | samples/s | 1,000 |" in text
+    # 200 steps x (32 inputs + 64 units) x 4 gates x 64 units, plus Dense(64 -> 1), three products
+    # each (the embedding below takes the LSTM's input gradient): the counts follow the changed
+    # size, not the default 32
+    lstm, dense = 200 * (32 + 64) * 4 * 64, 64
+    assert f"| lstm (units 64) | {2 * 3 * (lstm + dense) / 1e6:.2f} |" in text
+
+
+@pytest.mark.parametrize("bad", ["units", "units=many", "colour=3"])
+def test_set_refuses_what_is_not_a_workload_size(bad, capsys):
+    import run
+
+    with pytest.raises(SystemExit):
+        run.parse_arguments(["--workloads", "lstm", "--set", bad])
+    assert "--set" in capsys.readouterr().err or "colour" in bad
 
 
 def test_scaling_plots_read_the_sweep_and_write_one_png_per_relation(tmp_path):
