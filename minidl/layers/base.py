@@ -445,21 +445,10 @@ class Layer:
 
     # -- calling -----------------------------------------------------------------------------
     def __call__(self, inputs, *more_inputs, training=None, **kwargs):
-        # Keras 3 passes several positional tensors on to ``call`` one by one
-        # (``endpoint(logits, targets)`` -> ``call(self, logits, targets)``): they travel as one
-        # list, and the layer remembers to spread it. A lone bool after the inputs is TF 2's
-        # positional ``training``.
-        if more_inputs:
-            if len(more_inputs) == 1 and training is None and (more_inputs[0] is None or isinstance(more_inputs[0], (bool, np.bool_))):
-                training = more_inputs[0]
-            else:
-                inputs = [inputs, *more_inputs]
-                self._spread_inputs = True
-        # A dict of inputs (Keras's ``layer({"age": a, "sex": b})``) travels as the list of its
-        # values; the keys are kept on the layer and ``call``/``build`` get a dict back.
-        if isinstance(inputs, dict):
-            self._input_dict_keys = tuple(inputs)
-            inputs = list(inputs.values())
+        """Run the layer on ``inputs``: check and convert them, build the weights on the first
+        call, run ``call`` in the call state, then attach output masks and record shapes.
+        Symbolic inputs (Keras's functional API) record a node of the graph instead."""
+        inputs, training = self._gather_inputs(inputs, more_inputs, training)
         # An exception raised while the layer builds or runs gets the layer's name and input shapes
         # in front of its message, once (``minidl.layers.call_context``); no cost until one is raised.
         try:
@@ -469,51 +458,10 @@ class Layer:
                 if training is not None:
                     kwargs["training"] = training  # recorded, so the graph replays it
                 return self._call_symbolic(inputs, kwargs)
-            float_dtype = _float_dtype(self)
-            inputs = _as_tensors(inputs, float_dtype)
-            if self._casts_float_inputs and float_dtype is not None:
-                inputs = _cast_floats(inputs, float_dtype)
-            spec = self.input_spec
-            if spec is not None:
-                if isinstance(inputs, Tensor) and isinstance(spec, InputSpec):
-                    spec.check(self, inputs.shape, inputs.dtype)
-                else:
-                    check_inputs(self, spec, inputs)
+            inputs = self._checked_tensors(inputs)
             keys = self._dict_keys_for(inputs)
-            if not self.built:
-                shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
-                self.build(dict(zip(keys, shapes)) if keys else shapes)
-                self.built = True
-                self.input_shape_seen = _with_none_batch(shapes)
-            elif self.input_shape_seen is None:  # built by hand (build() or build_from_config())
-                shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
-                self.input_shape_seen = _with_none_batch(shapes)
-            # ``call`` gets the arguments its signature takes, inside the call state (module docstring).
-            state = _state
-            outer_training, outer_entry = state.training, state.entry
-            if training is None:
-                training = outer_training
-            takes_training, takes_mask = _call_arguments_cache.get(type(self)) or _call_arguments(type(self))
-            if takes_training and training is not None:
-                kwargs["training"] = bool(training)
-            if takes_mask and "mask" not in kwargs:
-                kwargs["mask"] = _mask_of(inputs)
-            if state.depth == 0:
-                state.entry = self
-                if self._loss_layers:
-                    self._clear_added_values()
-            state.depth += 1
-            state.training = training
-            try:
-                if keys:
-                    outputs = self.call(dict(zip(keys, inputs)), **kwargs)
-                elif self.__dict__.get("_spread_inputs") and isinstance(inputs, (list, tuple)):
-                    outputs = self.call(*inputs, **kwargs)
-                else:
-                    outputs = self.call(inputs, **kwargs)
-            finally:
-                state.depth -= 1
-                state.training, state.entry = outer_training, outer_entry
+            self._build_once(inputs, keys)
+            outputs = self._call_in_state(inputs, keys, training, kwargs)
             for hook in _output_hooks:
                 hook(self, outputs)
             if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
@@ -526,6 +474,81 @@ class Layer:
         except Exception as error:
             add_call_context(error, self, inputs, probing=_state.probing > 0)
             raise
+
+    def _gather_inputs(self, inputs, more_inputs, training):
+        """``(inputs, training)`` from the ways Keras code passes them.
+
+        Keras 3 passes several positional tensors on to ``call`` one by one
+        (``endpoint(logits, targets)`` -> ``call(self, logits, targets)``): they travel as one
+        list, and the layer remembers to spread it. A lone bool after the inputs is TF 2's
+        positional ``training``. A dict of inputs (``layer({"age": a, "sex": b})``) travels as the
+        list of its values; the keys are kept on the layer and ``call``/``build`` get a dict back."""
+        if more_inputs:
+            flag = more_inputs[0]
+            if len(more_inputs) == 1 and training is None and (flag is None or isinstance(flag, (bool, np.bool_))):
+                training = flag
+            else:
+                inputs = [inputs, *more_inputs]
+                self._spread_inputs = True
+        if isinstance(inputs, dict):
+            self._input_dict_keys = tuple(inputs)
+            inputs = list(inputs.values())
+        return inputs, training
+
+    def _checked_tensors(self, inputs):
+        """Concrete inputs as Tensors (floats cast to the layer's dtype where it casts them),
+        checked against ``input_spec``."""
+        float_dtype = _float_dtype(self)
+        inputs = _as_tensors(inputs, float_dtype)
+        if self._casts_float_inputs and float_dtype is not None:
+            inputs = _cast_floats(inputs, float_dtype)
+        spec = self.input_spec
+        if spec is not None:
+            if isinstance(inputs, Tensor) and isinstance(spec, InputSpec):
+                spec.check(self, inputs.shape, inputs.dtype)
+            else:
+                check_inputs(self, spec, inputs)
+        return inputs
+
+    def _build_once(self, inputs, keys):
+        """``build`` on the first call, with the inputs' shapes (a dict of them for dict inputs);
+        the batch shape seen is kept either way (for a layer built by hand, on its first call)."""
+        if self.built and self.input_shape_seen is not None:
+            return
+        shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
+        if not self.built:
+            self.build(dict(zip(keys, shapes)) if keys else shapes)
+            self.built = True
+        self.input_shape_seen = _with_none_batch(shapes)
+
+    def _call_in_state(self, inputs, keys, training, kwargs):
+        """``call`` with the arguments its signature takes (``training`` inherited from the
+        enclosing layer when not given, ``mask`` from the inputs), inside the call state
+        (module docstring)."""
+        state = _state
+        outer_training, outer_entry = state.training, state.entry
+        if training is None:
+            training = outer_training
+        takes_training, takes_mask = _call_arguments_cache.get(type(self)) or _call_arguments(type(self))
+        if takes_training and training is not None:
+            kwargs["training"] = bool(training)
+        if takes_mask and "mask" not in kwargs:
+            kwargs["mask"] = _mask_of(inputs)
+        if state.depth == 0:
+            state.entry = self
+            if self._loss_layers:
+                self._clear_added_values()
+        state.depth += 1
+        state.training = training
+        try:
+            if keys:
+                return self.call(dict(zip(keys, inputs)), **kwargs)
+            if self.__dict__.get("_spread_inputs") and isinstance(inputs, (list, tuple)):
+                return self.call(*inputs, **kwargs)
+            return self.call(inputs, **kwargs)
+        finally:
+            state.depth -= 1
+            state.training, state.entry = outer_training, outer_entry
 
     _input_dict_keys = None  # the keys of the dict this layer was called on, if it was
 
