@@ -23,8 +23,10 @@ from minidl.ops.fast import rnn_cuda
 from minidl.ops.fast.rnn_common import (
     InputProjection,
     RecurrentProjection,
+    RecurrentTerm,
     SequenceOptions,
     SubnormalFlush,
+    WeightGradients,
     assemble_outputs,
     feature_major_masks,
     from_time_batch_feature,
@@ -142,10 +144,12 @@ class FastGRU(Function):
             grad_gates, grad_recurrent, dh = rnn_cuda.gru_backward(
                 gates, states, saved, self.recurrent_kernel, feature_major_masks(opts.recurrent_masks), padding,
                 per_step, dh, sigma, act, self.reset_after)
-            return self._weight_gradients(grad_gates, grad_recurrent, dh)
+            weights = self._weight_gradients(grad_gates, grad_recurrent)
+            return self._all_gradients(weights, dh)
 
         grad_gates = module.empty_like(gates)  # dL/d(pre-activations) of z, r, hh: the input side
         grad_recurrent = module.empty_like(saved) if self.reset_after else None  # dL/d(h U + b')
+        weights = self._weight_gradients(grad_gates, grad_recurrent)  # computed behind the loop, block by block
         dh_prev = module.empty_like(dh)
         dr_h = module.empty_like(dh)
         flush = SubnormalFlush(dh.shape, dh.dtype)
@@ -180,33 +184,30 @@ class FastGRU(Function):
             dh_prev += dh
             flush(dh_prev)
             dh, dh_prev = dh_prev, dh
-        return self._weight_gradients(grad_gates, grad_recurrent, dh)
+            weights.steps_final(t)
+        return self._all_gradients(weights, dh)
 
-    def _weight_gradients(self, grad_gates, grad_recurrent, dh):
-        """All the op's input gradients from dL/d(input pre-activations), dL/d(h U + b') when
-        ``reset_after``, and the state gradient."""
-        module = xp()
+    def _weight_gradients(self, grad_gates, grad_recurrent):
+        """The weight gradients of dL/d(input pre-activations) ``grad_gates`` and, when
+        ``reset_after``, dL/d(h U + b') ``grad_recurrent`` (both filled in later)."""
+        units, needs, states = self.options.units, self.needs_input_grad, self.states
+        need_bias = self.options.has_bias and needs[3]
+        if self.reset_after:  # one recurrent product, h U + b', with its own gradient and bias row
+            terms = [RecurrentTerm(self.recurrence, states[:-1], grad_recurrent)]
+        else:  # z and r read h through U_zr; the candidate reads r * h through U_h
+            terms = [RecurrentTerm(self.recurrence_zr, states[:-1], grad_gates[:, :2 * units]),
+                     RecurrentTerm(self.recurrence_h, self.saved, grad_gates[:, 2 * units:])]
+        return WeightGradients(self.projection, grad_gates, terms, needs[0], needs[1], needs[2], need_bias,
+                               need_recurrent_bias=need_bias and self.reset_after)
+
+    def _all_gradients(self, weights, dh):
+        """All the op's input gradients from the weight gradients and dh_0."""
         opts = self.options
-        units = opts.units
-        states, saved = self.states, self.saved
-        needs = self.needs_input_grad
-        need_bias = opts.has_bias and needs[3]
-        grad_xt, grad_kernel, grad_input_bias = self.projection.backward(grad_gates, needs[0], needs[1], need_bias)
+        grad_xt, grad_kernel, grad_recurrent_kernel, grad_bias, grad_recurrent_bias = weights.result()
         grad_x = None if grad_xt is None else from_time_batch_feature(grad_xt, opts.go_backwards)
-        grad_recurrent_kernel = grad_bias = None
-        if self.reset_after:
-            if needs[2]:
-                grad_recurrent_kernel = self.recurrence.grad_kernel(states[:-1], grad_recurrent)
-            if need_bias:
-                grad_bias = module.stack([grad_input_bias, grad_recurrent.sum(axis=(0, 2))])
-        else:
-            if needs[2]:
-                grad_recurrent_kernel = module.concatenate([
-                    self.recurrence_zr.grad_kernel(states[:-1], grad_gates[:, :2 * units]),
-                    self.recurrence_h.grad_kernel(saved, grad_gates[:, 2 * units:]),
-                ], axis=1)
-            grad_bias = grad_input_bias
-        grad_states = [module.ascontiguousarray(dh.T)]
+        if grad_recurrent_bias is not None:  # reset_after's bias (2, 3u): the input row, the recurrent row
+            grad_bias = xp().stack([grad_bias, grad_recurrent_bias])
+        grad_states = [xp().ascontiguousarray(dh.T)]
         return (grad_x, grad_kernel, grad_recurrent_kernel, *opts.pack(grad_bias, grad_states))
 
 

@@ -26,6 +26,7 @@ from minidl.ops.fast import rnn_cuda
 from minidl.ops.fast.rnn_common import (
     InputProjection,
     RecurrentProjection,
+    RecurrentTerm,
     SequenceOptions,
     SubnormalFlush,
     WeightGradients,
@@ -211,15 +212,16 @@ class FastLSTM(Function):
     def _weight_gradients(self, grad_gates):
         """The weight gradients of the pre-activation gradients ``grad_gates`` (filled in later)."""
         needs = self.needs_input_grad
-        return WeightGradients(self.projection, self.recurrence, self.states_h[:-1], grad_gates,
-                               needs[0], needs[1], needs[2], self.options.has_bias and needs[3])
+        terms = [RecurrentTerm(self.recurrence, self.states_h[:-1], grad_gates)]  # A_t holds h U: dR = dA
+        return WeightGradients(self.projection, grad_gates, terms, needs[0], needs[1], needs[2],
+                               self.options.has_bias and needs[3])
 
     def _all_gradients(self, weights, dh, dc):
         """All the op's input gradients, in Keras's gate order, from the weight gradients and dh_0, dc_0."""
         module = xp()
         opts = self.options
         units = opts.units
-        grad_xt, grad_kernel, grad_recurrent, grad_bias = weights.result()
+        grad_xt, grad_kernel, grad_recurrent, grad_bias, _ = weights.result()
         grad_x = None if grad_xt is None else from_time_batch_feature(grad_xt, opts.go_backwards)
         if grad_kernel is not None:
             grad_kernel = reorder_gates(grad_kernel, INTERNAL_TO_KERAS, units)

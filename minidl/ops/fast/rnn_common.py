@@ -38,6 +38,8 @@ Padding masks (Keras): where ``mask[b, t]`` is False, the step is skipped for sa
 states carry over unchanged, and so does the output (which starts as zeros).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from minidl.autograd.function import xp
@@ -405,15 +407,31 @@ class RecurrentProjection:
         return module.concatenate(parts, axis=1)
 
 
-class WeightGradients:
-    """dL/dx, dL/dW, dL/dU and dL/db of a fused RNN whose every step has one pre-activation
-    ``A_t = x_t W + h_{t-1} U + b`` (LSTM, SimpleRNN), from dL/dA of all steps::
+class RecurrentTerm(NamedTuple):
+    """One recurrent product of a step, ``R_t = inputs_t^T U_block`` (with ``recurrence``'s
+    masks), and dL/dR of all steps: its part of dL/dU is ``sum_t inputs_t dR_t^T``."""
 
-        dx_t = dA_t^T W^T       dW = sum_t x_t dA_t^T       dU = sum_t h_{t-1} dA_t^T       db = sum dA
+    recurrence: "RecurrentProjection"
+    step_inputs: object  # (time, u, batch): h_{t-1}, or the GRU's r * h_{t-1}
+    grad: object  # (time, G*u, batch)
+
+
+class WeightGradients:
+    """dL/dx, dL/dW, dL/dU and dL/db of a fused RNN from the gradients of all steps. Every step
+    has the input pre-activation ``A_t = x_t W + b`` and one or more recurrent products (``terms``,
+    their dL/dU blocks side by side along U's columns)::
+
+        dx_t = dA_t^T W^T       dW = sum_t x_t dA_t^T       db = sum dA
+        dU = [sum_t inputs_t dR_t^T for each term]          db' = sum dR (first term, if asked)
+
+    For the LSTM and SimpleRNN there is one term, h_{t-1} with dR = dA (``A_t`` holds the
+    recurrent product too); the GRU's reset gate makes dR differ from dA (``reset_after``) or
+    gives the candidate a second term, (r * h_{t-1}) U_h. ``need_recurrent_bias`` asks for db',
+    the recurrent bias row of a ``reset_after`` GRU.
 
     On the CPU (without dropout masks) these run in blocks of steps on another core *during* the
-    backward time loop: the loop calls ``steps_final(first)`` once dL/dA of steps ``first`` and
-    later are final, and those blocks' GEMMs overlap with the loop's remaining steps (which are
+    backward time loop: the loop calls ``steps_final(first)`` once the gradients of steps ``first``
+    and later are final, and those blocks' GEMMs overlap with the loop's remaining steps (which are
     Python-call bound and leave the second core idle). Otherwise -- a GPU, dropout masks, steps
     too small for a helper to pay (``helpers_pay``) -- all of it runs in ``result()`` through
     the projections' whole-sequence methods.
@@ -421,12 +439,14 @@ class WeightGradients:
 
     BLOCK_STEPS_FRACTION = 8  # hand over about time / 8 steps at a time
 
-    def __init__(self, projection, recurrence, step_inputs, grad, need_x, need_kernel, need_recurrent, need_bias):
-        self.projection, self.recurrence = projection, recurrence
-        self.step_inputs, self.grad = step_inputs, grad  # h_{t-1} (time, u, batch); dL/dA (time, G*u, batch)
+    def __init__(self, projection, grad, terms, need_x, need_kernel, need_recurrent, need_bias,
+                 need_recurrent_bias=False):
+        self.projection, self.grad, self.terms = projection, grad, terms  # grad: dL/dA (time, G*u, batch)
         self.need_x, self.need_kernel, self.need_recurrent, self.need_bias = need_x, need_kernel, need_recurrent, need_bias
+        self.need_recurrent_bias = need_recurrent_bias
         time, _, batch = grad.shape
-        self.blockwise = (xp() is np and projection.masks is None and recurrence.masks is None and time > 1
+        self.blockwise = (xp() is np and projection.masks is None and time > 1
+                          and all(term.recurrence.masks is None for term in terms)
                           and helpers_pay(grad.shape[1] * batch))
         if self.blockwise:
             self.grad_xt = np.empty((time, batch, projection.kernel.shape[0]), dtype=grad.dtype) if need_x else None
@@ -435,7 +455,7 @@ class WeightGradients:
             self.blocks = WorkBehind(self._block)
 
     def steps_final(self, first):
-        """dL/dA of steps ``first``.. are final: hand over whole blocks of them."""
+        """The gradients of steps ``first``.. are final: hand over whole blocks of them."""
         if not self.blockwise:
             return
         while self.handed_over > first and (self.handed_over - first >= self.block_steps or first == 0):
@@ -444,28 +464,36 @@ class WeightGradients:
             self.handed_over = start
 
     def _block(self, start, stop):
-        """Steps start..stop-1: write their dx_t, return their parts of dW, dU and db."""
+        """Steps start..stop-1: write their dx_t, return their parts of dW, dU, db and db'."""
         grad = self.grad[start:stop]
         grad_t = grad.transpose(0, 2, 1)
         if self.need_x:
             np.matmul(grad_t, self.projection.kernel.T, out=self.grad_xt[start:stop])  # d(x W)/dx = W
         grad_kernel = np.matmul(self.projection.xt[start:stop], grad_t).sum(axis=0) if self.need_kernel else None
-        grad_recurrent = (np.matmul(self.step_inputs[start:stop], grad_t).sum(axis=0) if self.need_recurrent
-                          else None)
+        grad_recurrent = None
+        if self.need_recurrent:
+            grad_recurrent = np.concatenate([
+                np.matmul(term.step_inputs[start:stop], term.grad[start:stop].transpose(0, 2, 1)).sum(axis=0)
+                for term in self.terms], axis=1)
         grad_bias = grad.sum(axis=(0, 2)) if self.need_bias else None
-        return grad_kernel, grad_recurrent, grad_bias
+        grad_recurrent_bias = self.terms[0].grad[start:stop].sum(axis=(0, 2)) if self.need_recurrent_bias else None
+        return grad_kernel, grad_recurrent, grad_bias, grad_recurrent_bias
 
     def result(self):
-        """(dL/dx_t (time, batch, F), dL/dW, dL/dU, dL/db), each None where not needed."""
+        """(dL/dx_t (time, batch, F), dL/dW, dL/dU, dL/db, dL/db'), each None where not needed."""
         if not self.blockwise:
             grad_xt, grad_kernel, grad_bias = self.projection.backward(
                 self.grad, self.need_x, self.need_kernel, self.need_bias)
-            grad_recurrent = self.recurrence.grad_kernel(self.step_inputs, self.grad) if self.need_recurrent else None
-            return grad_xt, grad_kernel, grad_recurrent, grad_bias
+            grad_recurrent = None
+            if self.need_recurrent:
+                parts = [term.recurrence.grad_kernel(term.step_inputs, term.grad) for term in self.terms]
+                grad_recurrent = parts[0] if len(parts) == 1 else xp().concatenate(parts, axis=1)
+            grad_recurrent_bias = self.terms[0].grad.sum(axis=(0, 2)) if self.need_recurrent_bias else None
+            return grad_xt, grad_kernel, grad_recurrent, grad_bias, grad_recurrent_bias
         self.steps_final(0)
         parts = self.blocks.results()
-        grad_kernel, grad_recurrent, grad_bias = (sum_in_order([part[k] for part in parts]) for k in range(3))
-        return self.grad_xt, grad_kernel, grad_recurrent, grad_bias
+        summed = [sum_in_order([part[k] for part in parts]) for k in range(4)]
+        return (self.grad_xt, *summed)
 
 
 class SubnormalFlush:

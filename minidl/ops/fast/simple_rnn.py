@@ -16,6 +16,7 @@ from minidl.ops.fast import rnn_cuda
 from minidl.ops.fast.rnn_common import (
     InputProjection,
     RecurrentProjection,
+    RecurrentTerm,
     SequenceOptions,
     SubnormalFlush,
     WeightGradients,
@@ -114,13 +115,14 @@ class FastSimpleRNN(Function):
     def _weight_gradients(self, grad_pre):
         """The weight gradients of the pre-activation gradients ``grad_pre`` (filled in later)."""
         needs = self.needs_input_grad
-        return WeightGradients(self.projection, self.recurrence, self.states[:-1], grad_pre,
-                               needs[0], needs[1], needs[2], self.options.has_bias and needs[3])
+        terms = [RecurrentTerm(self.recurrence, self.states[:-1], grad_pre)]  # A_t holds h U: dR = dA
+        return WeightGradients(self.projection, grad_pre, terms, needs[0], needs[1], needs[2],
+                               self.options.has_bias and needs[3])
 
     def _all_gradients(self, weights, dh):
         """All the op's input gradients from the weight gradients and dh_0."""
         opts = self.options
-        grad_xt, grad_kernel, grad_recurrent, grad_bias = weights.result()
+        grad_xt, grad_kernel, grad_recurrent, grad_bias, _ = weights.result()
         grad_x = None if grad_xt is None else from_time_batch_feature(grad_xt, opts.go_backwards)
         return (grad_x, grad_kernel, grad_recurrent, *opts.pack(grad_bias, [xp().ascontiguousarray(dh.T)]))
 
