@@ -184,20 +184,21 @@ def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, n
         np.testing.assert_array_equal(to_host(got), expected)
 
 
-def test_lstm_backward_in_several_time_chunks_equals_reference(any_backend, monkeypatch):
-    """The LSTM backward precomputes step factors a cache-sized chunk of steps at a time."""
-    import minidl.ops.fast.lstm as rnn_lstm_module
+@pytest.mark.parametrize("name", ["lstm", "gru_reset_after", "gru_reset_before"])
+def test_backward_in_several_time_chunks_equals_reference(any_backend, name, monkeypatch):
+    """The LSTM and GRU backward loops precompute step factors a cache-sized chunk of steps at a time."""
     import minidl.ops.fast.rnn_common as rnn_common
 
     minidl.set_floatx("float64")
     batch, time, features, units = 2, 7, 3, 2
-    monkeypatch.setattr(rnn_lstm_module, "CHUNK_BYTES", 3 * 4 * units * batch * 8)  # 3 steps per chunk
+    step_bytes = CELLS[name]["gates"] * units * batch * 8
+    monkeypatch.setattr(rnn_common, "STEP_FACTORS_CHUNK_BYTES", 3 * step_bytes)  # 3 steps per chunk
     monkeypatch.setattr(rnn_common, "MIN_STEP_VALUES_FOR_HELPERS", 0)  # weight gradients in blocks behind
-    operands = _operands("lstm", batch, time, features, units)
-    padding, input_masks, recurrent_masks = _masks("lstm", batch, time, features, units)
+    operands = _operands(name, batch, time, features, units)
+    padding, input_masks, recurrent_masks = _masks(name, batch, time, features, units)
     options = dict(return_sequences=True, mask=minidl.to_device(padding))
-    fused = _run_with_grads(lstm, "lstm", operands, True, options)
-    reference = _run_with_grads(lstm_reference, "lstm", operands, True, options)
+    fused = _run_with_grads(CELLS[name]["fused"], name, operands, True, options)
+    reference = _run_with_grads(CELLS[name]["reference"], name, operands, True, options)
     for got, expected in zip(fused[0] + fused[1], reference[0] + reference[1]):
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
 

@@ -14,8 +14,8 @@ Keras's GRU cell, gates z, r, h along the last axis of kernel (F, 3u) and recurr
     h' = z * h + (1 - z) * hh
 
 The backward time loop does one GEMM (reset_after=True) or two (reset_after=False) per step;
-the weight gradients are summed over all steps in single calls afterwards. See
-``minidl.ops.fast.rnn_common`` for layout, dropout and masking.
+the weight gradients are computed in blocks of steps on another core behind it
+(``WeightGradients``). See ``minidl.ops.fast.rnn_common`` for layout, dropout and masking.
 """
 
 from minidl.autograd.function import Function, xp
@@ -32,6 +32,7 @@ from minidl.ops.fast.rnn_common import (
     from_time_batch_feature,
     initial_state,
     output_gradients,
+    step_factor_chunks,
     to_time_feature_batch,
 )
 from minidl.runtime.parallel import one_blas_thread
@@ -153,39 +154,63 @@ class FastGRU(Function):
         dh_prev = module.empty_like(dh)
         dr_h = module.empty_like(dh)
         flush = SubnormalFlush(dh.shape, dh.dtype)
-        for t in range(time - 1, -1, -1):
-            if per_step is not None and t < time - 1:
-                dh += per_step[t]
-            a, h, dz = gates[t], states[t], grad_gates[t]
-            z, r, candidate = a[:units], a[units:2 * units], a[2 * units:]
-            sigma_prime = sigma.derivative(a[:2 * units])
-            # dz_z = dh * (h - hh) * sigma'(z);  dz_h = dh * (1 - z) * act'(hh)
-            module.multiply(dh, (h - candidate) * sigma_prime[:units], out=dz[:units])
-            module.multiply(dh, (1 - z) * act.derivative(candidate), out=dz[2 * units:])
-            if padding is not None:  # a skipped step sends nothing into the cell
-                dz[:units] *= padding.keep_float[t]
-                dz[2 * units:] *= padding.keep_float[t]
-            carry = z if padding is None else module.where(padding.keep[t], z, 1)
-            if self.reset_after:
-                # dz_r = dz_h * (h U_h + b'_h) * sigma'(r);  d(h U + b') = (dz_z, dz_r, dz_h * r)
-                module.multiply(dz[2 * units:], saved[t][2 * units:] * sigma_prime[units:], out=dz[units:2 * units])
-                dr = grad_recurrent[t]
-                dr[:2 * units] = dz[:2 * units]
-                module.multiply(dz[2 * units:], r, out=dr[2 * units:])
-                self.recurrence.grad_h(dr, out=dh_prev)  # dh_prev = U d(h U) + dh * z
-            else:
-                # d(r h) = U_h dz_h;  dz_r = d(r h) * h * sigma'(r);  dh_prev gets d(r h) * r
-                self.recurrence_h.grad_h(dz[2 * units:], out=dr_h)
-                module.multiply(dr_h, h * sigma_prime[units:], out=dz[units:2 * units])
-                self.recurrence_zr.grad_h(dz[:2 * units], out=dh_prev)
-                dr_h *= r
-                dh_prev += dr_h
-            dh *= carry
-            dh_prev += dh
-            flush(dh_prev)
-            dh, dh_prev = dh_prev, dh
-            weights.steps_final(t)
+        for first, stop in step_factor_chunks(time, gates[0].nbytes):
+            factor_zh, factor_r, carry = self._step_factors(first, stop)
+            for t in range(stop - 1, first - 1, -1):
+                k = t - first
+                if per_step is not None and t < time - 1:
+                    dh += per_step[t]
+                dz = grad_gates[t]
+                # dz_z = dh * factor_z and dz_h = dh * factor_h: blocks 0 and 2 of dz, in one call
+                module.multiply(dh[None], factor_zh[k], out=dz.reshape(3, units, -1)[::2])
+                if self.reset_after:
+                    module.multiply(dz[2 * units:], factor_r[k], out=dz[units:2 * units])  # dz_r = dz_h * factor_r
+                    dr = grad_recurrent[t]  # d(h U + b') = (dz_z, dz_r, dz_h * r)
+                    dr[:2 * units] = dz[:2 * units]
+                    module.multiply(dz[2 * units:], gates[t, units:2 * units], out=dr[2 * units:])
+                    self.recurrence.grad_h(dr, out=dh_prev)  # dh_prev = U d(h U) + dh * z
+                else:
+                    # d(r h) = U_h dz_h;  dz_r = d(r h) * factor_r;  dh_prev gets d(r h) * r
+                    self.recurrence_h.grad_h(dz[2 * units:], out=dr_h)
+                    module.multiply(dr_h, factor_r[k], out=dz[units:2 * units])
+                    self.recurrence_zr.grad_h(dz[:2 * units], out=dh_prev)
+                    dr_h *= gates[t, units:2 * units]
+                    dh_prev += dr_h
+                dh *= carry[k]
+                dh_prev += dh
+                flush(dh_prev)
+                dh, dh_prev = dh_prev, dh
+                weights.steps_final(t)
         return self._all_gradients(weights, dh)
+
+    def _step_factors(self, first, stop):
+        """What the backward step needs that does not depend on the recurrence, for steps
+        first..stop-1 at once (a cache-sized chunk): with dh arriving at step t,
+
+            dz_z = dh * factor_z     factor_z = (h - hh) sigma'(z)
+            dz_h = dh * factor_h     factor_h = (1 - z) act'(hh)
+            dz_r = dz_h * factor_r   factor_r = (h U_h + b'_h) sigma'(r)      (reset_after)
+            dz_r = d(r h) * factor_r factor_r = h sigma'(r)                   (otherwise)
+            dh_prev gets dh * carry, carry = z
+
+        factor_z and factor_h come stacked as (steps, 2, u, batch); a step the padding mask skips
+        sends nothing into the cell and passes dh straight through (carry 1).
+        """
+        module = xp()
+        opts, padding, units = self.options, self.padding, self.options.units
+        gates, h = self.gates[first:stop], self.states[first:stop]
+        z, candidate = gates[:, :units], gates[:, 2 * units:]
+        sigma_prime = opts.recurrent_activation.derivative(gates[:, :2 * units])
+        factor_zh = module.empty((stop - first, 2, units, gates.shape[2]), dtype=gates.dtype)
+        module.multiply(h - candidate, sigma_prime[:, :units], out=factor_zh[:, 0])
+        module.multiply(1 - z, opts.activation.derivative(candidate), out=factor_zh[:, 1])
+        recurrent_input = self.saved[first:stop, 2 * units:] if self.reset_after else h
+        factor_r = recurrent_input * sigma_prime[:, units:]
+        carry = z
+        if padding is not None:
+            factor_zh *= padding.keep_float[first:stop, None]
+            carry = module.where(padding.keep[first:stop], z, 1)
+        return factor_zh, factor_r, carry
 
     def _weight_gradients(self, grad_gates, grad_recurrent):
         """The weight gradients of dL/d(input pre-activations) ``grad_gates`` and, when

@@ -36,13 +36,13 @@ from minidl.ops.fast.rnn_common import (
     inverse_order,
     output_gradients,
     reorder_gates,
+    step_factor_chunks,
     to_time_feature_batch,
 )
 from minidl.runtime.parallel import one_blas_thread
 
 KERAS_TO_INTERNAL = [3, 0, 1, 2]  # Keras (i, f, c, o) -> internal (o, i, f, c)
 INTERNAL_TO_KERAS = inverse_order(KERAS_TO_INTERNAL)
-CHUNK_BYTES = 256 * 1024  # backward precomputes step factors for this much of the gate buffer at once
 
 
 class FastLSTM(Function):
@@ -185,9 +185,7 @@ class FastLSTM(Function):
         current, previous = module.empty((2, 2) + dh.shape, dtype=dh.dtype)
         current[0], current[1] = dh, dc
         flush = SubnormalFlush(current.shape, dh.dtype)
-        chunk = max(1, CHUNK_BYTES // gates[0].nbytes)
-        for stop in range(time, 0, -chunk):
-            first = max(0, stop - chunk)
+        for first, stop in step_factor_chunks(time, gates[0].nbytes):
             factor_o, factor_c, factor_ifg, carry_c = self._step_factors(first, stop)
             for t in range(stop - 1, first - 1, -1):
                 k = t - first

@@ -262,6 +262,17 @@ def helpers_pay(step_values):
 
 MIN_STEP_VALUES_FOR_HELPERS = 4096
 
+# The LSTM and GRU backward loops precompute their step factors (``_step_factors``) for this
+# much of the gate buffer at once: a chunk of steps that stays in cache until the loop uses it.
+STEP_FACTORS_CHUNK_BYTES = 256 * 1024
+
+
+def step_factor_chunks(time, step_bytes):
+    """(first, stop) chunks of steps, last chunk first, for a backward loop that walks from the
+    last step down and precomputes its step factors a chunk at a time."""
+    steps = max(1, STEP_FACTORS_CHUNK_BYTES // step_bytes)
+    return [(max(0, stop - steps), stop) for stop in range(time, 0, -steps)]
+
 
 class InputProjection:
     """``A[t] = sum_g W_g^T (x_t * m_g) + b``: the input part of every gate, all steps at once.
