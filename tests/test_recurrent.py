@@ -184,6 +184,44 @@ def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, n
         np.testing.assert_array_equal(to_host(got), expected)
 
 
+@pytest.mark.parametrize("option_set", ["last", "sequences", "padding_backwards_last", "padding"])
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_inference_in_batch_halves_equals_the_whole_batch(name, option_set, monkeypatch):
+    """Inference of a large layer runs the two halves of the batch on two cores at once; each
+    half must be exactly that half of the whole run (initial states and padding mask split with
+    it), and a recorded forward (training) is never split."""
+    import minidl.ops.fast.gru as rnn_gru_module
+    import minidl.ops.fast.lstm as rnn_lstm_module
+    import minidl.ops.fast.rnn_common as rnn_common
+    import minidl.ops.fast.simple_rnn as rnn_simple_module
+
+    minidl.set_floatx("float64")
+    batch, time, features, units = 5, 6, 4, 3
+    operands = _operands(name, batch, time, features, units)
+    options = _option_set(name, option_set, batch, time, features, units)
+    inputs = [minidl.tensor(operands[key]) for key in ("x", "kernel", "recurrent_kernel", "bias")]
+    states = [minidl.tensor(state) for state in operands["states"]]
+    with minidl.no_grad():
+        whole = CELLS[name]["fused"](*inputs, initial_state=states, **CELLS[name]["extra"], **options)
+    splits = []
+    original = rnn_common.forward_in_batch_halves
+    monkeypatch.setattr(rnn_common, "MIN_STEP_MACS_FOR_BATCH_HALVES", 0)
+    for module in (rnn_lstm_module, rnn_gru_module, rnn_simple_module):
+        monkeypatch.setattr(module, "forward_in_batch_halves",
+                            lambda *args, **kwargs: splits.append(original(*args, **kwargs)) or splits[-1])
+    with minidl.no_grad():
+        halves = CELLS[name]["fused"](*inputs, initial_state=states, **CELLS[name]["extra"], **options)
+    # one split (recorded last: after its two halves, which did not split again)
+    assert splits[-1] is not None and splits[:-1] == [None, None]
+    for got, expected in zip(halves, whole):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=0, atol=1e-12)
+    recorded, _ = _run_with_grads(CELLS[name]["fused"], name, operands, True, options)
+    assert splits[-1] is None  # training keeps the whole batch
+    reference, _ = _run_with_grads(CELLS[name]["reference"], name, operands, True, options)
+    for got, expected in zip(halves, reference):
+        np.testing.assert_allclose(got.numpy(), expected, rtol=0, atol=1e-10)
+
+
 @pytest.mark.parametrize("name", ["lstm", "gru_reset_after", "gru_reset_before"])
 def test_backward_in_several_time_chunks_equals_reference(any_backend, name, monkeypatch):
     """The LSTM and GRU backward loops precompute step factors a cache-sized chunk of steps at a time."""

@@ -20,7 +20,9 @@ small thread pool runs the chunks side by side:
 * ``WorkBehind`` runs blocks of work on another core as they become ready while the caller
   goes on (an RNN's weight gradients behind its backward time loop);
 * ``chunks_ahead`` is the other way round: the next chunk of work is computed on another core
-  while the caller uses the current one (an RNN's input projection ahead of its forward loop).
+  while the caller uses the current one (an RNN's input projection ahead of its forward loop);
+* ``on_own_core`` marks a thread that already has a core to itself (one of several the caller
+  keeps busy at once): there, ``chunks_ahead`` and ``WorkBehind`` do their work inline.
 
 Why not leave the threading to BLAS: a multi-threaded GEMM per chunk leaves a core idle during
 every copy between GEMMs, and OpenBLAS's worker threads keep spinning for a while after each
@@ -30,9 +32,11 @@ with BLAS held to one thread avoids both (measured on the LM-3 CNN: see benchmar
 On a GPU there is one chunk and the pool is never used.
 """
 
+import contextlib
 import functools
 import os
 import queue
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from minidl.runtime import backend
@@ -104,6 +108,28 @@ def one_blas_thread(method):
             return method(*args, **kwargs)
 
     return with_one_blas_thread
+
+
+_thread_state = threading.local()
+
+
+@contextlib.contextmanager
+def on_own_core():
+    """Inside: this thread is one of several the caller keeps busy on the cores at once (each
+    with half of a batch, say), so work handed to "another core" would only compete with them:
+    ``another_core_is_free()`` is False, and ``chunks_ahead`` and ``WorkBehind`` work inline,
+    until the block ends."""
+    before = getattr(_thread_state, "own_core", False)
+    _thread_state.own_core = True
+    try:
+        yield
+    finally:
+        _thread_state.own_core = before
+
+
+def another_core_is_free():
+    """False inside ``on_own_core()`` (in this thread), on a GPU and on a single core."""
+    return not getattr(_thread_state, "own_core", False) and backend.get_backend() != "cupy" and cpu_workers() > 1
 
 
 def _scratch(shape, dtype):
@@ -269,7 +295,7 @@ class WorkBehind:
         self.pending = queue.SimpleQueue()
         self.results_by_block = []
         self.helper = None
-        self.in_background = backend.get_backend() != "cupy" and cpu_workers() > 1
+        self.in_background = another_core_is_free()
 
     def add(self, *args):
         """Hand over one block: ``work(*args)`` will run on a pool thread (or in ``results()``)."""
@@ -311,7 +337,7 @@ def chunks_ahead(work, chunks, on_another_core=True):
     each chunk is still in cache when the loop reads it. On a GPU or a single core the chunks
     are simply computed in turn.
     """
-    if not on_another_core or backend.get_backend() == "cupy" or cpu_workers() <= 1:
+    if not on_another_core or not another_core_is_free():
         for first, stop in chunks:
             yield first, stop, work(first, stop)
         return

@@ -29,6 +29,7 @@ from minidl.ops.fast.rnn_common import (
     WeightGradients,
     assemble_outputs,
     feature_major_masks,
+    forward_in_batch_halves,
     from_time_batch_feature,
     initial_state,
     output_gradients,
@@ -49,6 +50,9 @@ class FastGRU(Function):
 
     @one_blas_thread
     def forward(self, x, kernel, recurrent_kernel, *optional):
+        halves = forward_in_batch_halves(self, x, kernel, recurrent_kernel, optional, gates=3)
+        if halves is not None:  # inference of a large batch: its two halves on two cores at once
+            return halves
         module = xp()
         opts = self.options
         bias, (h0,) = opts.unpack(optional)
@@ -204,8 +208,8 @@ class FastGRU(Function):
         factor_zh = module.empty((stop - first, 2, units, gates.shape[2]), dtype=gates.dtype)
         module.multiply(h - candidate, sigma_prime[:, :units], out=factor_zh[:, 0])
         module.multiply(1 - z, opts.activation.derivative(candidate), out=factor_zh[:, 1])
-        recurrent_input = self.saved[first:stop, 2 * units:] if self.reset_after else h
-        factor_r = recurrent_input * sigma_prime[:, units:]
+        r_multiplies = self.saved[first:stop, 2 * units:] if self.reset_after else h  # h U_h + b'_h, or h
+        factor_r = r_multiplies * sigma_prime[:, units:]
         carry = z
         if padding is not None:
             factor_zh *= padding.keep_float[first:stop, None]

@@ -31,6 +31,7 @@ from minidl.ops.fast.rnn_common import (
     SubnormalFlush,
     WeightGradients,
     assemble_outputs,
+    forward_in_batch_halves,
     from_time_batch_feature,
     initial_state,
     inverse_order,
@@ -56,6 +57,9 @@ class FastLSTM(Function):
 
     @one_blas_thread
     def forward(self, x, kernel, recurrent_kernel, *optional):
+        halves = forward_in_batch_halves(self, x, kernel, recurrent_kernel, optional, gates=4)
+        if halves is not None:  # inference of a large batch: its two halves on two cores at once
+            return halves
         module = xp()
         opts = self.options
         bias, (h0, c0) = opts.unpack(optional)
