@@ -224,3 +224,32 @@ def test_recurrent_helpers_are_used_from_a_step_size_on():
 
     assert helpers_pay(4 * 32 * 32) and not helpers_pay(1 * 32 * 64)  # LSTM(32) at batch 32, SimpleRNN(32) at 64
     assert helpers_pay(MIN_STEP_VALUES_FOR_HELPERS) and not helpers_pay(MIN_STEP_VALUES_FOR_HELPERS - 1)
+
+
+def test_a_thread_on_its_own_core_keeps_its_helpers_inline(monkeypatch):
+    """Inside ``on_own_core()`` (a thread the caller keeps busy on one core, e.g. half of a
+    batch) ``chunks_ahead`` and ``WorkBehind`` run their work in the calling thread; the mark is
+    the thread's own, and it is lifted when the block ends (also after an exception)."""
+    import threading
+
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+    here = threading.get_ident()
+    seen_elsewhere = []
+    with parallel.on_own_core():
+        assert not parallel.another_core_is_free()
+        ran_on = []
+        chunks = list(parallel.chunks_ahead(lambda first, stop: ran_on.append(threading.get_ident()) or first,
+                                            [(0, 4), (4, 8), (8, 9)]))
+        assert chunks == [(0, 4, 0), (4, 8, 4), (8, 9, 8)] and set(ran_on) == {here}
+        behind = parallel.WorkBehind(lambda block: (block, threading.get_ident()))
+        for block in range(3):
+            behind.add(block)
+        assert behind.results() == [(0, here), (1, here), (2, here)]
+        other = threading.Thread(target=lambda: seen_elsewhere.append(parallel.another_core_is_free()))
+        other.start()
+        other.join()
+    assert seen_elsewhere == [True]  # another thread is not marked
+    assert parallel.another_core_is_free()
+    with pytest.raises(RuntimeError), parallel.on_own_core():
+        raise RuntimeError("inside")
+    assert parallel.another_core_is_free()
