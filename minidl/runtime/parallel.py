@@ -22,7 +22,7 @@ small thread pool runs the chunks side by side:
 * ``chunks_ahead`` is the other way round: the next chunk of work is computed on another core
   while the caller uses the current one (an RNN's input projection ahead of its forward loop);
 * ``on_own_core`` marks a thread that already has a core to itself (one of several the caller
-  keeps busy at once): there, ``chunks_ahead`` and ``WorkBehind`` do their work inline.
+  keeps busy at once): there, ``map_chunks``, ``chunks_ahead`` and ``WorkBehind`` work inline.
 
 Why not leave the threading to BLAS: a multi-threaded GEMM per chunk leaves a core idle during
 every copy between GEMMs, and OpenBLAS's worker threads keep spinning for a while after each
@@ -116,9 +116,10 @@ _thread_state = threading.local()
 @contextlib.contextmanager
 def on_own_core():
     """Inside: this thread is one of several the caller keeps busy on the cores at once (each
-    with half of a batch, say), so work handed to "another core" would only compete with them:
-    ``another_core_is_free()`` is False, and ``chunks_ahead`` and ``WorkBehind`` work inline,
-    until the block ends."""
+    with half of a batch, say), so work handed to "another core" would only compete with them
+    (or, from a pool thread, wait for a pool that is all taken): ``another_core_is_free()`` is
+    False, and ``map_chunks``, ``chunks_ahead`` and ``WorkBehind`` work inline, until the block
+    ends."""
     before = getattr(_thread_state, "own_core", False)
     _thread_state.own_core = True
     try:
@@ -164,10 +165,11 @@ def map_chunks(work, chunks, buffer_shape=None, dtype=None):
     ``buffer`` is a scratch array of ``buffer_shape`` owned by the thread running the chunk
     (big enough for the largest chunk; ``work`` slices what it needs), or None when no
     ``buffer_shape`` is given. ``work`` must only write memory that belongs to its own chunk.
-    Results come back in chunk order. On a GPU, or with one chunk, it is a plain loop.
+    Results come back in chunk order. On a GPU, with one chunk, or in a thread ``on_own_core``, it
+    is a plain loop.
     """
     workers = min(cpu_workers(), len(chunks))
-    if workers <= 1 or backend.get_backend() == "cupy":
+    if workers <= 1 or not another_core_is_free():
         buffer = _scratch(buffer_shape, dtype)
         return [work(start, stop, buffer) for start, stop in chunks]
     pending = queue.SimpleQueue()

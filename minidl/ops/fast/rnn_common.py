@@ -527,9 +527,9 @@ class WeightGradients:
         grad_kernel = np.matmul(self.projection.xt[start:stop], grad_t).sum(axis=0) if self.need_kernel else None
         grad_recurrent = None
         if self.need_recurrent:
-            grad_recurrent = np.concatenate([
+            grad_recurrent = _side_by_side([
                 np.matmul(term.step_inputs[start:stop], term.grad[start:stop].transpose(0, 2, 1)).sum(axis=0)
-                for term in self.terms], axis=1)
+                for term in self.terms])
         grad_bias = grad.sum(axis=(0, 2)) if self.need_bias else None
         grad_recurrent_bias = self.terms[0].grad[start:stop].sum(axis=(0, 2)) if self.need_recurrent_bias else None
         return grad_kernel, grad_recurrent, grad_bias, grad_recurrent_bias
@@ -541,14 +541,19 @@ class WeightGradients:
                 self.grad, self.need_x, self.need_kernel, self.need_bias)
             grad_recurrent = None
             if self.need_recurrent:
-                parts = [term.recurrence.grad_kernel(term.step_inputs, term.grad) for term in self.terms]
-                grad_recurrent = parts[0] if len(parts) == 1 else xp().concatenate(parts, axis=1)
+                grad_recurrent = _side_by_side([term.recurrence.grad_kernel(term.step_inputs, term.grad)
+                                                for term in self.terms])
             grad_recurrent_bias = self.terms[0].grad.sum(axis=(0, 2)) if self.need_recurrent_bias else None
             return grad_xt, grad_kernel, grad_recurrent, grad_bias, grad_recurrent_bias
         self.steps_final(0)
         parts = self.blocks.results()
         summed = [sum_in_order([part[k] for part in parts]) for k in range(4)]
         return (self.grad_xt, *summed)
+
+
+def _side_by_side(blocks):
+    """The terms' dL/dU blocks as one dL/dU, side by side along U's columns (one block as it is)."""
+    return blocks[0] if len(blocks) == 1 else xp().concatenate(blocks, axis=1)
 
 
 class SubnormalFlush:
