@@ -3,6 +3,8 @@ the recurrent ops give their references' results when every projection is split 
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minidl
 from minidl.ops.recurrent import gru, gru_reference, lstm, lstm_reference, simple_rnn, simple_rnn_reference
@@ -253,3 +255,32 @@ def test_a_thread_on_its_own_core_keeps_its_helpers_inline(monkeypatch):
     with pytest.raises(RuntimeError), parallel.on_own_core():
         raise RuntimeError("inside")
     assert parallel.another_core_is_free()
+
+
+@settings(max_examples=300, deadline=None)
+@given(batch=st.integers(1, 400), sample_bytes=st.integers(1, 5 * parallel.CPU_CHUNK_BYTES // 4),
+       workers=st.integers(1, 4))
+def test_core_chunks_are_cache_sized_equal_and_a_multiple_of_the_cores(batch, sample_bytes, workers):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "cpu_workers", lambda: workers)
+        chunks = parallel.core_chunks(batch, sample_bytes)
+    sizes = [stop - start for start, stop in chunks]
+    assert [index for start, stop in chunks for index in range(start, stop)] == list(range(batch))
+    assert min(sizes) >= 1 and max(sizes) - min(sizes) <= 1
+    assert max(sizes) <= max(1, parallel.CPU_CHUNK_BYTES // sample_bytes)  # each chunk stays in cache
+    if batch * sample_bytes < parallel.MIN_SPLIT_BYTES:
+        assert len(chunks) == 1  # too little work for the threads' hand-off
+    else:  # every core gets as many chunks as every other, unless the chunks are single samples
+        assert len(chunks) % workers == 0 or max(sizes) == 1
+
+
+def test_a_small_batch_of_convolutions_is_still_spread_over_the_cores(monkeypatch):
+    """LM-3's first convolution at batch 32 fits in one cache-sized chunk; run as one, its GEMM
+    would wake BLAS's own threads, whose spinning afterwards slowed the next op's threads."""
+    from minidl.ops.fast.im2col import batch_chunks
+    from minidl.ops.windows import window_geometry
+
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+    geometry = window_geometry((28, 28), (3, 3), (1, 1), "valid")
+    assert batch_chunks(32, geometry, 1, 4) == [(0, 16), (16, 32)]
+    assert batch_chunks(128, geometry, 1, 4) == [(0, 64), (64, 128)]  # not 86 + 42

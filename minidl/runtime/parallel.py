@@ -6,7 +6,8 @@ ops of a CNN (im2col copies, GEMMs, col2im adds, pooling) split naturally into c
 samples that touch disjoint memory, and NumPy releases the GIL inside each of those calls, so a
 small thread pool runs the chunks side by side:
 
-* ``sample_chunks`` cuts a batch into cache-sized (start, stop) ranges of samples,
+* ``sample_chunks`` cuts a batch into cache-sized (start, stop) ranges of samples and
+  ``core_chunks`` into such ranges for the cores (equal, a multiple of the core count),
   ``element_ranges`` a flat array into ranges of elements (element-wise work), and
   ``row_ranges`` a matrix into ranges of whole rows (per-column statistics);
 * ``map_chunks`` runs a function over them, one thread per core, each thread with its own
@@ -52,6 +53,10 @@ CPU_CHUNK_BYTES = 2 << 20
 # worth the thread hand-off and runs as one NumPy call.
 PARALLEL_MATMUL_MIN_MACS = 1 << 23
 
+# A batch whose work (its largest array: an im2col matrix, a pooled input) is smaller than this
+# runs as one chunk on one core (``core_chunks``).
+MIN_SPLIT_BYTES = 1 << 18
+
 # Element-wise work on a large array is split into ranges of this many elements (256 KiB of
 # float32 per array: a range's arrays stay in cache between the passes over it).
 ELEMENT_RANGE_SIZE = 1 << 16
@@ -67,6 +72,28 @@ def sample_chunks(batch, sample_bytes):
         return [(0, batch)]
     step = max(1, min(batch, CPU_CHUNK_BYTES // max(sample_bytes, 1)))
     return [(start, min(start + step, batch)) for start in range(0, batch, step)]
+
+
+def core_chunks(batch, sample_bytes):
+    """``sample_chunks`` for a batch that ``map_chunks`` spreads over the cores: ranges of at most
+    about CPU_CHUNK_BYTES, as many as a multiple of the cores and as equal as the batch allows,
+    so that no core idles while another finishes a long last chunk. Work under
+    ``MIN_SPLIT_BYTES`` is one range (the threads' hand-off would cost more than they save).
+
+    A batch that fits in one chunk is still split over the cores: one chunk runs inline with
+    BLAS's own threads, and OpenBLAS's threads then spin for a while after the call, taking the
+    cores from the next op's threads (a batch-32 CNN's second convolution ran at half speed).
+    """
+    if backend.get_backend() == "cupy" or batch == 0:
+        return [(0, batch)]
+    largest = max(1, CPU_CHUNK_BYTES // max(sample_bytes, 1))  # samples in a cache-sized chunk
+    count = -(-batch // largest)
+    if batch * sample_bytes >= MIN_SPLIT_BYTES:
+        workers = cpu_workers()
+        count = min(-(-count // workers) * workers, batch)
+    size, larger = divmod(batch, count)  # the first `larger` chunks take one sample more
+    stops = [(index + 1) * size + min(index + 1, larger) for index in range(count)]
+    return list(zip([0] + stops[:-1], stops))
 
 
 def cpu_workers():

@@ -16,7 +16,7 @@ windows -- with these differences, all for speed:
 """
 
 from minidl.autograd.function import xp
-from minidl.runtime.parallel import sample_chunks
+from minidl.runtime.parallel import core_chunks
 
 
 def _strided_windows(padded, geometry):
@@ -89,7 +89,8 @@ def col2im_add(blocks, geometry, target):
 
 
 def batch_chunks(batch, geometry, channels, itemsize):
-    """(start, stop) ranges of samples, each chunk's im2col matrix about ``CPU_CHUNK_BYTES``
-    (``minidl.runtime.parallel``): that matrix stays in cache between being written and multiplied."""
+    """(start, stop) ranges of samples for the cores (``core_chunks``), each chunk's im2col matrix
+    at most about ``CPU_CHUNK_BYTES``: that matrix stays in cache between being written and
+    multiplied."""
     row_bytes = geometry.kernel_size[0] * geometry.kernel_size[1] * channels * itemsize
-    return sample_chunks(batch, row_bytes * geometry.output_size[0] * geometry.output_size[1])
+    return core_chunks(batch, row_bytes * geometry.output_size[0] * geometry.output_size[1])

@@ -18,7 +18,7 @@ import numpy as np
 from minidl.autograd.function import Function, xp
 from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
 from minidl.runtime import backend
-from minidl.runtime.parallel import map_chunks, sample_chunks
+from minidl.runtime.parallel import core_chunks, map_chunks
 
 # -- max pooling ------------------------------------------------------------------------------
 
@@ -93,13 +93,13 @@ class FastMaxPool2D(Function):
                 won = self.winner[start:stop] == index
                 xp().multiply(gy[start:stop], won, out=grad[start:stop, :, i, :, j, :])
 
-        map_chunks(route, sample_chunks(n, gy[:1].nbytes * kh * kw))
+        map_chunks(route, core_chunks(n, gy[:1].nbytes * kh * kw))
         return grad.reshape(n, out_h * kh, out_w * kw, channels)
 
 
 def _pool_chunks(padded):
     """Cache-sized chunks of samples; pooling runs them in parallel (``map_chunks``)."""
-    return sample_chunks(padded.shape[0], padded[:1].nbytes)
+    return core_chunks(padded.shape[0], padded[:1].nbytes)
 
 
 def _windows_tile(geometry):
