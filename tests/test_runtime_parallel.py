@@ -275,12 +275,16 @@ def test_core_chunks_are_cache_sized_equal_and_a_multiple_of_the_cores(batch, sa
 
 
 def test_a_small_batch_of_convolutions_is_still_spread_over_the_cores(monkeypatch):
-    """LM-3's first convolution at batch 32 fits in one cache-sized chunk; run as one, its GEMM
-    would wake BLAS's own threads, whose spinning afterwards slowed the next op's threads."""
+    """LM-3's first convolution (32 filters) at batch 32 or 8 fits in one cache-sized chunk; run as
+    one, its GEMM would wake BLAS's own threads, whose spinning afterwards slowed the next op's
+    threads. A product too small for BLAS's threads stays one chunk."""
     from minidl.ops.fast.im2col import batch_chunks
     from minidl.ops.windows import window_geometry
 
     monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
     geometry = window_geometry((28, 28), (3, 3), (1, 1), "valid")
-    assert batch_chunks(32, geometry, 1, 4) == [(0, 16), (16, 32)]
-    assert batch_chunks(128, geometry, 1, 4) == [(0, 64), (64, 128)]  # not 86 + 42
+    assert batch_chunks(128, geometry, 1, 32, 4) == [(0, 64), (64, 128)]  # not 86 + 42
+    assert batch_chunks(32, geometry, 1, 32, 4) == [(0, 16), (16, 32)]
+    assert batch_chunks(8, geometry, 1, 32, 4) == [(0, 4), (4, 8)]  # 195 KiB of im2col, 1.6M MACs
+    small = window_geometry((8, 8), (3, 3), (1, 1), "valid")
+    assert batch_chunks(2, small, 1, 4, 4) == [(0, 2)]  # 2,592 MACs: one chunk, no threads

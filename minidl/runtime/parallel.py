@@ -74,11 +74,12 @@ def sample_chunks(batch, sample_bytes):
     return [(start, min(start + step, batch)) for start in range(0, batch, step)]
 
 
-def core_chunks(batch, sample_bytes):
+def core_chunks(batch, sample_bytes, split_from_bytes=None):
     """``sample_chunks`` for a batch that ``map_chunks`` spreads over the cores: ranges of at most
     about CPU_CHUNK_BYTES, as many as a multiple of the cores and as equal as the batch allows,
     so that no core idles while another finishes a long last chunk. Work under
-    ``MIN_SPLIT_BYTES`` is one range (the threads' hand-off would cost more than they save).
+    ``split_from_bytes`` (default ``MIN_SPLIT_BYTES``) is one range: the threads' hand-off would
+    cost more than they save.
 
     A batch that fits in one chunk is still split over the cores: one chunk runs inline with
     BLAS's own threads, and OpenBLAS's threads then spin for a while after the call, taking the
@@ -88,7 +89,7 @@ def core_chunks(batch, sample_bytes):
         return [(0, batch)]
     largest = max(1, CPU_CHUNK_BYTES // max(sample_bytes, 1))  # samples in a cache-sized chunk
     count = -(-batch // largest)
-    if batch * sample_bytes >= MIN_SPLIT_BYTES:
+    if batch * sample_bytes >= (MIN_SPLIT_BYTES if split_from_bytes is None else split_from_bytes):
         workers = cpu_workers()
         count = min(-(-count // workers) * workers, batch)
     size, larger = divmod(batch, count)  # the first `larger` chunks take one sample more

@@ -42,7 +42,7 @@ class FastConv2D(Function):
         per_sample = geometry.output_size[0] * geometry.output_size[1]
         padded = pad_spatial(x, geometry.pads)
         kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
-        chunks = batch_chunks(n, geometry, x.shape[3], x.dtype.itemsize)
+        chunks = batch_chunks(n, geometry, x.shape[3], filters, x.dtype.itemsize)
         y = xp().empty((n * per_sample, filters), dtype=x.dtype)
 
         def convolve(start, stop, buffer):
@@ -117,7 +117,7 @@ class FastConv2DTranspose(Function):
         per_sample = x.shape[1] * x.shape[2]
         x_rows = x.reshape(-1, in_channels)
         kernel_rows = kernel.reshape(-1, in_channels)  # (kh*kw*F, C_in)
-        chunks = batch_chunks(n, geometry, filters, x.dtype.itemsize)
+        chunks = batch_chunks(n, geometry, filters, in_channels, x.dtype.itemsize)
         padded = xp().zeros((n, *geometry.padded_size, filters), dtype=x.dtype)
 
         def scatter_windows(start, stop, buffer):

@@ -16,7 +16,7 @@ windows -- with these differences, all for speed:
 """
 
 from minidl.autograd.function import xp
-from minidl.runtime.parallel import core_chunks
+from minidl.runtime.parallel import MIN_SPLIT_BYTES, OPENBLAS_ONE_THREAD_MACS, core_chunks
 
 
 def _strided_windows(padded, geometry):
@@ -88,9 +88,16 @@ def col2im_add(blocks, geometry, target):
     return target
 
 
-def batch_chunks(batch, geometry, channels, itemsize):
+def batch_chunks(batch, geometry, channels, filters, itemsize):
     """(start, stop) ranges of samples for the cores (``core_chunks``), each chunk's im2col matrix
-    at most about ``CPU_CHUNK_BYTES``: that matrix stays in cache between being written and
-    multiplied."""
+    (``channels`` per window offset) at most about ``CPU_CHUNK_BYTES``: that matrix stays in cache
+    between being written and multiplied by a kernel with ``filters`` columns.
+
+    The batch is split over the cores as soon as the whole product is large enough for OpenBLAS to
+    use its own threads on it (``OPENBLAS_ONE_THREAD_MACS``): run as one chunk, those threads would
+    spin after the call and slow the next op's."""
     row_bytes = geometry.kernel_size[0] * geometry.kernel_size[1] * channels * itemsize
-    return core_chunks(batch, row_bytes * geometry.output_size[0] * geometry.output_size[1])
+    sample_bytes = row_bytes * geometry.output_size[0] * geometry.output_size[1]
+    # the product's multiply-adds are (its im2col matrix's elements) x filters
+    threaded_from_bytes = OPENBLAS_ONE_THREAD_MACS * itemsize // max(filters, 1)
+    return core_chunks(batch, sample_bytes, min(MIN_SPLIT_BYTES, threaded_from_bytes))
