@@ -148,3 +148,20 @@ def test_every_axis_combination_of_a_rank_3_tensor_matches_numpy(any_backend):
         for axes in itertools.combinations(range(3), count):
             np.testing.assert_allclose(to_host(ops.sum(minidl.tensor(x), axis=axes)), x.sum(axis=axes))
             np.testing.assert_allclose(to_host(ops.var(minidl.tensor(x), axis=axes)), x.var(axis=axes))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.integers(0, 3000), columns=st.integers(1, 1100), seed=seeds)
+@example(rows=65, columns=32, seed=0)  # two groups of 32 rows and one row left over
+@example(rows=5, columns=1024, seed=0)  # rows already as long as a group: summed as they are
+def test_column_sums_of_the_fast_forms_equal_numpys_column_sums(rows, columns, seed):
+    """``column_sums`` (bias gradients, batch-norm statistics) sums rows side by side in groups;
+    in float64 it equals ``sum(axis=0)`` to rounding, whatever the row count left over."""
+    from minidl.ops.fast.column_sums import column_sums
+
+    if rows * columns > 400_000:
+        rows = 400_000 // columns
+    matrix = np.random.default_rng(seed).standard_normal((rows, columns))
+    sums = column_sums(matrix)
+    assert sums.shape == (columns,) and sums.dtype == matrix.dtype
+    np.testing.assert_allclose(sums, matrix.sum(axis=0), rtol=1e-12, atol=1e-12 * max(rows, 1))

@@ -22,6 +22,7 @@ training results equal the readable form's up to float rounding (the tests hold 
 """
 
 from minidl.autograd.function import xp
+from minidl.ops.fast.column_sums import column_sums
 from minidl.ops.reference.batch_norm import BatchNormInference, BatchNormTraining, broadcast_shape, reduction_axes
 from minidl.runtime.parallel import map_chunks, row_ranges, sum_in_order
 
@@ -48,7 +49,7 @@ def _largest(ranges):
 def _column_sums(rows, ranges):
     """Per-channel sums of a (rows, channels) matrix: each range summed on a core, the partial
     sums added in range order."""
-    return sum_in_order(map_chunks(lambda start, stop, _: rows[start:stop].sum(axis=0), ranges))
+    return sum_in_order(map_chunks(lambda start, stop, _: column_sums(rows[start:stop]), ranges))
 
 
 class FastBatchNormTraining(BatchNormTraining):
@@ -73,7 +74,7 @@ class FastBatchNormTraining(BatchNormTraining):
             module.subtract(x_rows[start:stop], mean, out=centered)
             square = scratch[:stop - start]
             module.multiply(centered, centered, out=square)
-            return square.sum(axis=0)
+            return column_sums(square)
 
         # var = (1/n) sum (x - mean)^2
         var = sum_in_order(map_chunks(center, ranges, scratch_shape, x.dtype)) / count
@@ -108,7 +109,7 @@ class FastBatchNormTraining(BatchNormTraining):
             """This range's sums of gy and of gy x_hat, per channel."""
             product = scratch[:stop - start]
             module.multiply(gy_rows[start:stop], x_hat[start:stop], out=product)
-            return gy_rows[start:stop].sum(axis=0), product.sum(axis=0)
+            return column_sums(gy_rows[start:stop]), column_sums(product)
 
         parts = map_chunks(partial_sums, self.ranges, self.scratch_shape, gy.dtype)
         sum_gy = sum_in_order(part[0] for part in parts)

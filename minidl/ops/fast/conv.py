@@ -16,6 +16,7 @@ product, col2im -- read those first) and compute the same three pieces, made fas
 """
 
 from minidl.autograd.function import Function, xp
+from minidl.ops.fast.column_sums import column_sums
 from minidl.ops.fast.im2col import batch_chunks, col2im_add, im2col, windows_by_offset
 from minidl.ops.windows import crop_spatial, pad_spatial
 from minidl.runtime.parallel import map_chunks, sum_in_order
@@ -80,7 +81,7 @@ class FastConv2D(Function):
             grad_kernel_part = grad_bias_part = None
             if need_bias:
                 # dL/dbias = sum of gy over batch and positions
-                grad_bias_part = gy_chunk.sum(axis=0)
+                grad_bias_part = column_sums(gy_chunk)
             if need_kernel:
                 # dL/dkernel = cols^T @ gy
                 cols = im2col(self.padded[start:stop], geometry, out=buffer)
@@ -164,7 +165,7 @@ class FastConv2DTranspose(Function):
                 grad_kernel = sum_in_order(parts).reshape(kernel.shape)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             # dL/dbias = sum of gz over batch and positions
-            grad_bias = gz.sum(axis=(0, 1, 2))
+            grad_bias = column_sums(gz.reshape(-1, gz.shape[-1]))
         return grad_x, grad_kernel, grad_bias
 
 
