@@ -32,6 +32,19 @@ def data_dir():
     return pathlib.Path(configured).resolve() if configured else REPO_ROOT.parent / "shared" / "data"
 
 
+def script_program(prelude):
+    """A ``python -c`` program that runs ``prelude`` and then the script named by its first
+    argument as ``python script.py args...`` would (its folder first on sys.path, run as
+    ``__main__``): the script itself left unchanged."""
+    return (
+        "import os, runpy, sys\n"
+        f"{prelude}\n"
+        "sys.argv = sys.argv[1:]\n"
+        "sys.path.insert(0, os.path.dirname(sys.argv[0]))\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+
+
 def _cupy_unavailable_reason():
     """None when CuPy and a GPU are usable here, else why not (shown as the skip reason)."""
     try:

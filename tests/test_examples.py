@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.conftest import data_dir
+from tests.conftest import data_dir, script_program
 
 EXAMPLES = sorted(p for p in (pathlib.Path(__file__).parent.parent / "examples").glob("*.py")
                   if not p.name.startswith("_"))
@@ -49,10 +49,7 @@ def test_imdb_keras_compare_quick_run_without_tensorflow(tmp_path):
     """imdb_keras_compare needs no TensorFlow: with it hidden, minidl runs alone and metrics.json
     records Keras as not installed (no Keras numbers)."""
     script = pathlib.Path(__file__).parent.parent / "examples" / "imdb_keras_compare.py"
-    hide_tensorflow_and_run = (
-        "import os, runpy, sys; sys.modules['tensorflow'] = None; sys.argv = sys.argv[1:]; "
-        "sys.path.insert(0, os.path.dirname(sys.argv[0])); runpy.run_path(sys.argv[0], run_name='__main__')"
-    )
+    hide_tensorflow_and_run = script_program("sys.modules['tensorflow'] = None")
     env = dict(os.environ, MINIDL_DATA_DIR=str(data_dir()), MPLBACKEND="Agg")
     env.pop("MINIDL_BACKEND", None)
     completed = subprocess.run(

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT, data_dir
+from tests.conftest import REPO_ROOT, data_dir, script_program
 
 SCRIPTS_DIR = pathlib.Path(__file__).parent / "keras_scripts"
 
@@ -22,15 +22,7 @@ SCRIPTS_DIR = pathlib.Path(__file__).parent / "keras_scripts"
 # a result against a threshold; unseeded, such a check fails now and then (the TF tutorial on
 # unscaled MNIST pixels: accuracy 0.76-0.83 in 16 runs, once 0.68 in CI). Seeded, a script passes
 # or fails the same way every time.
-SEEDED_RUN = (
-    "import runpy, sys\n"
-    "import minidl\n"
-    "minidl.set_seed(0)\n"
-    "script = sys.argv[1]\n"
-    "sys.argv = [script]\n"
-    "sys.path.insert(0, script.rpartition('/')[0])\n"
-    "runpy.run_path(script, run_name='__main__')\n"
-)
+SEEDED_RUN = script_program("import minidl; minidl.set_seed(0)")
 
 # Scripts that cannot run yet, each with the reason (none at present).
 WAITING = {}

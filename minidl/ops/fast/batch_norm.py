@@ -46,7 +46,7 @@ def _largest(ranges):
     return max(stop - start for start, stop in ranges)
 
 
-def _column_sums(rows, ranges):
+def _column_sums_on_cores(rows, ranges):
     """Per-channel sums of a (rows, channels) matrix: each range summed on a core, the partial
     sums added in range order."""
     return sum_in_order(map_chunks(lambda start, stop, _: column_sums(rows[start:stop]), ranges))
@@ -64,7 +64,7 @@ class FastBatchNormTraining(BatchNormTraining):
         scratch_shape = (_largest(ranges), channels)
 
         # mean = (1/n) sum x
-        mean = _column_sums(x_rows, ranges) / count
+        mean = _column_sums_on_cores(x_rows, ranges) / count
 
         x_hat = module.empty(x_rows.shape, dtype=x.dtype)
 
