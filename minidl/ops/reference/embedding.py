@@ -1,9 +1,10 @@
 """Embedding lookup, readable: rows of a (V, D) table picked by integer indices.
 
-Forward is a gather, ``table[indices]`` (written ``take(table, indices, axis=0)``): an index array of any shape (batch, time, ...) gives
-an output of shape (batch, time, ..., D). Backward is the matching scatter-add: row v of the
-table's gradient is the sum of the output gradients at every position whose index was v (a
-word seen five times in a batch collects five gradients; a word not seen gets zero)::
+Forward is a gather, ``table[indices]`` (written ``take(table, indices, axis=0)``): an index
+array of any shape (batch, time, ...) gives an output of shape (batch, time, ..., D). Backward
+is the matching scatter-add: row v of the table's gradient is the sum of the output gradients
+at every position whose index was v (a word seen five times in a batch collects five
+gradients; a word not seen gets zero)::
 
     out[p] = table[indices[p]]        dL/dtable[v] = sum over p with indices[p] == v of dL/dout[p]
 
