@@ -52,6 +52,9 @@ def inference_flops(layer_macs):
 LM3_CNN = [conv_macs(26, 26, 3, 3, 1, 32), conv_macs(24, 24, 3, 3, 32, 64),
            dense_macs(12 * 12 * 64, 128), dense_macs(128, 10)]
 
+EX304_CNN = [conv_macs(30, 30, 3, 3, 3, 64), conv_macs(13, 13, 3, 3, 64, 128),
+             dense_macs(6 * 6 * 128, 128), dense_macs(128, 10)]
+
 GB2A_DENSE = [dense_macs(10000, 50), dense_macs(50, 50), dense_macs(50, 50), dense_macs(50, 1)]
 
 DCGAN_GENERATOR = [dense_macs(100, 512), dense_macs(512, 7 * 7 * 64),
@@ -97,6 +100,8 @@ def flops_per_sample(workload):
         return dcgan_step_flops_per_sample()
     if workload.model == "cnn":
         macs = LM3_CNN
+    elif workload.model == "cifar_cnn":
+        macs = EX304_CNN
     elif workload.model == "dense_multihot":
         macs = GB2A_DENSE
     elif workload.model == "rnn_classifier":

@@ -81,6 +81,17 @@ def build_model(workload):
             layers.Dense(128, activation="relu"),
             layers.Dense(10, activation="softmax"),
         ]
+    elif workload.model == "cifar_cnn":
+        stack = [
+            keras.Input(shape=(32, 32, 3)),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(128, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
     elif workload.model == "dense_multihot":
         stack = [
             keras.Input(shape=(workload.vocab,)),

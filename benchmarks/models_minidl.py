@@ -100,6 +100,17 @@ def build_model(workload):
             dense(128, activation="relu"),
             dense(10, activation="softmax"),
         ])
+    elif workload.model == "cifar_cnn":
+        conv2d, max_pooling = layer("Conv2D"), layer("MaxPooling2D")
+        model = _sequential([
+            conv2d(64, 3, activation="relu", input_shape=(32, 32, 3)),
+            max_pooling(),
+            conv2d(128, 3, activation="relu"),
+            max_pooling(),
+            layer("Flatten")(),
+            dense(128, activation="relu"),
+            dense(10, activation="softmax"),
+        ])
     elif workload.model == "dense_multihot":
         dropout = layer("Dropout")
         model = _sequential([

@@ -93,6 +93,20 @@ def _cnn():
     )
 
 
+def _cifar_cnn():
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(3, 64, 3), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(64, 128, 3), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(6 * 6 * 128, 128), nn.ReLU(),
+        nn.Linear(128, 10),  # logits; the softmax is inside cross_entropy
+    )
+
+
 def _dense_multihot(workload):
     from torch import nn
 
@@ -109,6 +123,8 @@ def build_model(workload):
         return _recurrent_classifier(workload)
     if workload.model == "cnn":
         return _cnn()
+    if workload.model == "cifar_cnn":
+        return _cifar_cnn()
     if workload.model == "dense_multihot":
         return _dense_multihot(workload)
     raise ValueError(f"workload {workload.name}: no PyTorch model for {workload.model!r}")
@@ -118,7 +134,7 @@ def _inputs(workload, x):
     """Keras-layout NumPy inputs -> a PyTorch tensor (images go NHWC -> NCHW)."""
     import torch
 
-    if workload.model == "cnn":
+    if x.ndim == 4:
         return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
     return torch.from_numpy(x)
 
@@ -134,7 +150,7 @@ def _tensors(workload, x, y):
 def _loss_function(workload):
     from torch.nn import functional
 
-    if workload.loss == "categorical_crossentropy":
+    if workload.loss in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
         return functional.cross_entropy
     return functional.binary_cross_entropy
 

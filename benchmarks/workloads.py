@@ -27,7 +27,7 @@ class Workload:
     lab: str
     description: str
     kind: str = "train"                # train | predict | gan | word2vec
-    model: str = "rnn_classifier"      # rnn_classifier | cnn | dense_multihot | dcgan | word2vec
+    model: str = "rnn_classifier"      # rnn_classifier | cnn | cifar_cnn | dense_multihot | dcgan | word2vec
     cell: str = "lstm"                 # rnn_classifier: lstm | gru | rnn | bilstm | stacked_lstm
     units: int = 32
     vocab: int = 8000
@@ -74,6 +74,10 @@ WORKLOADS = {
         Workload("cnn", "LM-3", "Conv32 3x3 relu -> Conv64 3x3 relu -> MaxPool2 -> Flatten -> Dense128 relu -> "
                  "Dense10 softmax; 28x28x1, batch 128, Adam, categorical CE",
                  model="cnn", optimizer="adam", loss="categorical_crossentropy"),
+        Workload("cifar_cnn", "DLW Ex 3.04", "Conv64 3x3 relu -> MaxPool2 -> Conv128 3x3 relu -> MaxPool2 -> "
+                 "Flatten -> Dense128 relu -> Dense10 softmax; 32x32x3 (CIFAR-10's shape), batch 16, Adam, "
+                 "sparse categorical CE", model="cifar_cnn", batch=16, optimizer="adam",
+                 loss="sparse_categorical_crossentropy"),
         Workload("lm6", "LM-6", "Embedding(5000,32) -> LSTM(100) -> Dense(1) sigmoid; seq 500, batch 64, Adam, BCE",
                  cell="lstm", units=100, vocab=5000, seq=500, batch=64, optimizer="adam"),
         Workload("bilstm", _DLW6, "Embedding(8000,32) -> Bidirectional(LSTM(32)) -> Dense(1) sigmoid; seq 200, "
@@ -122,6 +126,9 @@ def training_data(workload, samples, seed=0):
     elif workload.model == "cnn":
         x = rng.random((samples, 28, 28, 1), dtype=np.float32)
         y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, size=samples)]
+    elif workload.model == "cifar_cnn":
+        x = rng.random((samples, 32, 32, 3), dtype=np.float32)
+        y = rng.integers(0, 10, size=samples)  # class ids, for the sparse loss
     elif workload.model == "dense_multihot":
         x = (rng.random((samples, workload.vocab)) < 0.02).astype(np.float32)  # ~200 distinct words a review
         y = rng.integers(0, 2, size=(samples, 1)).astype(np.float32)

@@ -178,6 +178,10 @@ def test_flop_counts_follow_the_layer_shapes():
     first = 26 * 26 * 9 * 32
     assert flops.flops_per_sample(workloads.get("cnn")) == 2 * (3 * macs - first)
     assert flops.flops_per_sample(workloads.get("cnn_predict")) == 2 * macs
+    # DLW Ex 3.04 (CIFAR-10's shape): conv 30x30x(3x3x3)x64, conv 13x13x(3x3x64)x128, dense 4608x128, 128x10
+    macs = 30 * 30 * 27 * 64 + 13 * 13 * 576 * 128 + 4608 * 128 + 128 * 10
+    first = 30 * 30 * 27 * 64
+    assert flops.flops_per_sample(workloads.get("cifar_cnn")) == 2 * (3 * macs - first)
     # LSTM(32) on 32 features over 200 steps: 4 gates x (32 + 32) x 32 per step, three products each
     lstm = 200 * 4 * 64 * 32 + 32
     assert flops.flops_per_sample(workloads.get("lstm")) == 2 * 3 * lstm
