@@ -130,7 +130,7 @@ def build_model(workload):
     raise ValueError(f"workload {workload.name}: no PyTorch model for {workload.model!r}")
 
 
-def _inputs(workload, x):
+def _inputs(x):
     """Keras-layout NumPy inputs -> a PyTorch tensor (images go NHWC -> NCHW)."""
     import torch
 
@@ -144,7 +144,7 @@ def _tensors(workload, x, y):
     import torch
 
     targets = y.argmax(axis=1) if workload.loss == "categorical_crossentropy" else y
-    return _inputs(workload, x), torch.from_numpy(targets)
+    return _inputs(x), torch.from_numpy(targets)
 
 
 def _loss_function(workload):
@@ -166,7 +166,7 @@ def build_step(workload):
     model = build_model(workload)
     if workload.kind == "predict":
         x, _ = workloads.training_data(workload, workload.predict_samples)
-        x_tensor = _inputs(workload, x)
+        x_tensor = _inputs(x)
         model.eval()
 
         def predict():
