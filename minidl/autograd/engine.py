@@ -26,6 +26,7 @@ the last layers' gradients across processes during the backward pass. With no ho
 
 from minidl.graph import depth_first
 from minidl.runtime import backend
+from minidl.runtime.step_buffers import reusable_empty
 
 leaf_grad_ready_hooks = []
 
@@ -136,7 +137,17 @@ def _add_pending(pending, tensor, grad):
         slots = [None] * len(_output_meta(tensor.creator))
         pending[tensor.creator] = slots
     previous = slots[tensor.output_index]
-    slots[tensor.output_index] = grad if previous is None else previous + grad
+    slots[tensor.output_index] = grad if previous is None else _sum_of_gradients(previous, grad)
+
+
+def _sum_of_gradients(previous, grad):
+    """``previous + grad`` (a tensor used twice receives the sum of both uses' gradients),
+    written into a reused step buffer when the two have the same shape, as they do but where a
+    Function's backward returns a broadcastable gradient."""
+    if previous.shape != grad.shape:
+        return previous + grad
+    module = backend.get_xp()
+    return module.add(previous, grad, out=reusable_empty(previous.shape, module.result_type(previous, grad)))
 
 
 def _initial_grad(root, grad, xp):

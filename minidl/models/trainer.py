@@ -55,7 +55,7 @@ from minidl.models.compile_utils import (
 )
 from minidl.models.input_contract import text_inputs
 from minidl.progbar import Progbar
-from minidl.runtime import backend
+from minidl.runtime import backend, step_buffers
 
 # Keras 3 refuses empty input too ("Unexpected result of `train_function` (Empty logs)").
 _NO_BATCHES = ("the input produced no batches (an empty array, generator or dataset); there is nothing "
@@ -637,6 +637,7 @@ class Trainer:
             if self.stop_training:
                 break
         callback_list.on_train_end(logs)
+        step_buffers.release()  # the steps' work arrays go back to the process between runs
         return history
 
     def _run_train_step(self, xs, ys, weights, previous_logs):
@@ -749,6 +750,7 @@ class Trainer:
         if user_callbacks:
             callback_list = _callback_list(user_callbacks, self, {"verbose": verbose, "steps": data.steps})
         logs = self._evaluate_loop(data, callback_list, verbose=verbose, steps=steps)
+        step_buffers.release()
         return _returned(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, max_queue_size=10, workers=1,
@@ -795,6 +797,7 @@ class Trainer:
         xp = backend.get_xp()
         results = [backend.to_numpy(xp.concatenate(chunk, axis=0)) if len(chunk) > 1 else backend.to_numpy(chunk[0])
                    for chunk in chunks]
+        step_buffers.release()
         return _restructure(results, structure)
 
     def predict_classes(self, x, batch_size=32, verbose=0):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minidl.autograd.function import xp
+from minidl.runtime.step_buffers import reusable_full
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def pad_spatial(x, pads, value=0.0):
     if not (top or bottom or left or right):
         return x
     n, height, width, channels = x.shape
-    padded = xp().full((n, height + top + bottom, width + left + right, channels), value, dtype=x.dtype)
+    padded = reusable_full((n, height + top + bottom, width + left + right, channels), value, x.dtype)
     padded[:, top:top + height, left:left + width, :] = x
     return padded
 

@@ -7,6 +7,8 @@ else in minidl and imports nothing from it.
                        so a test run without a GPU catches what CuPy would refuse.
 * ``parallel``         an op's independent pieces on every CPU core (a small thread pool), and
                        BLAS held to one thread around them.
+* ``step_buffers``     large work arrays of the fast ops handed out again from one training step
+                       to the next once nothing holds them (no page faults to refill them).
 * ``host_memory``      opt-in tuning of glibc's allocator for training loops
                        (``keep_freed_memory``).
 * ``forked_workers``   worker processes forked to update shared arrays at once, without locks
@@ -16,7 +18,7 @@ Importing minidl changes nothing outside minidl: no allocator setting, no thread
 process-wide setting a user may want, ``keep_freed_memory()``, is a call they make.
 """
 
-from minidl.runtime import backend, host_memory, parallel
+from minidl.runtime import backend, host_memory, parallel, step_buffers
 from minidl.runtime.backend import (
     BackendUnavailableError,
     DeviceTransferWarning,
@@ -33,6 +35,6 @@ from minidl.runtime.host_memory import keep_freed_memory
 
 __all__ = [
     "BackendUnavailableError", "DeviceTransferWarning", "backend", "floatx", "get_backend", "get_xp",
-    "host_memory", "keep_freed_memory", "parallel", "set_backend", "set_floatx", "set_seed", "to_device",
-    "to_numpy",
+    "host_memory", "keep_freed_memory", "parallel", "set_backend", "set_floatx", "set_seed", "step_buffers",
+    "to_device", "to_numpy",
 ]

@@ -3,12 +3,15 @@ instead of returning them to the operating system (Linux with glibc).
 
 A training step allocates and frees the same large arrays every step: an LSTM's gate buffer for
 all time steps (13 MB on the DLW LSTM workload), im2col matrices, activations, gradients. glibc
-serves every block above its mmap threshold (128 KiB to start, at most 32 MiB) with a fresh
-``mmap`` and unmaps it on ``free``, so each step the kernel faults in and zeroes every page of
-those arrays again. On the DLW LSTM workload that was a quarter of the step (67 -> 50 ms per
-batch, see ``benchmarks/RESULTS.md``). Raising the mmap threshold and the trim threshold makes
-glibc take large blocks from its heap and keep freed ones there for reuse -- the same thing
-PyTorch's performance guides get by preloading jemalloc or tcmalloc.
+serves blocks above its mmap threshold with a fresh ``mmap``, and hands the top of its heap back
+to the system once more than its trim threshold lies free there, so each step the kernel faults
+in and zeroes every page of those arrays again. minidl's own work arrays no longer go that way:
+``step_buffers`` hands them out again from one step to the next, inside minidl, with glibc's
+settings untouched. What is left for this opt-in is every other large array a script allocates
+and frees in its loop (its own batches, NumPy temporaries of its own code, arrays of layers that
+do not use the step buffers). Raising the mmap threshold and the trim threshold makes glibc take
+large blocks from its heap and keep freed ones there for reuse -- the same thing PyTorch's
+performance guides get by preloading jemalloc or tcmalloc.
 
 These are settings of the whole process's C allocator, so ``import minidl`` leaves them alone: a
 program or notebook that imports minidl keeps glibc's defaults. A training script asks for the

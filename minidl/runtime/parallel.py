@@ -42,6 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from minidl.runtime import backend
 from minidl.runtime.backend import get_xp as xp
+from minidl.runtime.step_buffers import reusable_empty
 
 # Batches are processed in chunks of about this many bytes of work (an im2col matrix, a pooled
 # input) on the CPU: a chunk stays in cache between being written and being used, which is
@@ -162,7 +163,7 @@ def another_core_is_free():
 
 
 def _scratch(shape, dtype):
-    return None if shape is None else xp().empty(shape, dtype=dtype)
+    return None if shape is None else reusable_empty(shape, dtype)
 
 
 def element_ranges(size, range_size=None):
@@ -240,7 +241,7 @@ def matmul_on_cores(a, b):
         # a step of 18 ms instead of 11): one BLAS thread.
         with _blas_controller().limit(limits=1, user_api="blas"):
             return a @ b
-    out = xp().empty((rows, columns), dtype=xp().result_type(a, b))
+    out = reusable_empty((rows, columns), xp().result_type(a, b))
     by_rows = rows >= columns
     length = rows if by_rows else columns
     step = -(-length // workers)
@@ -282,7 +283,7 @@ def stacked_matmul_on_cores(a, b, add=None):
         if add is not None:
             product += add
         return product
-    out = xp().empty((length, rows, columns), dtype=xp().result_type(a, b))
+    out = reusable_empty((length, rows, columns), xp().result_type(a, b))
 
     def multiply(start, stop, _):
         a_block = a[start:stop] if a.ndim == 3 else a

@@ -25,6 +25,7 @@ from minidl.autograd.function import xp
 from minidl.ops.fast.column_sums import column_sums
 from minidl.ops.reference.batch_norm import BatchNormInference, BatchNormTraining, broadcast_shape, reduction_axes
 from minidl.runtime.parallel import map_chunks, row_ranges, sum_in_order
+from minidl.runtime.step_buffers import reusable_empty
 
 
 def fast_form_applies(x, axis, *operands):
@@ -66,7 +67,7 @@ class FastBatchNormTraining(BatchNormTraining):
         # mean = (1/n) sum x
         mean = _column_sums_on_cores(x_rows, ranges) / count
 
-        x_hat = module.empty(x_rows.shape, dtype=x.dtype)
+        x_hat = reusable_empty(x_rows.shape, x.dtype)
 
         def center(start, stop, scratch):
             """x - mean into x_hat; returns this range's sum of (x - mean)^2."""
@@ -79,7 +80,7 @@ class FastBatchNormTraining(BatchNormTraining):
         # var = (1/n) sum (x - mean)^2
         var = sum_in_order(map_chunks(center, ranges, scratch_shape, x.dtype)) / count
         inv_std = 1.0 / module.sqrt(var + self.epsilon)
-        y = module.empty(x_rows.shape, dtype=x.dtype)
+        y = reusable_empty(x_rows.shape, x.dtype)
 
         def normalize(start, stop, _):
             """x_hat = (x - mean) / sqrt(var + epsilon), then y = gamma x_hat + beta."""
@@ -119,7 +120,7 @@ class FastBatchNormTraining(BatchNormTraining):
             # dx = gamma inv_std (gy - mean(gy) - x_hat mean(gy x_hat))
             mean_gy, mean_gy_x_hat = sum_gy / count, sum_gy_x_hat / count
             scale = self.gamma_row * self.inv_std_row
-            grad_rows = module.empty(gy_rows.shape, dtype=gy.dtype)
+            grad_rows = reusable_empty(gy_rows.shape, gy.dtype)
 
             def input_gradient(start, stop, scratch):
                 grad = grad_rows[start:stop]
@@ -147,8 +148,8 @@ class FastBatchNormInference(BatchNormInference):
         x_rows = _as_rows(x)
         count, channels = x_rows.shape
         inv_std = 1.0 / module.sqrt(self.variance + self.epsilon)
-        x_hat = module.empty(x_rows.shape, dtype=x.dtype)
-        y = module.empty(x_rows.shape, dtype=x.dtype)
+        x_hat = reusable_empty(x_rows.shape, x.dtype)
+        y = reusable_empty(x_rows.shape, x.dtype)
 
         def normalize(start, stop, _):
             """x_hat = (x - mean) inv_std, then y = gamma x_hat + beta."""

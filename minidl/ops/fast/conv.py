@@ -20,6 +20,7 @@ from minidl.ops.fast.column_sums import column_sums
 from minidl.ops.fast.im2col import batch_chunks, col2im_add, im2col, windows_by_offset
 from minidl.ops.windows import crop_spatial, pad_spatial
 from minidl.runtime.parallel import map_chunks, sum_in_order
+from minidl.runtime.step_buffers import reusable_empty, reusable_full
 
 
 class FastConv2D(Function):
@@ -44,7 +45,7 @@ class FastConv2D(Function):
         padded = pad_spatial(x, geometry.pads)
         kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
         chunks = batch_chunks(n, geometry, x.shape[3], filters, x.dtype.itemsize)
-        y = xp().empty((n * per_sample, filters), dtype=x.dtype)
+        y = reusable_empty((n * per_sample, filters), x.dtype)
 
         def convolve(start, stop, buffer):
             cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
@@ -68,7 +69,7 @@ class FastConv2D(Function):
         gy_rows = gy.reshape(-1, kernel.shape[3])
         need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
         need_bias = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
-        grad_padded = xp().zeros(self.padded.shape, dtype=gy.dtype) if need_x else None
+        grad_padded = reusable_full(self.padded.shape, 0, gy.dtype) if need_x else None
 
         def backpropagate(start, stop, buffer):
             """This chunk's share of dL/dkernel and dL/dbias; its dL/dx goes into grad_padded."""
@@ -119,7 +120,7 @@ class FastConv2DTranspose(Function):
         x_rows = x.reshape(-1, in_channels)
         kernel_rows = kernel.reshape(-1, in_channels)  # (kh*kw*F, C_in)
         chunks = batch_chunks(n, geometry, filters, in_channels, x.dtype.itemsize)
-        padded = xp().zeros((n, *geometry.padded_size, filters), dtype=x.dtype)
+        padded = reusable_full((n, *geometry.padded_size, filters), 0, x.dtype)
 
         def scatter_windows(start, stop, buffer):
             rows = x_rows[start * per_sample:stop * per_sample]
@@ -144,7 +145,7 @@ class FastConv2DTranspose(Function):
         grad_x = grad_kernel = grad_bias = None
         if need_x or need_kernel:
             padded = pad_spatial(gz, geometry.pads)
-            grad_x_rows = xp().empty(self.x_rows.shape, dtype=gz.dtype) if need_x else None
+            grad_x_rows = reusable_empty(self.x_rows.shape, gz.dtype) if need_x else None
 
             def convolve_gradient(start, stop, buffer):
                 """This chunk's share of dL/dkernel; its dL/dx goes into grad_x_rows."""

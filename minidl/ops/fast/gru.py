@@ -37,6 +37,7 @@ from minidl.ops.fast.rnn_common import (
     to_time_feature_batch,
 )
 from minidl.runtime.parallel import one_blas_thread
+from minidl.runtime.step_buffers import reusable_empty
 
 
 class FastGRU(Function):
@@ -82,15 +83,15 @@ class FastGRU(Function):
         self.fused_kernels = rnn_cuda.available(dtype, 3 * units, sigma, act)
         keep = bool(self.needs_input_grad) or self.fused_kernels
         slots = time + 1 if keep or opts.return_sequences else 2
-        states = module.empty((slots, units, batch), dtype=dtype)
+        states = reusable_empty((slots, units, batch), dtype)
         states[0] = initial_state(h0, units, batch, dtype)
         # reset_after: the recurrent pre-activations h U + b' of every step (r multiplies their
         # h-block); otherwise the candidate's recurrent input r * h of every step
         saved_steps = time if keep else 1
         if self.reset_after:
-            saved = module.empty((saved_steps, 3 * units, batch), dtype=dtype)
+            saved = reusable_empty((saved_steps, 3 * units, batch), dtype)
         else:
-            saved = module.empty((saved_steps, units, batch), dtype=dtype)
+            saved = reusable_empty((saved_steps, units, batch), dtype)
             recurrent_zr = module.empty((2 * units, batch), dtype=dtype)
             recurrent_h = module.empty((units, batch), dtype=dtype)
         product = module.empty((units, batch), dtype=dtype)
@@ -152,8 +153,8 @@ class FastGRU(Function):
             weights = self._weight_gradients(grad_gates, grad_recurrent)
             return self._all_gradients(weights, dh)
 
-        grad_gates = module.empty_like(gates)  # dL/d(pre-activations) of z, r, hh: the input side
-        grad_recurrent = module.empty_like(saved) if self.reset_after else None  # dL/d(h U + b')
+        grad_gates = reusable_empty(gates.shape, gates.dtype)  # dL/d(pre-activations) of z, r, hh: the input side
+        grad_recurrent = reusable_empty(saved.shape, saved.dtype) if self.reset_after else None  # dL/d(h U + b')
         weights = self._weight_gradients(grad_gates, grad_recurrent)  # computed behind the loop, block by block
         dh_prev = module.empty_like(dh)
         dr_h = module.empty_like(dh)

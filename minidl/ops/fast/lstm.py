@@ -41,6 +41,7 @@ from minidl.ops.fast.rnn_common import (
     to_time_feature_batch,
 )
 from minidl.runtime.parallel import one_blas_thread
+from minidl.runtime.step_buffers import reusable_empty
 
 KERAS_TO_INTERNAL = [3, 0, 1, 2]  # Keras (i, f, c, o) -> internal (o, i, f, c)
 INTERNAL_TO_KERAS = inverse_order(KERAS_TO_INTERNAL)
@@ -88,9 +89,9 @@ class FastLSTM(Function):
         keep = bool(self.needs_input_grad) or self.fused_kernels
         h_slots = time + 1 if keep or opts.return_sequences else 2
         c_slots = time + 1 if keep else 2
-        states_h = module.empty((h_slots, units, batch), dtype=x.dtype)
-        states_c = module.empty((c_slots, units, batch), dtype=x.dtype)
-        act_c = module.empty((time if keep else 1, units, batch), dtype=x.dtype)  # act(c_t), for backward
+        states_h = reusable_empty((h_slots, units, batch), x.dtype)
+        states_c = reusable_empty((c_slots, units, batch), x.dtype)
+        act_c = reusable_empty((time if keep else 1, units, batch), x.dtype)  # act(c_t), for backward
         states_h[0] = initial_state(h0, units, batch, x.dtype)
         states_c[0] = initial_state(c0, units, batch, x.dtype)
         recurrent = module.empty((4 * units, batch), dtype=x.dtype)
@@ -181,7 +182,7 @@ class FastLSTM(Function):
                 dh, dc, opts.recurrent_activation, opts.activation)
             return self._all_gradients(self._weight_gradients(grad_gates), dh, dc)
 
-        grad_gates = module.empty_like(gates)  # dL/dz, pre-activation gradients of all steps
+        grad_gates = reusable_empty(gates.shape, gates.dtype)  # dL/dz, pre-activation gradients of all steps
         weights = self._weight_gradients(grad_gates)  # computed behind the loop, block by block
         product = module.empty_like(dh)
         # (dh, dc) arriving at the current step, and the pair it passes to the step before: side

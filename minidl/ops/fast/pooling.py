@@ -19,6 +19,7 @@ from minidl.autograd.function import Function, xp
 from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
 from minidl.runtime import backend
 from minidl.runtime.parallel import core_chunks, map_chunks
+from minidl.runtime.step_buffers import reusable_empty, reusable_full
 
 # -- max pooling ------------------------------------------------------------------------------
 
@@ -35,8 +36,8 @@ class FastMaxPool2D(Function):
         record = bool(self.needs_input_grad)
         index_dtype = np.uint8 if len(geometry.offsets) <= 255 else np.int32
         n, channels = x.shape[0], x.shape[3]
-        y = xp().empty((n, *geometry.output_size, channels), dtype=x.dtype)
-        winner = xp().empty(y.shape, dtype=index_dtype) if record else None
+        y = reusable_empty((n, *geometry.output_size, channels), x.dtype)
+        winner = reusable_empty(y.shape, index_dtype) if record else None
 
         def pool(start, stop, _):
             y_chunk = y[start:stop]
@@ -69,7 +70,7 @@ class FastMaxPool2D(Function):
         n, _, _, channels = self.x_shape
         if _windows_tile(geometry):
             return crop_spatial(self._tiled_backward(gy, n, channels), geometry.pads)
-        padded = xp().zeros((n, *geometry.padded_size, channels), dtype=gy.dtype)
+        padded = reusable_full((n, *geometry.padded_size, channels), 0, gy.dtype)
 
         def route(start, stop, _):
             for index, (i, j) in enumerate(geometry.offsets):
@@ -85,7 +86,7 @@ class FastMaxPool2D(Function):
         input element lies in exactly one window: each offset's gradient is written straight into
         its place in a (n, out_h, kh, out_w, kw, channels) view, with no zero fill and no adds."""
         (kh, kw), (out_h, out_w) = self.geometry.kernel_size, self.geometry.output_size
-        grad = xp().empty((n, out_h, kh, out_w, kw, channels), dtype=gy.dtype)
+        grad = reusable_empty((n, out_h, kh, out_w, kw, channels), gy.dtype)
 
         def route(start, stop, _):
             for index, (i, j) in enumerate(self.geometry.offsets):
@@ -151,7 +152,7 @@ class FastAvgPool2D(Function):
         geometry = self.geometry
         n, _, _, channels = self.x_shape
         share = gy / self.divisor  # d mean(window) / d window[k] = 1 / (window count)
-        padded = xp().zeros((n, *geometry.padded_size, channels), dtype=gy.dtype)
+        padded = reusable_full((n, *geometry.padded_size, channels), 0, gy.dtype)
         for i, j in geometry.offsets:
             padded[geometry.window_slice(i, j)] += share
         return crop_spatial(padded, geometry.pads)

@@ -56,6 +56,7 @@ from minidl.runtime.parallel import (
     sum_in_order,
     summed_matmul_on_cores,
 )
+from minidl.runtime.step_buffers import reusable_empty
 
 # -- activations applied in place, with derivatives from their outputs --------------------------
 
@@ -206,7 +207,7 @@ def transposed_copy(array, axes, block_axis, block=16):
     view = array.transpose(axes)
     if xp() is not np:
         return xp().ascontiguousarray(view)
-    out = np.empty(view.shape, dtype=view.dtype)
+    out = reusable_empty(view.shape, view.dtype)
     out_axis = axes.index(block_axis)
     for start in range(0, view.shape[out_axis], block):
         index = (slice(None),) * out_axis + (slice(start, start + block),)
@@ -349,7 +350,7 @@ class InputProjection:
         time, _, batch = xt.shape
         weights, bias_column = self._forward_weights(bias)
         rows = self.kernel.shape[1]  # G*u
-        whole = xp().empty((time, rows, batch), dtype=xt.dtype) if keep else None
+        whole = reusable_empty((time, rows, batch), xt.dtype) if keep else None
 
         def project(first, stop):
             return self._project(xt[first:stop], weights, bias_column, None if whole is None else whole[first:stop])
@@ -504,7 +505,7 @@ class WeightGradients:
                           and all(term.recurrence.masks is None for term in terms)
                           and helpers_pay(grad.shape[1] * batch))
         if self.blockwise:
-            self.grad_xt = np.empty((time, batch, projection.kernel.shape[0]), dtype=grad.dtype) if need_x else None
+            self.grad_xt = reusable_empty((time, batch, projection.kernel.shape[0]), grad.dtype) if need_x else None
             self.block_steps = max(1, time // self.BLOCK_STEPS_FRACTION)
             self.handed_over = time  # steps from here on are with the workers
             self.blocks = WorkBehind(self._block)
@@ -524,11 +525,11 @@ class WeightGradients:
         grad_t = grad.transpose(0, 2, 1)
         if self.need_x:
             np.matmul(grad_t, self.projection.kernel.T, out=self.grad_xt[start:stop])  # d(x W)/dx = W
-        grad_kernel = np.matmul(self.projection.xt[start:stop], grad_t).sum(axis=0) if self.need_kernel else None
+        grad_kernel = _summed_products(self.projection.xt[start:stop], grad_t) if self.need_kernel else None
         grad_recurrent = None
         if self.need_recurrent:
             grad_recurrent = _side_by_side([
-                np.matmul(term.step_inputs[start:stop], term.grad[start:stop].transpose(0, 2, 1)).sum(axis=0)
+                _summed_products(term.step_inputs[start:stop], term.grad[start:stop].transpose(0, 2, 1))
                 for term in self.terms])
         grad_bias = grad.sum(axis=(0, 2)) if self.need_bias else None
         grad_recurrent_bias = self.terms[0].grad[start:stop].sum(axis=(0, 2)) if self.need_recurrent_bias else None
@@ -549,6 +550,12 @@ class WeightGradients:
         parts = self.blocks.results()
         summed = [sum_in_order([part[k] for part in parts]) for k in range(4)]
         return (self.grad_xt, *summed)
+
+
+def _summed_products(a, b):
+    """sum over t of a[t] @ b[t]: the steps' products in one batched GEMM, then their sum."""
+    products = reusable_empty((a.shape[0], a.shape[1], b.shape[2]), np.result_type(a, b))
+    return np.matmul(a, b, out=products).sum(axis=0)
 
 
 def _side_by_side(blocks):
@@ -602,7 +609,7 @@ def output_gradients(grad_output, grad_final_h, padding, return_sequences, time)
     module = xp()
     per_step = None
     if return_sequences:
-        per_step = module.ascontiguousarray(grad_output.transpose(1, 2, 0))
+        per_step = transposed_copy(grad_output, (1, 2, 0), block_axis=0)  # (batch, time, u) -> (time, u, batch)
         if padding is not None:
             per_step *= padding.started
         last = per_step[time - 1] + grad_final_h.T

@@ -28,6 +28,7 @@ from minidl.ops.fast.rnn_common import (
     to_time_feature_batch,
 )
 from minidl.runtime.parallel import one_blas_thread
+from minidl.runtime.step_buffers import reusable_empty
 
 
 class FastSimpleRNN(Function):
@@ -58,7 +59,7 @@ class FastSimpleRNN(Function):
         self.fused_kernels = rnn_cuda.available(x.dtype, units, opts.activation)
         keep = bool(self.needs_input_grad) or self.fused_kernels
         slots = time + 1 if keep or opts.return_sequences else 2
-        states = module.empty((slots, units, batch), dtype=x.dtype)
+        states = reusable_empty((slots, units, batch), x.dtype)
         states[0] = initial_state(h0, units, batch, x.dtype)
         recurrent = module.empty((units, batch), dtype=x.dtype)
         xt = to_time_feature_batch(x, opts.go_backwards)
@@ -95,7 +96,7 @@ class FastSimpleRNN(Function):
                                                     per_step, dh, opts.activation)
             return self._all_gradients(self._weight_gradients(grad_pre), dh)
 
-        grad_pre = module.empty_like(self.cell)  # dL/dz for z = x W + h U + b, all steps
+        grad_pre = reusable_empty(self.cell.shape, self.cell.dtype)  # dL/dz for z = x W + h U + b, all steps
         weights = self._weight_gradients(grad_pre)  # computed behind the loop, block by block
         dh_prev = module.empty_like(dh)
         skipped = module.empty_like(dh)
