@@ -239,3 +239,45 @@ def test_a_training_step_reuses_its_arrays_without_page_faults():
     assert not kept  # glibc's settings untouched: the saving is minidl's own
     assert faults_without > 1000
     assert faults_with_pool < 100
+
+
+def test_free_arrays_of_shapes_no_recent_step_asked_for_are_dropped():
+    pool = StepBufferPool()
+    held = pool.empty(BIG, np.float32)
+    pool.empty((1024, 256), np.float32)  # freed at once, never asked for again
+    for _ in range(step_buffers.KEEP_STEPS):
+        pool.new_step()
+        del held
+        held = pool.empty(BIG, np.float32)  # asked for every step: stays
+    assert pool.pooled_bytes == 2 * held.nbytes
+    pool.new_step()
+    assert pool.pooled_bytes == held.nbytes and pool.reuses == step_buffers.KEEP_STEPS
+
+
+def test_a_stale_array_still_in_use_stays_until_it_is_free():
+    pool = StepBufferPool()
+    held = pool.empty(BIG, np.float32)
+    for _ in range(step_buffers.KEEP_STEPS + 1):
+        pool.new_step()
+    assert pool.pooled_bytes == held.nbytes
+    del held
+    pool.new_step()
+    assert pool.pooled_bytes == 0
+
+
+def _keys_after_training(models, monkeypatch):
+    pool = StepBufferPool(min_bytes=0)
+    monkeypatch.setattr(step_buffers, "pool", pool)
+    for build, steps in models:
+        minidl.set_seed(0)
+        model, x, y = build()
+        for _ in range(steps):
+            model.train_on_batch(x, y)
+    return set(pool._arrays)
+
+
+def test_training_model_after_model_keeps_only_the_latest_models_arrays(monkeypatch):
+    steps = step_buffers.KEEP_STEPS + 2
+    after_both = _keys_after_training([(_convolutional_model, 3), (_recurrent_model, steps)], monkeypatch)
+    second_alone = _keys_after_training([(_recurrent_model, steps)], monkeypatch)
+    assert after_both == second_alone

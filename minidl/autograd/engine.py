@@ -25,8 +25,7 @@ the last layers' gradients across processes during the backward pass. With no ho
 """
 
 from minidl.graph import depth_first
-from minidl.runtime import backend
-from minidl.runtime.step_buffers import reusable_empty
+from minidl.runtime import backend, step_buffers
 
 leaf_grad_ready_hooks = []
 
@@ -39,6 +38,7 @@ def backward(root, grad=None, retain_graph=False):
             "backward: this tensor does not require grad and has no graph to backpropagate "
             "through (was it computed under no_grad(), or from tensors without requires_grad=True?)"
         )
+    step_buffers.new_step()
     _propagate([(root, _initial_grad(root, grad, xp))], retain_graph, _accumulate_leaf, announce_leaves=True)
 
 
@@ -147,7 +147,7 @@ def _sum_of_gradients(previous, grad):
     if previous.shape != grad.shape:
         return previous + grad
     module = backend.get_xp()
-    return module.add(previous, grad, out=reusable_empty(previous.shape, module.result_type(previous, grad)))
+    return module.add(previous, grad, out=step_buffers.reusable_empty(previous.shape, module.result_type(previous, grad)))
 
 
 def _initial_grad(root, grad, xp):

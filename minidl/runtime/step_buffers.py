@@ -15,11 +15,17 @@ keeps a reference to the array it views, so an array whose only reference is the
 view for a while. No lifetimes are declared; what is still in use is simply never handed out.
 
 This is minidl's own memory: the process's allocator settings stay as they are (compare
-``host_memory.keep_freed_memory``, a process-wide opt-in). The pool keeps at most ``limit_bytes``
-of arrays; when a new one would pass that, it first drops the free arrays least recently handed
-out, and if that is not enough the new array is not pooled. ``release()`` drops every free array;
-``fit``, ``evaluate`` and ``predict`` call it when they finish, so memory comes back to the
-process between runs. ``MINIDL_REUSE_STEP_BUFFERS=0`` turns the pool off (every call a fresh
+``host_memory.keep_freed_memory``, a process-wide opt-in). Three rules bound it:
+
+* every backward pass starts a new step (``new_step``, called by the autograd engine); free
+  arrays of a shape and dtype not asked for in the last ``KEEP_STEPS`` steps are dropped, so the
+  arrays of a model trained earlier in the process, or of the last short batch of an epoch, do
+  not stay (``KEEP_STEPS`` spans a GAN's alternating discriminator and generator steps);
+* the pool keeps at most ``limit_bytes``; a new array that would pass that first drops the free
+  arrays least recently handed out, and if that is not enough it is not pooled;
+* ``release()`` drops every free array; ``fit``, ``evaluate`` and ``predict`` call it when they
+  finish, so memory comes back to the process between runs.
+ ``MINIDL_REUSE_STEP_BUFFERS=0`` turns the pool off (every call a fresh
 ``numpy.empty``), to compare. Small arrays (below ``MIN_BYTES``) come straight from ``numpy.empty``:
 malloc reuses those without the kernel's help. On CuPy (which pools device memory itself) and the
 simulated device, ``reusable_empty`` is the array module's ``empty``.
@@ -38,6 +44,7 @@ from minidl.runtime import backend
 
 MIN_BYTES = 1 << 18  # 256 KiB
 DEFAULT_LIMIT_BYTES = 1 << 30
+KEEP_STEPS = 8
 
 
 def _reference_count(array):
@@ -63,6 +70,8 @@ class StepBufferPool:
         self.reuses = 0  # arrays handed out again (read by tests)
         self._free_count = _free_reference_count()
         self._arrays = OrderedDict()  # (shape, dtype) -> [array, ...], least recently used first
+        self._last_step = {}  # (shape, dtype) -> the step that last asked for it
+        self._step = 0
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -76,6 +85,7 @@ class StepBufferPool:
             return np.empty(shape, dtype=dtype)
         key = (shape, dtype)
         with self._lock:
+            self._last_step[key] = self._step
             arrays = self._arrays.get(key)
             if arrays is not None:
                 self._arrays.move_to_end(key)
@@ -91,6 +101,16 @@ class StepBufferPool:
                 self._bytes += nbytes
             return array
 
+    def new_step(self):
+        """A training step begins: drop the free arrays of keys no step asked for lately."""
+        with self._lock:
+            self._step += 1
+            stale = [key for key, step in self._last_step.items() if step < self._step - KEEP_STEPS]
+            self._drop_free(self._bytes, keys=stale)
+            for key in stale:
+                if key not in self._arrays:  # (arrays still in use keep their key watched)
+                    del self._last_step[key]
+
     def release(self):
         """Drop every array that only the pool holds (those in use stay pooled)."""
         with self._lock:
@@ -100,13 +120,14 @@ class StepBufferPool:
     def pooled_bytes(self):
         return self._bytes
 
-    def _drop_free(self, wanted_bytes):
-        """Drop free arrays, least recently used keys first, until ``wanted_bytes`` are gone."""
+    def _drop_free(self, wanted_bytes, keys=None):
+        """Drop free arrays of ``keys`` (default: all, least recently used first) until
+        ``wanted_bytes`` are gone."""
         dropped = 0
-        for key in list(self._arrays):
+        for key in list(self._arrays) if keys is None else keys:
             if dropped >= wanted_bytes:
                 break
-            arrays = self._arrays[key]
+            arrays = self._arrays.get(key, [])
             kept = []
             for array in arrays:
                 if dropped < wanted_bytes and _reference_count(array) == self._free_count:
@@ -116,7 +137,7 @@ class StepBufferPool:
             if kept:
                 self._arrays[key] = kept
             else:
-                del self._arrays[key]
+                self._arrays.pop(key, None)
         self._bytes -= dropped
 
 
@@ -128,6 +149,11 @@ def reusable_empty(shape, dtype):
     if backend.get_backend() != "numpy":
         return backend.get_xp().empty(shape, dtype=dtype)
     return pool.empty(shape, dtype)
+
+
+def new_step():
+    """A training step begins (the autograd engine calls this at every backward pass)."""
+    pool.new_step()
 
 
 def release():
