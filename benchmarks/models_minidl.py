@@ -15,12 +15,12 @@ NAME = "minidl"
 
 
 def setup(backend_name=None):
-    """Select the array backend (numpy by default, as the benchmark is about the CPU), and keep
-    freed large arrays for reuse as a training script does (``minidl.runtime.keep_freed_memory``;
-    this worker process runs minidl alone)."""
+    """Select the array backend (numpy by default, as the benchmark is about the CPU). Nothing
+    else: the worker runs minidl as a lab script with only its imports changed would, glibc's
+    allocator at its defaults (no ``minidl.runtime.keep_freed_memory()``; minidl reuses its own
+    step arrays, ``minidl.runtime.step_buffers``)."""
     import minidl
 
-    minidl.runtime.keep_freed_memory()
     if backend_name:
         minidl.set_backend(backend_name)
     minidl.set_seed(0)
