@@ -188,6 +188,21 @@ def test_training_with_every_array_reused_equals_training_without(build, monkeyp
     np.testing.assert_array_equal(predictions_reused, predictions)
 
 
+def test_predict_between_training_steps_keeps_the_training_arrays(monkeypatch):
+    # a GAN lab's loop: generator.predict(noise), then train_on_batch; nothing is made anew
+    pool = StepBufferPool(min_bytes=0)
+    monkeypatch.setattr(step_buffers, "pool", pool)
+    model, x, y = _convolutional_model()
+    for _ in range(3):
+        model.predict(x, batch_size=6)
+        model.train_on_batch(x, y)
+    allocations, reuses = pool.allocations, pool.reuses
+    for _ in range(3):
+        model.predict(x, batch_size=6)
+        model.train_on_batch(x, y)
+    assert pool.allocations == allocations and pool.reuses > reuses
+
+
 def test_fit_gives_free_arrays_back_when_it_ends(monkeypatch):
     pool = StepBufferPool(min_bytes=0)
     monkeypatch.setattr(step_buffers, "pool", pool)

@@ -141,13 +141,14 @@ def _add_pending(pending, tensor, grad):
 
 
 def _sum_of_gradients(previous, grad):
-    """``previous + grad`` (a tensor used twice receives the sum of both uses' gradients),
-    written into a reused step buffer when the two have the same shape, as they do but where a
-    Function's backward returns a broadcastable gradient."""
+    """``previous + grad``: a tensor used twice receives the sum of both uses' gradients. Written
+    into a reused step buffer (``step_buffers``) when the two have the same shape -- they do,
+    unless a Function's backward returned a gradient that broadcasts."""
     if previous.shape != grad.shape:
         return previous + grad
     module = backend.get_xp()
-    return module.add(previous, grad, out=step_buffers.reusable_empty(previous.shape, module.result_type(previous, grad)))
+    out = step_buffers.reusable_empty(previous.shape, module.result_type(previous, grad))
+    return module.add(previous, grad, out=out)
 
 
 def _initial_grad(root, grad, xp):

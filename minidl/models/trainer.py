@@ -637,7 +637,7 @@ class Trainer:
             if self.stop_training:
                 break
         callback_list.on_train_end(logs)
-        step_buffers.release()  # the steps' work arrays go back to the process between runs
+        step_buffers.release()  # the steps' free work arrays go back to the process between runs
         return history
 
     def _run_train_step(self, xs, ys, weights, previous_logs):
@@ -707,6 +707,7 @@ class Trainer:
         step = 0
         step_logs = None
         for xs, ys, weights in data.batches(False):
+            step_buffers.new_step()  # (training's backward passes start theirs in the engine)
             if custom_step:
                 if not self._empty_share(xs):
                     with no_grad():
@@ -750,7 +751,6 @@ class Trainer:
         if user_callbacks:
             callback_list = _callback_list(user_callbacks, self, {"verbose": verbose, "steps": data.steps})
         logs = self._evaluate_loop(data, callback_list, verbose=verbose, steps=steps)
-        step_buffers.release()
         return _returned(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, max_queue_size=10, workers=1,
@@ -774,6 +774,7 @@ class Trainer:
         step = 0
         with no_grad():
             for xs, _, _ in data.batches(False):
+                step_buffers.new_step()
                 if custom_step:
                     outputs = self.predict_step(self._custom_step_data(xs, None, None))
                 else:
@@ -797,7 +798,6 @@ class Trainer:
         xp = backend.get_xp()
         results = [backend.to_numpy(xp.concatenate(chunk, axis=0)) if len(chunk) > 1 else backend.to_numpy(chunk[0])
                    for chunk in chunks]
-        step_buffers.release()
         return _restructure(results, structure)
 
     def predict_classes(self, x, batch_size=32, verbose=0):

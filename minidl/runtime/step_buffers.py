@@ -17,14 +17,17 @@ view for a while. No lifetimes are declared; what is still in use is simply neve
 This is minidl's own memory: the process's allocator settings stay as they are (compare
 ``host_memory.keep_freed_memory``, a process-wide opt-in). Three rules bound it:
 
-* every backward pass starts a new step (``new_step``, called by the autograd engine); free
-  arrays of a shape and dtype not asked for in the last ``KEEP_STEPS`` steps are dropped, so the
-  arrays of a model trained earlier in the process, or of the last short batch of an epoch, do
-  not stay (``KEEP_STEPS`` spans a GAN's alternating discriminator and generator steps);
+* every backward pass starts a new step (``new_step``, called by the autograd engine), and so
+  does every batch of ``predict`` and ``evaluate``; free arrays of a shape and dtype not asked
+  for in the last ``KEEP_STEPS`` steps are dropped, so the arrays of a model trained earlier in
+  the process, or of the last short batch of an epoch, do not stay (``KEEP_STEPS`` spans a GAN's
+  ``predict`` of fakes and its discriminator and generator steps);
 * the pool keeps at most ``limit_bytes``; a new array that would pass that first drops the free
   arrays least recently handed out, and if that is not enough it is not pooled;
-* ``release()`` drops every free array; ``fit``, ``evaluate`` and ``predict`` call it when they
-  finish, so memory comes back to the process between runs.
+* ``release()`` drops every free array; ``fit`` calls it when it ends. ``predict`` and
+  ``evaluate`` do not: labs call them between training steps (a GAN's fakes), which would then
+  start from nothing every time. A program that is done training and wants the memory back
+  calls ``minidl.runtime.step_buffers.release()``.
  ``MINIDL_REUSE_STEP_BUFFERS=0`` turns the pool off (every call a fresh
 ``numpy.empty``), to compare. Small arrays (below ``MIN_BYTES``) come straight from ``numpy.empty``:
 malloc reuses those without the kernel's help. On CuPy (which pools device memory itself) and the
@@ -67,7 +70,8 @@ class StepBufferPool:
         self.limit_bytes = limit_bytes
         self.min_bytes = min_bytes
         self.enabled = os.environ.get("MINIDL_REUSE_STEP_BUFFERS", "1") != "0"
-        self.reuses = 0  # arrays handed out again (read by tests)
+        self.reuses = 0  # arrays handed out again,
+        self.allocations = 0  # and arrays made anew (both read by tests)
         self._free_count = _free_reference_count()
         self._arrays = OrderedDict()  # (shape, dtype) -> [array, ...], least recently used first
         self._last_step = {}  # (shape, dtype) -> the step that last asked for it
@@ -96,6 +100,7 @@ class StepBufferPool:
             if self._bytes + nbytes > self.limit_bytes:
                 self._drop_free(self._bytes + nbytes - self.limit_bytes)
             array = np.empty(shape, dtype=dtype)
+            self.allocations += 1
             if self._bytes + nbytes <= self.limit_bytes:
                 self._arrays.setdefault(key, []).append(array)
                 self._bytes += nbytes
@@ -152,12 +157,13 @@ def reusable_empty(shape, dtype):
 
 
 def new_step():
-    """A training step begins (the autograd engine calls this at every backward pass)."""
+    """A step begins (the autograd engine calls this at every backward pass, ``predict`` and
+    ``evaluate`` at every batch)."""
     pool.new_step()
 
 
 def release():
-    """Give the pool's free arrays back (``fit``, ``evaluate`` and ``predict`` call it at the end)."""
+    """Give the pool's free arrays back to the process (``fit`` calls it when it ends)."""
     pool.release()
 
 
