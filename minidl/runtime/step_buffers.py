@@ -28,10 +28,12 @@ This is minidl's own memory: the process's allocator settings stay as they are (
   ``evaluate`` do not: labs call them between training steps (a GAN's fakes), which would then
   start from nothing every time. A program that is done training and wants the memory back
   calls ``minidl.runtime.step_buffers.release()``.
- ``MINIDL_REUSE_STEP_BUFFERS=0`` turns the pool off (every call a fresh
-``numpy.empty``), to compare. Small arrays (below ``MIN_BYTES``) come straight from ``numpy.empty``:
-malloc reuses those without the kernel's help. On CuPy (which pools device memory itself) and the
-simulated device, ``reusable_empty`` is the array module's ``empty``.
+
+``MINIDL_REUSE_STEP_BUFFERS=0`` turns the pool off (every call a fresh ``numpy.empty``), to
+compare. Small arrays (below ``MIN_BYTES``) come straight from ``numpy.empty``: malloc reuses
+those without the kernel's help. On CuPy (which pools device memory itself) and the simulated
+device, ``reusable_empty`` is the array module's ``empty``. The reference counts are CPython's
+(``sys.getrefcount``); the count that means "free" is measured once, not assumed.
 
 Contents are uninitialised, as with ``numpy.empty``; callers overwrite every element.
 """
