@@ -138,8 +138,8 @@ def test_off_numpy_it_is_the_array_modules_empty(any_backend):
 def _recurrent_model():
     inputs = Input((12,))
     embedded = Embedding(50, 8, mask_zero=True)(inputs)
-    sequences = LSTM(6, return_sequences=True)(embedded)
-    both = Bidirectional(GRU(5, return_sequences=True))(sequences)
+    sequences = LSTM(6, return_sequences=True, dropout=0.2, recurrent_dropout=0.3)(embedded)
+    both = Bidirectional(GRU(5, return_sequences=True, recurrent_dropout=0.2))(sequences)
     last = SimpleRNN(4)(both)
     shared = Dense(3)  # used twice: its input gradient is the sum of both uses'
     outputs = Dense(1, activation="sigmoid")(minidl.layers.Concatenate()([shared(last), shared(last)]))

@@ -397,15 +397,21 @@ class InputProjection:
                 grad_kernel = summed_matmul_on_cores(self.xt, grad.transpose(0, 2, 1))  # dW = sum_t x_t dA_t^T
         else:
             units = grad.shape[1] // self.gates
+            time, _, batch = grad.shape
+            term = reusable_empty((time, batch, self.kernel.shape[0]), grad.dtype) if need_x else None
             parts = []
             for gate in range(self.gates):
                 columns = slice(gate * units, (gate + 1) * units)
                 grad_gate = grad[:, columns]
                 if need_x:  # d(W_g^T (x m_g))/dx = m_g W_g
-                    term = module.matmul(grad_gate.transpose(0, 2, 1), self.kernel[:, columns].T) * self.masks[gate].T
-                    grad_xt = term if grad_xt is None else grad_xt + term
+                    module.matmul(grad_gate.transpose(0, 2, 1), self.kernel[:, columns].T, out=term)
+                    term *= self.masks[gate].T
+                    if grad_xt is None:
+                        grad_xt, term = term, reusable_empty(term.shape, term.dtype)
+                    else:
+                        grad_xt += term
                 if need_kernel:  # dW_g = sum_t (x_t m_g) dA_g,t^T
-                    parts.append(module.matmul(self.xt * self.masks[gate], grad_gate.transpose(0, 2, 1)).sum(axis=0))
+                    parts.append(_summed_products(_masked(self.xt, self.masks[gate]), grad_gate.transpose(0, 2, 1)))
             if need_kernel:
                 grad_kernel = module.concatenate(parts, axis=1)
         if need_bias:
@@ -456,8 +462,8 @@ class RecurrentProjection:
         if self.masks is None:
             return summed_matmul_on_cores(inputs, grad.transpose(0, 2, 1))  # dU = sum_t h_{t-1} dR_t^T
         units = grad.shape[1] // self.gates
-        parts = [
-            module.matmul(inputs * self.masks[gate], grad[:, gate * units:(gate + 1) * units].transpose(0, 2, 1)).sum(axis=0)
+        parts = [  # dU_g = sum_t (h_{t-1} r_g) dR_g,t^T
+            _summed_products(_masked(inputs, self.masks[gate]), grad[:, gate * units:(gate + 1) * units].transpose(0, 2, 1))
             for gate in range(self.gates)
         ]
         return module.concatenate(parts, axis=1)
@@ -554,8 +560,13 @@ class WeightGradients:
 
 def _summed_products(a, b):
     """sum over t of a[t] @ b[t]: the steps' products in one batched GEMM, then their sum."""
-    products = reusable_empty((a.shape[0], a.shape[1], b.shape[2]), np.result_type(a, b))
-    return np.matmul(a, b, out=products).sum(axis=0)
+    products = reusable_empty((a.shape[0], a.shape[1], b.shape[2]), xp().result_type(a, b))
+    return xp().matmul(a, b, out=products).sum(axis=0)
+
+
+def _masked(inputs, mask):
+    """``inputs * mask`` (a dropout mask broadcast over time) into a reused step buffer."""
+    return xp().multiply(inputs, mask, out=reusable_empty(inputs.shape, xp().result_type(inputs, mask)))
 
 
 def _side_by_side(blocks):
