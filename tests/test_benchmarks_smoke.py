@@ -295,3 +295,17 @@ def test_word2vec_against_gensim_reports_minidl_and_names_a_missing_gensim(tmp_p
     assert bool(result["failures"]) != gensim_present  # either gensim ran or its absence is named
     table = word2vec_gensim.markdown(result)
     assert "| CBOW | " in table and "| skip-gram | " in table
+
+
+def test_page_faults_builds_every_model_and_reports_both_settings(capsys):
+    import numpy as np
+    import page_faults  # beside run.py, like the harness's other scripts
+
+    for name in page_faults.MODELS:  # every model builds and takes a training step
+        model, x, y = page_faults.build(name, np.random.default_rng(0))
+        assert np.isfinite(float(model.train_on_batch(x[:8], y[:8])))
+    page_faults.main(["--models", "mlp", "--steps", "1"])
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert row.startswith("| mlp (") and row.count(" ms, ") == 2
+    with pytest.raises(SystemExit):
+        page_faults.main(["--models", "no_such_model"])
