@@ -398,7 +398,8 @@ class InputProjection:
         else:
             units = grad.shape[1] // self.gates
             time, _, batch = grad.shape
-            term = reusable_empty((time, batch, self.kernel.shape[0]), grad.dtype) if need_x else None
+            term_dtype = module.result_type(grad, self.kernel, self.masks)
+            term = reusable_empty((time, batch, self.kernel.shape[0]), term_dtype) if need_x else None
             parts = []
             for gate in range(self.gates):
                 columns = slice(gate * units, (gate + 1) * units)
@@ -406,7 +407,7 @@ class InputProjection:
                 if need_x:  # d(W_g^T (x m_g))/dx = m_g W_g
                     module.matmul(grad_gate.transpose(0, 2, 1), self.kernel[:, columns].T, out=term)
                     term *= self.masks[gate].T
-                    if grad_xt is None:
+                    if grad_xt is None:  # the first gate's term starts the sum; the next gets a new buffer
                         grad_xt, term = term, reusable_empty(term.shape, term.dtype)
                     else:
                         grad_xt += term
