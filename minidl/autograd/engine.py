@@ -38,7 +38,6 @@ def backward(root, grad=None, retain_graph=False):
             "backward: this tensor does not require grad and has no graph to backpropagate "
             "through (was it computed under no_grad(), or from tensors without requires_grad=True?)"
         )
-    step_buffers.new_step()
     _propagate([(root, _initial_grad(root, grad, xp))], retain_graph, _accumulate_leaf, announce_leaves=True)
 
 
@@ -94,6 +93,7 @@ def _propagate(seeds, retain_graph, receive_leaf, receive_outputs=None, announce
     ``leaf_grad_ready_hooks`` hear of each leaf whose gradient is complete.
     """
     xp = backend.get_xp()
+    step_buffers.new_step()  # each backward pass is a step of the reused work arrays
     pending = {}
     for tensor, seed in seeds:
         if tensor.creator is None:

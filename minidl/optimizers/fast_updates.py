@@ -13,7 +13,7 @@ and the step's scalars ``s`` (``Optimizer.step_scalars``), in the weight's dtype
 
 from minidl.autograd.function import xp
 from minidl.runtime.parallel import element_ranges, map_chunks
-from minidl.runtime.step_buffers import reusable_empty
+from minidl.runtime.step_buffers import reusable_empty_like
 
 # A weight of at least two ranges of this many elements has its update split over the CPU cores:
 # a range's handful of arrays (weight, gradient, slots, scratch) stays in cache from one pass of
@@ -59,7 +59,7 @@ def rmsprop(var, grad, slots, s, centered):
     """Fast form of ``RMSprop.update_one`` without momentum (optimizers/rmsprop.py)."""
     module = xp()
     ms = slots["rms"]
-    scratch = module.multiply(grad, grad, out=reusable_empty(var.shape, var.dtype))
+    scratch = module.multiply(grad, grad, out=reusable_empty_like(var))
     scratch *= 1 - s.rho
     ms *= s.rho
     ms += scratch
@@ -82,7 +82,7 @@ def rmsprop_with_momentum(var, grad, slots, s, centered):
     """Fast form of ``RMSprop.update_one`` with momentum (optimizers/rmsprop.py)."""
     module = xp()
     ms, mom = slots["rms"], slots["momentum"]
-    scratch = module.multiply(grad, grad, out=reusable_empty(var.shape, var.dtype))
+    scratch = module.multiply(grad, grad, out=reusable_empty_like(var))
     scratch -= ms
     scratch *= 1 - s.rho
     ms += scratch
@@ -108,7 +108,7 @@ def adam(var, grad, slots, s, amsgrad):
     """Fast form of ``Adam.update_one`` (optimizers/adam.py)."""
     module = xp()
     m, v = slots["m"], slots["v"]
-    scratch = module.subtract(grad, m, out=reusable_empty(var.shape, var.dtype))
+    scratch = module.subtract(grad, m, out=reusable_empty_like(var))
     scratch *= 1 - s.beta_1
     m += scratch
     module.multiply(grad, grad, out=scratch)
@@ -130,7 +130,7 @@ def adagrad(var, grad, slots, s):
     """Fast form of ``Adagrad.update_one`` (optimizers/adagrad.py)."""
     module = xp()
     accumulator = slots["accumulator"]
-    scratch = module.multiply(grad, grad, out=reusable_empty(var.shape, var.dtype))
+    scratch = module.multiply(grad, grad, out=reusable_empty_like(var))
     accumulator += scratch
     module.sqrt(accumulator, out=scratch)
     scratch += s.epsilon
@@ -143,11 +143,11 @@ def adadelta(var, grad, slots, s):
     """Fast form of ``Adadelta.update_one`` (optimizers/adadelta.py)."""
     module = xp()
     accum_grad, accum_var = slots["accum_grad"], slots["accum_var"]
-    scratch = module.multiply(grad, grad, out=reusable_empty(var.shape, var.dtype))
+    scratch = module.multiply(grad, grad, out=reusable_empty_like(var))
     scratch *= 1 - s.rho
     accum_grad *= s.rho
     accum_grad += scratch
-    update = module.add(accum_var, s.epsilon, out=reusable_empty(var.shape, var.dtype))
+    update = module.add(accum_var, s.epsilon, out=reusable_empty_like(var))
     module.sqrt(update, out=update)
     module.add(accum_grad, s.epsilon, out=scratch)
     module.sqrt(scratch, out=scratch)
@@ -165,7 +165,7 @@ def adamax(var, grad, slots, s):
     """Fast form of ``Adamax.update_one`` (optimizers/adamax.py)."""
     module = xp()
     m, u = slots["m"], slots["v"]
-    scratch = module.subtract(grad, m, out=reusable_empty(var.shape, var.dtype))
+    scratch = module.subtract(grad, m, out=reusable_empty_like(var))
     scratch *= 1 - s.beta_1
     m += scratch
     u *= s.beta_2
@@ -184,7 +184,7 @@ def nadam(var, grad, slots, s):
     m *= s.beta_1
     m += grad * (1 - s.beta_1)
     v *= s.beta_2
-    scratch = module.multiply(grad, grad, out=reusable_empty(var.shape, var.dtype))
+    scratch = module.multiply(grad, grad, out=reusable_empty_like(var))
     scratch *= 1 - s.beta_2
     v += scratch
     g_prime *= 1 - s.mu_t

@@ -17,11 +17,12 @@ view for a while. No lifetimes are declared; what is still in use is simply neve
 This is minidl's own memory: the process's allocator settings stay as they are (compare
 ``host_memory.keep_freed_memory``, a process-wide opt-in). Three rules bound it:
 
-* every backward pass starts a new step (``new_step``, called by the autograd engine), and so
-  does every batch of ``predict`` and ``evaluate``; free arrays of a shape and dtype not asked
-  for in the last ``KEEP_STEPS`` steps are dropped, so the arrays of a model trained earlier in
-  the process, or of the last short batch of an epoch, do not stay (``KEEP_STEPS`` spans a GAN's
-  ``predict`` of fakes and its discriminator and generator steps);
+* every backward pass (``backward`` or ``grad``, a GradientTape's too) starts a new step
+  (``new_step``, called by the autograd engine), and so does every batch of ``predict`` and
+  ``evaluate``; free arrays of a shape and dtype not asked for in the last ``KEEP_STEPS`` steps
+  are dropped, so the arrays of a model trained earlier in the process, or of the last short
+  batch of an epoch, do not stay (``KEEP_STEPS`` spans a GAN's ``predict`` of fakes and its
+  discriminator and generator steps);
 * the pool keeps at most ``limit_bytes``; a new array that would pass that first drops the free
   arrays least recently handed out, and if that is not enough it is not pooled;
 * ``release()`` drops every free array; ``fit`` calls it when it ends. ``predict`` and
@@ -38,6 +39,7 @@ device, ``reusable_empty`` is the array module's ``empty``. The reference counts
 Contents are uninitialised, as with ``numpy.empty``; callers overwrite every element.
 """
 
+import math
 import os
 import sys
 import threading
@@ -85,8 +87,8 @@ class StepBufferPool:
         """An uninitialised C-contiguous array of ``shape`` and ``dtype``: a free pooled one if
         there is one, else a new one (pooled if the limit allows)."""
         dtype = np.dtype(dtype)
-        shape = tuple(int(size) for size in shape) if np.ndim(shape) else (int(shape),)
-        nbytes = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+        shape = tuple(map(int, shape)) if isinstance(shape, (tuple, list)) else (int(shape),)
+        nbytes = dtype.itemsize * math.prod(shape)
         if not self.enabled or nbytes < self.min_bytes:
             return np.empty(shape, dtype=dtype)
         key = (shape, dtype)
@@ -100,7 +102,7 @@ class StepBufferPool:
                         self.reuses += 1
                         return array
             if self._bytes + nbytes > self.limit_bytes:
-                self._drop_free(self._bytes + nbytes - self.limit_bytes)
+                self._drop_free(wanted_bytes=self._bytes + nbytes - self.limit_bytes)
             array = np.empty(shape, dtype=dtype)
             self.allocations += 1
             if self._bytes + nbytes <= self.limit_bytes:
@@ -113,7 +115,7 @@ class StepBufferPool:
         with self._lock:
             self._step += 1
             stale = [key for key, step in self._last_step.items() if step < self._step - KEEP_STEPS]
-            self._drop_free(self._bytes, keys=stale)
+            self._drop_free(keys=stale)
             for key in stale:
                 if key not in self._arrays:  # (arrays still in use keep their key watched)
                     del self._last_step[key]
@@ -121,15 +123,15 @@ class StepBufferPool:
     def release(self):
         """Drop every array that only the pool holds (those in use stay pooled)."""
         with self._lock:
-            self._drop_free(self._bytes)
+            self._drop_free()
 
     @property
     def pooled_bytes(self):
         return self._bytes
 
-    def _drop_free(self, wanted_bytes, keys=None):
-        """Drop free arrays of ``keys`` (default: all, least recently used first) until
-        ``wanted_bytes`` are gone."""
+    def _drop_free(self, keys=None, wanted_bytes=math.inf):
+        """Drop free arrays of ``keys`` (default: all, least recently used first), all of them
+        or until ``wanted_bytes`` are gone."""
         dropped = 0
         for key in list(self._arrays) if keys is None else keys:
             if dropped >= wanted_bytes:
@@ -167,6 +169,11 @@ def new_step():
 def release():
     """Give the pool's free arrays back to the process (``fit`` calls it when it ends)."""
     pool.release()
+
+
+def reusable_empty_like(array):
+    """``reusable_empty`` of ``array``'s shape and dtype (always C-contiguous)."""
+    return reusable_empty(array.shape, array.dtype)
 
 
 def reusable_full(shape, fill_value, dtype):

@@ -37,7 +37,7 @@ from minidl.ops.fast.rnn_common import (
     to_time_feature_batch,
 )
 from minidl.runtime.parallel import one_blas_thread
-from minidl.runtime.step_buffers import reusable_empty
+from minidl.runtime.step_buffers import reusable_empty, reusable_empty_like
 
 
 class FastGRU(Function):
@@ -153,8 +153,8 @@ class FastGRU(Function):
             weights = self._weight_gradients(grad_gates, grad_recurrent)
             return self._all_gradients(weights, dh)
 
-        grad_gates = reusable_empty(gates.shape, gates.dtype)  # dL/d(pre-activations) of z, r, hh: the input side
-        grad_recurrent = reusable_empty(saved.shape, saved.dtype) if self.reset_after else None  # dL/d(h U + b')
+        grad_gates = reusable_empty_like(gates)  # dL/d(pre-activations) of z, r, hh: the input side
+        grad_recurrent = reusable_empty_like(saved) if self.reset_after else None  # dL/d(h U + b')
         weights = self._weight_gradients(grad_gates, grad_recurrent)  # computed behind the loop, block by block
         dh_prev = module.empty_like(dh)
         dr_h = module.empty_like(dh)

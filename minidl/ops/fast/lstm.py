@@ -41,7 +41,7 @@ from minidl.ops.fast.rnn_common import (
     to_time_feature_batch,
 )
 from minidl.runtime.parallel import one_blas_thread
-from minidl.runtime.step_buffers import reusable_empty
+from minidl.runtime.step_buffers import reusable_empty, reusable_empty_like
 
 KERAS_TO_INTERNAL = [3, 0, 1, 2]  # Keras (i, f, c, o) -> internal (o, i, f, c)
 INTERNAL_TO_KERAS = inverse_order(KERAS_TO_INTERNAL)
@@ -182,7 +182,7 @@ class FastLSTM(Function):
                 dh, dc, opts.recurrent_activation, opts.activation)
             return self._all_gradients(self._weight_gradients(grad_gates), dh, dc)
 
-        grad_gates = reusable_empty(gates.shape, gates.dtype)  # dL/dz, pre-activation gradients of all steps
+        grad_gates = reusable_empty_like(gates)  # dL/dz, pre-activation gradients of all steps
         weights = self._weight_gradients(grad_gates)  # computed behind the loop, block by block
         product = module.empty_like(dh)
         # (dh, dc) arriving at the current step, and the pair it passes to the step before: side

@@ -56,7 +56,7 @@ from minidl.runtime.parallel import (
     sum_in_order,
     summed_matmul_on_cores,
 )
-from minidl.runtime.step_buffers import reusable_empty
+from minidl.runtime.step_buffers import reusable_empty, reusable_empty_like
 
 # -- activations applied in place, with derivatives from their outputs --------------------------
 
@@ -207,7 +207,7 @@ def transposed_copy(array, axes, block_axis, block=16):
     view = array.transpose(axes)
     if xp() is not np:
         return xp().ascontiguousarray(view)
-    out = reusable_empty(view.shape, view.dtype)
+    out = reusable_empty_like(view)
     out_axis = axes.index(block_axis)
     for start in range(0, view.shape[out_axis], block):
         index = (slice(None),) * out_axis + (slice(start, start + block),)
@@ -408,7 +408,7 @@ class InputProjection:
                     module.matmul(grad_gate.transpose(0, 2, 1), self.kernel[:, columns].T, out=term)
                     term *= self.masks[gate].T
                     if grad_xt is None:  # the first gate's term starts the sum; the next gets a new buffer
-                        grad_xt, term = term, reusable_empty(term.shape, term.dtype)
+                        grad_xt, term = term, reusable_empty_like(term)
                     else:
                         grad_xt += term
                 if need_kernel:  # dW_g = sum_t (x_t m_g) dA_g,t^T

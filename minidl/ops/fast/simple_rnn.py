@@ -28,7 +28,7 @@ from minidl.ops.fast.rnn_common import (
     to_time_feature_batch,
 )
 from minidl.runtime.parallel import one_blas_thread
-from minidl.runtime.step_buffers import reusable_empty
+from minidl.runtime.step_buffers import reusable_empty, reusable_empty_like
 
 
 class FastSimpleRNN(Function):
@@ -96,7 +96,7 @@ class FastSimpleRNN(Function):
                                                     per_step, dh, opts.activation)
             return self._all_gradients(self._weight_gradients(grad_pre), dh)
 
-        grad_pre = reusable_empty(self.cell.shape, self.cell.dtype)  # dL/dz for z = x W + h U + b, all steps
+        grad_pre = reusable_empty_like(self.cell)  # dL/dz for z = x W + h U + b, all steps
         weights = self._weight_gradients(grad_pre)  # computed behind the loop, block by block
         dh_prev = module.empty_like(dh)
         skipped = module.empty_like(dh)
