@@ -2,6 +2,8 @@
 NumPy loops as an independent oracle, gradient checks, the chunked and no-strided-view paths,
 and clear errors."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -17,6 +19,7 @@ from minidl.ops.conv import (
     conv2d_transpose_output_size,
     conv2d_transpose_reference,
 )
+from minidl.ops.fast import conv_few_filters as few_filters
 from minidl.ops.fast import im2col as im2col_module
 from minidl.ops.windows import same_pads, window_geometry
 from minidl.runtime import parallel
@@ -322,6 +325,79 @@ def test_conv2d_transpose_with_dilation_is_the_adjoint_of_dilated_conv2d(dilatio
 
 
 # -- implementation paths -----------------------------------------------------------------------
+
+def _few_filter_forms_forced():
+    """Both few-filters forms taken whatever the channel and filter counts (stride 1 only)."""
+    always = mock.patch.object(few_filters, "sums_output_offsets", lambda *args: True)
+    also = mock.patch.object(few_filters, "correlates_gradient", lambda *args: True)
+    return always, also
+
+
+@given(case=conv_cases, relu=st.booleans())
+def test_conv2d_few_filter_forms_equal_reference_and_numpy(any_backend, case, relu):
+    """The forward by output offsets and the backward by the gradient's windows, forced on every
+    stride-1 case, equal the readable im2col form and the plain loops."""
+    case = {**case, "strides": (1, 1)}
+    assume(_fits(case))
+    _, x, kernel, bias = _draw_conv(case)
+    kwargs = {"padding": case["padding"], "dilation": case["dilation"], "activation": "relu" if relu else None}
+    forward_form, backward_form = _few_filter_forms_forced()
+    with forward_form, backward_form:
+        fused = _run_with_grads(conv2d, x, kernel, bias, **kwargs)
+    reference = _run_with_grads(conv2d_reference, x, kernel, bias, grad_out=fused[4], **kwargs)
+    _assert_same(fused, reference)
+    expected = numpy_conv2d(x, kernel, bias, (1, 1), case["padding"], case["dilation"])
+    np.testing.assert_allclose(fused[0], np.maximum(expected, 0) if relu else expected, atol=1e-10, rtol=0)
+
+
+@settings(max_examples=8)
+@given(case=conv_cases)
+def test_conv2d_few_filter_forms_gradcheck(any_backend, case):
+    case = {**case, "height": min(case["height"], 4), "width": min(case["width"], 4), "strides": (1, 1)}
+    assume(_fits(case))
+    _, x, kernel, bias = _draw_conv(case)
+    kwargs = {"padding": case["padding"], "dilation": case["dilation"]}
+    forward_form, backward_form = _few_filter_forms_forced()
+    with forward_form, backward_form:
+        if bias is None:
+            worst = minidl.gradcheck(lambda a, k: conv2d(a, k, **kwargs), device(x), device(kernel))
+        else:
+            worst = minidl.gradcheck(lambda a, k, b: conv2d(a, k, b, **kwargs), device(x), device(kernel),
+                                     device(bias))
+    assert max(worst) < 1e-6
+
+
+@pytest.mark.parametrize("filters, padding, dilation, expect_forward", [
+    (1, "same", (1, 1), True),    # an autoencoder's last layer: Conv2D(1, 3, padding='same')
+    (2, "valid", (2, 1), True),
+    (5, "same", (1, 1), False),   # more than C/4 filters: im2col forward, few-filters backward
+    (8, "valid", (1, 1), False),
+])
+def test_few_filter_forms_are_chosen_by_channel_and_filter_counts(any_backend, monkeypatch, filters, padding,
+                                                                   dilation, expect_forward):
+    """With 8 input channels the thresholds pick the forms on their own (no forcing), chunked one
+    sample at a time, and the numbers still equal the readable form's."""
+    monkeypatch.setattr(parallel, "CPU_CHUNK_BYTES", 1)
+    forward_spy = mock.patch.object(few_filters, "convolve_by_output_offsets",
+                                    wraps=few_filters.convolve_by_output_offsets)
+    backward_spy = mock.patch.object(few_filters, "gradient_windows", wraps=few_filters.gradient_windows)
+    rng = np.random.default_rng(filters)
+    x = rng.standard_normal((3, 7, 6, 8))
+    kernel = rng.standard_normal((3, 3, 8, filters))
+    bias = rng.standard_normal(filters)
+    with forward_spy as forward_calls, backward_spy as backward_calls:
+        fused = _run_with_grads(conv2d, x, kernel, bias, padding=padding, dilation=dilation, activation="relu")
+    reference = _run_with_grads(conv2d_reference, x, kernel, bias, grad_out=fused[4], padding=padding,
+                                dilation=dilation, activation="relu")
+    _assert_same(fused, reference)
+    assert forward_calls.call_count == (3 if expect_forward else 0)  # one call per chunk of one sample
+    assert backward_calls.call_count == 3
+    strided = _run_with_grads(conv2d, x, kernel, bias, strides=(2, 2), padding=padding)
+    assert backward_calls.call_count == 3  # a strided convolution keeps im2col both ways
+    reference = _run_with_grads(conv2d_reference, x, kernel, bias, grad_out=strided[4], strides=(2, 2),
+                                padding=padding)
+    _assert_same(strided, reference)
+
 
 @pytest.mark.parametrize("path", ["chunked", "no_strided_view"])
 def test_chunked_and_slice_fallback_paths_agree(any_backend, monkeypatch, path):

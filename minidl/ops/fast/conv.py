@@ -12,10 +12,14 @@ product, col2im -- read those first) and compute the same three pieces, made fas
 * ``activation='relu'`` is fused into the same pass: y = max(cols @ kernel + bias, 0) is applied
   to each chunk while it is still in cache, and backward first masks gy with
   d relu(z)/dz = [z > 0] = [y > 0] -- the numbers of a separate ReLU op, without two more trips
-  through memory over the largest activation of a CNN.
+  through memory over the largest activation of a CNN;
+* with fewer filters than input channels (stride 1), the windows are taken of the side with F
+  channels rather than of the input: forward by output offsets when F <= C/4, backward by the
+  windows of the output gradient when F <= C (``fast/conv_few_filters.py``).
 """
 
 from minidl.autograd.function import Function, xp
+from minidl.ops.fast import conv_few_filters as few_filters
 from minidl.ops.fast.column_sums import column_sums
 from minidl.ops.fast.im2col import batch_chunks, col2im_add, im2col, windows_by_offset
 from minidl.ops.windows import crop_spatial, pad_spatial
@@ -29,7 +33,8 @@ class FastConv2D(Function):
 
     The batch runs in chunks (``batch_chunks``) through one reused im2col buffer. Backward
     rebuilds each chunk's windows into that buffer -- cheaper, on a CPU, than keeping the whole
-    im2col matrix (kh*kw times the input) in memory between forward and backward.
+    im2col matrix (kh*kw times the input) in memory between forward and backward. Few filters
+    take the forms of ``conv_few_filters`` instead (the module docstring says when).
 
     Must equal ``Conv2D`` (``minidl/ops/reference/conv.py``), followed by the ReLU op for 'relu'.
     """
@@ -40,64 +45,134 @@ class FastConv2D(Function):
 
     def forward(self, x, kernel, *bias):
         geometry = self.geometry
-        n, filters = x.shape[0], kernel.shape[3]
-        per_sample = geometry.output_size[0] * geometry.output_size[1]
-        padded = pad_spatial(x, geometry.pads)
-        kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
-        chunks = batch_chunks(n, geometry, x.shape[3], filters, x.dtype.itemsize)
+        n, channels, filters = x.shape[0], x.shape[3], kernel.shape[3]
+        out_h, out_w = geometry.output_size
+        per_sample = out_h * out_w
         y = reusable_empty((n * per_sample, filters), x.dtype)
+        by_output_offsets = few_filters.sums_output_offsets(geometry, channels, filters)
+        padded = None if by_output_offsets else pad_spatial(x, geometry.pads)
+        if by_output_offsets:
+            chunks = few_filters.few_filter_chunks(n, geometry, channels, filters, x.dtype.itemsize)
+            buffer_shape = few_filters.offset_products_shape(geometry, _largest(chunks), filters)
+
+            def convolve_chunk(start, stop, buffer):
+                y_chunk = y[start * per_sample:stop * per_sample].reshape(stop - start, out_h, out_w, filters)
+                few_filters.convolve_by_output_offsets(x[start:stop], kernel, geometry, y_chunk, buffer)
+        else:
+            kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
+            chunks = batch_chunks(n, geometry, channels, filters, x.dtype.itemsize)
+            buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
+
+            def convolve_chunk(start, stop, buffer):
+                cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
+                xp().matmul(cols, kernel_rows, out=y[start * per_sample:stop * per_sample])
 
         def convolve(start, stop, buffer):
-            cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
+            convolve_chunk(start, stop, buffer)
             y_chunk = y[start * per_sample:stop * per_sample]
-            xp().matmul(cols, kernel_rows, out=y_chunk)
             if bias:
                 y_chunk += bias[0]
             if self.activation == "relu":
                 xp().maximum(y_chunk, 0, out=y_chunk)
 
-        self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
-        map_chunks(convolve, chunks, self.buffer_shape, x.dtype)
+        map_chunks(convolve, chunks, buffer_shape, x.dtype)
         if self.needs_input_grad:
-            self.padded, self.kernel, self.chunks = padded, kernel, chunks
+            self.kernel = kernel
+            if few_filters.correlates_gradient(geometry, channels, filters):
+                self.x, self.padded = x, None
+            else:
+                self.x, self.padded = None, pad_spatial(x, geometry.pads) if padded is None else padded
             self.y_rows = y if self.activation == "relu" else None
-        return y.reshape(n, *geometry.output_size, filters)
+        return y.reshape(n, out_h, out_w, filters)
 
     def backward(self, gy):
-        geometry, kernel = self.geometry, self.kernel
-        per_sample = geometry.output_size[0] * geometry.output_size[1]
-        gy_rows = gy.reshape(-1, kernel.shape[3])
         need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
         need_bias = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
-        grad_padded = reusable_full(self.padded.shape, 0, gy.dtype) if need_x else None
+        if self.x is not None:
+            return self._backward_by_gradient_windows(gy, need_x, need_kernel, need_bias)
+        return self._backward_by_input_windows(gy, need_x, need_kernel, need_bias)
+
+    def _backward_by_input_windows(self, gy, need_x, need_kernel, need_bias):
+        """im2col's backward: dL/dkernel = cols^T @ gy, and dL/dx = col2im(gy @ kernel^T)."""
+        geometry, kernel, padded = self.geometry, self.kernel, self.padded
+        channels, filters = kernel.shape[2], kernel.shape[3]
+        grad_padded = reusable_full(padded.shape, 0, gy.dtype) if need_x else None
+        chunks = batch_chunks(gy.shape[0], geometry, channels, filters, gy.dtype.itemsize)
+        per_sample = geometry.output_size[0] * geometry.output_size[1]
 
         def backpropagate(start, stop, buffer):
             """This chunk's share of dL/dkernel and dL/dbias; its dL/dx goes into grad_padded."""
-            rows = slice(start * per_sample, stop * per_sample)
-            buffer = buffer[:(stop - start) * per_sample]
-            gy_chunk = gy_rows[rows]
-            if self.activation == "relu":
-                # d relu(z)/dz = [z > 0], and z > 0 exactly where y = relu(z) > 0
-                gy_chunk = gy_chunk * (self.y_rows[rows] > 0)
-            grad_kernel_part = grad_bias_part = None
-            if need_bias:
-                # dL/dbias = sum of gy over batch and positions
-                grad_bias_part = column_sums(gy_chunk)
+            gy_chunk = self._output_gradient(gy, start, stop)
+            buffer = buffer[:len(gy_chunk)]
+            grad_kernel_part = None
             if need_kernel:
                 # dL/dkernel = cols^T @ gy
-                cols = im2col(self.padded[start:stop], geometry, out=buffer)
+                cols = im2col(padded[start:stop], geometry, out=buffer)
                 grad_kernel_part = xp().matmul(cols.T, gy_chunk)
             if need_x:
                 # dL/dcols = gy @ kernel^T; every window's gradient goes back where it was read
                 grad_cols = windows_by_offset(gy_chunk, kernel, out=by_offset(buffer, kernel))
                 col2im_add(grad_cols, geometry, grad_padded[start:stop])
-            return grad_kernel_part, grad_bias_part
+            return grad_kernel_part, _bias_gradient_part(gy_chunk, need_bias)
 
-        parts = map_chunks(backpropagate, self.chunks, self.buffer_shape, gy.dtype)
+        parts = map_chunks(backpropagate, chunks, (_largest(chunks) * per_sample, channels * len(geometry.offsets)),
+                           gy.dtype)
         grad_x = crop_spatial(grad_padded, geometry.pads) if need_x else None
         grad_kernel = sum_in_order(part[0] for part in parts).reshape(kernel.shape) if need_kernel else None
-        grad_bias = sum_in_order(part[1] for part in parts) if need_bias else None
-        return grad_x, grad_kernel, grad_bias
+        return grad_x, grad_kernel, _bias_gradient(parts, need_bias)
+
+    def _backward_by_gradient_windows(self, gy, need_x, need_kernel, need_bias):
+        """The few-filters backward (``conv_few_filters``): with the windows of gy around every
+        input position, dL/dx = windows @ flipped kernel rows and dL/dkernel = x^T @ windows."""
+        geometry, kernel, x = self.geometry, self.kernel, self.x
+        channels, filters = kernel.shape[2], kernel.shape[3]
+        out_h, out_w = geometry.output_size
+        # every position's dL/dx is written (zero where no window reaches): no zero fill first
+        grad_x = reusable_empty(x.shape, gy.dtype) if need_x else None
+        flipped_rows = few_filters.flipped_kernel_rows(kernel) if need_x else None
+        chunks = few_filters.few_filter_chunks(x.shape[0], geometry, channels, filters, gy.dtype.itemsize)
+
+        def backpropagate(start, stop, buffer):
+            """This chunk's share of dL/dkernel (flipped offsets) and dL/dbias; its dL/dx goes into grad_x."""
+            gy_chunk = self._output_gradient(gy, start, stop)
+            x_rows = x[start:stop].reshape(-1, channels)
+            windows = few_filters.gradient_windows(gy_chunk.reshape(stop - start, out_h, out_w, filters), geometry,
+                                                   out=buffer[:len(x_rows)])
+            grad_kernel_part = None
+            if need_kernel:
+                # dL/dkernel = x^T @ windows
+                grad_kernel_part = xp().matmul(x_rows.T, windows)
+            if need_x:
+                # dL/dx = windows @ flipped kernel rows: every offset's share, summed in the GEMM
+                xp().matmul(windows, flipped_rows, out=grad_x[start:stop].reshape(len(x_rows), channels))
+            return grad_kernel_part, _bias_gradient_part(gy_chunk, need_bias)
+
+        per_sample = x.shape[1] * x.shape[2]
+        parts = map_chunks(backpropagate, chunks, (_largest(chunks) * per_sample, filters * len(geometry.offsets)),
+                           gy.dtype)
+        grad_kernel = None
+        if need_kernel:
+            grad_kernel = few_filters.kernel_gradient(sum_in_order(part[0] for part in parts), kernel.shape)
+        return grad_x, grad_kernel, _bias_gradient(parts, need_bias)
+
+    def _output_gradient(self, gy, start, stop):
+        """gy's rows for samples [start, stop), through the fused ReLU's derivative if any."""
+        per_sample = gy.shape[1] * gy.shape[2]
+        rows = slice(start * per_sample, stop * per_sample)
+        gy_chunk = gy.reshape(-1, gy.shape[3])[rows]
+        if self.activation == "relu":
+            # d relu(z)/dz = [z > 0], and z > 0 exactly where y = relu(z) > 0
+            gy_chunk = gy_chunk * (self.y_rows[rows] > 0)
+        return gy_chunk
+
+
+def _bias_gradient_part(gy_chunk, need_bias):
+    """A chunk's share of dL/dbias: the sum of its gy over samples and positions."""
+    return column_sums(gy_chunk) if need_bias else None
+
+
+def _bias_gradient(parts, need_bias):
+    return sum_in_order(part[1] for part in parts) if need_bias else None
 
 
 class FastConv2DTranspose(Function):
