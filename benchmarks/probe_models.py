@@ -298,13 +298,10 @@ def report(results, names):
     for name in names:
         rates, batch = {}, None
         for framework in FRAMEWORKS:
-            runs = [r for r in results if r["model"] == name and r["framework"] == framework and "error" in r]
             timed = [r for r in results if r["model"] == name and r["framework"] == framework and "error" not in r]
-            if timed:
+            if timed:  # a framework without a timed run (its process failed) reads "failed"
                 batch = timed[0]["batch"]
                 rates[framework] = statistics.median(batch / r["seconds_per_step"] for r in timed)
-            elif runs:
-                rates[framework] = None
         cells = [f"{rates[f]:,.0f}" if rates.get(f) else "failed" for f in FRAMEWORKS]
         ratio = f"{rates['minidl'] / rates['keras']:.2f}" if rates.get("minidl") and rates.get("keras") else "-"
         lines.append(f"| {name} | {batch} | {cells[0]} | {cells[1]} | {ratio} |")

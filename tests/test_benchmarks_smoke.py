@@ -309,3 +309,30 @@ def test_page_faults_builds_every_model_and_reports_both_settings(capsys):
     assert row.startswith("| mlp (") and row.count(" ms, ") == 2
     with pytest.raises(SystemExit):
         page_faults.main(["--models", "no_such_model"])
+
+
+def test_probe_models_all_train_on_minidl_and_the_report_gives_ratios():
+    """Every model of the wider probe builds from its Keras-shaped definition on ``minidl.keras``
+    and trains; the table divides minidl's rate by Keras's and says which run failed."""
+    import probe_models
+
+    for name in probe_models.MODELS:
+        record = probe_models.time_model("minidl", name, seconds=0)
+        assert record["steps"] >= 5 and record["seconds_per_step"] > 0, name
+    results = [
+        {"framework": "minidl", "model": "text_cnn", "batch": 128, "seconds_per_step": 0.02},
+        {"framework": "keras", "model": "text_cnn", "batch": 128, "seconds_per_step": 0.04},
+        {"framework": "minidl", "model": "mnist_mlp", "batch": 128, "seconds_per_step": 0.01},
+        {"framework": "keras", "model": "mnist_mlp", "error": ["ModuleNotFoundError: No module named 'keras'"]},
+    ]
+    table = probe_models.report(results, ["text_cnn", "mnist_mlp"])
+    assert "| text_cnn | 128 | 6,400 | 3,200 | 2.00 |" in table
+    assert "| mnist_mlp | 128 | 12,800 | failed | - |" in table
+
+
+def test_conv_forms_times_both_forms_of_one_convolution():
+    import conv_forms
+
+    results = conv_forms.time_forms(channels=4, filters=1, size=6, batch=2, repeats=1)
+    assert set(results) == {(part, form) for part in ("forward", "forward+backward") for form in ("im2col", "few filters")}
+    assert all(ms > 0 for ms in results.values())
