@@ -483,11 +483,15 @@ def test_padding_is_case_insensitive_like_keras():
                                   to_host(conv2d(x, np.ones((3, 3, 1, 1)), padding="same")))
 
 
-def test_an_empty_batch_gives_empty_outputs_and_zero_kernel_gradient(any_backend):
-    x = minidl.tensor(device(np.zeros((0, 5, 5, 2))), requires_grad=True)
-    kernel = minidl.tensor(device(np.ones((3, 3, 2, 4))), requires_grad=True)
-    y = conv2d(x, kernel, padding="same")
-    assert y.shape == (0, 5, 5, 4)
+@pytest.mark.parametrize("op", [conv2d, conv2d_reference])
+@pytest.mark.parametrize("filters", [4, 1])  # 1: the few-filters forms (8 channels)
+def test_an_empty_batch_gives_empty_outputs_and_zero_kernel_gradient(any_backend, op, filters):
+    channels = 2 if filters == 4 else 8
+    x = minidl.tensor(device(np.zeros((0, 5, 5, channels))), requires_grad=True)
+    kernel = minidl.tensor(device(np.ones((3, 3, channels, filters))), requires_grad=True)
+    y = op(x, kernel, padding="same")
+    assert y.shape == (0, 5, 5, filters)
     y.sum().backward()
-    np.testing.assert_array_equal(to_host(kernel.grad), np.zeros((3, 3, 2, 4)))
-    assert conv2d_transpose(x, device(np.ones((3, 3, 4, 2))), strides=2).shape == (0, 11, 11, 4)
+    np.testing.assert_array_equal(to_host(kernel.grad), np.zeros((3, 3, channels, filters)))
+    assert to_host(x.grad).shape == (0, 5, 5, channels)
+    assert conv2d_transpose(x, device(np.ones((3, 3, 4, channels))), strides=2).shape == (0, 11, 11, 4)

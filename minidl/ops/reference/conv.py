@@ -42,7 +42,7 @@ class Conv2D(Function):
         return y.reshape(x.shape[0], *self.geometry.output_size, kernel.shape[3])
 
     def backward(self, gy):
-        gy = gy.reshape(self.cols.shape[0], -1)                 # (N*out_h*out_w, F), as y was computed
+        gy = gy.reshape(self.cols.shape[0], gy.shape[-1])       # (N*out_h*out_w, F), as y was computed
         # y = cols @ K + b
         dkernel = self.cols.T @ gy                              # dy/dK = cols
         dbias = gy.sum(axis=0)                                  # dy/db = 1, at every output pixel
