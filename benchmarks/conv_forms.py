@@ -1,7 +1,7 @@
 """When the few-filters convolution forms pay: one stride-1 3x3 'same' convolution's forward and
 backward at batch 128 on every core, im2col against ``minidl/ops/fast/conv_few_filters.py``'s
 forms, for C input channels and F filters. The choice in ``sums_output_offsets`` and
-``correlates_gradient`` follows from this table (RESULTS.md, "Convolutions with few filters").
+``correlates_gradient`` follows from this table (RESULTS.md, "A wider probe").
 
     python benchmarks/conv_forms.py --channels 32 --filters 1,2,4,8,16,32,64
 """

@@ -78,10 +78,12 @@ class FastConv2D(Function):
         map_chunks(convolve, chunks, buffer_shape, x.dtype)
         if self.needs_input_grad:
             self.kernel = kernel
+            # the backward by the gradient's windows needs x, im2col's the padded x (a forward by
+            # output offsets, F <= C/4, always has the former: F <= C)
             if few_filters.correlates_gradient(geometry, channels, filters):
                 self.x, self.padded = x, None
             else:
-                self.x, self.padded = None, pad_spatial(x, geometry.pads) if padded is None else padded
+                self.x, self.padded = None, padded
             self.y_rows = y if self.activation == "relu" else None
         return y.reshape(n, out_h, out_w, filters)
 

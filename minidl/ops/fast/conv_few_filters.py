@@ -22,8 +22,8 @@ per position:
 Neither pads x: a padded tap multiplies a zero. Both apply for stride 1 and padding of at most
 the kernel's span less one ('valid', 'same').
 
-The thresholds are measured (``benchmarks/RESULTS.md``, "Convolutions with few filters"): past
-them im2col's one large GEMM wins. Must equal the readable im2col form
+The thresholds are measured (``benchmarks/conv_forms.py``; the table in ``benchmarks/RESULTS.md``,
+"A wider probe"): past them im2col's one large GEMM wins. Must equal the readable im2col form
 (``minidl/ops/reference/conv.py``) up to the order of the sums.
 """
 
