@@ -45,30 +45,27 @@ def fashion_cnn(k):
     return model, 32, ("image", (28, 28, 1)), ("class", 10)
 
 
-def book_cnn(k):
-    """DLW Ex 3.02: Conv64 -> MaxPool -> Conv64 -> MaxPool -> Dense128 -> Dense10, Adam, batch 32."""
+def _two_convolution_cnn(k, second_filters, batch):
+    """Conv64 -> MaxPool -> Conv(second_filters) -> MaxPool -> Dense128 -> Dense10, Adam."""
     L = k.layers
     model = k.Sequential([
         k.Input((28, 28, 1)),
         L.Conv2D(64, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
-        L.Conv2D(64, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
+        L.Conv2D(second_filters, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
         L.Flatten(), L.Dense(128, activation="relu"), L.Dense(10, activation="softmax"),
     ])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    return model, 32, ("image", (28, 28, 1)), ("class", 10)
+    return model, batch, ("image", (28, 28, 1)), ("class", 10)
+
+
+def book_cnn(k):
+    """DLW Ex 3.02: Conv64 -> MaxPool -> Conv64 -> MaxPool -> Dense128 -> Dense10, Adam, batch 32."""
+    return _two_convolution_cnn(k, 64, 32)
 
 
 def augmented_cnn(k):
     """DLW Act 3.01's Conv64 -> Conv128 model on augmented Fashion-MNIST, batch 16."""
-    L = k.layers
-    model = k.Sequential([
-        k.Input((28, 28, 1)),
-        L.Conv2D(64, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
-        L.Conv2D(128, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
-        L.Flatten(), L.Dense(128, activation="relu"), L.Dense(10, activation="softmax"),
-    ])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    return model, 16, ("image", (28, 28, 1)), ("class", 10)
+    return _two_convolution_cnn(k, 128, 16)
 
 
 def same_padding_bn_cnn(k):
