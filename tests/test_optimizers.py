@@ -4,6 +4,8 @@ Each reference below is written from TensorFlow 2's Keras optimizers (keras/opti
 and the kernels they call (tensorflow/core/kernels/training_ops.cc), independently of minidl.
 """
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -285,11 +287,34 @@ def test_a_large_weights_update_split_over_the_cores_equals_the_whole_update(ind
     grads = [[rng.standard_normal(value.shape) for value in start] for _ in range(3)]
     whole = _run_minidl(make(), start, grads)
     monkeypatch.setattr(optimizer_base, "UPDATE_RANGE_SIZE", 4)
+    monkeypatch.setattr(optimizer_base, "SHARED_UPDATE_SIZE", 0)
     monkeypatch.setattr(optimizer_base, "map_chunks", _counting_map_chunks(optimizer_base.map_chunks))
     split = _run_minidl(make(), start, grads)
     for got, expected in zip(split, whole):
         np.testing.assert_array_equal(got, expected)
-    assert _counting_map_chunks.ranges == [9] * 3  # per step: the (7, 5) weight in 9 ranges; (2, 3) whole
+    # per step, one set of tasks on the cores: the (7, 5) weight in 9 ranges and the (2, 3) weight whole
+    assert _counting_map_chunks.ranges == [10] * 3
+
+
+@pytest.mark.parametrize("index", range(len(CASES)))
+def test_a_weight_listed_twice_is_updated_twice_in_order(index, monkeypatch):
+    """Updates of different weights run side by side; a weight given twice in one
+    ``apply_gradients`` call gets its two updates one after the other, as the readable form does."""
+    import minidl.optimizers.fast_updates as fast_updates
+
+    monkeypatch.setattr(fast_updates, "SHARED_UPDATE_SIZE", 0)  # even this small weight would go to the cores
+    make, _ = CASES[index]
+    rng = np.random.default_rng(index)
+    start = rng.standard_normal((4, 3))
+    first, second = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    results = []
+    for readable in (False, True):
+        weight = minidl.tensor(backend.to_device(start.copy()))
+        optimizer = make()
+        with minidl.reference_ops() if readable else contextlib.nullcontext():
+            optimizer.apply_gradients([(backend.to_device(first), weight), (backend.to_device(second), weight)])
+        results.append(to_host(weight.data))
+    np.testing.assert_array_equal(results[0], results[1])
 
 
 def _counting_map_chunks(map_chunks):

@@ -186,15 +186,17 @@ class Optimizer:
         grads = self._clipped([grad for grad, _ in present])
         scalars = {}
         readable = reference_forms_active()
+        tasks = []
         for grad, (_, weight) in zip(grads, present):
             dtype = weight.data.dtype
             if dtype not in scalars:
                 scalars[dtype] = self.step_scalars(dtype)
             if readable:
                 self.update_one(weight.data, grad, self._slots_of(weight), scalars[dtype])
-            else:
+            else:  # every weight's fast update, run together on the cores below
                 update = functools.partial(self.fast_update, s=scalars[dtype])
-                fast_updates.apply_on_cores(update, weight.data, grad, self._slots_of(weight))
+                tasks += fast_updates.update_tasks(update, weight.data, grad, self._slots_of(weight))
+        fast_updates.run_tasks(tasks, side_by_side=len({id(weight) for _, weight in present}) == len(present))
         self.iterations += 1
         return self.iterations
 

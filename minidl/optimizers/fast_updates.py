@@ -3,13 +3,16 @@
 Each function here is the fast form of one optimizer's ``update_one`` -- the update written as
 its formula, in that optimizer's module; read that first -- and must give the same bits: it
 does the same float operations in the same order, only into a scratch buffer reused from line
-to line instead of a new temporary array per operation. ``apply_on_cores`` then splits a large
-weight into ranges of elements updated side by side on the CPU cores: every update is
-element-wise, so each range gets exactly the numbers the whole array would.
+to line instead of a new temporary array per operation. ``update_tasks`` then cuts a large
+weight into ranges of elements and ``run_tasks`` updates a step's weights and ranges side by
+side on the CPU cores: every update is element-wise, so each range gets exactly the numbers the
+whole array would.
 
 Each takes the weight ``var`` (updated in place), its gradient, its slots (updated in place)
 and the step's scalars ``s`` (``Optimizer.step_scalars``), in the weight's dtype.
 """
+
+import functools
 
 from minidl.autograd.function import xp
 from minidl.runtime.parallel import element_ranges, map_chunks
@@ -20,22 +23,43 @@ from minidl.runtime.step_buffers import reusable_empty_like
 # the update to the next.
 UPDATE_RANGE_SIZE = 1 << 17
 
+# A step's weights of at least this many elements (or ranges of them) are updated side by side
+# on the CPU cores (``run_tasks``). Measured in turns on a 2-core Xeon: LM-4's dense autoencoder
+# at batch 32 9.4 -> 8.8 ms a step, the MNIST MLP 9.6 -> 8.7; the harness's models unchanged.
+SHARED_UPDATE_SIZE = 1 << 14
 
-def apply_on_cores(update, var, grad, slots):
-    """``update(var, grad, slots)``, with a large weight split into ranges of elements run on
-    every CPU core. Only a weight and slots laid out contiguously are split (their flat views
-    are then the arrays themselves); a GPU or a small weight gets one range."""
+
+def update_tasks(update, var, grad, slots):
+    """``update(var, grad, slots)`` as independent tasks, ``(elements, zero-argument callable)``:
+    one per range of ``UPDATE_RANGE_SIZE`` elements of a large contiguous weight, else one for
+    the whole weight. Tasks touch disjoint elements, so they may run in any order on any core."""
     ranges = element_ranges(var.size, UPDATE_RANGE_SIZE)
     if len(ranges) == 1 or not all(array.flags.c_contiguous for array in [var, *slots.values()]):
-        update(var, grad, slots)
-        return
+        return [(var.size, functools.partial(update, var, grad, slots))]
     flat_var, flat_grad = var.reshape(-1), grad.reshape(-1)
     flat_slots = {name: slot.reshape(-1) for name, slot in slots.items()}
+    return [(stop - start, functools.partial(update, flat_var[start:stop], flat_grad[start:stop],
+                                             {name: slot[start:stop] for name, slot in flat_slots.items()}))
+            for start, stop in ranges]
 
-    def update_range(start, stop, _):
-        update(flat_var[start:stop], flat_grad[start:stop], {name: slot[start:stop] for name, slot in flat_slots.items()})
 
-    map_chunks(update_range, ranges)
+def run_tasks(tasks, side_by_side=True):
+    """Every task of ``update_tasks`` for all of a step's weights: those of at least
+    ``SHARED_UPDATE_SIZE`` elements on every CPU core at once (a model's many middle-sized
+    weights then update beside each other, not one after the other), the smaller ones here --
+    their few microseconds of NumPy calls would only queue for the interpreter on another core.
+    Without ``side_by_side`` (a weight listed twice: its updates must follow each other) every
+    task runs here, in order."""
+    if not side_by_side:
+        for _, task in tasks:
+            task()
+        return
+    shared = [task for elements, task in tasks if elements >= SHARED_UPDATE_SIZE]
+    for elements, task in tasks:
+        if elements < SHARED_UPDATE_SIZE:
+            task()
+    map_chunks(lambda start, stop, _: [shared[index]() for index in range(start, stop)],
+               [(index, index + 1) for index in range(len(shared))])
 
 
 def sgd(var, grad, slots, s, momentum, nesterov):
