@@ -54,9 +54,11 @@ def run_tasks(tasks, side_by_side=True):
         for _, task in tasks:
             task()
         return
-    shared = [task for elements, task in tasks if elements >= SHARED_UPDATE_SIZE]
+    shared = []
     for elements, task in tasks:
-        if elements < SHARED_UPDATE_SIZE:
+        if elements >= SHARED_UPDATE_SIZE:
+            shared.append(task)
+        else:
             task()
     map_chunks(lambda start, stop, _: [shared[index]() for index in range(start, stop)],
                [(index, index + 1) for index in range(len(shared))])

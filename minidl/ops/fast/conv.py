@@ -49,9 +49,8 @@ class FastConv2D(Function):
         out_h, out_w = geometry.output_size
         per_sample = out_h * out_w
         y = reusable_empty((n * per_sample, filters), x.dtype)
-        by_output_offsets = few_filters.sums_output_offsets(geometry, channels, filters)
-        padded = None if by_output_offsets else pad_spatial(x, geometry.pads)
-        if by_output_offsets:
+        padded = None  # the forward by output offsets reads x unpadded
+        if few_filters.sums_output_offsets(geometry, channels, filters):
             chunks = few_filters.few_filter_chunks(n, geometry, channels, filters, x.dtype.itemsize)
             buffer_shape = few_filters.offset_products_shape(geometry, _largest(chunks), filters)
 
@@ -59,6 +58,7 @@ class FastConv2D(Function):
                 y_chunk = y[start * per_sample:stop * per_sample].reshape(stop - start, out_h, out_w, filters)
                 few_filters.convolve_by_output_offsets(x[start:stop], kernel, geometry, y_chunk, buffer)
         else:
+            padded = pad_spatial(x, geometry.pads)
             kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
             chunks = batch_chunks(n, geometry, channels, filters, x.dtype.itemsize)
             buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])

@@ -28,9 +28,8 @@ The thresholds are measured (``benchmarks/conv_forms.py``; the table in ``benchm
 """
 
 from minidl.autograd.function import xp
-from minidl.ops.fast.im2col import im2col
+from minidl.ops.fast.im2col import im2col, window_matrix_chunks
 from minidl.ops.windows import pad_spatial, window_geometry
-from minidl.runtime.parallel import MIN_SPLIT_BYTES, OPENBLAS_ONE_THREAD_MACS, core_chunks
 
 
 def sums_output_offsets(geometry, channels, filters):
@@ -120,10 +119,7 @@ def kernel_gradient(grad_flipped_columns, kernel_shape):
 
 
 def few_filter_chunks(batch, geometry, channels, filters, itemsize):
-    """``batch_chunks`` for these forms: each chunk's kh*kw*F numbers per input position (the
-    offset products, or the gradient's windows) about a cache's worth, split over the cores as
-    soon as the product with C channels is one OpenBLAS would thread."""
+    """``batch_chunks`` for these forms: their window matrix (the offset products, or the
+    gradient's windows) has kh*kw*F numbers per input position and meets C channels."""
     height, width = geometry.input_size
-    sample_bytes = len(geometry.offsets) * height * width * filters * itemsize
-    threaded_from_bytes = OPENBLAS_ONE_THREAD_MACS * itemsize // max(channels, 1)
-    return core_chunks(batch, sample_bytes, min(MIN_SPLIT_BYTES, threaded_from_bytes))
+    return window_matrix_chunks(batch, height * width, len(geometry.offsets) * filters, channels, itemsize)

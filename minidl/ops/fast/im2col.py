@@ -91,13 +91,20 @@ def col2im_add(blocks, geometry, target):
 def batch_chunks(batch, geometry, channels, filters, itemsize):
     """(start, stop) ranges of samples for the cores (``core_chunks``), each chunk's im2col matrix
     (``channels`` per window offset) at most about ``CPU_CHUNK_BYTES``: that matrix stays in cache
-    between being written and multiplied by a kernel with ``filters`` columns.
+    between being written and multiplied by a kernel with ``filters`` columns."""
+    kh, kw = geometry.kernel_size
+    out_h, out_w = geometry.output_size
+    return window_matrix_chunks(batch, out_h * out_w, kh * kw * channels, filters, itemsize)
+
+
+def window_matrix_chunks(batch, rows_per_sample, row_length, product_columns, itemsize):
+    """Chunks of a batch whose window matrix -- ``rows_per_sample`` rows of ``row_length``
+    numbers per sample, multiplied by ``product_columns`` columns -- is about ``CPU_CHUNK_BYTES``.
 
     The batch is split over the cores as soon as the whole product is large enough for OpenBLAS to
     use its own threads on it (``OPENBLAS_ONE_THREAD_MACS``): run as one chunk, those threads would
     spin after the call and slow the next op's."""
-    row_bytes = geometry.kernel_size[0] * geometry.kernel_size[1] * channels * itemsize
-    sample_bytes = row_bytes * geometry.output_size[0] * geometry.output_size[1]
-    # the product's multiply-adds are (its im2col matrix's elements) x filters
-    threaded_from_bytes = OPENBLAS_ONE_THREAD_MACS * itemsize // max(filters, 1)
+    sample_bytes = rows_per_sample * row_length * itemsize
+    # the product's multiply-adds are (its window matrix's elements) x product_columns
+    threaded_from_bytes = OPENBLAS_ONE_THREAD_MACS * itemsize // max(product_columns, 1)
     return core_chunks(batch, sample_bytes, min(MIN_SPLIT_BYTES, threaded_from_bytes))
