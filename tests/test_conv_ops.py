@@ -21,6 +21,7 @@ from minidl.ops.conv import (
 )
 from minidl.ops.fast import conv_few_filters as few_filters
 from minidl.ops.fast import im2col as im2col_module
+from minidl.ops.reference import im2col as reference_im2col
 from minidl.ops.windows import same_pads, window_geometry
 from minidl.runtime import parallel
 from tests.conftest import device, to_host
@@ -397,6 +398,26 @@ def test_few_filter_forms_are_chosen_by_channel_and_filter_counts(any_backend, m
     reference = _run_with_grads(conv2d_reference, x, kernel, bias, grad_out=strided[4], strides=(2, 2),
                                 padding=padding)
     _assert_same(strided, reference)
+
+
+@settings(max_examples=40, deadline=None)
+@given(strides=st.tuples(st.integers(1, 3), st.integers(1, 3)), dilation=st.sampled_from([(1, 1), (2, 1), (1, 3)]),
+       kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)), size=st.tuples(st.integers(1, 9), st.integers(1, 9)),
+       padding=st.sampled_from(["valid", "same"]), batch=st.integers(0, 3), channels=st.integers(1, 3))
+def test_fast_col2im_equals_the_readable_one_bit_for_bit(strides, dilation, kernel, size, padding, batch, channels):
+    """col2im (phase by phase with a stride) overwrites its whole target with exactly the
+    readable col2im's sums: the same adds in the same order, from zero."""
+    spans = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    assume(padding == "same" or all(span <= length for span, length in zip(spans, size)))
+    geometry = window_geometry(size, kernel, strides, padding, dilation)
+    rows = batch * geometry.output_size[0] * geometry.output_size[1]
+    blocks = np.random.default_rng(0).standard_normal((kernel[0] * kernel[1], rows, channels)).astype(np.float32)
+    padded_shape = (batch, *geometry.padded_size, channels)
+    cols = blocks.transpose(1, 0, 2).reshape(rows, kernel[0] * kernel[1] * channels)
+    expected = reference_im2col.col2im(cols, geometry, padded_shape)
+    out = np.full(padded_shape, np.nan, dtype=np.float32)  # every element must be written
+    im2col_module.col2im(blocks, geometry, out=out)
+    np.testing.assert_array_equal(out, expected)
 
 
 @pytest.mark.parametrize("path", ["chunked", "no_strided_view"])

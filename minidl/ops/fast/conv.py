@@ -21,10 +21,10 @@ product, col2im -- read those first) and compute the same three pieces, made fas
 from minidl.autograd.function import Function, xp
 from minidl.ops.fast import conv_few_filters as few_filters
 from minidl.ops.fast.column_sums import column_sums
-from minidl.ops.fast.im2col import batch_chunks, col2im_add, im2col, windows_by_offset
+from minidl.ops.fast.im2col import batch_chunks, col2im, im2col, windows_by_offset
 from minidl.ops.windows import crop_spatial, pad_spatial
 from minidl.runtime.parallel import map_chunks, sum_in_order
-from minidl.runtime.step_buffers import reusable_empty, reusable_full
+from minidl.runtime.step_buffers import reusable_empty
 
 
 class FastConv2D(Function):
@@ -98,7 +98,7 @@ class FastConv2D(Function):
         """im2col's backward: dL/dkernel = cols^T @ gy, and dL/dx = col2im(gy @ kernel^T)."""
         geometry, kernel, padded = self.geometry, self.kernel, self.padded
         channels, filters = kernel.shape[2], kernel.shape[3]
-        grad_padded = reusable_full(padded.shape, 0, gy.dtype) if need_x else None
+        grad_padded = reusable_empty(padded.shape, gy.dtype) if need_x else None  # col2im writes all of it
         chunks = batch_chunks(gy.shape[0], geometry, channels, filters, gy.dtype.itemsize)
         per_sample = geometry.output_size[0] * geometry.output_size[1]
 
@@ -114,7 +114,7 @@ class FastConv2D(Function):
             if need_x:
                 # dL/dcols = gy @ kernel^T; every window's gradient goes back where it was read
                 grad_cols = windows_by_offset(gy_chunk, kernel, out=by_offset(buffer, kernel))
-                col2im_add(grad_cols, geometry, grad_padded[start:stop])
+                col2im(grad_cols, geometry, out=grad_padded[start:stop])
             return grad_kernel_part, _bias_gradient_part(gy_chunk, need_bias)
 
         parts = map_chunks(backpropagate, chunks, (_largest(chunks) * per_sample, channels * len(geometry.offsets)),
@@ -197,12 +197,12 @@ class FastConv2DTranspose(Function):
         x_rows = x.reshape(-1, in_channels)
         kernel_rows = kernel.reshape(-1, in_channels)  # (kh*kw*F, C_in)
         chunks = batch_chunks(n, geometry, filters, in_channels, x.dtype.itemsize)
-        padded = reusable_full((n, *geometry.padded_size, filters), 0, x.dtype)
+        padded = reusable_empty((n, *geometry.padded_size, filters), x.dtype)  # col2im writes all of it
 
         def scatter_windows(start, stop, buffer):
             rows = x_rows[start * per_sample:stop * per_sample]
             windows = windows_by_offset(rows, kernel, out=by_offset(buffer[:len(rows)], kernel))
-            col2im_add(windows, geometry, padded[start:stop])
+            col2im(windows, geometry, out=padded[start:stop])
 
         self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
         map_chunks(scatter_windows, chunks, self.buffer_shape, x.dtype)

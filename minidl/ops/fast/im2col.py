@@ -8,7 +8,8 @@ windows -- with these differences, all for speed:
   into a buffer the caller reuses chunk after chunk; for a one-channel image it writes the
   matrix transposed (each offset's windows are then one copy along whole image rows);
 * the backward's window gradients are laid out kernel offset by kernel offset
-  (``windows_by_offset``), so that ``col2im_add`` adds long contiguous runs;
+  (``windows_by_offset``), so that ``col2im`` adds long contiguous runs (with a stride, phase by
+  phase);
 * ``batch_chunks`` cuts a batch into chunks of a few samples whose im2col matrix fits in cache
   (a GEMM on a cache-resident matrix runs several times faster than on one streamed from
   memory); ``minidl.runtime.parallel.map_chunks`` runs the chunks on every core. On a GPU the whole
@@ -67,25 +68,60 @@ def windows_by_offset(rows, kernel, out=None):
     """What every window receives from ``rows`` (R, B) through ``kernel`` (kh, kw, A, B), kernel
     offset by offset: block k of the result (kh*kw, R, A) is ``rows @ kernel[i, j]^T`` for the
     k-th offset (i, j). Together the blocks are ``rows @ kernel.reshape(-1, B)^T`` with its
-    columns regrouped by offset -- the layout ``col2im_add`` reads fastest."""
+    columns regrouped by offset -- the layout ``col2im`` reads fastest."""
     kh, kw, a, b = kernel.shape
     per_offset = kernel.reshape(kh * kw, a, b).transpose(0, 2, 1)  # (kh*kw, B, A)
     return xp().matmul(rows, per_offset, out=out)
 
 
-def col2im_add(blocks, geometry, target):
-    """The adjoint of ``im2col``: add each window's values back onto the window of ``target``
-    (N, Hp, Wp, C) they belong to. Overlapping windows accumulate.
+def col2im(blocks, geometry, out):
+    """The adjoint of ``im2col``: ``out`` (N, Hp, Wp, C) is overwritten with the sum, at every
+    position, of the window values that were read from there (zero where no window reaches).
 
-    ``blocks`` is (kh*kw, N*out_h*out_w, C), one block per kernel offset (``windows_by_offset``):
-    each offset's add then reads one contiguous block and, with stride 1, writes runs of
-    out_w*C contiguous elements of ``target`` -- far fewer, longer inner loops than adding the
-    (N*out_h*out_w, kh*kw*C) im2col layout, whose runs are only C long."""
-    n, channels = target.shape[0], target.shape[3]
-    for k, (i, j) in enumerate(geometry.offsets):
-        # block k was read from target[window_slice(i, j)] (derivative 1): route it back there
-        target[geometry.window_slice(i, j)] += blocks[k].reshape(n, *geometry.output_size, channels)
-    return target
+    ``blocks`` is (kh*kw, N*out_h*out_w, C), one block per kernel offset (``windows_by_offset``),
+    so that each offset's add reads one contiguous block. With stride 1 each add writes runs of
+    out_w*C contiguous elements of ``out`` -- far fewer, longer inner loops than adding the
+    (N*out_h*out_w, kh*kw*C) im2col layout, whose runs are only C long. With a larger stride the
+    windows of one offset are spread out and the runs shrink to C; those sums are then made
+    phase by phase (``_col2im_by_phase``). Either way every position receives its windows' values
+    in the order of the kernel offsets, starting from zero: the same sums, bit for bit.
+    """
+    if geometry.strides == (1, 1):
+        out.fill(0)
+        for k, (i, j) in enumerate(geometry.offsets):
+            # block k was read from out[window_slice(i, j)] (derivative 1): route it back there
+            out[geometry.window_slice(i, j)] += _window_values(blocks, k, geometry, out)
+    else:
+        _col2im_by_phase(blocks, geometry, out)
+    return out
+
+
+def _window_values(blocks, k, geometry, out):
+    """Block k of ``blocks`` as the (N, out_h, out_w, C) values of offset k's windows."""
+    return blocks[k].reshape(out.shape[0], *geometry.output_size, out.shape[3])
+
+
+def _col2im_by_phase(blocks, geometry, out):
+    """col2im for strides (sh, sw) other than 1, phase by phase.
+
+    The positions of ``out`` with row % sh == p and column % sw == q (a phase) form a lattice,
+    out[:, p::sh, q::sw]; offset (i, j) writes only into the lattice of phase (i*dh % sh,
+    j*dw % sw), and there into a plain stride-1 window starting at (i*dh // sh, j*dw // sw).
+    Each phase's windows are summed into a small contiguous buffer -- adds whose runs are out_w*C
+    long, like stride 1's -- which is then copied into its lattice once: the phases cover every
+    position of ``out`` exactly once, so nothing needs zeroing first.
+    """
+    (stride_h, stride_w), (dilation_h, dilation_w) = geometry.strides, geometry.dilation
+    out_h, out_w = geometry.output_size
+    for phase_h in range(stride_h):
+        for phase_w in range(stride_w):
+            lattice = out[:, phase_h::stride_h, phase_w::stride_w]
+            sums = xp().zeros(lattice.shape, dtype=out.dtype)
+            for k, (i, j) in enumerate(geometry.offsets):
+                if i * dilation_h % stride_h == phase_h and j * dilation_w % stride_w == phase_w:
+                    top, left = i * dilation_h // stride_h, j * dilation_w // stride_w
+                    sums[:, top:top + out_h, left:left + out_w] += _window_values(blocks, k, geometry, out)
+            lattice[...] = sums
 
 
 def batch_chunks(batch, geometry, channels, filters, itemsize):
