@@ -336,3 +336,24 @@ def test_conv_forms_times_both_forms_of_one_convolution():
     results = conv_forms.time_forms(channels=4, filters=1, size=6, batch=2, repeats=1)
     assert set(results) == {(part, form) for part in ("forward", "forward+backward") for form in ("im2col", "few filters")}
     assert all(ms > 0 for ms in results.values())
+
+
+def test_probe_layers_runs_every_case_forward_and_backward_on_minidl():
+    """Every layer of the per-layer probe builds from its constructor call on ``minidl.keras`` and
+    runs forward and backward; the table puts the worst ratio first and marks a failed run."""
+    import probe_layers
+
+    for case in probe_layers.CASES:
+        record = probe_layers.time_case("minidl", case[0], seconds=0)
+        assert record["seconds"] > 0, case[0]
+    results = [
+        {"framework": "minidl", "case": "dropout", "seconds": 0.002},
+        {"framework": "keras", "case": "dropout", "seconds": 0.001},
+        {"framework": "minidl", "case": "flatten", "seconds": 0.001},
+        {"framework": "keras", "case": "flatten", "seconds": 0.003},
+        {"framework": "minidl", "case": "gru_last", "seconds": 0.01},
+        {"framework": "keras", "case": "gru_last", "error": ["ModuleNotFoundError: No module named 'keras'"]},
+    ]
+    lines = probe_layers.report(results, ["flatten", "dropout", "gru_last"]).splitlines()
+    assert lines[2:] == ["| dropout | 128x200x64 | 2.00 | 1.00 | 0.50 |", "| flatten | 128x12x12x64 | 1.00 | 3.00 | 3.00 |",
+                         "| gru_last | 64x100x32 | 10.00 | failed | - |"]

@@ -157,6 +157,21 @@ def test_max_pool2d_in_parallel_chunks_matches_the_numpy_oracle(any_backend, mon
     np.testing.assert_allclose(grad, expected_grad, atol=1e-12, rtol=0)
 
 
+@pytest.mark.parametrize("pool, strides, padding", [((2, 2), None, "valid"), ((2, 3), None, "same"),
+                                                    ((3, 3), (1, 2), "same")])
+def test_avg_pool2d_in_parallel_chunks_equals_the_reference(any_backend, monkeypatch, pool, strides, padding):
+    """One sample per chunk on the threads; windows that tile the input (the first two cases, the
+    second with smaller border windows) take the in-place backward: the reference's numbers."""
+    monkeypatch.setattr(parallel, "CPU_CHUNK_BYTES", 1)
+    x = np.random.default_rng(3).standard_normal((5, 6, 7, 3))
+    y, grad, grad_out = _forward_backward(avg_pool2d, x, None, pool_size=pool, strides=strides, padding=padding)
+    y_ref, grad_ref, _ = _forward_backward(avg_pool2d_reference, x, grad_out, pool_size=pool, strides=strides,
+                                           padding=padding)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(grad, grad_ref)
+    np.testing.assert_allclose(y, numpy_pool2d(x, pool, strides or pool, padding, "mean"), atol=1e-12)
+
+
 def test_overlapping_max_windows_accumulate_the_gradient(any_backend):
     # one large value inside every 3x3 window of a 5x5 input, stride 1: it wins all 9 windows
     x = np.zeros((1, 5, 5, 1))

@@ -6,9 +6,9 @@ or a mean of each window's row; col2im back -- read those first), and compute th
 numbers without ever building the im2col matrix: they loop over the pool's window offsets
 only (4 for a 2x2 pool), each offset one vectorised operation over a chunk of samples, the
 chunks on every CPU core. Max pooling remembers which offset won each window (the first
-maximum, TensorFlow's tie rule) as a small integer, and routes the gradient there; when the
-windows tile the input (a 2x2 pool with stride 2) each offset's gradient is written straight
-into its place.
+maximum, TensorFlow's tie rule) as a small integer, and routes the gradient there. When the
+windows tile the input (a 2x2 pool with stride 2), both write each offset's gradient straight
+into its place: no zero fill, no adds.
 """
 
 import functools
@@ -137,21 +137,32 @@ class FastAvgPool2D(Function):
     def forward(self, x):
         geometry = self.geometry
         padded = pad_spatial(x, geometry.pads)
-        total = None
-        for i, j in geometry.offsets:
-            window = padded[geometry.window_slice(i, j)]
-            if total is None:
-                total = window.copy()
-            else:
-                total += window
-        self.divisor, self.x_shape = _divisor(geometry, x.dtype), x.shape
-        total /= self.divisor
+        divisor = _divisor(geometry, x.dtype)
+        total = reusable_empty((x.shape[0], *geometry.output_size, x.shape[3]), x.dtype)
+
+        def average(start, stop, _):
+            total_chunk = total[start:stop]
+            for index, (i, j) in enumerate(geometry.offsets):
+                window = padded[start:stop][geometry.window_slice(i, j)]
+                if index == 0:
+                    total_chunk[...] = window
+                else:
+                    total_chunk += window
+            total_chunk /= divisor
+
+        map_chunks(average, _pool_chunks(padded))
+        self.divisor, self.x_shape = divisor, x.shape
         return total
 
     def backward(self, gy):
         geometry = self.geometry
         n, _, _, channels = self.x_shape
         share = gy / self.divisor  # d mean(window) / d window[k] = 1 / (window count)
+        if _windows_tile(geometry):  # every element in one window: its share, written in place
+            (kh, kw), (out_h, out_w) = geometry.kernel_size, geometry.output_size
+            grad = reusable_empty((n, out_h, kh, out_w, kw, channels), gy.dtype)
+            grad[...] = share[:, :, None, :, None, :]
+            return crop_spatial(grad.reshape(n, *geometry.padded_size, channels), geometry.pads)
         padded = reusable_full((n, *geometry.padded_size, channels), 0, gy.dtype)
         for i, j in geometry.offsets:
             padded[geometry.window_slice(i, j)] += share
