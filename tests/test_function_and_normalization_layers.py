@@ -64,6 +64,62 @@ def test_layer_normalization_forward_and_gradcheck(any_backend, batch, shape, bo
     assert max(minidl.gradcheck(fn, device(x), device(gamma), device(beta))) < 1e-6
 
 
+def composed_layer_norm(x, gamma, beta, axes, epsilon):
+    """The formula as separate differentiable ops (mean, var, sqrt, divide, multiply, add)."""
+    mean = minidl.ops.mean(x, axis=axes, keepdims=True)
+    variance = minidl.ops.var(x, axis=axes, keepdims=True)
+    y = (x - mean) / minidl.ops.sqrt(variance + epsilon)
+    broadcast = tuple(x.shape[axis] if axis in axes else 1 for axis in range(x.ndim))
+    if gamma is not None:
+        y = y * minidl.ops.reshape(gamma, broadcast)
+    return y if beta is None else y + minidl.ops.reshape(beta, broadcast)
+
+
+@given(shape=st.lists(st.integers(1, 4), min_size=2, max_size=4), axes_seed=st.integers(0, 2**16),
+       scale=st.booleans(), center=st.booleans(), seed=st.integers(0, 2**16))
+def test_layer_norm_op_equals_its_formula_as_separate_ops(any_backend, shape, axes_seed, scale, center, seed):
+    """The one Function with its written-out backward gives the values and every gradient of
+    the composition of ops it replaces, and passes a float64 gradient check."""
+    rng = np.random.default_rng(seed)
+    axes_rng = np.random.default_rng(axes_seed)
+    axes = tuple(sorted(int(a) for a in axes_rng.choice(np.arange(1, len(shape)), size=axes_rng.integers(1, len(shape)),
+                                                          replace=False)))
+    x = rng.standard_normal(shape)
+    parameter_shape = tuple(shape[a] for a in axes)
+    gamma = rng.standard_normal(parameter_shape) if scale else None
+    beta = rng.standard_normal(parameter_shape) if center else None
+    grad_out = rng.standard_normal(shape)
+    inputs = [a for a in (x, gamma, beta) if a is not None]
+
+    def run(function):
+        tensors = [minidl.tensor(device(a), requires_grad=True) for a in inputs]
+        parameters = iter(tensors[1:])
+        g = next(parameters) if scale else None
+        b = next(parameters) if center else None
+        y = function(tensors[0], g, b, axes, 1e-3)
+        y.backward(device(grad_out))
+        return [to_host(y)] + [to_host(t.grad) for t in tensors]
+
+    for got, expected in zip(run(minidl.ops.layer_norm), run(composed_layer_norm)):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-10)
+
+    def op(*arrays):
+        parameters = iter(arrays[1:])
+        return minidl.ops.layer_norm(arrays[0], next(parameters) if scale else None,
+                                     next(parameters) if center else None, axes, 1e-3)
+
+    assert max(minidl.gradcheck(op, *[device(a) for a in inputs])) < 1e-6
+
+
+def test_layer_norm_op_names_a_bad_axis_and_a_bad_gamma():
+    x = np.zeros((2, 3, 4))
+    with pytest.raises(ValueError, match=r"layer_norm: axis 0 is the batch axis"):
+        minidl.ops.layer_norm(x, axis=0)
+    with pytest.raises(ValueError, match=r"layer_norm: gamma must have shape \(4,\) \(the normalised axes \(2,\) "
+                                         r"of input \(2, 3, 4\)\), got \(3,\)"):
+        minidl.ops.layer_norm(x, gamma=np.ones(3))
+
+
 @given(batch=st.integers(1, 3), steps=st.integers(1, 4), features=st.integers(1, 3), units=st.integers(1, 3),
        seed=st.integers(0, 2**16))
 def test_time_distributed_dense_is_dense_at_every_step(any_backend, batch, steps, features, units, seed):

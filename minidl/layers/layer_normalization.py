@@ -5,15 +5,14 @@ and shift -- the normalisation of transformers and of RNNs, independent of the b
 
 with mean and (biased) variance taken over ``axis`` for every sample separately; gamma and beta
 have the shape of those axes. Weights in Keras's order [gamma, beta]; defaults (epsilon 1e-3,
-axis -1) are Keras's. The layer is written with differentiable ops (mean, var, sqrt), so its
-gradient is theirs.
+axis -1) are Keras's. The op, with its backward written out, is ``minidl.ops.layer_norm``
+(``minidl/ops/reference/layer_norm.py``).
 """
 
 from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
-from minidl.ops import math, reductions
-from minidl.ops.shapes import reshape
+from minidl.ops import normalization
 
 
 class LayerNormalization(Layer):
@@ -66,17 +65,7 @@ class LayerNormalization(Layer):
         self.beta = self.add_weight("beta", shape, self.beta_initializer, self.beta_regularizer) if self.center else None
 
     def call(self, inputs, training=False):
-        axes = self._axes(inputs.ndim)
-        mean = reductions.mean(inputs, axis=axes, keepdims=True)
-        variance = reductions.var(inputs, axis=axes, keepdims=True)
-        outputs = (inputs - mean) / math.sqrt(variance + self.epsilon)
-        # gamma and beta hold the normalised axes only; give them size-1 axes elsewhere to broadcast
-        broadcast_shape = tuple(inputs.shape[axis] if axis in axes else 1 for axis in range(inputs.ndim))
-        if self.gamma is not None:
-            outputs = outputs * reshape(self.gamma, broadcast_shape)
-        if self.beta is not None:
-            outputs = outputs + reshape(self.beta, broadcast_shape)
-        return outputs
+        return normalization.layer_norm(inputs, self.gamma, self.beta, self._axes(inputs.ndim), self.epsilon)
 
     def get_config(self):
         from minidl import initializers, regularizers

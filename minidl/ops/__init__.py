@@ -12,14 +12,14 @@ side, grouped by kind:
 * ``pooling``     max/average pooling, global pooling, upsampling, zero padding
 * ``dropout``     inverted dropout
 * ``embedding``   embedding_lookup (gather forward, scatter-add backward)
-* ``normalization`` batch_norm
+* ``normalization`` batch_norm, layer_norm
 * ``recurrent``   simple_rnn, lstm, gru over whole sequences; one step of each (``lstm_step``, ...)
                   and ``time_steps``, for the cell layers
 * ``losses``      Keras's losses per sample, and TensorFlow's ``*_with_logits`` helpers
 
 The heavy ops have a readable form, in ``reference/`` (read these: one recurrent cell step with
 a backward of one line per derivative, looped over time; convolution and pooling by im2col and
-col2im; batch norm; embedding; dropout), and most also have a fast form in ``fast/`` that must
+col2im; batch and layer norm; embedding; dropout), and most also have a fast form in ``fast/`` that must
 equal it (whole sequences in one Function, cache-sized chunks on every core, CUDA kernels in
 ``fast/cuda/*.cu``). The fast forms run by default; inside ``minidl.reference_ops()`` every op
 runs in its readable form (``forms``), and ``*_reference`` names the readable form of an op.
@@ -80,7 +80,7 @@ from minidl.ops.math import (
     sub,
     where,
 )
-from minidl.ops.normalization import batch_norm, batch_norm_reference
+from minidl.ops.normalization import batch_norm, batch_norm_reference, layer_norm
 from minidl.ops.pooling import (
     avg_pool1d,
     avg_pool2d,
@@ -117,7 +117,7 @@ __all__ = [
     "conv2d_reference", "conv2d_transpose", "conv2d_transpose_reference", "global_average_pool",
     "global_max_pool", "max_pool1d", "max_pool2d", "max_pool2d_reference", "upsample2d",
     "upsample2d_reference", "zero_pad2d",
-    "abs", "add", "argmax", "batch_norm", "batch_norm_reference", "embedding_lookup",
+    "abs", "add", "argmax", "batch_norm", "batch_norm_reference", "layer_norm", "embedding_lookup",
     "embedding_lookup_reference", "argmin", "binary_crossentropy", "cast", "categorical_crossentropy",
     "clip", "concatenate", "div", "dropout", "elu", "exp", "expand_dims", "flip",
     "get_activation", "getitem", "gru", "lstm", "simple_rnn", "hard_sigmoid", "huber", "leaky_relu", "linear", "log",

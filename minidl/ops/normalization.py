@@ -1,4 +1,7 @@
-"""Batch normalisation: ``gamma * (x - mean) / sqrt(var + epsilon) + beta`` per channel.
+"""Batch and layer normalisation: ``gamma * (x - mean) / sqrt(var + epsilon) + beta``.
+
+Batch normalisation (``batch_norm``) takes the statistics per channel, over the batch;
+layer normalisation (``layer_norm``, at the end of this module) per sample, over its features.
 
 ``axis`` is the channel axis (the last one by default); the statistics are taken over every
 other axis. ``gamma``/``beta`` have shape (channels,). Training mode normalises with the batch's
@@ -18,6 +21,7 @@ from minidl.ops.arguments import normalize_axis
 from minidl.ops.fast.batch_norm import FastBatchNormInference, FastBatchNormTraining, fast_form_applies
 from minidl.ops.forms import reference_forms_active
 from minidl.ops.reference.batch_norm import BatchNormInference, BatchNormTraining
+from minidl.ops.reference.layer_norm import LayerNorm
 
 
 def _check(x, gamma, beta, axis, op):
@@ -71,3 +75,28 @@ def batch_norm_reference(x, gamma, beta, axis=-1, epsilon=1e-3, training=True, m
     """``batch_norm`` in its readable form (``minidl/ops/reference/batch_norm.py``), always."""
     return _batch_norm(x, gamma, beta, axis, epsilon, training, moving_mean, moving_variance, "batch_norm_reference",
                        readable=True)
+
+
+def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
+    """Layer normalisation (``minidl/ops/reference/layer_norm.py``): each sample of ``x``
+    normalised over ``axis`` (an axis or a tuple of them, never the batch axis 0), then
+    multiplied by ``gamma`` and shifted by ``beta`` when given (each shaped like those axes)."""
+    x = as_tensor(x)
+    require_float("layer_norm", x)
+    if x.ndim < 2:
+        raise ValueError(f"layer_norm: expected input of rank >= 2 (batch, ..., features), got shape {x.shape}")
+    axes = normalize_axis(axis, x.ndim, "layer_norm")
+    axes = tuple(sorted(axes if isinstance(axes, tuple) else (axes,)))
+    if 0 in axes:
+        raise ValueError(f"layer_norm: axis 0 is the batch axis; the normalised axes must be others, got {axis}")
+    expected = tuple(x.shape[a] for a in axes)
+    parameters = []
+    for name, value in (("gamma", gamma), ("beta", beta)):
+        if value is None:
+            continue
+        value = as_tensor(value)
+        if value.shape != expected:
+            raise ValueError(f"layer_norm: {name} must have shape {expected} (the normalised axes {axes} of input "
+                             f"{x.shape}), got {value.shape}")
+        parameters.append(value)
+    return LayerNorm(axes, epsilon, scale=gamma is not None, center=beta is not None)(x, *parameters)
