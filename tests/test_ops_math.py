@@ -219,29 +219,6 @@ def test_matmul_batched_broadcast_forward_and_gradcheck(any_backend, shapes, see
     check_forward_and_gradients(ops.matmul, loop_matmul, a, b)
 
 
-@pytest.mark.parametrize("a_shape, transposed", [((3, 4, 5), False), ((2, 3, 4, 5), False), ((3, 5, 4), True)])
-def test_matmul_of_a_stack_by_one_matrix_equals_the_readable_batched_form(any_backend, a_shape, transposed):
-    """(..., m, k) @ (k, n) runs as one product of the stack's rows, its b gradient as
-    rows(a)^T rows(gy): the numbers of the batched product and its summed gradient."""
-    rng = np.random.default_rng(4)
-    a = rng.standard_normal(a_shape)
-    a = a.swapaxes(-1, -2) if transposed else a  # a non-contiguous stack
-    b, grad_out = rng.standard_normal((5, 6)), rng.standard_normal(a.shape[:-1] + (6,))
-
-    def run():
-        at, bt = minidl.tensor(backend.to_device(a), requires_grad=True), minidl.tensor(backend.to_device(b), requires_grad=True)
-        y = ops.matmul(at, bt)
-        y.backward(backend.to_device(grad_out))
-        return to_host(y), to_host(at.grad), to_host(bt.grad)
-
-    fast = run()
-    with minidl.reference_ops():
-        readable = run()
-    for got, expected in zip(fast, readable):
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(fast[0], loop_matmul(a, b), rtol=1e-12)
-
-
 def test_matmul_operator_and_reflected(any_backend):
     a = np.arange(6.0).reshape(2, 3)
     b = np.arange(12.0).reshape(3, 4)

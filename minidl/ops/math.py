@@ -304,9 +304,7 @@ class MatMul(Function):
 
     Outside ``minidl.reference_ops()`` a large 2-D product (a Dense layer on a big batch or a
     wide input) runs split by rows over the CPU cores (``minidl.runtime.parallel.matmul_on_cores``,
-    the fast form), and a stack of matrices times one matrix -- (..., m, k) @ (k, n), a projection
-    of every position of a sequence -- is one product of all the stack's rows; the numbers are
-    those of a @ b up to the order BLAS sums in.
+    the fast form); the numbers are those of a @ b.
     """
 
     def forward(self, a, b):
@@ -319,32 +317,14 @@ class MatMul(Function):
         if self.needs_input_grad[0]:
             grad_a = sum_to(_product(gy, self.b.swapaxes(-1, -2)), self.a.shape)
         if self.needs_input_grad[1]:
-            if _stack_times_matrix(self.a, self.b):
-                # one b for the whole stack: the sum over the stack of a_s^T gy_s is rows(a)^T rows(gy)
-                grad_b = _product(_rows(self.a).T, _rows(gy))
-            else:
-                grad_b = sum_to(_product(self.a.swapaxes(-1, -2), gy), self.b.shape)
+            grad_b = sum_to(_product(self.a.swapaxes(-1, -2), gy), self.b.shape)
         return grad_a, grad_b
 
 
 def _product(a, b):
-    if reference_forms_active():
-        return a @ b
-    if _stack_times_matrix(a, b):
-        return _product(_rows(a), b).reshape(*a.shape[:-1], b.shape[-1])
-    if a.ndim == 2 and b.ndim == 2:
+    if a.ndim == 2 and b.ndim == 2 and not reference_forms_active():
         return matmul_on_cores(a, b)
     return a @ b
-
-
-def _stack_times_matrix(a, b):
-    """(..., m, k) @ (k, n) outside the reference forms: done as one 2-D product of a's rows."""
-    return a.ndim > 2 and b.ndim == 2 and not reference_forms_active()
-
-
-def _rows(array):
-    """The rows of every matrix of a stack, as one 2-D array (a view when the stack is contiguous)."""
-    return array.reshape(-1, array.shape[-1])
 
 
 def matmul(a, b):
