@@ -62,12 +62,17 @@ CASES = [
     ("simple_rnn_last", "SimpleRNN", {"units": 32}, (128, 200, 32)),
     ("time_distributed_dense", "Dense", {"units": 10}, (64, 100, 64)),
     ("multi_head_attention_self", "MultiHeadAttention", {"num_heads": 4, "key_dim": 32}, (32, 64, 128)),
+    ("embedding", "Embedding", {"input_dim": 10000, "output_dim": 64}, (128, 200)),
 ]
+TOKEN_INPUTS = {"Embedding"}  # layers fed integer ids below their input_dim, with no gradient of their own
 FRAMEWORKS = ("minidl", "keras")
 
 
-def _inputs(shape, seed=0):
+def _inputs(shape, seed=0, below=None):
+    """Standard normal float32 inputs, or int32 ids in [0, below) for a layer fed token ids."""
     rng = np.random.default_rng(seed)
+    if below is not None:
+        return rng.integers(0, below, size=shape).astype(np.int32)
     return rng.standard_normal(shape).astype(np.float32)
 
 
@@ -90,16 +95,17 @@ def _minidl_step(name, class_name, arguments, shape):
 
     minidl.set_seed(0)
     layer = getattr(keras.layers, class_name)(**arguments)
-    x_array = _inputs(shape)
+    tokens = class_name in TOKEN_INPUTS
+    x_array = _inputs(shape, below=arguments["input_dim"] if tokens else None)
     attention = class_name == "MultiHeadAttention"
 
     def step():
-        x = minidl.tensor(x_array, requires_grad=True)
+        x = minidl.tensor(x_array, requires_grad=not tokens)
         y = layer(x, x, training=True) if attention else layer(x, training=True)
         y.backward(dy)
         return y
 
-    x = minidl.tensor(x_array, requires_grad=True)
+    x = minidl.tensor(x_array)
     first = layer(x, x) if attention else layer(x)
     dy = _inputs(first.shape, seed=1)
     return step
@@ -114,22 +120,26 @@ def _keras_step(name, class_name, arguments, shape):
     tf.config.threading.set_inter_op_parallelism_threads(cores)
     keras.utils.set_random_seed(0)
     layer = getattr(keras.layers, class_name)(**arguments)
-    x = tf.constant(_inputs(shape))
+    tokens = class_name in TOKEN_INPUTS
+    x = tf.constant(_inputs(shape, below=arguments["input_dim"] if tokens else None))
     attention = class_name == "MultiHeadAttention"
     first = layer(x, x) if attention else layer(x)
     dy = tf.constant(_inputs(tuple(first.shape), seed=1))
     weights = list(layer.trainable_variables)
 
+    sources = weights if tokens else [x, *weights]
+
     @tf.function
     def forward_backward():
         with tf.GradientTape() as tape:
-            tape.watch(x)
+            if not tokens:
+                tape.watch(x)
             y = layer(x, x, training=True) if attention else layer(x, training=True)
-        return tape.gradient(y, [x, *weights], output_gradients=dy)
+        return tape.gradient(y, sources, output_gradients=dy)
 
     def step():
         results = forward_backward()
-        results[0].numpy()  # wait for the work
+        getattr(results[0], "values", results[0]).numpy()  # wait for the work (an embedding's gradient: IndexedSlices)
         return results
 
     return step
