@@ -208,9 +208,27 @@ def test_fit_gives_free_arrays_back_when_it_ends(monkeypatch):
     monkeypatch.setattr(step_buffers, "pool", pool)
     model, x, y = _convolutional_model()
     model.fit(x, y, epochs=2, batch_size=4, verbose=0)
-    free = [array for arrays in pool._arrays.values() for array in arrays
+    assert _free_arrays(pool) == []
+
+
+def test_fit_gives_free_arrays_back_when_training_stops_with_an_exception(monkeypatch):
+    pool = StepBufferPool(min_bytes=0)
+    monkeypatch.setattr(step_buffers, "pool", pool)
+    model, x, y = _convolutional_model()
+
+    class Interrupt(minidl.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                raise KeyboardInterrupt  # a Ctrl-C in the middle of an epoch
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[Interrupt()])
+    assert pool.allocations > 0 and _free_arrays(pool) == []
+
+
+def _free_arrays(pool):
+    return [array for arrays in pool._arrays.values() for array in arrays
             if step_buffers._reference_count(array) == pool._free_count]
-    assert free == []
 
 
 # -- the point of it: a training step without page faults, allocator settings untouched --------

@@ -586,58 +586,60 @@ class Trainer:
         batch_hooks = any(cb._implements_train_batch_hooks() for cb in user_callbacks)
         self.history = history
         self.stop_training = False
-        logs = {}
-        callback_list.on_train_begin(logs)
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callback_list.on_epoch_begin(epoch, {})
-            if verbose:
-                print(f"Epoch {epoch + 1}/{epochs}", flush=True)
-            progbar = Progbar(steps, verbose=verbose)
-            step = 0
-            step_logs = None
-            for xs, ys, weights in data.batches(shuffle):
-                if not built and not custom_step:
-                    self._ensure_built(xs)
-                    self._check_target_batch(ys)
-                    built = True
-                if class_weight is not None and not isinstance(data, data_adapter.ArrayData):
-                    weights = self._class_weight_batch(ys, weights, class_weight)
-                if batch_hooks:
-                    callback_list.on_train_batch_begin(step, {})
-                if custom_step:
-                    step_logs = self._run_train_step(xs, ys, weights, step_logs)
-                else:
-                    self._train_step(xs, ys, weights)
-                step += 1
-                batch_logs = None
-                if batch_hooks:
-                    batch_logs = self._current_logs(step_logs, custom_step, across_ranks=True)
-                    callback_list.on_train_batch_end(step - 1, batch_logs)
-                if progbar.due(step) and not (steps is not None and step >= steps):
-                    progbar.update(step, list((batch_logs or self._current_logs(step_logs, custom_step)).items()))
-                if self.stop_training or (steps is not None and step >= steps):
+        try:
+            logs = {}
+            callback_list.on_train_begin(logs)
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch, {})
+                if verbose:
+                    print(f"Epoch {epoch + 1}/{epochs}", flush=True)
+                progbar = Progbar(steps, verbose=verbose)
+                step = 0
+                step_logs = None
+                for xs, ys, weights in data.batches(shuffle):
+                    if not built and not custom_step:
+                        self._ensure_built(xs)
+                        self._check_target_batch(ys)
+                        built = True
+                    if class_weight is not None and not isinstance(data, data_adapter.ArrayData):
+                        weights = self._class_weight_batch(ys, weights, class_weight)
+                    if batch_hooks:
+                        callback_list.on_train_batch_begin(step, {})
+                    if custom_step:
+                        step_logs = self._run_train_step(xs, ys, weights, step_logs)
+                    else:
+                        self._train_step(xs, ys, weights)
+                    step += 1
+                    batch_logs = None
+                    if batch_hooks:
+                        batch_logs = self._current_logs(step_logs, custom_step, across_ranks=True)
+                        callback_list.on_train_batch_end(step - 1, batch_logs)
+                    if progbar.due(step) and not (steps is not None and step >= steps):
+                        progbar.update(step, list((batch_logs or self._current_logs(step_logs, custom_step)).items()))
+                    if self.stop_training or (steps is not None and step >= steps):
+                        break
+                end_epoch = getattr(data, "end_epoch", None)
+                if end_epoch is not None:
+                    end_epoch()
+                if step == 0:
+                    if epoch == initial_epoch:
+                        raise ValueError(f"fit: {_NO_BATCHES}")
+                    warnings.warn("fit: the input ran out of data; stopping training", stacklevel=2)
                     break
-            end_epoch = getattr(data, "end_epoch", None)
-            if end_epoch is not None:
-                end_epoch()
-            if step == 0:
-                if epoch == initial_epoch:
-                    raise ValueError(f"fit: {_NO_BATCHES}")
-                warnings.warn("fit: the input ran out of data; stopping training", stacklevel=2)
-                break
-            logs = self._current_logs(step_logs, custom_step, across_ranks=True)
-            if validation is not None and arguments.validate_now(validation_freq, epoch):
-                val_logs = self._evaluate_loop(validation, callback_list, verbose=0,
-                                               what="fit: validation_data")
-                logs.update({f"val_{key}": value for key, value in val_logs.items()})
-            progbar.target = progbar.target if progbar.target is not None else step
-            progbar.update(step, list(logs.items()), finalize=True)
-            callback_list.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        callback_list.on_train_end(logs)
-        step_buffers.release()  # the steps' free work arrays go back to the process between runs
+                logs = self._current_logs(step_logs, custom_step, across_ranks=True)
+                if validation is not None and arguments.validate_now(validation_freq, epoch):
+                    val_logs = self._evaluate_loop(validation, callback_list, verbose=0,
+                                                   what="fit: validation_data")
+                    logs.update({f"val_{key}": value for key, value in val_logs.items()})
+                progbar.target = progbar.target if progbar.target is not None else step
+                progbar.update(step, list(logs.items()), finalize=True)
+                callback_list.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+            callback_list.on_train_end(logs)
+        finally:  # also when training stops with an exception (a Ctrl-C in a notebook, say)
+            step_buffers.release()  # the steps' free work arrays go back to the process between runs
         return history
 
     def _run_train_step(self, xs, ys, weights, previous_logs):
