@@ -61,6 +61,8 @@ CASES = [
     ("gru_last", "GRU", {"units": 64}, (64, 100, 32)),
     ("simple_rnn_last", "SimpleRNN", {"units": 32}, (128, 200, 32)),
     ("time_distributed_dense", "Dense", {"units": 10}, (64, 100, 64)),
+    ("depthwise_conv2d", "DepthwiseConv2D", {"kernel_size": 3, "padding": "same"}, (64, 16, 16, 32)),
+    ("separable_conv2d", "SeparableConv2D", {"filters": 64, "kernel_size": 3, "padding": "same"}, (64, 16, 16, 32)),
     ("multi_head_attention_self", "MultiHeadAttention", {"num_heads": 4, "key_dim": 32}, (32, 64, 128)),
     ("embedding", "Embedding", {"input_dim": 10000, "output_dim": 64}, (128, 200)),
 ]
