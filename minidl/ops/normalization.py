@@ -3,12 +3,12 @@
 Batch normalisation (``batch_norm``) takes the statistics per channel, over the batch;
 layer normalisation (``layer_norm``, at the end of this module) per sample, over its features.
 
-``axis`` is the channel axis (the last one by default); the statistics are taken over every
-other axis. ``gamma``/``beta`` have shape (channels,). Training mode normalises with the batch's
-own statistics, and the gradient flows through them too; inference mode uses fixed statistics
-(the layer's moving averages).
+In ``batch_norm``, ``axis`` is the channel axis (the last one by default); the statistics are
+taken over every other axis. ``gamma``/``beta`` have shape (channels,). Training mode normalises
+with the batch's own statistics, and the gradient flows through them too; inference mode uses
+fixed statistics (the layer's moving averages).
 
-The op has two forms. The readable one, ``BatchNormTraining`` / ``BatchNormInference`` in
+Batch norm has two forms. The readable one, ``BatchNormTraining`` / ``BatchNormInference`` in
 ``minidl/ops/reference/batch_norm.py``, has the backward derived beside it; it runs inside
 ``minidl.reference_ops()``, always as ``batch_norm_reference``, and for a channel axis other than
 the last. The fast one, ``minidl/ops/fast/batch_norm.py``, runs by default for the last axis
