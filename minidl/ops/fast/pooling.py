@@ -16,6 +16,7 @@ import functools
 import numpy as np
 
 from minidl.autograd.function import Function, xp
+from minidl.ops.fast.im2col import col2im
 from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
 from minidl.runtime import backend
 from minidl.runtime.parallel import core_chunks, map_chunks
@@ -70,15 +71,20 @@ class FastMaxPool2D(Function):
         n, _, _, channels = self.x_shape
         if _windows_tile(geometry):
             return crop_spatial(self._tiled_backward(gy, n, channels), geometry.pads)
-        padded = reusable_full((n, *geometry.padded_size, channels), 0, gy.dtype)
+        padded = reusable_empty((n, *geometry.padded_size, channels), gy.dtype)  # col2im writes all of it
+        per_sample = gy[:1].size // channels  # windows per sample
 
-        def route(start, stop, _):
-            for index, (i, j) in enumerate(geometry.offsets):
+        def route(start, stop, blocks):
+            blocks = blocks[:, :(stop - start) * per_sample]
+            for index in range(len(geometry.offsets)):
                 # d max(window) / d window[k] = 1 for the winning k, 0 for the others
                 won = self.winner[start:stop] == index
-                padded[start:stop][geometry.window_slice(i, j)] += xp().where(won, gy[start:stop], 0)
+                xp().multiply(gy[start:stop], won, out=blocks[index].reshape(won.shape))
+            col2im(blocks, geometry, out=padded[start:stop])  # each offset's share back where it was read
 
-        map_chunks(route, _pool_chunks(padded))
+        chunks = _pool_chunks(padded)
+        largest = max(stop - start for start, stop in chunks)
+        map_chunks(route, chunks, (len(geometry.offsets), largest * per_sample, channels), gy.dtype)
         return crop_spatial(padded, geometry.pads)
 
     def _tiled_backward(self, gy, n, channels):
