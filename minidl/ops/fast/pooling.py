@@ -8,7 +8,8 @@ only (4 for a 2x2 pool), each offset one vectorised operation over a chunk of sa
 chunks on every CPU core. Max pooling remembers which offset won each window (the first
 maximum, TensorFlow's tie rule) as a small integer, and routes the gradient there. When the
 windows tile the input (a 2x2 pool with stride 2), both write each offset's gradient straight
-into its place: no zero fill, no adds.
+into its place: no zero fill, no adds. Overlapping max-pool windows hand their offsets' shares
+to the convolutions' ``col2im`` (``fast/im2col.py``), laid out as its blocks.
 """
 
 import functools
