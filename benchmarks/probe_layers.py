@@ -91,15 +91,21 @@ def _time(function, seconds):
     return statistics.median(times)
 
 
-def _minidl_step(name, class_name, arguments, shape):
+def _case_inputs(class_name, arguments, shape):
+    """The case's input array, whether it is token ids (no gradient), and whether the layer is
+    called as attention(x, x)."""
+    tokens = class_name in TOKEN_INPUTS
+    x_array = _inputs(shape, below=arguments["input_dim"] if tokens else None)
+    return x_array, tokens, class_name == "MultiHeadAttention"
+
+
+def _minidl_step(class_name, arguments, shape):
     import minidl
     import minidl.keras as keras
 
     minidl.set_seed(0)
     layer = getattr(keras.layers, class_name)(**arguments)
-    tokens = class_name in TOKEN_INPUTS
-    x_array = _inputs(shape, below=arguments["input_dim"] if tokens else None)
-    attention = class_name == "MultiHeadAttention"
+    x_array, tokens, attention = _case_inputs(class_name, arguments, shape)
 
     def step():
         x = minidl.tensor(x_array, requires_grad=not tokens)
@@ -113,7 +119,7 @@ def _minidl_step(name, class_name, arguments, shape):
     return step
 
 
-def _keras_step(name, class_name, arguments, shape):
+def _keras_step(class_name, arguments, shape):
     import keras
     import tensorflow as tf
 
@@ -122,14 +128,11 @@ def _keras_step(name, class_name, arguments, shape):
     tf.config.threading.set_inter_op_parallelism_threads(cores)
     keras.utils.set_random_seed(0)
     layer = getattr(keras.layers, class_name)(**arguments)
-    tokens = class_name in TOKEN_INPUTS
-    x = tf.constant(_inputs(shape, below=arguments["input_dim"] if tokens else None))
-    attention = class_name == "MultiHeadAttention"
+    x_array, tokens, attention = _case_inputs(class_name, arguments, shape)
+    x = tf.constant(x_array)
     first = layer(x, x) if attention else layer(x)
     dy = tf.constant(_inputs(tuple(first.shape), seed=1))
-    weights = list(layer.trainable_variables)
-
-    sources = weights if tokens else [x, *weights]
+    sources = list(layer.trainable_variables) if tokens else [x, *layer.trainable_variables]
 
     @tf.function
     def forward_backward():
@@ -150,7 +153,7 @@ def _keras_step(name, class_name, arguments, shape):
 def time_case(framework, name, seconds):
     _, class_name, arguments, shape = next(case for case in CASES if case[0] == name)
     build = _minidl_step if framework == "minidl" else _keras_step
-    step = build(name, class_name, arguments, shape)
+    step = build(class_name, arguments, shape)
     return {"framework": framework, "case": name, "seconds": _time(step, seconds)}
 
 
