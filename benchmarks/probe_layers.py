@@ -20,13 +20,12 @@ the two alternating over ``--rounds``. The report lists every case by the ratio
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
+import probe_models  # the frameworks' setup and the timing loop, shared with the model probe
 
 # (name, layer class, constructor keyword arguments, input shape with the batch first)
 CASES = [
@@ -78,19 +77,6 @@ def _inputs(shape, seed=0, below=None):
     return rng.standard_normal(shape).astype(np.float32)
 
 
-def _time(function, seconds):
-    """Median seconds of ``function()`` after three untimed calls, timed for about ``seconds``."""
-    for _ in range(3):
-        function()
-    times = []
-    finish = time.perf_counter() + seconds
-    while time.perf_counter() < finish or len(times) < 5:
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def _case_inputs(class_name, arguments, shape):
     """The case's input array, whether it is token ids (no gradient), and whether the layer is
     called as attention(x, x)."""
@@ -101,9 +87,8 @@ def _case_inputs(class_name, arguments, shape):
 
 def _minidl_step(class_name, arguments, shape):
     import minidl
-    import minidl.keras as keras
 
-    minidl.set_seed(0)
+    keras = probe_models.framework_module("minidl")
     layer = getattr(keras.layers, class_name)(**arguments)
     x_array, tokens, attention = _case_inputs(class_name, arguments, shape)
 
@@ -120,13 +105,9 @@ def _minidl_step(class_name, arguments, shape):
 
 
 def _keras_step(class_name, arguments, shape):
-    import keras
     import tensorflow as tf
 
-    cores = os.cpu_count()
-    tf.config.threading.set_intra_op_parallelism_threads(cores)
-    tf.config.threading.set_inter_op_parallelism_threads(cores)
-    keras.utils.set_random_seed(0)
+    keras = probe_models.framework_module("keras")
     layer = getattr(keras.layers, class_name)(**arguments)
     x_array, tokens, attention = _case_inputs(class_name, arguments, shape)
     x = tf.constant(x_array)
@@ -154,7 +135,7 @@ def time_case(framework, name, seconds):
     _, class_name, arguments, shape = next(case for case in CASES if case[0] == name)
     build = _minidl_step if framework == "minidl" else _keras_step
     step = build(class_name, arguments, shape)
-    return {"framework": framework, "case": name, "seconds": _time(step, seconds)}
+    return {"framework": framework, "case": name, "seconds": probe_models.median_seconds(step, seconds)[0]}
 
 
 def run_in_process(framework, names, seconds):

@@ -218,7 +218,8 @@ def synthetic_batch(batch, inputs, targets, seed=0):
     return x, y
 
 
-def _framework_module(framework):
+def framework_module(framework):
+    """``minidl.keras`` or Keras 3 (TensorFlow's thread pools on every core), seeded with 0."""
     if framework == "minidl":
         import minidl
         import minidl.keras as keras
@@ -237,19 +238,25 @@ def _framework_module(framework):
 
 def time_model(framework, name, seconds):
     """Median seconds per ``train_on_batch`` of model ``name`` (warm-up: 3 steps untimed)."""
-    keras = _framework_module(framework)
+    keras = framework_module(framework)
     model, batch, inputs, targets = MODELS[name](keras)
     x, y = synthetic_batch(batch, inputs, targets)
+    median, steps = median_seconds(lambda: model.train_on_batch(x, y), seconds)
+    return {"framework": framework, "model": name, "batch": batch, "seconds_per_step": median, "steps": steps}
+
+
+def median_seconds(function, seconds):
+    """(median seconds of ``function()``, how many calls were timed): three untimed calls first,
+    then calls for about ``seconds``, and at least five."""
     for _ in range(3):
-        model.train_on_batch(x, y)
+        function()
     times = []
     finish = time.perf_counter() + seconds
     while time.perf_counter() < finish or len(times) < 5:
         started = time.perf_counter()
-        model.train_on_batch(x, y)
+        function()
         times.append(time.perf_counter() - started)
-    return {"framework": framework, "model": name, "batch": batch,
-            "seconds_per_step": statistics.median(times), "steps": len(times)}
+    return statistics.median(times), len(times)
 
 
 # -- the parent: every model in a fresh process per framework, rounds alternating ---------------

@@ -1,4 +1,5 @@
-"""im2col and col2im, fast: the forms the fast convolution (``fast/conv.py``) runs.
+"""im2col and col2im, fast: the forms the fast convolution (``fast/conv.py``) runs (and, for
+col2im, the backward of overlapping max pooling, ``fast/pooling.py``).
 
 They compute exactly what the readable ``minidl/ops/reference/im2col.py`` computes -- every
 window of the input as one row of a matrix, and the adjoint that adds rows back onto their

@@ -73,7 +73,7 @@ class FastMaxPool2D(Function):
         if _windows_tile(geometry):
             return crop_spatial(self._tiled_backward(gy, n, channels), geometry.pads)
         padded = reusable_empty((n, *geometry.padded_size, channels), gy.dtype)  # col2im writes all of it
-        per_sample = gy[:1].size // channels  # windows per sample
+        per_sample = geometry.output_size[0] * geometry.output_size[1]  # windows per sample
 
         def route(start, stop, blocks):
             blocks = blocks[:, :(stop - start) * per_sample]
