@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 import minidl
 from minidl.layers import Conv1DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from minidl.ops.depthwise_conv import depthwise_conv1d, depthwise_conv2d
+from minidl.ops.fast import im2col as im2col_module
 from minidl.ops.windows import same_pads
+from minidl.runtime import parallel
 from tests.conftest import device, to_host
 
 
@@ -34,11 +36,17 @@ def numpy_depthwise(x, kernel, bias, strides, padding, dilation):
     return out
 
 
+@pytest.mark.parametrize("readable", [False, True], ids=["fast", "readable"])
 @given(size=st.integers(3, 6), channels=st.integers(1, 3), multiplier=st.integers(1, 2), kernel=st.integers(1, 3),
        stride=st.integers(1, 2), dilation=st.integers(1, 2), padding=st.sampled_from(["valid", "same"]),
        seed=st.integers(0, 2**16))
-def test_depthwise_conv2d_matches_loops_and_gradcheck(any_backend, size, channels, multiplier, kernel, stride,
-                                                      dilation, padding, seed):
+def test_depthwise_conv2d_matches_loops_and_gradcheck(any_backend, readable, size, channels, multiplier, kernel,
+                                                      stride, dilation, padding, seed):
+    with minidl.reference_ops(readable):
+        _check_depthwise_against_loops(size, channels, multiplier, kernel, stride, dilation, padding, seed)
+
+
+def _check_depthwise_against_loops(size, channels, multiplier, kernel, stride, dilation, padding, seed):
     minidl.set_floatx("float64")
     if padding == "valid" and (kernel - 1) * dilation + 1 > size:
         return
@@ -54,6 +62,58 @@ def test_depthwise_conv2d_matches_loops_and_gradcheck(any_backend, size, channel
     grads = minidl.gradcheck(lambda a, w, c: depthwise_conv2d(a, w, c, strides, padding, dilations),
                              device(x), device(k), device(b))
     assert max(grads) < 1e-6
+
+
+def _depthwise_with_gradients(x, kernel, bias, strides, padding, dilation, grad_out=None):
+    """(y, dL/dx, dL/dkernel, dL/dbias, dL/dy) on the host, for ``grad_out`` or a drawn one."""
+    x, kernel, bias = (minidl.tensor(device(a), requires_grad=True) for a in (x, kernel, bias))
+    y = depthwise_conv2d(x, kernel, bias, strides, padding, dilation)
+    if grad_out is None:
+        grad_out = np.random.default_rng(1).standard_normal(y.shape)
+    y.backward(device(grad_out))
+    return to_host(y.data), to_host(x.grad), to_host(kernel.grad), to_host(bias.grad), grad_out
+
+
+@given(batch=st.integers(1, 4), height=st.integers(1, 7), width=st.integers(1, 7), channels=st.integers(1, 4),
+       multiplier=st.integers(1, 3), kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       strides=st.tuples(st.integers(1, 3), st.integers(1, 3)), dilation=st.integers(1, 2),
+       padding=st.sampled_from(["valid", "same", "wide"]), seed=st.integers(0, 2**16))
+def test_fast_depthwise_equals_the_readable_form(any_backend, monkeypatch, batch, height, width, channels, multiplier,
+                                                 kernel, strides, dilation, padding, seed):
+    """Every path of the fast form -- the gradient's windows (stride 1, 'valid'/'same'), tap by tap
+    (a stride, or padding wider than the kernel), several multipliers, one sample per chunk on the
+    threads -- against the readable im2col form, to rounding (einsum may group a window's sums
+    differently)."""
+    minidl.set_floatx("float64")
+    monkeypatch.setattr(parallel, "CPU_CHUNK_BYTES", 1)
+    dilations = (dilation, dilation) if strides == (1, 1) else (1, 1)
+    if padding == "wide":  # more than the kernel's span less one on a side: the tap-by-tap backward
+        padding = ((kernel[0] * dilations[0], 1), (0, kernel[1] * dilations[1]))
+    spans = [(k - 1) * d + 1 for k, d in zip(kernel, dilations)]
+    if padding == "valid" and (spans[0] > height or spans[1] > width):
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, height, width, channels))
+    k = rng.standard_normal((*kernel, channels, multiplier))
+    b = rng.standard_normal(channels * multiplier)
+    fast = _depthwise_with_gradients(x, k, b, strides, padding, dilations)
+    with minidl.reference_ops():
+        readable = _depthwise_with_gradients(x, k, b, strides, padding, dilations, grad_out=fast[4])
+    for got, expected in zip(fast[:4], readable[:4]):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_depthwise_without_strided_views_runs_the_readable_form(monkeypatch):
+    """A backend without ``as_strided`` cannot make the fast form's window views: the op runs the
+    readable form instead, with the same numbers."""
+    rng = np.random.default_rng(3)
+    x, k, b = rng.standard_normal((2, 5, 5, 3)), rng.standard_normal((3, 3, 3, 2)), rng.standard_normal(6)
+    minidl.set_floatx("float64")
+    fast = _depthwise_with_gradients(x, k, b, (1, 1), "same", (1, 1))
+    monkeypatch.setattr(im2col_module, "_as_strided", lambda: None)
+    y = depthwise_conv2d(minidl.tensor(x, requires_grad=True), k, b, padding="same")
+    assert type(y.creator).__name__ == "DepthwiseConv2D"
+    np.testing.assert_allclose(to_host(y.data), fast[0], rtol=1e-12, atol=1e-12)
 
 
 @given(steps=st.integers(3, 7), channels=st.integers(1, 3), kernel=st.integers(1, 3), seed=st.integers(0, 2**16))

@@ -3,10 +3,12 @@
 Each input channel is convolved with its own ``depth_multiplier`` kernels (Keras's layout:
 kernel (kh, kw, in_channels, depth_multiplier), output channel ``c * depth_multiplier + m``),
 so a (3, 3) depthwise convolution of C channels has 9 * C weights where an ordinary one has
-9 * C * filters. These functions check their operands and run ``DepthwiseConv2D``
-(``minidl/ops/reference/depthwise_conv.py``: im2col and one matrix product per channel, the
-backward written out beside it), the op's only form. A 1-D one runs as a 2-D one over an image
-of height one. ``padding`` is 'valid' or 'same' (TensorFlow's rule; 'causal' too in 1-D).
+9 * C * filters. These functions check their operands and run ``FastDepthwiseConv2D``
+(``minidl/ops/fast/depthwise_conv.py``: einsum over strided windows, chunks of samples on every
+core), or, inside ``minidl.reference_ops()`` and on a GPU, the readable ``DepthwiseConv2D``
+(``minidl/ops/reference/depthwise_conv.py``: im2col and a sum over each window's taps per
+channel, the backward written out beside it). A 1-D one runs as a 2-D one over an image of
+height one. ``padding`` is 'valid' or 'same' (TensorFlow's rule; 'causal' too in 1-D).
 """
 
 from minidl.autograd.function import xp
@@ -14,6 +16,8 @@ from minidl.autograd.tensor import Tensor
 from minidl.ops import shapes
 from minidl.ops._util import as_tensor, require_float
 from minidl.ops.arguments import int_tuple, normalize_padding, pair
+from minidl.ops.fast.depthwise_conv import FastDepthwiseConv2D, fast_form_applies
+from minidl.ops.forms import reference_forms_active
 from minidl.ops.reference.depthwise_conv import DepthwiseConv2D
 from minidl.ops.windows import dilated_size, window_geometry
 
@@ -53,7 +57,9 @@ def depthwise_conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dila
     geometry = window_geometry(x.shape[1:3], kernel.shape[:2], strides, padding, dilation, what)
     if bias is None:  # a constant zero bias: adds nothing, receives no gradient
         bias = Tensor._from_op(xp().zeros(kernel.shape[2] * kernel.shape[3], dtype=x.dtype))
-    return DepthwiseConv2D(geometry)(x, kernel, bias)
+    fast = fast_form_applies() and not reference_forms_active()
+    form = FastDepthwiseConv2D if fast else DepthwiseConv2D
+    return form(geometry)(x, kernel, bias)
 
 
 def depthwise_conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):

@@ -34,15 +34,15 @@ from minidl.ops.windows import pad_spatial, window_geometry
 
 def sums_output_offsets(geometry, channels, filters):
     """Whether the forward pass goes by output offsets: stride 1, at most C/4 filters."""
-    return _applies(geometry) and 4 * filters <= channels
+    return fits_gradient_windows(geometry) and 4 * filters <= channels
 
 
 def correlates_gradient(geometry, channels, filters):
     """Whether the backward pass goes by windows of the output gradient: stride 1, F <= C."""
-    return _applies(geometry) and filters <= channels
+    return fits_gradient_windows(geometry) and filters <= channels
 
 
-def _applies(geometry):
+def fits_gradient_windows(geometry):
     """Stride 1, and no side padded by more than the kernel's span less one ('valid' and 'same'
     never are): every input position then lies under some window."""
     spans = ((k - 1) * d + 1 for k, d in zip(geometry.kernel_size, geometry.dilation))
@@ -98,11 +98,16 @@ def gradient_windows(gy, geometry, out=None):
     (r + top - i*dh, c + left - j*dw) through offset (i, j). gy padded by the kernel's span less
     one, less the input's own padding, on every side, then read through the same kernel window
     (im2col), gives all those values, zero where no window lies."""
-    spans = [(k - 1) * d + 1 for k, d in zip(geometry.kernel_size, geometry.dilation)]
-    pads = tuple((span - 1 - before, span - 1 - after) for span, (before, after) in zip(spans, geometry.pads))
-    padded_gy = pad_spatial(gy, pads)
+    padded_gy = pad_spatial(gy, gradient_padding(geometry))
     full = window_geometry(padded_gy.shape[1:3], geometry.kernel_size, (1, 1), "valid", geometry.dilation)
     return im2col(padded_gy, full, out=out)
+
+
+def gradient_padding(geometry):
+    """How ``gradient_windows`` pads the output gradient: by the kernel's span less one, less the
+    input's own padding, on every side."""
+    spans = [(k - 1) * d + 1 for k, d in zip(geometry.kernel_size, geometry.dilation)]
+    return tuple((span - 1 - before, span - 1 - after) for span, (before, after) in zip(spans, geometry.pads))
 
 
 def flipped_kernel_rows(kernel):

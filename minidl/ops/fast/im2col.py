@@ -21,11 +21,21 @@ from minidl.autograd.function import xp
 from minidl.runtime.parallel import MIN_SPLIT_BYTES, OPENBLAS_ONE_THREAD_MACS, core_chunks
 
 
-def _strided_windows(padded, geometry):
+def _as_strided():
+    """The backend's ``lib.stride_tricks.as_strided``, or None where it has none."""
+    stride_tricks = getattr(getattr(xp(), "lib", None), "stride_tricks", None)
+    return getattr(stride_tricks, "as_strided", None)
+
+
+def has_strided_views():
+    """Whether ``strided_windows`` can make its views on the active backend."""
+    return _as_strided() is not None
+
+
+def strided_windows(padded, geometry):
     """All windows as a (N, out_h, out_w, kh, kw, C) view of ``padded`` (no copy), or None when
     the backend has no ``lib.stride_tricks.as_strided``."""
-    stride_tricks = getattr(getattr(xp(), "lib", None), "stride_tricks", None)
-    as_strided = getattr(stride_tricks, "as_strided", None)
+    as_strided = _as_strided()
     if as_strided is None:
         return None
     step_n, step_h, step_w, step_c = padded.strides
@@ -56,7 +66,7 @@ def im2col(padded, geometry, out=None):
             by_offset[k] = padded[geometry.window_slice(i, j)][..., 0]
         return by_offset.reshape(kh * kw, -1).T
     blocks = out.reshape(n, out_h, out_w, kh, kw, channels)
-    windows = _strided_windows(padded, geometry)
+    windows = strided_windows(padded, geometry)
     if windows is not None:
         blocks[...] = windows  # the whole im2col: one strided copy
     else:  # no strided views on this backend: one vectorised copy per kernel offset

@@ -17,7 +17,8 @@ Backward, the two products' derivatives and the adjoint of im2col::
     dL/dx             = crop(col2im(dL/dcols))
 
 (A separable convolution is this followed by a 1x1 ordinary convolution; minidl composes the
-two ops.) This is the only form of the op.
+two ops.) The fast form, ``minidl/ops/fast/depthwise_conv.py``, makes the same sums tap by tap
+without the im2col matrix; this one runs inside ``minidl.reference_ops()``.
 """
 
 from minidl.autograd.function import Function, xp
