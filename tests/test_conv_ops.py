@@ -368,6 +368,24 @@ def test_conv2d_few_filter_forms_gradcheck(any_backend, case):
     assert max(worst) < 1e-6
 
 
+@pytest.mark.parametrize("filters", [2, 6, 16])  # F <= C/4, F <= C, F > C: the three forms
+def test_pointwise_convolution_reads_pixels_without_copying(any_backend, monkeypatch, filters):
+    """A 1x1 kernel at stride 1 without padding: im2col's matrix is the input itself seen as rows
+    of channels (a view), and the convolution, chunked one sample at a time, still equals the
+    readable form; with padding or a stride the windows are copied as usual."""
+    monkeypatch.setattr(parallel, "CPU_CHUNK_BYTES", 1)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4, 5, 8))
+    geometry = window_geometry((4, 5), (1, 1), (1, 1), "same")
+    if minidl.backend.get_backend() == "numpy":  # (on a device, reading the arrays back copies them)
+        assert np.shares_memory(im2col_module.im2col(x, geometry), x)
+    for kwargs in ({"padding": "valid"}, {"padding": ((1, 0), (0, 0))}, {"strides": (2, 1)}):
+        kernel, bias = rng.standard_normal((1, 1, 8, filters)), rng.standard_normal(filters)
+        fused = _run_with_grads(conv2d, x, kernel, bias, **kwargs)
+        reference = _run_with_grads(conv2d_reference, x, kernel, bias, grad_out=fused[4], **kwargs)
+        _assert_same(fused, reference)
+
+
 @pytest.mark.parametrize("filters, padding, dilation, expect_forward", [
     (1, "same", (1, 1), True),    # an autoencoder's last layer: Conv2D(1, 3, padding='same')
     (2, "valid", (2, 1), True),

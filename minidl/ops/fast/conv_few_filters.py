@@ -33,8 +33,9 @@ from minidl.ops.windows import pad_spatial, window_geometry
 
 
 def sums_output_offsets(geometry, channels, filters):
-    """Whether the forward pass goes by output offsets: stride 1, at most C/4 filters."""
-    return fits_gradient_windows(geometry) and 4 * filters <= channels
+    """Whether the forward pass goes by output offsets: stride 1, at most C/4 filters, and more
+    than one kernel offset (a 1x1 kernel's windows are the input's pixels: im2col copies nothing)."""
+    return fits_gradient_windows(geometry) and 4 * filters <= channels and len(geometry.offsets) > 1
 
 
 def correlates_gradient(geometry, channels, filters):
