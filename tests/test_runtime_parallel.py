@@ -259,15 +259,16 @@ def test_a_thread_on_its_own_core_keeps_its_helpers_inline(monkeypatch):
 
 @settings(max_examples=300, deadline=None)
 @given(batch=st.integers(1, 400), sample_bytes=st.integers(1, 5 * parallel.CPU_CHUNK_BYTES // 4),
-       workers=st.integers(1, 4))
-def test_core_chunks_are_cache_sized_equal_and_a_multiple_of_the_cores(batch, sample_bytes, workers):
+       workers=st.integers(1, 4), chunk_bytes=st.sampled_from([None, 4 * parallel.CPU_CHUNK_BYTES]))
+def test_core_chunks_are_cache_sized_equal_and_a_multiple_of_the_cores(batch, sample_bytes, workers, chunk_bytes):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parallel, "cpu_workers", lambda: workers)
-        chunks = parallel.core_chunks(batch, sample_bytes)
+        chunks = parallel.core_chunks(batch, sample_bytes, chunk_bytes=chunk_bytes)
     sizes = [stop - start for start, stop in chunks]
     assert [index for start, stop in chunks for index in range(start, stop)] == list(range(batch))
     assert min(sizes) >= 1 and max(sizes) - min(sizes) <= 1
-    assert max(sizes) <= max(1, parallel.CPU_CHUNK_BYTES // sample_bytes)  # each chunk stays in cache
+    largest = chunk_bytes or parallel.CPU_CHUNK_BYTES
+    assert max(sizes) <= max(1, largest // sample_bytes)  # each chunk stays in cache (or its larger size)
     if batch * sample_bytes < parallel.MIN_SPLIT_BYTES:
         assert len(chunks) == 1  # too little work for the threads' hand-off
     else:  # every core gets as many chunks as every other, unless the chunks are single samples
@@ -288,3 +289,20 @@ def test_a_small_batch_of_convolutions_is_still_spread_over_the_cores(monkeypatc
     assert batch_chunks(8, geometry, 1, 32, 4) == [(0, 4), (4, 8)]  # 195 KiB of im2col, 1.6M MACs
     small = window_geometry((8, 8), (3, 3), (1, 1), "valid")
     assert batch_chunks(2, small, 1, 4, 4) == [(0, 2)]  # 2,592 MACs: one chunk, no threads
+
+
+def test_strided_convolutions_take_larger_chunks(monkeypatch):
+    """The DCGAN discriminator's second convolution (5x5, stride 2, 32 channels: 157 KB of im2col
+    per sample) runs in chunks of about four times the usual size; stride 1 keeps the usual."""
+    from minidl.ops.fast.im2col import STRIDED_CHUNK_FACTOR, batch_chunks
+    from minidl.ops.windows import window_geometry
+
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+    strided = window_geometry((14, 14), (5, 5), (2, 2), "same")
+    sample_bytes = 7 * 7 * 25 * 32 * 4
+    sizes = [stop - start for start, stop in batch_chunks(256, strided, 32, 64, 4)]
+    assert max(sizes) <= STRIDED_CHUNK_FACTOR * parallel.CPU_CHUNK_BYTES // sample_bytes
+    assert max(sizes) > parallel.CPU_CHUNK_BYTES // sample_bytes
+    unstrided = window_geometry((7, 7), (5, 5), (1, 1), "same")
+    assert max(stop - start for start, stop in batch_chunks(256, unstrided, 32, 64, 4)) \
+        <= parallel.CPU_CHUNK_BYTES // sample_bytes

@@ -77,12 +77,12 @@ def sample_chunks(batch, sample_bytes):
     return [(start, min(start + step, batch)) for start in range(0, batch, step)]
 
 
-def core_chunks(batch, sample_bytes, split_from_bytes=None):
+def core_chunks(batch, sample_bytes, split_from_bytes=None, chunk_bytes=None):
     """``sample_chunks`` for a batch that ``map_chunks`` spreads over the cores: ranges of at most
-    about CPU_CHUNK_BYTES, as many as a multiple of the cores and as equal as the batch allows,
-    so that no core idles while another finishes a long last chunk. Work under
-    ``split_from_bytes`` (default ``MIN_SPLIT_BYTES``) is one range: the threads' hand-off would
-    cost more than they save.
+    about ``chunk_bytes`` (default CPU_CHUNK_BYTES), as many as a multiple of the cores and as
+    equal as the batch allows, so that no core idles while another finishes a long last chunk.
+    Work under ``split_from_bytes`` (default ``MIN_SPLIT_BYTES``) is one range: the threads'
+    hand-off would cost more than they save.
 
     A batch that fits in one chunk is still split over the cores: one chunk runs inline with
     BLAS's own threads, and OpenBLAS's threads then spin for a while after the call, taking the
@@ -90,7 +90,8 @@ def core_chunks(batch, sample_bytes, split_from_bytes=None):
     """
     if backend.get_backend() == "cupy" or batch == 0:
         return [(0, batch)]
-    largest = max(1, CPU_CHUNK_BYTES // max(sample_bytes, 1))  # samples in a cache-sized chunk
+    chunk_bytes = CPU_CHUNK_BYTES if chunk_bytes is None else chunk_bytes
+    largest = max(1, chunk_bytes // max(sample_bytes, 1))  # samples in a cache-sized chunk
     count = -(-batch // largest)
     if batch * sample_bytes >= (MIN_SPLIT_BYTES if split_from_bytes is None else split_from_bytes):
         workers = cpu_workers()
