@@ -64,8 +64,8 @@ CASES = [
     ("separable_conv2d", "SeparableConv2D", {"filters": 64, "kernel_size": 3, "padding": "same"}, (64, 16, 16, 32)),
     ("multi_head_attention_self", "MultiHeadAttention", {"num_heads": 4, "key_dim": 32}, (32, 64, 128)),
     ("embedding", "Embedding", {"input_dim": 10000, "output_dim": 64}, (128, 200)),
-    # shapes no lab's harness workload has: a wide first kernel, few channels, a pointwise
-    # convolution, overlapping pooling, a noise layer
+    # shapes and layers no lab's harness workload has: a wide first kernel, few channels, a
+    # pointwise convolution, overlapping pooling, noise, dilation, group norm, ELU
     ("conv2d_7x7_8_16", "Conv2D", {"filters": 16, "kernel_size": 7, "padding": "same"}, (64, 32, 32, 8)),
     ("conv2d_5x5_3_16", "Conv2D", {"filters": 16, "kernel_size": 5, "activation": "relu"}, (128, 32, 32, 3)),
     ("conv2d_3x3_stride2_16_32", "Conv2D", {"filters": 32, "kernel_size": 3, "strides": 2, "padding": "same"},
@@ -73,6 +73,15 @@ CASES = [
     ("conv2d_1x1_128_64", "Conv2D", {"filters": 64, "kernel_size": 1}, (64, 16, 16, 128)),
     ("max_pool2d_3x3_stride2", "MaxPooling2D", {"pool_size": 3, "strides": 2}, (64, 27, 27, 32)),
     ("gaussian_noise", "GaussianNoise", {"stddev": 0.1}, (128, 28, 28, 1)),
+    ("conv2d_dilated", "Conv2D", {"filters": 32, "kernel_size": 3, "dilation_rate": 2, "padding": "same"},
+     (64, 32, 32, 32)),
+    ("conv1d_causal_dilated", "Conv1D", {"filters": 32, "kernel_size": 3, "padding": "causal", "dilation_rate": 4},
+     (64, 200, 32)),
+    ("group_norm", "GroupNormalization", {"groups": 8}, (64, 16, 16, 64)),
+    ("elu", "ELU", {}, (256, 14, 14, 32)),
+    ("spatial_dropout2d", "SpatialDropout2D", {"rate": 0.2}, (128, 24, 24, 64)),
+    ("conv1d_transpose", "Conv1DTranspose", {"filters": 32, "kernel_size": 5, "strides": 2, "padding": "same"},
+     (64, 100, 64)),
 ]
 TOKEN_INPUTS = {"Embedding"}  # layers fed integer ids below their input_dim, with no gradient of their own
 FRAMEWORKS = ("minidl", "keras")

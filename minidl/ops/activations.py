@@ -11,16 +11,18 @@ from minidl.ops._util import as_tensor, require_float
 from minidl.ops.arguments import normalize_axis
 from minidl.ops.fast.leaky_relu import FastLeakyReLU, fast_form_applies
 from minidl.ops.forms import reference_forms_active
+from minidl.ops.select import select
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
 
 
 def stable_sigmoid(x):
-    """1 / (1 + e^-x) without overflow: exp is only ever taken of -|x|."""
+    """1 / (1 + e^-x) without overflow: exp is only ever taken of min(x, 0) and -|x|, so that
+    e^min(x, 0) / (1 + e^-|x|) is 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0 --
+    one formula for both signs, with no choice to make per element."""
     module = xp()
-    e = module.exp(-module.abs(x))
-    return module.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return module.exp(module.minimum(x, 0)) / (1 + module.exp(-module.abs(x)))
 
 
 class Tanh(Function):
@@ -53,7 +55,7 @@ class HardSigmoid(Function):
 
     def backward(self, gy):
         # d/dx = 0.2 where 0 < 0.2x + 0.5 < 1, else 0
-        return xp().where(self.inside, 0.2 * gy, 0)
+        return select(self.inside, 0.2 * gy, 0)
 
 
 class ReLU(Function):
@@ -75,11 +77,11 @@ class LeakyReLU(Function):
 
     def forward(self, x):
         self.positive = x > 0
-        return xp().where(self.positive, x, self.alpha * x)
+        return select(self.positive, x, self.alpha * x)
 
     def backward(self, gy):
         # d/dx = 1 for x > 0, alpha otherwise
-        return xp().where(self.positive, gy, self.alpha * gy)
+        return select(self.positive, gy, self.alpha * gy)
 
 
 class ELU(Function):
@@ -88,23 +90,23 @@ class ELU(Function):
 
     def forward(self, x):
         self.positive = x > 0
-        self.y = xp().where(self.positive, x, self.alpha * xp().expm1(xp().minimum(x, 0)))
+        self.y = select(self.positive, x, self.alpha * xp().expm1(xp().minimum(x, 0)))
         return self.y
 
     def backward(self, gy):
         # d/dx = 1 for x > 0, alpha e^x = elu(x) + alpha otherwise
-        return xp().where(self.positive, gy, gy * (self.y + self.alpha))
+        return select(self.positive, gy, gy * (self.y + self.alpha))
 
 
 class SELU(Function):
     def forward(self, x):
         self.positive = x > 0
         self.negative_part = SELU_ALPHA * xp().exp(xp().minimum(x, 0))
-        return SELU_SCALE * xp().where(self.positive, x, self.negative_part - SELU_ALPHA)
+        return SELU_SCALE * select(self.positive, x, self.negative_part - SELU_ALPHA)
 
     def backward(self, gy):
         # d/dx = scale for x > 0, scale alpha e^x otherwise
-        return SELU_SCALE * xp().where(self.positive, gy, gy * self.negative_part)
+        return SELU_SCALE * select(self.positive, gy, gy * self.negative_part)
 
 
 class Softmax(Function):

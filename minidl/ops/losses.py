@@ -15,6 +15,7 @@ from minidl.labels import as_label_indices, check_label_shape, check_label_value
 from minidl.ops import activations
 from minidl.ops._util import as_tensor, require_float
 from minidl.ops.reductions import mean
+from minidl.ops.select import select
 from minidl.runtime import backend
 
 EPSILON = 1e-7
@@ -252,7 +253,7 @@ class Huber(Function):
         absolute = module.abs(self.diff)
         quadratic = 0.5 * self.diff * self.diff
         linear = self.delta * (absolute - 0.5 * self.delta)
-        return module.where(absolute <= self.delta, quadratic, linear).mean(axis=-1)
+        return select(absolute <= self.delta, quadratic, linear).mean(axis=-1)
 
     def backward(self, gy):
         # dL/dp = d inside the band, delta * sign(d) outside; divided by n

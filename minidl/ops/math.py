@@ -9,6 +9,7 @@ from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
 from minidl.ops._util import as_tensor, broadcast_shapes_or_raise, require_float, sum_to
 from minidl.ops.forms import reference_forms_active
+from minidl.ops.select import select
 from minidl.runtime.parallel import matmul_on_cores
 
 
@@ -226,8 +227,8 @@ class Maximum(Function):
 
     def backward(self, gy):
         # d max(a,b)/da = [a >= b], d max(a,b)/db = [a < b]  (ties go to a, as in TensorFlow)
-        grad_a = sum_to(xp().where(self.a_wins, gy, 0), self.shapes[0])
-        grad_b = sum_to(xp().where(self.a_wins, 0, gy), self.shapes[1])
+        grad_a = sum_to(select(self.a_wins, gy, 0), self.shapes[0])
+        grad_b = sum_to(select(self.a_wins, 0, gy), self.shapes[1])
         return grad_a, grad_b
 
 
@@ -239,8 +240,8 @@ class Minimum(Function):
 
     def backward(self, gy):
         # d min(a,b)/da = [a <= b], d min(a,b)/db = [a > b]
-        grad_a = sum_to(xp().where(self.a_wins, gy, 0), self.shapes[0])
-        grad_b = sum_to(xp().where(self.a_wins, 0, gy), self.shapes[1])
+        grad_a = sum_to(select(self.a_wins, gy, 0), self.shapes[0])
+        grad_b = sum_to(select(self.a_wins, 0, gy), self.shapes[1])
         return grad_a, grad_b
 
 
@@ -265,12 +266,12 @@ class Where(Function):
 
     def forward(self, a, b):
         self.shapes = (a.shape, b.shape)
-        return xp().where(self.condition, a, b)
+        return select(self.condition, a, b)
 
     def backward(self, gy):
         # d/da = [condition], d/db = [not condition]
-        grad_a = sum_to(xp().where(self.condition, gy, 0), self.shapes[0])
-        grad_b = sum_to(xp().where(self.condition, 0, gy), self.shapes[1])
+        grad_a = sum_to(select(self.condition, gy, 0), self.shapes[0])
+        grad_b = sum_to(select(self.condition, 0, gy), self.shapes[1])
         return grad_a, grad_b
 
 
