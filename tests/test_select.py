@@ -10,6 +10,7 @@ from hypothesis.extra import numpy as hnp
 from minidl.ops.select import select
 
 FLOATS = [np.float16, np.float32, np.float64]
+INTEGERS = [np.int16, np.int32, np.int64, np.uint32]
 SPECIAL = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-45, -3.5]
 
 
@@ -39,7 +40,7 @@ def test_select_gives_wheres_bits(shape, dtype, seed, transposed):
     _same_bits(select(condition, 0, b), np.where(condition, 0, b))
 
 
-@pytest.mark.parametrize("case", ["broadcast", "scalar side", "mixed dtypes", "integers", "float condition"])
+@pytest.mark.parametrize("case", ["broadcast", "scalar side", "mixed dtypes", "bytes", "float condition"])
 def test_select_falls_back_to_where(case):
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
@@ -48,9 +49,20 @@ def test_select_falls_back_to_where(case):
         "broadcast": (condition[:1], a, b),
         "scalar side": (condition, a, 2.5),
         "mixed dtypes": (condition, a, b.astype(np.float64)),
-        "integers": (condition, a.astype(np.int32), b.astype(np.int32)),
+        "bytes": (condition, a.astype(np.int8), b.astype(np.int8)),
         "float condition": (condition.astype(np.float32), a, b),
     }[case]
     got, want = select(*arguments), np.where(*arguments)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=6), dtype=st.sampled_from(INTEGERS),
+       seed=st.integers(0, 2**16))
+def test_select_picks_integers_too(shape, dtype, seed):
+    """Word ids (word2vec's alias draws) take the same masks."""
+    rng = np.random.default_rng(seed)
+    a, b = (rng.integers(0, np.iinfo(dtype).max, size=shape, dtype=dtype) for _ in range(2))
+    condition = rng.random(shape) < 0.5
+    np.testing.assert_array_equal(select(condition, a, b), np.where(condition, a, b))
+    assert select(condition, a, b).dtype == dtype
