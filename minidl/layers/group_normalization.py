@@ -8,7 +8,8 @@ in one group, over all its positions, share one mean and (biased) variance::
     y = (x - mean_group) / sqrt(var_group + epsilon) * gamma + beta      gamma, beta per channel
 
 Weights in Keras's order [gamma, beta]; defaults (groups 32, epsilon 1e-3) are Keras's. The
-layer is written with differentiable ops (mean, var, sqrt), so its gradient is theirs.
+normalisation is ``minidl.ops.layer_norm`` over every axis of a sample but the group axis (the
+mean, variance and their backward in one Function), then gamma and beta per channel.
 """
 
 from minidl import initializers, regularizers
@@ -17,7 +18,7 @@ from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer
 from minidl.layers.call_context import label
 from minidl.layers.input_spec import InputSpec
-from minidl.ops import math, reductions
+from minidl.ops import normalization
 from minidl.ops.shapes import reshape
 
 
@@ -81,11 +82,10 @@ class GroupNormalization(Layer):
         shape = inputs.shape
         channels = shape[axis]
         grouped = reshape(inputs, shape[:axis] + (self.group_count, channels // self.group_count) + shape[axis + 1:])
-        # every axis of a sample but the group axis
+        # every axis of a sample but the group axis: layer normalisation over them, one Function
+        # with its backward written out (minidl/ops/reference/layer_norm.py)
         reduced = tuple(a for a in range(1, grouped.ndim) if a != axis)
-        mean = reductions.mean(grouped, axis=reduced, keepdims=True)
-        variance = reductions.var(grouped, axis=reduced, keepdims=True)
-        outputs = reshape((grouped - mean) / math.sqrt(variance + self.epsilon), shape)
+        outputs = reshape(normalization.layer_norm(grouped, axis=reduced, epsilon=self.epsilon), shape)
         per_channel = tuple(channels if a == axis else 1 for a in range(inputs.ndim))
         if self.gamma is not None:
             outputs = outputs * reshape(self.gamma, per_channel)

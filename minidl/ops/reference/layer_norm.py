@@ -42,9 +42,9 @@ class LayerNorm(Function):
         self.sample_axes = tuple(axis for axis in range(x.ndim) if axis not in self.axes)
         self.parameter_shape = tuple(x.shape[axis] for axis in self.axes)
         broadcast = tuple(x.shape[axis] if axis in self.axes else 1 for axis in range(x.ndim))
-        mean = x.mean(axis=self.axes, keepdims=True)
+        mean = _mean(x, self.axes)
         centered = x - mean
-        variance = (centered * centered).mean(axis=self.axes, keepdims=True)
+        variance = _mean(centered * centered, self.axes)
         self.inv_std = 1.0 / xp().sqrt(variance + self.epsilon)
         self.x_hat = centered * self.inv_std
         self.gamma = None if gamma is None else gamma.reshape(broadcast)
@@ -57,8 +57,8 @@ class LayerNorm(Function):
         if need_x:
             # dx = (g - mean(g) - x_hat mean(g x_hat)) / sqrt(var + eps), g = gy gamma
             g = gy if self.gamma is None else gy * self.gamma
-            mean_g = g.mean(axis=self.axes, keepdims=True)
-            mean_g_xhat = (g * self.x_hat).mean(axis=self.axes, keepdims=True)
+            mean_g = _mean(g, self.axes)
+            mean_g_xhat = _mean(g * self.x_hat, self.axes)
             grad_x = (g - mean_g - self.x_hat * mean_g_xhat) * self.inv_std
         grad_parameters = []
         if self.scale:
@@ -71,3 +71,18 @@ class LayerNorm(Function):
 
     def _sum_over_samples(self, values):
         return values.sum(axis=self.sample_axes).reshape(self.parameter_shape)
+
+
+def _mean(values, axes):
+    """``values.mean(axis=axes, keepdims=True)``, with the last axis, when it is among several
+    normalised ones, summed after the others: NumPy reduces several axes at once in an order that
+    then walks memory badly (a group norm's (64, 16, 16, 8, 8) over axes 1, 2 and 4: 2.6 ms,
+    against 0.5 ms with axes 1 and 2 first). Only the order of the additions differs."""
+    last = values.ndim - 1
+    if last not in axes or len(axes) == 1:
+        return values.mean(axis=axes, keepdims=True)
+    count = 1
+    for axis in axes:
+        count *= values.shape[axis]
+    leading = tuple(axis for axis in axes if axis != last)
+    return values.sum(axis=leading, keepdims=True).sum(axis=last, keepdims=True) / count
