@@ -74,7 +74,7 @@ def _depthwise_with_gradients(x, kernel, bias, strides, padding, dilation, grad_
     return to_host(y.data), to_host(x.grad), to_host(kernel.grad), to_host(bias.grad), grad_out
 
 
-@given(batch=st.integers(1, 4), height=st.integers(1, 7), width=st.integers(1, 7), channels=st.integers(1, 4),
+@given(batch=st.integers(0, 4), height=st.integers(1, 7), width=st.integers(1, 7), channels=st.integers(1, 4),
        multiplier=st.integers(1, 3), kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
        strides=st.tuples(st.integers(1, 3), st.integers(1, 3)), dilation=st.integers(1, 2),
        padding=st.sampled_from(["valid", "same", "wide"]), seed=st.integers(0, 2**16))

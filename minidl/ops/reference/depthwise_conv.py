@@ -55,7 +55,8 @@ class DepthwiseConv2D(Function):
     def backward(self, gy):
         positions, taps, channels = self.cols.shape
         n = self.padded_shape[0]
-        g = [xp().ascontiguousarray(g_m) for g_m in xp().moveaxis(gy.reshape(positions, channels, -1), 2, 0)]
+        multiplier = self.kernel_shape[3]
+        g = [xp().ascontiguousarray(g_m) for g_m in xp().moveaxis(gy.reshape(positions, channels, multiplier), 2, 0)]
         # y[p, c, m] = sum_k cols[p, k, c] K[k, c, m]
         dkernel = [xp().einsum("pkc,pc->kc", self.cols, g_m) for g_m in g]     # dy/dK = cols, summed over p
         dbias = gy.sum(axis=(0, 1, 2))                                          # dy/db = 1, at every output pixel
