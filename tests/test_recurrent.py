@@ -157,6 +157,25 @@ def test_fused_equals_reference_forward_and_backward(any_backend, name, option_s
             np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize("option_set", ["last", "backwards", "padding"])
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_an_empty_batch_runs_forward_and_backward(any_backend, name, option_set):
+    """Zero samples: outputs of zero rows and zero weight gradients, in both forms -- not a
+    division by the size of an empty step."""
+    minidl.set_floatx("float64")
+    batch, time, features, units = 0, 4, 3, 2
+    operands = _operands(name, batch, time, features, units)
+    options = dict(OPTION_SETS[option_set])
+    if options.pop("padding", False):
+        options["mask"] = minidl.to_device(np.ones((batch, time), bool))
+    fused = _run_with_grads(CELLS[name]["fused"], name, operands, False, options)
+    reference = _run_with_grads(CELLS[name]["reference"], name, operands, False, options)
+    for got, expected in zip(fused[0] + fused[1], reference[0] + reference[1]):
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+    assert all(not grad.any() for grad in fused[1][1:])
+
+
 @pytest.mark.parametrize("option_set", sorted(OPTION_SETS))
 @pytest.mark.parametrize("name", sorted(CELLS))
 def test_forward_in_chunks_and_without_recording_equals_reference(any_backend, name, option_set, monkeypatch):

@@ -275,7 +275,7 @@ STEP_FACTORS_CHUNK_BYTES = 256 * 1024
 def step_factor_chunks(time, step_bytes):
     """(first, stop) chunks of steps, last chunk first, for a backward loop that walks from the
     last step down and precomputes its step factors a chunk at a time."""
-    steps = max(1, STEP_FACTORS_CHUNK_BYTES // step_bytes)
+    steps = max(1, STEP_FACTORS_CHUNK_BYTES // max(step_bytes, 1))  # an empty batch has steps of 0 bytes
     return [(max(0, stop - steps), stop) for stop in range(time, 0, -steps)]
 
 
