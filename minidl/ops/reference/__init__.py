@@ -8,10 +8,12 @@ derivative with the formula in a comment:
   them (backprop through time); ``gates`` and ``rnn_activations`` are their small helpers;
 * ``im2col``, ``conv``, ``pooling``: convolution, transposed convolution and max / average
   pooling by im2col, one matrix product or reduction, and col2im;
-* ``batch_norm``, ``embedding``, ``dropout``.
+* ``depthwise_conv``: each channel convolved with its own kernels, by im2col and a sum over
+  each window's taps;
+* ``batch_norm``, ``layer_norm``, ``embedding``, ``dropout``, ``image_sampling``.
 
 The public ops (``minidl.ops.lstm``, ``conv2d``, ...) run these inside ``minidl.reference_ops()``;
 outside it they run the fast forms in ``minidl/ops/fast/``, which must give the same numbers.
-(Batch norm, embedding and dropout have only this form.) Each optimizer's readable update is
-its ``update_one`` method, in ``minidl/optimizers/``.
+(Layer norm, embedding, dropout and image sampling have only this form.) Each optimizer's
+readable update is its ``update_one`` method, in ``minidl/optimizers/``.
 """
