@@ -101,6 +101,12 @@ def core_chunks(batch, sample_bytes, split_from_bytes=None, chunk_bytes=None):
     return list(zip([0] + stops[:-1], stops))
 
 
+def largest_chunk(chunks):
+    """The most samples (or elements) any of the (start, stop) ``chunks`` holds: the size of the
+    scratch buffer ``map_chunks`` gives each thread."""
+    return max(stop - start for start, stop in chunks)
+
+
 def cpu_workers():
     """How many threads ``map_chunks`` uses on the CPU: the cores this process may run on."""
     if hasattr(os, "sched_getaffinity"):

@@ -24,7 +24,7 @@ training results equal the readable form's up to float rounding (the tests hold 
 from minidl.autograd.function import xp
 from minidl.ops.fast.column_sums import column_sums
 from minidl.ops.reference.batch_norm import BatchNormInference, BatchNormTraining, broadcast_shape, reduction_axes
-from minidl.runtime.parallel import map_chunks, row_ranges, sum_in_order
+from minidl.runtime.parallel import largest_chunk, map_chunks, row_ranges, sum_in_order
 from minidl.runtime.step_buffers import reusable_empty
 
 
@@ -43,10 +43,6 @@ def _as_rows(array):
     return array.reshape(-1, array.shape[-1])
 
 
-def _largest(ranges):
-    return max(stop - start for start, stop in ranges)
-
-
 def _column_sums_on_cores(rows, ranges):
     """Per-channel sums of a (rows, channels) matrix: each range summed on a core, the partial
     sums added in range order."""
@@ -62,7 +58,7 @@ class FastBatchNormTraining(BatchNormTraining):
         x_rows = _as_rows(x)
         count, channels = x_rows.shape
         ranges = row_ranges(count, channels)
-        scratch_shape = (_largest(ranges), channels)
+        scratch_shape = (largest_chunk(ranges), channels)
 
         # mean = (1/n) sum x
         mean = _column_sums_on_cores(x_rows, ranges) / count

@@ -23,7 +23,7 @@ from minidl.ops.fast import conv_few_filters as few_filters
 from minidl.ops.fast.column_sums import column_sums
 from minidl.ops.fast.im2col import batch_chunks, col2im, im2col, windows_by_offset
 from minidl.ops.windows import crop_spatial, pad_spatial
-from minidl.runtime.parallel import map_chunks, sum_in_order
+from minidl.runtime.parallel import largest_chunk, map_chunks, sum_in_order
 from minidl.runtime.step_buffers import reusable_empty
 
 
@@ -52,7 +52,7 @@ class FastConv2D(Function):
         padded = None  # the forward by output offsets reads x unpadded
         if few_filters.sums_output_offsets(geometry, channels, filters):
             chunks = few_filters.few_filter_chunks(n, geometry, channels, filters, x.dtype.itemsize)
-            buffer_shape = few_filters.offset_products_shape(geometry, _largest(chunks), filters)
+            buffer_shape = few_filters.offset_products_shape(geometry, largest_chunk(chunks), filters)
 
             def convolve_chunk(start, stop, buffer):
                 y_chunk = y[start * per_sample:stop * per_sample].reshape(stop - start, out_h, out_w, filters)
@@ -61,7 +61,7 @@ class FastConv2D(Function):
             padded = pad_spatial(x, geometry.pads)
             kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
             chunks = batch_chunks(n, geometry, channels, filters, x.dtype.itemsize)
-            buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
+            buffer_shape = (largest_chunk(chunks) * per_sample, kernel_rows.shape[0])
 
             def convolve_chunk(start, stop, buffer):
                 cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
@@ -117,7 +117,7 @@ class FastConv2D(Function):
                 col2im(grad_cols, geometry, out=grad_padded[start:stop])
             return grad_kernel_part, _bias_gradient_part(gy_chunk, need_bias)
 
-        parts = map_chunks(backpropagate, chunks, (_largest(chunks) * per_sample, channels * len(geometry.offsets)),
+        parts = map_chunks(backpropagate, chunks, (largest_chunk(chunks) * per_sample, channels * len(geometry.offsets)),
                            gy.dtype)
         grad_x = crop_spatial(grad_padded, geometry.pads) if need_x else None
         grad_kernel = sum_in_order(part[0] for part in parts).reshape(kernel.shape) if need_kernel else None
@@ -150,7 +150,7 @@ class FastConv2D(Function):
             return grad_kernel_part, _bias_gradient_part(gy_chunk, need_bias)
 
         per_sample = x.shape[1] * x.shape[2]
-        parts = map_chunks(backpropagate, chunks, (_largest(chunks) * per_sample, filters * len(geometry.offsets)),
+        parts = map_chunks(backpropagate, chunks, (largest_chunk(chunks) * per_sample, filters * len(geometry.offsets)),
                            gy.dtype)
         grad_kernel = None
         if need_kernel:
@@ -204,7 +204,7 @@ class FastConv2DTranspose(Function):
             windows = windows_by_offset(rows, kernel, out=by_offset(buffer[:len(rows)], kernel))
             col2im(windows, geometry, out=padded[start:stop])
 
-        self.buffer_shape = (_largest(chunks) * per_sample, kernel_rows.shape[0])
+        self.buffer_shape = (largest_chunk(chunks) * per_sample, kernel_rows.shape[0])
         map_chunks(scatter_windows, chunks, self.buffer_shape, x.dtype)
         z = crop_spatial(padded, geometry.pads)
         if bias:
@@ -253,7 +253,3 @@ def by_offset(buffer, kernel):
     regrouped."""
     kh, kw, channels = kernel.shape[:3]
     return buffer.reshape(kh * kw, buffer.shape[0], channels)
-
-
-def _largest(chunks):
-    return max(stop - start for start, stop in chunks)

@@ -28,7 +28,7 @@ The thresholds are measured (``benchmarks/conv_forms.py``; the table in ``benchm
 """
 
 from minidl.autograd.function import xp
-from minidl.ops.fast.im2col import im2col, window_matrix_chunks
+from minidl.ops.fast.im2col import im2col, strided_windows, window_matrix_chunks
 from minidl.ops.windows import pad_spatial, window_geometry
 
 
@@ -99,16 +99,23 @@ def gradient_windows(gy, geometry, out=None):
     (r + top - i*dh, c + left - j*dw) through offset (i, j). gy padded by the kernel's span less
     one, less the input's own padding, on every side, then read through the same kernel window
     (im2col), gives all those values, zero where no window lies."""
-    padded_gy = pad_spatial(gy, gradient_padding(geometry))
-    full = window_geometry(padded_gy.shape[1:3], geometry.kernel_size, (1, 1), "valid", geometry.dilation)
-    return im2col(padded_gy, full, out=out)
+    return im2col(*_padded_gradient(gy, geometry), out=out)
 
 
-def gradient_padding(geometry):
-    """How ``gradient_windows`` pads the output gradient: by the kernel's span less one, less the
-    input's own padding, on every side."""
+def gradient_window_view(gy, geometry):
+    """``gradient_windows`` as a (N, H, W, kh, kw, F) strided view of the padded gradient (no
+    copy: the depthwise convolution's einsum reads it as it is)."""
+    return strided_windows(*_padded_gradient(gy, geometry))
+
+
+def _padded_gradient(gy, geometry):
+    """gy padded by the kernel's span less one, less the input's own padding, on every side, and
+    the stride-1 'valid' geometry of the kernel's windows over it (one per input position)."""
     spans = [(k - 1) * d + 1 for k, d in zip(geometry.kernel_size, geometry.dilation)]
-    return tuple((span - 1 - before, span - 1 - after) for span, (before, after) in zip(spans, geometry.pads))
+    pads = tuple((span - 1 - before, span - 1 - after) for span, (before, after) in zip(spans, geometry.pads))
+    padded_gy = pad_spatial(gy, pads)
+    around = window_geometry(padded_gy.shape[1:3], geometry.kernel_size, (1, 1), "valid", geometry.dilation)
+    return padded_gy, around
 
 
 def flipped_kernel_rows(kernel):

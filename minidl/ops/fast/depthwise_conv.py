@@ -15,8 +15,8 @@ input under tap (i, j) of output position (h, w)::
 'valid' or 'same' padding), every input position meets the windows around it in dL/dy, so dL/dx
 is the same kind of sum over the windows of dL/dy (padded by the kernel's span less one, less the
 input's own padding) with the kernel flipped -- the few-filters convolution's trick
-(``conv_few_filters.gradient_windows``), again one einsum. Otherwise each tap's gradient is added
-back where the tap read, tap by tap.
+(``conv_few_filters.gradient_window_view``), again one einsum. Otherwise each tap's gradient is
+added back where the tap read, tap by tap.
 
 It runs on the CPU only (``fast_form_applies``): a GPU wants one large kernel, not chunks, and
 CuPy's einsum cannot write into a given array; there the readable form runs.
@@ -27,11 +27,11 @@ shares of dL/dK and dL/db are added at the end.
 
 from minidl.autograd.function import Function, xp
 from minidl.ops.fast.column_sums import column_sums
-from minidl.ops.fast.conv_few_filters import fits_gradient_windows, gradient_padding
+from minidl.ops.fast.conv_few_filters import fits_gradient_windows, gradient_window_view
 from minidl.ops.fast.im2col import has_strided_views, strided_windows
-from minidl.ops.windows import crop_spatial, pad_spatial, window_geometry
+from minidl.ops.windows import crop_spatial, pad_spatial
 from minidl.runtime import backend
-from minidl.runtime.parallel import core_chunks, map_chunks, sum_in_order
+from minidl.runtime.parallel import core_chunks, largest_chunk, map_chunks, sum_in_order
 from minidl.runtime.step_buffers import reusable_empty
 
 # A chunk's input is a quarter of the usual chunk size (``CPU_CHUNK_BYTES``): its einsum also
@@ -68,7 +68,7 @@ class FastDepthwiseConv2D(Function):
         self.chunks = core_chunks(n, ARRAYS_PER_CHUNK * max(padded[:1].nbytes, y[:1].nbytes))
         map_chunks(convolve, self.chunks)
         if self.needs_input_grad:
-            self.x_shape, self.padded_shape, self.windows, self.kernel = x.shape, padded.shape, windows, kernel
+            self.x_shape, self.windows, self.kernel = x.shape, windows, kernel
         return y.reshape(n, *geometry.output_size, channels * multiplier)
 
     def backward(self, gy):
@@ -98,7 +98,7 @@ class FastDepthwiseConv2D(Function):
 
         scratch = None  # tap by tap, each chunk adds into a padded scratch of its own
         if need_x and not by_windows:
-            scratch = (max(stop - start for start, stop in self.chunks), *self.padded_shape[1:])
+            scratch = (largest_chunk(self.chunks), *geometry.padded_size, channels)
         parts = map_chunks(backpropagate, self.chunks, scratch, gy.dtype)
         grad_kernel = sum_in_order(part[0] for part in parts) if need_kernel else None
         grad_bias = sum_in_order(part[1] for part in parts) if need_bias else None
@@ -109,10 +109,8 @@ class FastDepthwiseConv2D(Function):
         padded so that every tap that read x[r, s] is in them, times the kernel flipped."""
         geometry, kernel = self.geometry, self.kernel
         n, channels, multiplier = gy.shape[0], kernel.shape[2], kernel.shape[3]
-        padded_g = pad_spatial(gy, gradient_padding(geometry))
-        around = window_geometry(padded_g.shape[1:3], geometry.kernel_size, (1, 1), "valid", geometry.dilation)
-        g_windows = strided_windows(padded_g, around).reshape(n, *around.output_size, *geometry.kernel_size,
-                                                              channels, multiplier)
+        g_windows = gradient_window_view(gy, geometry).reshape(n, *geometry.input_size, *geometry.kernel_size,
+                                                               channels, multiplier)
         flipped = kernel[::-1, ::-1]
 
         def add(start, stop, _):

@@ -20,7 +20,7 @@ from minidl.autograd.function import Function, xp
 from minidl.ops.fast.im2col import col2im
 from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
 from minidl.runtime import backend
-from minidl.runtime.parallel import core_chunks, map_chunks
+from minidl.runtime.parallel import core_chunks, largest_chunk, map_chunks
 from minidl.runtime.step_buffers import reusable_empty, reusable_full
 
 # -- max pooling ------------------------------------------------------------------------------
@@ -84,8 +84,7 @@ class FastMaxPool2D(Function):
             col2im(blocks, geometry, out=padded[start:stop])  # each offset's share back where it was read
 
         chunks = _pool_chunks(padded)
-        largest = max(stop - start for start, stop in chunks)
-        map_chunks(route, chunks, (len(geometry.offsets), largest * per_sample, channels), gy.dtype)
+        map_chunks(route, chunks, (len(geometry.offsets), largest_chunk(chunks) * per_sample, channels), gy.dtype)
         return crop_spatial(padded, geometry.pads)
 
     def _tiled_backward(self, gy, n, channels):
