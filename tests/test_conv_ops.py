@@ -22,7 +22,7 @@ from minidl.ops.conv import (
 from minidl.ops.fast import conv_few_filters as few_filters
 from minidl.ops.fast import im2col as im2col_module
 from minidl.ops.reference import im2col as reference_im2col
-from minidl.ops.windows import same_pads, window_geometry
+from minidl.ops.windows import pad_spatial, same_pads, window_geometry
 from minidl.runtime import parallel
 from tests.conftest import device, to_host
 
@@ -534,3 +534,22 @@ def test_an_empty_batch_gives_empty_outputs_and_zero_kernel_gradient(any_backend
     np.testing.assert_array_equal(to_host(kernel.grad), np.zeros((3, 3, channels, filters)))
     assert to_host(x.grad).shape == (0, 5, 5, channels)
     assert conv2d_transpose(x, device(np.ones((3, 3, 4, channels))), strides=2).shape == (0, 11, 11, 4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.tuples(st.integers(0, 3), st.integers(1, 5), st.integers(1, 5), st.integers(1, 3)),
+       pads=st.tuples(*[st.integers(0, 3)] * 4), value=st.sampled_from([0.0, -np.inf, 2.5]))
+def test_pad_spatial_writes_every_border_into_a_reused_buffer(shape, pads, value):
+    """pad_spatial fills only the borders and copies the interior: into a buffer full of stale
+    numbers (as the step-buffer pool hands out), whole or one chunk of samples, it is np.pad."""
+    top, bottom, left, right = pads
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    expected = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
+    if not any(pads):
+        assert pad_spatial(x, ((0, 0), (0, 0)), value) is x
+        return
+    stale = np.full((shape[0] + 1, *expected.shape[1:]), 7.0, np.float32)
+    out = pad_spatial(x, ((top, bottom), (left, right)), value, out=stale[1:])
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(stale[0], 7.0)  # nothing outside ``out`` is touched
+    np.testing.assert_array_equal(pad_spatial(x, ((top, bottom), (left, right)), value), expected)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minidl.runtime.step_buffers import reusable_full
+from minidl.runtime.step_buffers import reusable_empty
 
 
 @dataclass(frozen=True)
@@ -94,18 +94,26 @@ def window_geometry(input_size, kernel_size, strides, padding, dilation=(1, 1), 
     return WindowGeometry(tuple(input_size), tuple(kernel_size), tuple(strides), tuple(dilation), pads, output)
 
 
-def pad_spatial(x, pads, value=0.0):
+def pad_spatial(x, pads, value=0.0, out=None):
     """``x`` (N, H, W, C) with ``pads`` added around H and W, filled with ``value``.
 
-    One allocation and one copy of the interior; ``x`` itself when there is no padding.
+    One copy of the interior and a fill of the border strips only (filling the whole array
+    first would write the interior twice); ``x`` itself when there is no padding. ``out``, when
+    given, is the padded array to write (e.g. one chunk of samples of a larger one).
     """
     (top, bottom), (left, right) = pads
     if not (top or bottom or left or right):
         return x
     n, height, width, channels = x.shape
-    padded = reusable_full((n, height + top + bottom, width + left + right, channels), value, x.dtype)
-    padded[:, top:top + height, left:left + width, :] = x
-    return padded
+    if out is None:
+        out = reusable_empty((n, height + top + bottom, width + left + right, channels), x.dtype)
+    rows = slice(top, top + height)
+    out[:, :top] = value
+    out[:, top + height:] = value
+    out[:, rows, :left] = value
+    out[:, rows, left + width:] = value
+    out[:, rows, left:left + width] = x
+    return out
 
 
 def crop_spatial(x, pads):

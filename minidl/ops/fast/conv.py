@@ -58,13 +58,16 @@ class FastConv2D(Function):
                 y_chunk = y[start * per_sample:stop * per_sample].reshape(stop - start, out_h, out_w, filters)
                 few_filters.convolve_by_output_offsets(x[start:stop], kernel, geometry, y_chunk, buffer)
         else:
-            padded = pad_spatial(x, geometry.pads)
+            # each chunk pads its own samples on its core, just before im2col reads them (backward
+            # reads the whole padded batch again)
+            padded = reusable_empty((n, *geometry.padded_size, channels), x.dtype) if geometry.has_padding else x
             kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
             chunks = batch_chunks(n, geometry, channels, filters, x.dtype.itemsize)
             buffer_shape = (largest_chunk(chunks) * per_sample, kernel_rows.shape[0])
 
             def convolve_chunk(start, stop, buffer):
-                cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
+                padded_chunk = pad_spatial(x[start:stop], geometry.pads, out=padded[start:stop])
+                cols = im2col(padded_chunk, geometry, out=buffer[:(stop - start) * per_sample])
                 xp().matmul(cols, kernel_rows, out=y[start * per_sample:stop * per_sample])
 
         def convolve(start, stop, buffer):
