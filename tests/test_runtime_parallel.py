@@ -37,6 +37,16 @@ def test_map_chunks_returns_results_in_chunk_order_and_gives_each_thread_a_buffe
     assert 1 <= len(buffers) <= 3
 
 
+def test_pool_threads_get_the_smaller_ufunc_buffer_and_the_callers_thread_keeps_its_own(monkeypatch):
+    """The buffer size is a per-thread NumPy setting: minidl's chunk threads run with
+    WORKER_UFUNC_BUFFER, while the user's thread keeps whatever it had."""
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+    callers = np.getbufsize()
+    seen = parallel.map_chunks(lambda start, stop, _: np.getbufsize(), [(0, 1), (1, 2), (2, 3), (3, 4)])
+    assert seen == [parallel.WORKER_UFUNC_BUFFER] * 4
+    assert np.getbufsize() == callers
+
+
 def test_map_chunks_passes_a_workers_exception_on(monkeypatch):
     monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
 
