@@ -43,6 +43,8 @@ ELEMENTWISE = {
     "leaky_relu_0.05": (lambda x: ops.leaky_relu(x, alpha=0.05), lambda x: np.where(x > 0, x, 0.05 * x)),
     "elu": (ops.elu, lambda x: numpy_elu(x, 1.0)),
     "elu_0.7": (lambda x: ops.elu(x, alpha=0.7), lambda x: numpy_elu(x, 0.7)),
+    "elu_1.5": (lambda x: ops.elu(x, alpha=1.5), lambda x: numpy_elu(x, 1.5)),  # past 1: the masked derivative
+    "elu_negative": (lambda x: ops.elu(x, alpha=-0.5), lambda x: numpy_elu(x, -0.5)),  # y > 0 on both sides
     "selu": (ops.selu, lambda x: SELU_SCALE * numpy_elu(x, SELU_ALPHA)),
     "softplus": (ops.softplus, lambda x: np.log(1.0 + np.exp(x))),
 }
@@ -73,6 +75,21 @@ def check_forward_and_gradients(fn, reference, x):
 def test_elementwise_activation_forward_and_gradcheck(any_backend, name, shape, seed):
     op, reference = ELEMENTWISE[name]
     check_forward_and_gradients(op, reference, draw_inputs(seed, shape))
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.2, 1.5, 0.0, -0.5])
+def test_elu_gradient_at_extremes_is_the_piecewise_derivative(any_backend, alpha):
+    """ELU's maskless backward (max([y > 0], alpha e^x)) at the values finite differences cannot
+    reach: infinities, far tails, the smallest magnitudes on either side of zero."""
+    x = np.array([-np.inf, -200.0, -30.0, -1e-30, 1e-30, 0.5, 30.0, 1e30, np.inf])
+    gy = np.linspace(0.5, 2.0, x.size)
+    t = minidl.tensor(x, requires_grad=True)
+    ops.elu(t, alpha=alpha).backward(minidl.tensor(gy))
+    # for x <= 0 the derivative alpha e^x is taken as elu(x) + alpha, as the forward left it
+    expected = gy * np.where(x > 0, 1.0, alpha * np.expm1(np.minimum(x, 0)) + alpha)
+    np.testing.assert_array_equal(to_host(t.grad), expected)
+    np.testing.assert_allclose(to_host(t.grad), gy * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0))),
+                               rtol=1e-12, atol=1e-15)
 
 
 def loop_softmax(x, axis):

@@ -85,28 +85,54 @@ class LeakyReLU(Function):
 
 
 class ELU(Function):
+    """x for x > 0, alpha (e^x - 1) otherwise, written as the sum of its two parts -- each zero
+    where the other is not, so the sum is exact -- in five passes with no mask:
+
+        elu(x) = max(x, 0) + alpha expm1(min(x, 0))
+    """
+
     def __init__(self, alpha=1.0):
         self.alpha = alpha
 
     def forward(self, x):
-        self.positive = x > 0
-        self.y = select(self.positive, x, self.alpha * xp().expm1(xp().minimum(x, 0)))
-        return self.y
+        module = xp()
+        negative_part = module.expm1(module.minimum(x, 0))  # e^x - 1 for x <= 0, e^0 - 1 = 0 for x > 0
+        negative_part *= self.alpha
+        y = module.maximum(x, 0)
+        y += negative_part
+        self.y, self.negative_part = y, negative_part
+        # y > 0 exactly where x > 0 unless alpha < 0 (then alpha (e^x - 1) > 0 for x < 0)
+        self.positive = (x > 0) if self.alpha < 0 else None
+        return y
 
     def backward(self, gy):
-        # d/dx = 1 for x > 0, alpha e^x = elu(x) + alpha otherwise
-        return select(self.positive, gy, gy * (self.y + self.alpha))
+        # d/dx = 1 for x > 0, alpha e^x = negative part + alpha otherwise
+        module = xp()
+        slope = self.negative_part + self.alpha  # alpha e^x for x <= 0; alpha for x > 0
+        if 0 < self.alpha <= 1:
+            # alpha e^x <= 1 everywhere, so the larger of [y > 0] (1 exactly where x > 0) and the
+            # slope is 1 for x > 0 and alpha e^x otherwise: the derivative without a mask
+            return gy * module.maximum(slope, self.y > 0)
+        positive = self.y > 0 if self.positive is None else self.positive
+        return select(positive, gy, gy * slope)
 
 
 class SELU(Function):
+    """scale * elu(x) with the fixed alpha of Klambauer et al.; like ``ELU``, the sum of a
+    positive part and a negative part (alpha e^x - alpha, exactly 0 for x > 0)."""
+
     def forward(self, x):
-        self.positive = x > 0
-        self.negative_part = SELU_ALPHA * xp().exp(xp().minimum(x, 0))
-        return SELU_SCALE * select(self.positive, x, self.negative_part - SELU_ALPHA)
+        module = xp()
+        self.exp_part = SELU_ALPHA * module.exp(module.minimum(x, 0))  # alpha e^x; alpha for x > 0
+        y = module.maximum(x, 0)
+        y += self.exp_part - SELU_ALPHA
+        y *= SELU_SCALE
+        self.y = y
+        return y
 
     def backward(self, gy):
-        # d/dx = scale for x > 0, scale alpha e^x otherwise
-        return SELU_SCALE * select(self.positive, gy, gy * self.negative_part)
+        # d/dx = scale for x > 0, scale alpha e^x otherwise; y > 0 exactly where x > 0
+        return SELU_SCALE * select(self.y > 0, gy, gy * self.exp_part)
 
 
 class Softmax(Function):
