@@ -201,7 +201,16 @@ def test_group_normalization_matches_loops_and_gradcheck(any_backend, batch, spa
     count = 4 if groups == -1 else groups
     np.testing.assert_allclose(to_host(layer(device(x))), numpy_group_norm(x, count, gamma, beta, 1e-3), rtol=1e-8,
                                atol=1e-9)
-    assert max(minidl.gradcheck(lambda t: layer(t), device(x))) < 1e-6
+
+    def with_weights(t, gamma_t, beta_t):  # the layer's output as a function of x, gamma and beta
+        saved = layer.gamma, layer.beta
+        layer.gamma, layer.beta = gamma_t, beta_t
+        try:
+            return layer(t)
+        finally:
+            layer.gamma, layer.beta = saved
+
+    assert max(minidl.gradcheck(with_weights, device(x), device(gamma), device(beta))) < 1e-6
 
 
 @given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), seed=st.integers(0, 2**16))

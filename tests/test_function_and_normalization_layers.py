@@ -4,7 +4,7 @@ weight layout and configs, and (where Keras is installed) Keras's values for the
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minidl
@@ -16,6 +16,8 @@ from minidl.layers.noise import GaussianDropout, GaussianNoise
 from minidl.layers.preprocessing import Rescaling
 from minidl.layers.time_distributed import TimeDistributed
 from minidl.models import Model, Sequential
+from minidl.ops.fast import layer_norm as fast_layer_norm
+from minidl.runtime import parallel
 from tests.conftest import device, to_host
 
 
@@ -64,28 +66,36 @@ def test_layer_normalization_forward_and_gradcheck(any_backend, batch, shape, bo
     assert max(minidl.gradcheck(fn, device(x), device(gamma), device(beta))) < 1e-6
 
 
-def composed_layer_norm(x, gamma, beta, axes, epsilon):
+def composed_layer_norm(x, gamma, beta, axes, epsilon, parameter_axes=None):
     """The formula as separate differentiable ops (mean, var, sqrt, divide, multiply, add)."""
     mean = minidl.ops.mean(x, axis=axes, keepdims=True)
     variance = minidl.ops.var(x, axis=axes, keepdims=True)
     y = (x - mean) / minidl.ops.sqrt(variance + epsilon)
-    broadcast = tuple(x.shape[axis] if axis in axes else 1 for axis in range(x.ndim))
+    parameter_axes = axes if parameter_axes is None else parameter_axes
+    broadcast = tuple(x.shape[axis] if axis in parameter_axes else 1 for axis in range(x.ndim))
     if gamma is not None:
         y = y * minidl.ops.reshape(gamma, broadcast)
     return y if beta is None else y + minidl.ops.reshape(beta, broadcast)
 
 
 @given(shape=st.lists(st.integers(1, 4), min_size=2, max_size=4), axes_seed=st.integers(0, 2**16),
-       scale=st.booleans(), center=st.booleans(), seed=st.integers(0, 2**16))
-def test_layer_norm_op_equals_its_formula_as_separate_ops(any_backend, shape, axes_seed, scale, center, seed):
+       scale=st.booleans(), center=st.booleans(), own_parameter_axes=st.booleans(), seed=st.integers(0, 2**16))
+def test_layer_norm_op_equals_its_formula_as_separate_ops(any_backend, shape, axes_seed, scale, center,
+                                                          own_parameter_axes, seed):
     """The one Function with its written-out backward gives the values and every gradient of
-    the composition of ops it replaces, and passes a float64 gradient check."""
+    the composition of ops it replaces, and passes a float64 gradient check -- with gamma and
+    beta shaped like the normalised axes or (``parameter_axis``, as a group norm's) like others."""
     rng = np.random.default_rng(seed)
     axes_rng = np.random.default_rng(axes_seed)
-    axes = tuple(sorted(int(a) for a in axes_rng.choice(np.arange(1, len(shape)), size=axes_rng.integers(1, len(shape)),
-                                                          replace=False)))
+
+    def some_sample_axes():
+        return tuple(sorted(int(a) for a in axes_rng.choice(np.arange(1, len(shape)),
+                                                            size=axes_rng.integers(1, len(shape)), replace=False)))
+
+    axes = some_sample_axes()
+    parameter_axes = some_sample_axes() if own_parameter_axes else None
     x = rng.standard_normal(shape)
-    parameter_shape = tuple(shape[a] for a in axes)
+    parameter_shape = tuple(shape[a] for a in (parameter_axes or axes))
     gamma = rng.standard_normal(parameter_shape) if scale else None
     beta = rng.standard_normal(parameter_shape) if center else None
     grad_out = rng.standard_normal(shape)
@@ -96,7 +106,7 @@ def test_layer_norm_op_equals_its_formula_as_separate_ops(any_backend, shape, ax
         parameters = iter(tensors[1:])
         g = next(parameters) if scale else None
         b = next(parameters) if center else None
-        y = function(tensors[0], g, b, axes, 1e-3)
+        y = function(tensors[0], g, b, axes, 1e-3, parameter_axes)
         y.backward(device(grad_out))
         return [to_host(y)] + [to_host(t.grad) for t in tensors]
 
@@ -106,9 +116,49 @@ def test_layer_norm_op_equals_its_formula_as_separate_ops(any_backend, shape, ax
     def op(*arrays):
         parameters = iter(arrays[1:])
         return minidl.ops.layer_norm(arrays[0], next(parameters) if scale else None,
-                                     next(parameters) if center else None, axes, 1e-3)
+                                     next(parameters) if center else None, axes, 1e-3, parameter_axes)
 
     assert max(minidl.gradcheck(op, *[device(a) for a in inputs])) < 1e-6
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=2, max_size=4).map(lambda s: [s[0] + 2, *s[1:]]),
+       axes_seed=st.integers(0, 2**16), scale=st.booleans(), center=st.booleans(), own_parameter_axes=st.booleans(),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**16))
+def test_fast_layer_norm_in_chunks_equals_the_readable_form(any_backend, monkeypatch, shape, axes_seed, scale,
+                                                             center, own_parameter_axes, dtype, seed):
+    """One sample per chunk, the chunks on two threads: y and dL/dx are the readable form's bits,
+    dL/dgamma and dL/dbeta (summed chunk by chunk) its numbers up to the order of the sums."""
+    monkeypatch.setattr(parallel, "CPU_CHUNK_BYTES", 1)
+    monkeypatch.setattr(parallel, "cpu_workers", lambda: 2)
+    rng, axes_rng = np.random.default_rng(seed), np.random.default_rng(axes_seed)
+
+    def some_sample_axes():
+        return tuple(sorted(int(a) for a in axes_rng.choice(np.arange(1, len(shape)),
+                                                            size=axes_rng.integers(1, len(shape)), replace=False)))
+
+    axes = some_sample_axes()
+    parameter_axes = some_sample_axes() if own_parameter_axes else None
+    parameter_shape = tuple(shape[a] for a in (parameter_axes or axes))
+    x = rng.standard_normal(shape).astype(dtype)
+    gamma = rng.standard_normal(parameter_shape).astype(dtype) if scale else None
+    beta = rng.standard_normal(parameter_shape).astype(dtype) if center else None
+    grad_out = rng.standard_normal(shape).astype(dtype)
+
+    def run():
+        tensors = [None if a is None else minidl.tensor(device(a), requires_grad=True) for a in (x, gamma, beta)]
+        y = minidl.ops.layer_norm(*tensors, axis=axes, epsilon=1e-3, parameter_axis=parameter_axes)
+        y.backward(device(grad_out))
+        return y, [to_host(y)] + [to_host(t.grad) for t in tensors if t is not None]
+
+    y, fast = run()
+    assert isinstance(y.creator, fast_layer_norm.FastLayerNorm)
+    with minidl.reference_ops():
+        _, readable = run()
+    np.testing.assert_array_equal(fast[0], readable[0])
+    np.testing.assert_array_equal(fast[1], readable[1])
+    for got, expected in zip(fast[2:], readable[2:]):
+        np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
 
 
 def test_layer_norm_op_names_a_bad_axis_and_a_bad_gamma():
@@ -118,6 +168,11 @@ def test_layer_norm_op_names_a_bad_axis_and_a_bad_gamma():
     with pytest.raises(ValueError, match=r"layer_norm: gamma must have shape \(4,\) \(the normalised axes \(2,\) "
                                          r"of input \(2, 3, 4\)\), got \(3,\)"):
         minidl.ops.layer_norm(x, gamma=np.ones(3))
+    with pytest.raises(ValueError, match=r"layer_norm: axis 0 is the batch axis; parameter_axis must name others"):
+        minidl.ops.layer_norm(x, gamma=np.ones((2, 3)), parameter_axis=(0, 1))
+    with pytest.raises(ValueError, match=r"layer_norm: beta must have shape \(3,\) \(the parameter_axis \(1,\) "
+                                         r"of input \(2, 3, 4\)\), got \(4,\)"):
+        minidl.ops.layer_norm(x, beta=np.ones(4), parameter_axis=1)
 
 
 @given(batch=st.integers(1, 3), steps=st.integers(1, 4), features=st.integers(1, 3), units=st.integers(1, 3),

@@ -80,18 +80,17 @@ class GroupNormalization(Layer):
     def call(self, inputs, training=False):
         axis = self._channel_axis(inputs.ndim)
         shape = inputs.shape
-        channels = shape[axis]
-        grouped = reshape(inputs, shape[:axis] + (self.group_count, channels // self.group_count) + shape[axis + 1:])
-        # every axis of a sample but the group axis: layer normalisation over them, one Function
+        width = shape[axis] // self.group_count
+        grouped = reshape(inputs, shape[:axis] + (self.group_count, width) + shape[axis + 1:])
+        # every axis of a sample but the group axis: layer normalisation over them, and every
+        # channel its own gamma and beta (the group axis and the one after it), in one Function
         # with its backward written out (minidl/ops/reference/layer_norm.py)
         reduced = tuple(a for a in range(1, grouped.ndim) if a != axis)
-        outputs = reshape(normalization.layer_norm(grouped, axis=reduced, epsilon=self.epsilon), shape)
-        per_channel = tuple(channels if a == axis else 1 for a in range(inputs.ndim))
-        if self.gamma is not None:
-            outputs = outputs * reshape(self.gamma, per_channel)
-        if self.beta is not None:
-            outputs = outputs + reshape(self.beta, per_channel)
-        return outputs
+        gamma, beta = (None if weight is None else reshape(weight, (self.group_count, width))
+                       for weight in (self.gamma, self.beta))
+        outputs = normalization.layer_norm(grouped, gamma, beta, axis=reduced, epsilon=self.epsilon,
+                                           parameter_axis=(axis, axis + 1))
+        return reshape(outputs, shape)
 
     def get_config(self):
         return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,

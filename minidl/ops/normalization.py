@@ -8,17 +8,21 @@ taken over every other axis. ``gamma``/``beta`` have shape (channels,). Training
 with the batch's own statistics, and the gradient flows through them too; inference mode uses
 fixed statistics (the layer's moving averages).
 
-Batch norm has two forms. The readable one, ``BatchNormTraining`` / ``BatchNormInference`` in
-``minidl/ops/reference/batch_norm.py``, has the backward derived beside it; it runs inside
+Both have two forms. Batch norm's readable one, ``BatchNormTraining`` / ``BatchNormInference``
+in ``minidl/ops/reference/batch_norm.py``, has the backward derived beside it; it runs inside
 ``minidl.reference_ops()``, always as ``batch_norm_reference``, and for a channel axis other than
 the last. The fast one, ``minidl/ops/fast/batch_norm.py``, runs by default for the last axis
 (channels-last, Keras's default): the same formulas in fewer passes over the input, in ranges of
-rows on every CPU core. This module checks the operands and picks the form.
+rows on every CPU core. Layer norm's readable ``LayerNorm`` (``minidl/ops/reference/layer_norm.py``)
+runs on chunks of samples on every core as ``FastLayerNorm`` (``minidl/ops/fast/layer_norm.py``).
+This module checks the operands and picks the form.
 """
 
 from minidl.ops._util import as_tensor, require_float
 from minidl.ops.arguments import normalize_axis
 from minidl.ops.fast.batch_norm import FastBatchNormInference, FastBatchNormTraining, fast_form_applies
+from minidl.ops.fast.layer_norm import FastLayerNorm
+from minidl.ops.fast.layer_norm import fast_form_applies as fast_layer_norm_applies
 from minidl.ops.forms import reference_forms_active
 from minidl.ops.reference.batch_norm import BatchNormInference, BatchNormTraining
 from minidl.ops.reference.layer_norm import LayerNorm
@@ -77,26 +81,38 @@ def batch_norm_reference(x, gamma, beta, axis=-1, epsilon=1e-3, training=True, m
                        readable=True)
 
 
-def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
+def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, parameter_axis=None):
     """Layer normalisation (``minidl/ops/reference/layer_norm.py``): each sample of ``x``
     normalised over ``axis`` (an axis or a tuple of them, never the batch axis 0), then
-    multiplied by ``gamma`` and shifted by ``beta`` when given (each shaped like those axes)."""
+    multiplied by ``gamma`` and shifted by ``beta`` when given, each shaped like the axes
+    ``parameter_axis`` (default: ``axis``; a group normalisation's are its channel axes)."""
     x = as_tensor(x)
     require_float("layer_norm", x)
     if x.ndim < 2:
         raise ValueError(f"layer_norm: expected input of rank >= 2 (batch, ..., features), got shape {x.shape}")
-    axes = normalize_axis(axis, x.ndim, "layer_norm")
-    axes = tuple(sorted(axes if isinstance(axes, tuple) else (axes,)))
-    if 0 in axes:
-        raise ValueError(f"layer_norm: axis 0 is the batch axis; the normalised axes must be others, got {axis}")
-    expected = tuple(x.shape[a] for a in axes)
+    axes = _sample_axes(axis, x, "axis")
+    parameter_axes = axes if parameter_axis is None else _sample_axes(parameter_axis, x, "parameter_axis")
+    expected = tuple(x.shape[a] for a in parameter_axes)
     parameters = []
     for name, value in (("gamma", gamma), ("beta", beta)):
         if value is None:
             continue
         value = as_tensor(value)
         if value.shape != expected:
-            raise ValueError(f"layer_norm: {name} must have shape {expected} (the normalised axes {axes} of input "
-                             f"{x.shape}), got {value.shape}")
+            described = "normalised axes" if parameter_axis is None else "parameter_axis"
+            raise ValueError(f"layer_norm: {name} must have shape {expected} (the {described} {parameter_axes} of "
+                             f"input {x.shape}), got {value.shape}")
         parameters.append(value)
-    return LayerNorm(axes, epsilon, scale=gamma is not None, center=beta is not None)(x, *parameters)
+    fast = not reference_forms_active() and fast_layer_norm_applies(x.data, *(p.data for p in parameters))
+    return (FastLayerNorm if fast else LayerNorm)(axes, epsilon, scale=gamma is not None, center=beta is not None,
+                                                  parameter_axes=parameter_axes)(x, *parameters)
+
+
+def _sample_axes(axis, x, name):
+    """``axis`` (an int or a tuple) of ``x`` as a sorted tuple of non-negative axes, none of them
+    the batch axis 0."""
+    axes = normalize_axis(axis, x.ndim, "layer_norm")
+    axes = tuple(sorted(axes if isinstance(axes, tuple) else (axes,)))
+    if 0 in axes:
+        raise ValueError(f"layer_norm: axis 0 is the batch axis; {name} must name others, got {axis}")
+    return axes

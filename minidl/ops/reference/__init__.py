@@ -14,6 +14,6 @@ derivative with the formula in a comment:
 
 The public ops (``minidl.ops.lstm``, ``conv2d``, ...) run these inside ``minidl.reference_ops()``;
 outside it they run the fast forms in ``minidl/ops/fast/``, which must give the same numbers.
-(Layer norm, embedding, dropout and image sampling have only this form.) Each optimizer's
+(Embedding, dropout and image sampling have only this form.) Each optimizer's
 readable update is its ``update_one`` method, in ``minidl/optimizers/``.
 """

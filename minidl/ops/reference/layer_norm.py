@@ -20,46 +20,39 @@ with the means over the normalised axes: x_hat moves with x directly (the g term
 mean (each x shifts it by 1/n: the mean(g) term) and through the variance (the x_hat term) --
 batch norm's formula, with gamma inside the means because here it varies along them.
 
-This is the op's only form (``minidl.ops.layer_norm`` runs it, with or without
-``minidl.reference_ops()``): one Function instead of the mean, variance, square-root, divide,
+``gamma`` and ``beta`` may instead vary along other axes of a sample (``parameter_axes``): a
+group normalisation normalises each group of channels but scales every channel on its own. The
+formulas hold as they are -- gamma only has to be constant along the batch -- with dL/dgamma and
+dL/dbeta summed over the axes gamma does not vary along.
+
+This is the readable form, one Function instead of the mean, variance, square-root, divide,
 multiply and add of the formula as separate ops, whose gradient it must equal (the tests hold it
-to that composition and to central differences).
+to that composition and to central differences). ``minidl.ops.layer_norm`` runs it inside
+``minidl.reference_ops()``; outside, ``FastLayerNorm`` (``minidl/ops/fast/layer_norm.py``) runs
+these same functions -- ``normalized``, ``scaled_and_shifted``, ``input_gradient`` -- on chunks
+of samples on every core.
 """
 
 from minidl.autograd.function import Function, xp
 
 
 class LayerNorm(Function):
-    """Inputs: x, then gamma if ``scale``, then beta if ``center`` (each shaped like the
-    normalised axes). ``axes``: the normalised axes of x, sorted, never 0."""
+    """Inputs: x, then gamma if ``scale``, then beta if ``center``. ``axes``: the normalised axes
+    of x, sorted, never 0; ``parameter_axes`` (default ``axes``): the axes of x gamma and beta are
+    shaped like, sorted, never 0."""
 
-    def __init__(self, axes, epsilon, scale, center):
+    def __init__(self, axes, epsilon, scale, center, parameter_axes=None):
         self.axes, self.epsilon, self.scale, self.center = axes, epsilon, scale, center
+        self.parameter_axes = axes if parameter_axes is None else parameter_axes
 
     def forward(self, x, *parameters):
-        gamma = parameters[0] if self.scale else None
-        beta = parameters[-1] if self.center else None
-        self.sample_axes = tuple(axis for axis in range(x.ndim) if axis not in self.axes)
-        self.parameter_shape = tuple(x.shape[axis] for axis in self.axes)
-        broadcast = tuple(x.shape[axis] if axis in self.axes else 1 for axis in range(x.ndim))
-        mean = _mean(x, self.axes)
-        centered = x - mean
-        variance = _mean(centered * centered, self.axes)
-        self.inv_std = 1.0 / xp().sqrt(variance + self.epsilon)
-        self.x_hat = centered * self.inv_std
-        self.gamma = None if gamma is None else gamma.reshape(broadcast)
-        y = self.x_hat if self.gamma is None else self.x_hat * self.gamma
-        return y if beta is None else y + beta.reshape(broadcast)
+        gamma, beta = self._broadcast_parameters(x, parameters)
+        self.x_hat, self.inv_std = normalized(x, self.axes, self.epsilon)
+        return scaled_and_shifted(self.x_hat, gamma, beta)
 
     def backward(self, gy):
         need_x, *need_parameters = self.needs_input_grad
-        grad_x = None
-        if need_x:
-            # dx = (g - mean(g) - x_hat mean(g x_hat)) / sqrt(var + eps), g = gy gamma
-            g = gy if self.gamma is None else gy * self.gamma
-            mean_g = _mean(g, self.axes)
-            mean_g_xhat = _mean(g * self.x_hat, self.axes)
-            grad_x = (g - mean_g - self.x_hat * mean_g_xhat) * self.inv_std
+        grad_x = input_gradient(gy, self.gamma, self.x_hat, self.inv_std, self.axes) if need_x else None
         grad_parameters = []
         if self.scale:
             # dy/dgamma = x_hat, summed over the samples
@@ -69,8 +62,47 @@ class LayerNorm(Function):
             grad_parameters.append(self._sum_over_samples(gy) if need_parameters[-1] else None)
         return (grad_x, *grad_parameters)
 
+    def _broadcast_parameters(self, x, parameters):
+        """(gamma, beta), each None or shaped to broadcast against x; remembers gamma and how to
+        sum a per-element gradient back to the parameters' shape."""
+        self.sample_axes = tuple(axis for axis in range(x.ndim) if axis not in self.parameter_axes)
+        self.parameter_shape = tuple(x.shape[axis] for axis in self.parameter_axes)
+        broadcast = tuple(x.shape[axis] if axis in self.parameter_axes else 1 for axis in range(x.ndim))
+        gamma = parameters[0].reshape(broadcast) if self.scale else None
+        beta = parameters[-1].reshape(broadcast) if self.center else None
+        self.gamma = gamma
+        return gamma, beta
+
     def _sum_over_samples(self, values):
         return values.sum(axis=self.sample_axes).reshape(self.parameter_shape)
+
+
+def normalized(x, axes, epsilon, out=None):
+    """(x_hat, 1 / sqrt(var + epsilon)): x normalised over ``axes`` with its own mean and
+    variance, written into ``out`` when given."""
+    mean = _mean(x, axes)
+    centered = xp().subtract(x, mean, out=out)
+    variance = _mean(centered * centered, axes)
+    inv_std = 1.0 / xp().sqrt(variance + epsilon)
+    centered *= inv_std  # x_hat = (x - mean) / sqrt(var + eps), in place
+    return centered, inv_std
+
+
+def scaled_and_shifted(x_hat, gamma, beta, out=None):
+    """y = gamma * x_hat + beta (either may be None), written into ``out`` when given."""
+    if gamma is None and beta is None:
+        return x_hat
+    y = x_hat if gamma is None else xp().multiply(x_hat, gamma, out=out)
+    return xp().add(y, beta, out=out) if beta is not None else y
+
+
+def input_gradient(gy, gamma, x_hat, inv_std, axes, out=None):
+    """dL/dx = (g - mean(g) - x_hat mean(g x_hat)) / sqrt(var + eps), g = gy gamma (the means
+    over ``axes``), written into ``out`` when given."""
+    g = gy if gamma is None else gy * gamma
+    mean_g = _mean(g, axes)
+    mean_g_xhat = _mean(g * x_hat, axes)
+    return xp().multiply(g - mean_g - x_hat * mean_g_xhat, inv_std, out=out)
 
 
 def _mean(values, axes):
