@@ -213,6 +213,7 @@ def loop_matmul(a, b):
 @given(shapes=matmul_shapes(), seed=seeds)
 @example(shapes=((1, 2, 3), (3, 2)), seed=0)
 @example(shapes=((2, 1, 1, 3), (3, 3, 2)), seed=0)
+@example(shapes=((2, 3, 2, 3), (3, 2)), seed=0)  # a stack of rows times one matrix: one folded product
 def test_matmul_batched_broadcast_forward_and_gradcheck(any_backend, shapes, seed):
     rng = np.random.default_rng(seed)
     a, b = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])

@@ -5,6 +5,8 @@ each input, with the derivative written beside it. The lower-case functions at t
 each section are the public ops: they accept Tensors, arrays or scalars.
 """
 
+import math
+
 from minidl.autograd.function import Function, xp
 from minidl.autograd.tensor import Tensor
 from minidl.ops._util import as_tensor, broadcast_shapes_or_raise, require_float, sum_to
@@ -305,7 +307,9 @@ class MatMul(Function):
 
     Outside ``minidl.reference_ops()`` a large 2-D product (a Dense layer on a big batch or a
     wide input) runs split by rows over the CPU cores (``minidl.runtime.parallel.matmul_on_cores``,
-    the fast form); the numbers are those of a @ b.
+    the fast form), and a stack of rows times one matrix (a Dense layer on a sequence, an
+    attention projection) is one product of all the rows instead of one per leading index; the
+    numbers are those of a @ b up to the order BLAS sums in.
     """
 
     def forward(self, a, b):
@@ -313,18 +317,37 @@ class MatMul(Function):
         return _product(a, b)
 
     def backward(self, gy):
-        # d(a@b)/da = gy @ b^T,  d(a@b)/db = a^T @ gy   (transposes of the last two axes)
+        # d(a@b)/da = gy @ b^T,  d(a@b)/db = a^T @ gy   (transposes of the last two axes),
+        # each summed over the leading axes its operand was broadcast along
+        a, b = self.a, self.b
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = sum_to(_product(gy, self.b.swapaxes(-1, -2)), self.a.shape)
+            grad_a = sum_to(_product(gy, b.swapaxes(-1, -2)), a.shape)
         if self.needs_input_grad[1]:
-            grad_b = sum_to(_product(self.a.swapaxes(-1, -2), gy), self.b.shape)
+            if b.ndim == 2 and a.ndim > 2:
+                # one b for every leading index: the sum over them of a^T @ gy is one product of
+                # all the rows, (rows of a)^T @ (rows of gy)
+                grad_b = _rows(a).T @ _rows(gy)
+            else:
+                grad_b = sum_to(_product(a.swapaxes(-1, -2), gy), b.shape)
         return grad_a, grad_b
 
 
+def _rows(array):
+    """An (..., k) array as the (rows, k) matrix of its last axis (a view when it is contiguous)."""
+    return array.reshape(math.prod(array.shape[:-1]), array.shape[-1])
+
+
 def _product(a, b):
-    if a.ndim == 2 and b.ndim == 2 and not reference_forms_active():
+    if reference_forms_active():
+        return a @ b
+    if a.ndim == 2 and b.ndim == 2:
         return matmul_on_cores(a, b)
+    if b.ndim == 2:
+        # every leading index's rows times the same b: one product, which BLAS threads as it
+        # would have threaded the small ones (measured: MultiHeadAttention(4, 32) on (32, 64,
+        # 128) 20.9 -> 15.8 ms; through matmul_on_cores instead, 25 ms)
+        return (_rows(a) @ b).reshape(*a.shape[:-1], b.shape[-1])
     return a @ b
 
 
