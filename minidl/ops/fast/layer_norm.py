@@ -32,8 +32,9 @@ class FastLayerNorm(LayerNorm):
         self.chunks = core_chunks(x.shape[0], x[:1].nbytes)
 
         def normalize(start, stop, _):
-            _, inv_std[start:stop] = normalized(x[start:stop], self.axes, self.epsilon, out=x_hat[start:stop])
-            scaled_and_shifted(x_hat[start:stop], gamma, beta, out=y[start:stop])
+            x_hat_chunk, inv_std[start:stop] = normalized(x[start:stop], self.axes, self.epsilon,
+                                                          out=x_hat[start:stop])
+            scaled_and_shifted(x_hat_chunk, gamma, beta, out=y[start:stop])
 
         map_chunks(normalize, self.chunks)
         self.x_hat, self.inv_std = x_hat, inv_std
