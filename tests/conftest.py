@@ -98,6 +98,24 @@ def device(array):
     return backend.to_device(np.asarray(array, dtype=np.float64))
 
 
+def with_weights(layer, names, call=None):
+    """Test helper: ``fn(x, *weights)`` -- ``call(x)`` (default ``layer(x)``) with the given
+    tensors standing in for the layer's weights ``names`` -- for a gradient check of the weights."""
+    call = layer if call is None else call
+
+    def fn(x, *weights):
+        saved = [getattr(layer, name) for name in names]
+        for name, weight in zip(names, weights):
+            setattr(layer, name, weight)
+        try:
+            return call(x)
+        finally:
+            for name, weight in zip(names, saved):
+                setattr(layer, name, weight)
+
+    return fn
+
+
 def pytest_terminal_summary(terminalreporter):
     """After the run, one line per distinct skip reason with how many tests it skipped, so the
     README's plain ``python -m pytest -q`` says why tests were skipped without listing each."""

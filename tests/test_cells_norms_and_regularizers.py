@@ -29,7 +29,7 @@ from minidl.layers import (
     UnitNormalization,
 )
 from minidl.models import Model, Sequential
-from tests.conftest import device, to_host
+from tests.conftest import device, to_host, with_weights
 
 
 def sigmoid(z):
@@ -201,16 +201,8 @@ def test_group_normalization_matches_loops_and_gradcheck(any_backend, batch, spa
     count = 4 if groups == -1 else groups
     np.testing.assert_allclose(to_host(layer(device(x))), numpy_group_norm(x, count, gamma, beta, 1e-3), rtol=1e-8,
                                atol=1e-9)
-
-    def with_weights(t, gamma_t, beta_t):  # the layer's output as a function of x, gamma and beta
-        saved = layer.gamma, layer.beta
-        layer.gamma, layer.beta = gamma_t, beta_t
-        try:
-            return layer(t)
-        finally:
-            layer.gamma, layer.beta = saved
-
-    assert max(minidl.gradcheck(with_weights, device(x), device(gamma), device(beta))) < 1e-6
+    fn = with_weights(layer, ["gamma", "beta"])
+    assert max(minidl.gradcheck(fn, device(x), device(gamma), device(beta))) < 1e-6
 
 
 @given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), seed=st.integers(0, 2**16))

@@ -23,7 +23,7 @@ from minidl.layers.core import Dense, Flatten
 from minidl.layers.input_layer import Input
 from minidl.layers.pooling import MaxPooling1D, MaxPooling2D
 from minidl.ops.conv import conv2d_reference, conv2d_transpose_reference
-from tests.conftest import device, to_host
+from tests.conftest import device, to_host, with_weights
 
 
 def _run(layers, shape, dtype=np.float32):
@@ -173,15 +173,7 @@ def test_conv2d_layer_gradcheck_inputs_and_weights(any_backend, filters, kernel,
     layer(x)
     kernel_value, bias_value = layer.get_weights()
 
-    def run(inputs, kernel, bias):
-        """The layer's call with the given tensors standing in for its weights."""
-        saved = layer.kernel, layer.bias
-        layer.kernel, layer.bias = kernel, bias
-        try:
-            return layer(inputs)
-        finally:
-            layer.kernel, layer.bias = saved
-
+    run = with_weights(layer, ["kernel", "bias"])
     worst = minidl.gradcheck(run, device(x), device(kernel_value), device(bias_value + 0.1))
     assert max(worst) < 1e-6
 

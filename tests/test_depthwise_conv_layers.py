@@ -13,7 +13,7 @@ from minidl.ops.depthwise_conv import depthwise_conv1d, depthwise_conv2d
 from minidl.ops.fast import im2col as im2col_module
 from minidl.ops.windows import same_pads
 from minidl.runtime import parallel
-from tests.conftest import device, to_host
+from tests.conftest import device, to_host, with_weights
 
 
 def numpy_depthwise(x, kernel, bias, strides, padding, dilation):
@@ -152,14 +152,7 @@ def test_separable_conv_layers_are_depthwise_then_pointwise(any_backend, size, c
     mixed = numpy_depthwise(x, depthwise, np.zeros(channels * multiplier), (1, 1), "same", (1, 1)) @ pointwise[0, 0]
     np.testing.assert_allclose(to_host(layer(device(x))), np.tanh(mixed + bias), rtol=1e-9, atol=1e-10)
 
-    def fn(a, d, p):
-        saved = layer.depthwise_kernel, layer.pointwise_kernel
-        layer.depthwise_kernel, layer.pointwise_kernel = d, p
-        try:
-            return layer(a)
-        finally:
-            layer.depthwise_kernel, layer.pointwise_kernel = saved
-
+    fn = with_weights(layer, ["depthwise_kernel", "pointwise_kernel"])
     assert max(minidl.gradcheck(fn, device(x), device(depthwise), device(pointwise))) < 1e-6
     one_d = SeparableConv1D(filters, 2, depth_multiplier=multiplier)
     assert one_d(device(x[:, 0])).shape == (2, size - 1, filters)

@@ -18,7 +18,7 @@ from minidl.layers.time_distributed import TimeDistributed
 from minidl.models import Model, Sequential
 from minidl.ops.fast import layer_norm as fast_layer_norm
 from minidl.runtime import parallel
-from tests.conftest import device, to_host
+from tests.conftest import device, to_host, with_weights
 
 
 def numpy_layer_norm(x, gamma, beta, axes, epsilon):
@@ -32,20 +32,6 @@ def numpy_layer_norm(x, gamma, beta, axes, epsilon):
         block = x[tuple(selector)]
         out[tuple(selector)] = (block - block.mean()) / np.sqrt(block.var() + epsilon) * gamma + beta
     return out
-
-
-def with_weights(layer, names, x_tensor_fn):
-    def fn(x, *weights):
-        saved = [getattr(layer, name) for name in names]
-        for name, weight in zip(names, weights):
-            setattr(layer, name, weight)
-        try:
-            return x_tensor_fn(x)
-        finally:
-            for name, weight in zip(names, saved):
-                setattr(layer, name, weight)
-
-    return fn
 
 
 @given(batch=st.integers(1, 3), shape=st.lists(st.integers(2, 4), min_size=1, max_size=2), both_axes=st.booleans(),
@@ -62,7 +48,7 @@ def test_layer_normalization_forward_and_gradcheck(any_backend, batch, shape, bo
     axes = tuple(a % x.ndim for a in (axis if isinstance(axis, list) else [axis]))
     np.testing.assert_allclose(to_host(layer(device(x))), numpy_layer_norm(x, gamma, beta, axes, 1e-3),
                                rtol=1e-10, atol=1e-12)
-    fn = with_weights(layer, ["gamma", "beta"], lambda t: layer(t))
+    fn = with_weights(layer, ["gamma", "beta"])
     assert max(minidl.gradcheck(fn, device(x), device(gamma), device(beta))) < 1e-6
 
 
@@ -186,7 +172,7 @@ def test_time_distributed_dense_is_dense_at_every_step(any_backend, batch, steps
     kernel, bias = layer.get_weights()
     expected = np.stack([np.tanh(x[:, step] @ kernel + bias) for step in range(steps)], axis=1)
     np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
-    fn = with_weights(layer.layer, ["kernel", "bias"], lambda t: layer(t))
+    fn = with_weights(layer.layer, ["kernel", "bias"], layer)
     assert max(minidl.gradcheck(fn, device(x), device(kernel), device(bias))) < 1e-6
 
 

@@ -10,7 +10,7 @@ from minidl import regularizers
 from minidl.layers.base import clear_session
 from minidl.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from minidl.layers.input_layer import Input
-from tests.conftest import device, to_host
+from tests.conftest import device, to_host, with_weights
 
 fixture_ok = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -37,22 +37,6 @@ def numpy_dense(x, kernel, bias, activation):
     return NUMPY_ACTIVATIONS[activation](pre)
 
 
-def with_weights(layer, names, call):
-    """``fn(x, *weights)`` that runs ``call(layer, x)`` with the given tensors as the weights."""
-
-    def fn(x, *weights):
-        saved = [getattr(layer, name) for name in names]
-        for name, weight in zip(names, weights):
-            setattr(layer, name, weight)
-        try:
-            return call(layer, x)
-        finally:
-            for name, weight in zip(names, saved):
-                setattr(layer, name, weight)
-
-    return fn
-
-
 @fixture_ok
 @given(batch=st.integers(1, 3), time=st.sampled_from([None, 1, 3]), features=st.integers(1, 4),
        units=st.integers(1, 3), activation=st.sampled_from(["linear", "tanh", "sigmoid", "softmax", None]),
@@ -70,7 +54,7 @@ def test_dense_forward_and_gradcheck(any_backend, batch, time, features, units, 
     np.testing.assert_allclose(to_host(out), numpy_dense(x, kernel, bias, activation), rtol=1e-10, atol=1e-12)
 
     names = ["kernel", "bias"] if use_bias else ["kernel"]
-    fn = with_weights(layer, names, lambda lay, inp: lay(inp))
+    fn = with_weights(layer, names)
     worst = minidl.gradcheck(fn, device(x), *[device(w) for w in weights])
     assert max(worst) < 1e-6
 
