@@ -344,9 +344,9 @@ def _product(a, b):
     if a.ndim == 2 and b.ndim == 2:
         return matmul_on_cores(a, b)
     if b.ndim == 2:
-        # every leading index's rows times the same b: one product, which BLAS threads as it
-        # would have threaded the small ones (measured: MultiHeadAttention(4, 32) on (32, 64,
-        # 128) 20.9 -> 15.8 ms; through matmul_on_cores instead, 25 ms)
+        # every leading index's rows times the same b: one product, left to BLAS's own threads as
+        # each small one was (MultiHeadAttention(4, 32) on (32, 64, 128): 20.6 -> 15.4 ms; through
+        # matmul_on_cores, 25 ms -- benchmarks/RESULTS.md)
         return (_rows(a) @ b).reshape(*a.shape[:-1], b.shape[-1])
     return a @ b
 
