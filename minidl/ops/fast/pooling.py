@@ -8,8 +8,9 @@ only (4 for a 2x2 pool), each offset one vectorised operation over a chunk of sa
 chunks on every CPU core. Max pooling remembers which offset won each window (the first
 maximum, TensorFlow's tie rule) as a small integer, and routes the gradient there. When the
 windows tile the input (a 2x2 pool with stride 2), both write each offset's gradient straight
-into its place: no zero fill, no adds. Overlapping max-pool windows hand their offsets' shares
-to the convolutions' ``col2im`` (``fast/im2col.py``), laid out as its blocks.
+into its place: no zero fill, no adds. Overlapping windows hand their offsets' shares to the
+convolutions' ``col2im`` (``fast/im2col.py``), laid out as its blocks, chunk by chunk on the cores
+(for a mean, every offset's share is the same block, seen kh*kw times).
 """
 
 import functools
@@ -21,7 +22,7 @@ from minidl.ops.fast.im2col import col2im
 from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
 from minidl.runtime import backend
 from minidl.runtime.parallel import core_chunks, largest_chunk, map_chunks
-from minidl.runtime.step_buffers import reusable_empty, reusable_full
+from minidl.runtime.step_buffers import reusable_empty
 
 # -- max pooling ------------------------------------------------------------------------------
 
@@ -142,14 +143,17 @@ class FastAvgPool2D(Function):
 
     def forward(self, x):
         geometry = self.geometry
-        padded = pad_spatial(x, geometry.pads)
         divisor = _divisor(geometry, x.dtype)
+        padded = reusable_empty((x.shape[0], *geometry.padded_size, x.shape[3]), x.dtype) \
+            if geometry.has_padding else x
         total = reusable_empty((x.shape[0], *geometry.output_size, x.shape[3]), x.dtype)
 
         def average(start, stop, _):
+            # each chunk pads its own samples (zeros: they add nothing) just before reading them
+            padded_chunk = pad_spatial(x[start:stop], geometry.pads, out=padded[start:stop])
             total_chunk = total[start:stop]
             for index, (i, j) in enumerate(geometry.offsets):
-                window = padded[start:stop][geometry.window_slice(i, j)]
+                window = padded_chunk[geometry.window_slice(i, j)]
                 if index == 0:
                     total_chunk[...] = window
                 else:
@@ -163,13 +167,22 @@ class FastAvgPool2D(Function):
     def backward(self, gy):
         geometry = self.geometry
         n, _, _, channels = self.x_shape
-        share = gy / self.divisor  # d mean(window) / d window[k] = 1 / (window count)
+        (kh, kw), (out_h, out_w) = geometry.kernel_size, geometry.output_size
         if _windows_tile(geometry):  # every element in one window: its share, written in place
-            (kh, kw), (out_h, out_w) = geometry.kernel_size, geometry.output_size
+            share = gy / self.divisor  # d mean(window) / d window[k] = 1 / (window count)
             grad = reusable_empty((n, out_h, kh, out_w, kw, channels), gy.dtype)
             grad[...] = share[:, :, None, :, None, :]
             return crop_spatial(grad.reshape(n, *geometry.padded_size, channels), geometry.pads)
-        padded = reusable_full((n, *geometry.padded_size, channels), 0, gy.dtype)
-        for i, j in geometry.offsets:
-            padded[geometry.window_slice(i, j)] += share
+        padded = reusable_empty((n, *geometry.padded_size, channels), gy.dtype)  # col2im writes all of it
+        per_sample = out_h * out_w
+
+        def spread(start, stop, share):
+            share = share[:(stop - start) * per_sample].reshape(stop - start, out_h, out_w, channels)
+            xp().divide(gy[start:stop], self.divisor, out=share)  # d mean(window) / d window[k] = 1 / count
+            # every offset of a window receives the same share: col2im of one block seen kh*kw times
+            blocks = xp().broadcast_to(share.reshape(1, -1, channels), (kh * kw, share.size // channels, channels))
+            col2im(blocks, geometry, out=padded[start:stop])
+
+        chunks = _pool_chunks(padded)
+        map_chunks(spread, chunks, (largest_chunk(chunks) * per_sample, channels), gy.dtype)
         return crop_spatial(padded, geometry.pads)
