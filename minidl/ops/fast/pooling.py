@@ -35,20 +35,22 @@ class FastMaxPool2D(Function):
 
     def forward(self, x):
         geometry = self.geometry
-        padded = pad_spatial(x, geometry.pads, value=-np.inf)
         record = bool(self.needs_input_grad)
         index_dtype = np.uint8 if len(geometry.offsets) <= 255 else np.int32
         n, channels = x.shape[0], x.shape[3]
+        padded = reusable_empty((n, *geometry.padded_size, channels), x.dtype) if geometry.has_padding else x
         y = reusable_empty((n, *geometry.output_size, channels), x.dtype)
         winner = reusable_empty(y.shape, index_dtype) if record else None
 
         def pool(start, stop, _):
+            # each chunk pads its own samples (-inf: padding never wins) just before reading them
+            padded_chunk = pad_spatial(x[start:stop], geometry.pads, value=-np.inf, out=padded[start:stop])
             y_chunk = y[start:stop]
             if record:
                 greater = xp().empty(y_chunk.shape, dtype=bool)
                 candidate = xp().empty(y_chunk.shape, dtype=index_dtype)
             for index, (i, j) in enumerate(geometry.offsets):
-                window = padded[start:stop][geometry.window_slice(i, j)]
+                window = padded_chunk[geometry.window_slice(i, j)]
                 if index == 0:
                     y_chunk[...] = window
                     if record:
