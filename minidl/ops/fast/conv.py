@@ -224,13 +224,15 @@ class FastConv2DTranspose(Function):
         need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
         grad_x = grad_kernel = grad_bias = None
         if need_x or need_kernel:
-            padded = pad_spatial(gz, geometry.pads)
+            padded = reusable_empty((gz.shape[0], *geometry.padded_size, gz.shape[3]), gz.dtype) \
+                if geometry.has_padding else gz
             grad_x_rows = reusable_empty(self.x_rows.shape, gz.dtype) if need_x else None
 
             def convolve_gradient(start, stop, buffer):
                 """This chunk's share of dL/dkernel; its dL/dx goes into grad_x_rows."""
                 rows = slice(start * per_sample, stop * per_sample)
-                cols = im2col(padded[start:stop], geometry, out=buffer[:(stop - start) * per_sample])
+                padded_chunk = pad_spatial(gz[start:stop], geometry.pads, out=padded[start:stop])  # on this core
+                cols = im2col(padded_chunk, geometry, out=buffer[:(stop - start) * per_sample])
                 if need_x:
                     # dL/dx = im2col(gz) @ kernel: the forward convolution of gz
                     xp().matmul(cols, kernel_rows, out=grad_x_rows[rows])

@@ -54,12 +54,13 @@ class FastDepthwiseConv2D(Function):
     def forward(self, x, kernel, bias):
         geometry = self.geometry
         n, channels, multiplier = x.shape[0], x.shape[3], kernel.shape[3]
-        padded = pad_spatial(x, geometry.pads)
-        windows = strided_windows(padded, geometry)
+        padded = reusable_empty((n, *geometry.padded_size, channels), x.dtype) if geometry.has_padding else x
+        windows = strided_windows(padded, geometry)  # a view: each chunk pads its samples before reading them
         y = reusable_empty((n, *geometry.output_size, channels, multiplier), x.dtype)
         bias_by_multiplier = bias.reshape(channels, multiplier)
 
         def convolve(start, stop, _):
+            pad_spatial(x[start:stop], geometry.pads, out=padded[start:stop])
             for m in range(multiplier):
                 # y[n, h, w, c, m] = sum_ij windows[n, h, w, i, j, c] K[i, j, c, m]
                 xp().einsum("nhwijc,ijc->nhwc", windows[start:stop], kernel[..., m], out=y[start:stop, ..., m])
