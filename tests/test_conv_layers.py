@@ -107,6 +107,33 @@ def test_upsampling2d_chapter7_demo_is_exact(any_backend):
     np.testing.assert_array_equal(to_host(out)[0, :, :, 0], expected)
 
 
+def _bilinear_upsampled_axis(values, factor):
+    """A plain NumPy reference: tf.image.resize's half-pixel centres along one axis -- output i
+    shows input point (i + 0.5) / factor - 0.5, blended from its two neighbours (edges repeated)."""
+    n = len(values)
+    point = (np.arange(n * factor) + 0.5) / factor - 0.5
+    below = np.floor(point)
+    fraction = point - below
+    lower = np.clip(below, 0, n - 1).astype(int)
+    upper = np.clip(below + 1, 0, n - 1).astype(int)
+    return (1 - fraction) * values[lower] + fraction * values[upper]
+
+
+def test_upsampling2d_bilinear_matches_a_numpy_reference_and_gradcheck(any_backend):
+    np.testing.assert_allclose(_bilinear_upsampled_axis(np.array([0.0, 1.0]), 2), [0, 0.25, 0.75, 1])
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 4, 2)).astype(np.float32)
+    out = to_host(UpSampling2D((2, 3), interpolation="bilinear")(x))
+    # bilinear resizing is separable: rows first, then columns
+    rows = np.apply_along_axis(_bilinear_upsampled_axis, 1, x, 2)
+    expected = np.apply_along_axis(_bilinear_upsampled_axis, 2, rows, 3)
+    assert out.shape == (2, 6, 12, 2)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+    minidl.set_floatx("float64")
+    assert max(minidl.gradcheck(lambda a: UpSampling2D(2, interpolation="bilinear")(a),
+                                device(rng.standard_normal((1, 3, 2, 2))))) < 1e-6
+
+
 # -- Keras API: names, defaults, layouts --------------------------------------------------------
 
 def test_keras_defaults_names_and_weight_layouts():
@@ -290,8 +317,8 @@ def test_invalid_arguments_are_clear_errors():
         Conv2D(2, 3, data_format="channels_first")
     with pytest.raises(ValueError, match=r"output_padding \(2, 2\) must be smaller than the strides \(2, 2\)"):
         Conv2DTranspose(2, 3, strides=2, output_padding=2)
-    with pytest.raises(ValueError, match=r"only interpolation='nearest' is supported, got 'bilinear'"):
-        UpSampling2D(interpolation="bilinear")
+    with pytest.raises(ValueError, match=r"interpolation must be one of 'nearest', 'bilinear', got 'bicubic'"):
+        UpSampling2D(interpolation="bicubic")
     with pytest.raises(ValueError, match=r"zero_padding2d \(ZeroPadding2D\): padding must be a non-negative int"):
         ZeroPadding2D((1, 2, 3))
     with pytest.raises(TypeError, match=r"Conv2D: unexpected argument\(s\) \['kernel_constraint'\]"):

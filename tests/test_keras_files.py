@@ -405,6 +405,8 @@ LAYER_CASES = [
     (lambda: K.GlobalMaxPooling2D(), (3, 3, 2)),
     (lambda: K.UpSampling1D(3), (3, 2)),
     (lambda: K.UpSampling2D((2, 3)), (3, 3, 2)),
+    (lambda: K.UpSampling2D((2, 3), interpolation="bilinear"), (3, 4, 2)),
+    (lambda: K.UpSampling2D(3, interpolation="Bilinear"), (2, 5, 1)),
     (lambda: K.ZeroPadding1D((1, 2)), (3, 2)),
     (lambda: K.ZeroPadding2D(((1, 0), (2, 1))), (3, 3, 2)),
     (lambda: K.BatchNormalization(momentum=0.9, epsilon=1e-2, center=False), (3, 2)),

@@ -240,7 +240,7 @@ BAD_ARGUMENTS = [
     (layers.GlobalAveragePooling2D, {"keepdims": "no"}, "keepdims", "'no'"),
     (layers.GlobalMaxPooling1D, {"data_format": "channels_middle"}, "data_format", "'channels_middle'"),
     (layers.UpSampling2D, {"size": 0}, "size", "0"),
-    (layers.UpSampling2D, {"interpolation": "bilinear"}, "interpolation", "'bilinear'"),
+    (layers.UpSampling2D, {"interpolation": "lanczos3"}, "interpolation", "'lanczos3'"),
     (layers.UpSampling1D, {"size": 0}, "size", "0"),
     (layers.ZeroPadding2D, {"padding": -1}, "padding", "-1"),
     (layers.ZeroPadding1D, {"padding": -1}, "padding", "(-1, -1)"),

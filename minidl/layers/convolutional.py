@@ -23,6 +23,7 @@ from minidl.ops import activations
 from minidl.ops.arguments import int_tuple, is_int, normalize_padding
 from minidl.ops.casting import cast
 from minidl.ops.conv import conv1d, conv2d, conv2d_transpose
+from minidl.ops.image import resize
 from minidl.ops.pooling import upsample2d, zero_pad2d, zero_pad2d_amounts
 from minidl.ops.shapes import reshape
 
@@ -267,8 +268,13 @@ class Conv2DTranspose(Conv2D):
         return {**super().get_config(), "output_padding": self.output_padding}
 
 
+UPSAMPLING_INTERPOLATIONS = ("nearest", "bilinear")
+
+
 class UpSampling2D(Layer):
-    """Nearest-neighbour upsampling: each pixel becomes a ``size`` = (sh, sw) block.
+    """Upsampling by ``size`` = (sh, sw): with 'nearest' each pixel becomes an (sh, sw) block;
+    with 'bilinear' the image is resized to (height * sh, width * sw) as Keras does it
+    (``minidl.ops.image.resize``: TensorFlow's half-pixel centres, edges repeated).
 
     Input ``(batch, height, width, channels)``, output ``(batch, height * sh, width * sw,
     channels)``. No weights.
@@ -276,7 +282,8 @@ class UpSampling2D(Layer):
     Arguments:
         size: the upsampling factors (sh, sw), or one int for both.
         data_format: None or 'channels_last'; 'channels_first' is refused.
-        interpolation: 'nearest' (the only one minidl has; 'bilinear' is refused).
+        interpolation: 'nearest' or 'bilinear' (any case, as Keras takes it); Keras's 'bicubic'
+            and 'lanczos' kernels are refused.
         **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
     """
 
@@ -286,13 +293,19 @@ class UpSampling2D(Layer):
         label = arguments.label(self)
         self.size = normalize_tuple(size, 2, "size", label)
         self.data_format = check_data_format(data_format, label)
-        if interpolation != "nearest":
-            raise ValueError(f"{label}: only interpolation='nearest' is supported, got {interpolation!r}")
-        self.interpolation = interpolation
+        choice = interpolation.lower() if isinstance(interpolation, str) else interpolation
+        if choice not in UPSAMPLING_INTERPOLATIONS:
+            raise ValueError(f"{label}: interpolation must be one of {', '.join(map(repr, UPSAMPLING_INTERPOLATIONS))}, "
+                             f"got {interpolation!r}")
+        self.interpolation = choice
 
     def call(self, inputs, training=False):
         check_input_rank(self, inputs.shape, 2)
-        return upsample2d(to_layer_dtype(self, inputs), self.size)
+        inputs = to_layer_dtype(self, inputs)
+        if self.interpolation == "bilinear":
+            (sh, sw), (height, width) = self.size, inputs.shape[1:3]
+            return resize(inputs, (height * sh, width * sw), interpolation="bilinear")
+        return upsample2d(inputs, self.size)
 
     def get_config(self):
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
