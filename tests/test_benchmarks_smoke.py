@@ -357,3 +357,20 @@ def test_probe_layers_runs_every_case_forward_and_backward_on_minidl():
     lines = probe_layers.report(results, ["flatten", "dropout", "gru_last"]).splitlines()
     assert lines[2:] == ["| dropout | 128x200x64 | 2.00 | 1.00 | 0.50 |", "| flatten | 128x12x12x64 | 1.00 | 3.00 | 3.00 |",
                          "| gru_last | 64x100x32 | 10.00 | failed | - |"]
+
+
+def test_op_breakdown_times_the_ops_of_a_step_and_puts_the_methods_back():
+    """The per-op table of a small workload: the convolution's backward is in it, the shares
+    add up to at most the step, and every op's forward and backward are the originals after."""
+    import op_breakdown
+
+    from minidl.ops.fast.conv import FastConv2D
+
+    forward, backward = FastConv2D.__dict__["forward"], FastConv2D.__dict__["backward"]
+    per_step, rows = op_breakdown.breakdown("cifar_cnn", steps=1, warmup=1)
+    assert ("FastConv2D", "backward") in {(op, method) for op, method, _ in rows}
+    assert ("optimizer", "apply_gradients") in {(op, method) for op, method, _ in rows}
+    assert 0 < sum(ms for _, _, ms in rows) <= per_step
+    assert FastConv2D.__dict__["forward"] is forward and FastConv2D.__dict__["backward"] is backward
+    table = op_breakdown.report("cifar_cnn", per_step, rows)
+    assert table.splitlines()[2] == "| op | method | ms a step | share |"
