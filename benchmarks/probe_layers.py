@@ -82,6 +82,25 @@ CASES = [
     ("spatial_dropout2d", "SpatialDropout2D", {"rate": 0.2}, (128, 24, 24, 64)),
     ("conv1d_transpose", "Conv1DTranspose", {"filters": 32, "kernel_size": 5, "strides": 2, "padding": "same"},
      (64, 100, 64)),
+    # a hunt for cliffs in shapes and options nothing above has (2026-12-07): strides with
+    # depthwise and transposed kernels, overlapping 'same' pooling, long and rectangular kernels,
+    # many channels, a large first-layer image, bilinear upsampling, a large vocabulary
+    ("depthwise_conv2d_stride2", "DepthwiseConv2D", {"kernel_size": 3, "strides": 2, "padding": "same"},
+     (64, 32, 32, 32)),
+    ("average_pool2d_3x3_stride1_same", "AveragePooling2D", {"pool_size": 3, "strides": 1, "padding": "same"},
+     (64, 16, 16, 32)),
+    ("max_pool2d_3x3_stride2_same", "MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same"},
+     (64, 32, 32, 64)),
+    ("conv2d_transpose_stride1", "Conv2DTranspose", {"filters": 32, "kernel_size": 3, "padding": "same"},
+     (64, 16, 16, 32)),
+    ("conv1d_kernel15", "Conv1D", {"filters": 32, "kernel_size": 15}, (32, 500, 16)),
+    ("conv2d_1x7", "Conv2D", {"filters": 16, "kernel_size": (1, 7), "padding": "same"}, (32, 32, 32, 16)),
+    ("conv2d_256_channels", "Conv2D", {"filters": 256, "kernel_size": 3, "padding": "same"}, (16, 8, 8, 256)),
+    ("conv2d_180x180_rgb", "Conv2D", {"filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"},
+     (8, 180, 180, 3)),
+    ("upsampling2d_bilinear", "UpSampling2D", {"size": 2, "interpolation": "bilinear"}, (32, 16, 16, 32)),
+    ("embedding_50000_16", "Embedding", {"input_dim": 50000, "output_dim": 16}, (64, 100)),
+    ("prelu", "PReLU", {}, (64, 28, 28, 16)),
 ]
 TOKEN_INPUTS = {"Embedding"}  # layers fed integer ids below their input_dim, with no gradient of their own
 FRAMEWORKS = ("minidl", "keras")

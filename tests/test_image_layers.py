@@ -123,6 +123,36 @@ def test_resize_matches_the_pixel_reference_and_gradcheck(any_backend, height, w
     assert max(minidl.gradcheck(lambda t: image.resize(t, (out_height, out_width), interpolation), device(x))) < 1e-6
 
 
+@given(height=st.integers(1, 9), width=st.integers(1, 9), out_height=st.integers(1, 12), out_width=st.integers(1, 12),
+       channels=st.integers(1, 3), interpolation=st.sampled_from(["bilinear", "nearest"]), seed=st.integers(0, 2**16))
+def test_resize_one_axis_at_a_time_equals_the_readable_gather(height, width, out_height, out_width, channels,
+                                                              interpolation, seed):
+    """The fast form (``minidl/ops/fast/resize.py``: rows, then columns) against ``SampleImages``
+    under ``reference_ops()``: the same pixels and the same image gradient, to rounding, and
+    a non-finite pixel spoils only the outputs that read it, as in the gather."""
+    minidl.set_floatx("float64")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, height, width, channels))
+    gy = rng.standard_normal((2, out_height, out_width, channels))
+    x_inf = x.copy()
+    x_inf[1, rng.integers(height), rng.integers(width), 0] = np.inf
+    results = []
+    for readable in (False, True):
+        with minidl.reference_ops(readable):
+            leaf = minidl.tensor(x, requires_grad=True)
+            y = image.resize(leaf, (out_height, out_width), interpolation)
+            y.backward(gy)
+            with np.errstate(invalid="ignore"):
+                spoiled = ~np.isfinite(image.resize(minidl.tensor(x_inf), (out_height, out_width), interpolation).data)
+        results.append((y.data, leaf.grad, spoiled))
+    (fast, fast_grad, fast_spoiled), (readable_y, readable_grad, readable_spoiled) = results
+    # the taps' weights are float32 (TensorFlow's coordinates); the gather multiplies a row's and a
+    # column's weight in float32 first, one axis at a time applies them one after the other
+    np.testing.assert_allclose(fast, readable_y, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(fast_grad, readable_grad, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(fast_spoiled, readable_spoiled)
+
+
 @given(height=st.integers(1, 5), width=st.integers(1, 5), interpolation=st.sampled_from(["bilinear", "nearest"]),
        fill_mode=st.sampled_from(["reflect", "wrap", "constant", "nearest"]), seed=st.integers(0, 2**16))
 def test_affine_transform_matches_the_pixel_reference_and_gradcheck(any_backend, height, width, interpolation,

@@ -2,7 +2,9 @@
 
 Both decide, for every output pixel, which input point (y, x) it shows, and read that point
 with ``SampleImages`` (``minidl/ops/reference/image_sampling.py``: a weighted gather whose
-backward is a scatter-add), so they are differentiable in the images. The geometry follows
+backward is a scatter-add), so they are differentiable in the images. A resize samples rows and
+columns independently, so on the CPU it runs one axis at a time (``minidl/ops/fast/resize.py``),
+which must equal ``SampleImages``. The geometry follows
 TensorFlow's kernels, which Keras's image layers run, so the outputs match Keras's:
 
 * ``resize`` (``tf.image.resize``, half-pixel centres): output pixel i of a size-``n`` axis
@@ -23,6 +25,8 @@ The coordinates are computed in float32, as TensorFlow computes them.
 import numpy as np
 
 from minidl.ops._util import as_tensor, require_float
+from minidl.ops.fast import resize as fast_resize
+from minidl.ops.forms import reference_forms_active
 from minidl.ops.reference.image_sampling import SampleImages
 from minidl.runtime import backend
 
@@ -71,6 +75,8 @@ def resize(images, size, interpolation="bilinear"):
         raise ValueError(f"{what}: size must be two positive integers, got {tuple(size)}")
     rows_1d, row_weights = _resize_axis(images.shape[1], out_h, interpolation)
     cols_1d, col_weights = _resize_axis(images.shape[2], out_w, interpolation)
+    if fast_resize.fast_form_applies() and not reference_forms_active():
+        return fast_resize.SeparableResize(rows_1d, row_weights, cols_1d, col_weights)(images)
     # every (row tap, column tap) pair of an output pixel: K = taps_y * taps_x, shared by the batch
     rows = np.broadcast_to(rows_1d[:, None, :, None], (out_h, out_w, rows_1d.shape[1], cols_1d.shape[1]))
     cols = np.broadcast_to(cols_1d[None, :, None, :], rows.shape)
