@@ -78,11 +78,11 @@ def resize(images, size, interpolation="bilinear"):
     if fast_resize.fast_form_applies() and not reference_forms_active():
         return fast_resize.SeparableResize(rows_1d, row_weights, cols_1d, col_weights)(images)
     # every (row tap, column tap) pair of an output pixel: K = taps_y * taps_x, shared by the batch
-    rows = np.broadcast_to(rows_1d[:, None, :, None], (out_h, out_w, rows_1d.shape[1], cols_1d.shape[1]))
-    cols = np.broadcast_to(cols_1d[None, :, None, :], rows.shape)
-    weights = row_weights[:, None, :, None] * col_weights[None, :, None, :]
-    taps = rows.shape[2] * rows.shape[3]
-    return SampleImages(*(backend.to_device(np.ascontiguousarray(a).reshape(1, out_h, out_w, taps))
+    rows = np.broadcast_to(rows_1d.T[:, None, :, None], (rows_1d.shape[1], cols_1d.shape[1], out_h, out_w))
+    cols = np.broadcast_to(cols_1d.T[None, :, None, :], rows.shape)
+    weights = row_weights.T[:, None, :, None] * col_weights.T[None, :, None, :]
+    taps = rows.shape[0] * rows.shape[1]
+    return SampleImages(*(backend.to_device(np.ascontiguousarray(a).reshape(taps, 1, out_h, out_w))
                           for a in (rows, cols, weights)))(images)
 
 
@@ -119,7 +119,8 @@ def _round_half_away(xp, values):
 
 
 def sampling_taps(transforms, height, width, interpolation, fill_mode):
-    """(rows, cols, weights), each (N, H, W, K), of ``affine_transform`` on images of H x W."""
+    """(rows, cols, weights), each (K, N, H, W) -- tap k of every output pixel at index k -- of
+    ``affine_transform`` on images of H x W."""
     xp = backend.get_xp()
     transforms = transforms.astype(np.float32)
     y, x = xp.meshgrid(xp.arange(height, dtype=np.float32), xp.arange(width, dtype=np.float32), indexing="ij")
@@ -128,14 +129,14 @@ def sampling_taps(transforms, height, width, interpolation, fill_mode):
     in_x = _map_coordinates(xp, (a0 * x + a1 * y + a2) / projection, width, fill_mode)
     in_y = _map_coordinates(xp, (b0 * x + b1 * y + b2) / projection, height, fill_mode)
     if interpolation == "nearest":
-        rows = _round_half_away(xp, in_y)[..., None]
-        cols = _round_half_away(xp, in_x)[..., None]
+        rows = _round_half_away(xp, in_y)[None]
+        cols = _round_half_away(xp, in_x)[None]
         return rows.astype(np.int64), cols.astype(np.int64), xp.ones(rows.shape, dtype=np.float32)
     top, left = xp.floor(in_y), xp.floor(in_x)
     dy, dx = in_y - top, in_x - left
-    rows = xp.stack([top, top, top + 1, top + 1], axis=-1)
-    cols = xp.stack([left, left + 1, left, left + 1], axis=-1)
-    weights = xp.stack([(1 - dy) * (1 - dx), (1 - dy) * dx, dy * (1 - dx), dy * dx], axis=-1)
+    rows = xp.stack([top, top, top + 1, top + 1])
+    cols = xp.stack([left, left + 1, left, left + 1])
+    weights = xp.stack([(1 - dy) * (1 - dx), (1 - dy) * dx, dy * (1 - dx), dy * dx])
     return rows.astype(np.int64), cols.astype(np.int64), weights
 
 

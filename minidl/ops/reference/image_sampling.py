@@ -22,32 +22,38 @@ from minidl.runtime import backend
 
 
 class SampleImages(Function):
-    """The weighted gather above, for images (N, H, W, C) and taps (N or 1, H', W', K)."""
+    """The weighted gather above, for images (N, H, W, C) and taps (K, N or 1, H', W'): ``rows``,
+    ``cols`` and ``weights`` hold tap k of every output pixel at index k."""
 
     def __init__(self, rows, cols, weights, fill_value=0.0):
         self.rows, self.cols, self.weights = rows, cols, weights
         self.fill_value = fill_value
 
     def forward(self, images):
+        module = xp()
         n, height, width, channels = images.shape
         inside = (self.rows >= 0) & (self.rows < height) & (self.cols >= 0) & (self.cols < width)
-        self.inside_weights = xp().where(inside, self.weights, 0).astype(images.dtype)
+        self.inside_weights = module.where(inside, self.weights, 0).astype(images.dtype)
         # one flat row index per tap into the images seen as (N * H * W, C); outside taps read pixel 0
-        batch = xp().arange(n).reshape(n, 1, 1, 1)
-        flat = (batch * height + xp().where(inside, self.rows, 0)) * width + xp().where(inside, self.cols, 0)
-        self.flat = xp().broadcast_to(flat, (n,) + flat.shape[1:])
+        batch = module.arange(n).reshape(1, n, 1, 1)
+        self.flat = (batch * height + module.where(inside, self.rows, 0)) * width + module.where(inside, self.cols, 0)
         self.image_shape = images.shape
-        taps = images.reshape(-1, channels)[self.flat]                      # (N, H', W', K, C)
-        out = (taps * self.inside_weights[..., None]).sum(axis=3)
+        pixels = images.reshape(-1, channels)
+        out = None
+        for k in range(len(self.flat)):
+            tap = module.take(pixels, self.flat[k], axis=0)                  # tap k of every output pixel
+            tap *= self.inside_weights[k][..., None]
+            out = tap if out is None else module.add(out, tap, out=out)
         if self.fill_value:
-            outside = (self.weights - self.inside_weights).sum(axis=3)        # the weight falling outside
+            outside = (self.weights - self.inside_weights).sum(axis=0)        # the weight falling outside
             out = out + outside[..., None].astype(images.dtype) * images.dtype.type(self.fill_value)
         return out
 
     def backward(self, gy):
         n, height, width, channels = self.image_shape
-        # d out / d image[tap] = weight of that tap: spread each gradient back over its taps
-        spread = gy[:, :, :, None, :] * self.inside_weights[..., None]        # (N, H', W', K, C)
+        # d out / d image[tap] = weight of that tap: each tap's share of the gradient goes back to its pixel
         grad = xp().zeros((n * height * width, channels), dtype=gy.dtype)
-        backend.scatter_add(grad, self.flat.reshape(-1), spread.reshape(-1, channels))
+        for k in range(len(self.flat)):
+            share = gy * self.inside_weights[k][..., None]
+            backend.scatter_add(grad, self.flat[k].reshape(-1), share.reshape(-1, channels))
         return grad.reshape(self.image_shape)
