@@ -129,15 +129,16 @@ def sampling_taps(transforms, height, width, interpolation, fill_mode):
     in_x = _map_coordinates(xp, (a0 * x + a1 * y + a2) / projection, width, fill_mode)
     in_y = _map_coordinates(xp, (b0 * x + b1 * y + b2) / projection, height, fill_mode)
     if interpolation == "nearest":
-        rows = _round_half_away(xp, in_y)[None]
-        cols = _round_half_away(xp, in_x)[None]
-        return rows.astype(np.int64), cols.astype(np.int64), xp.ones(rows.shape, dtype=np.float32)
+        rows = _round_half_away(xp, in_y)[None].astype(np.int32)
+        cols = _round_half_away(xp, in_x)[None].astype(np.int32)
+        return rows, cols, xp.ones(rows.shape, dtype=np.float32)
     top, left = xp.floor(in_y), xp.floor(in_x)
     dy, dx = in_y - top, in_x - left
+    top, left = top.astype(np.int32), left.astype(np.int32)  # pixel coordinates: far inside int32
     rows = xp.stack([top, top, top + 1, top + 1])
     cols = xp.stack([left, left + 1, left, left + 1])
     weights = xp.stack([(1 - dy) * (1 - dx), (1 - dy) * dx, dy * (1 - dx), dy * dx])
-    return rows.astype(np.int64), cols.astype(np.int64), weights
+    return rows, cols, weights
 
 
 def affine_transform(images, transforms, interpolation="bilinear", fill_mode="constant", fill_value=0.0):

@@ -17,6 +17,8 @@ A pixel read by several outputs collects all their gradients (a scatter-add). Th
 contributes nothing to the gradient: it is a constant.
 """
 
+import numpy as np
+
 from minidl.autograd.function import Function, xp
 from minidl.runtime import backend
 
@@ -32,11 +34,13 @@ class SampleImages(Function):
     def forward(self, images):
         module = xp()
         n, height, width, channels = images.shape
-        inside = (self.rows >= 0) & (self.rows < height) & (self.cols >= 0) & (self.cols < width)
+        # a tap outside the image reads the nearest edge pixel with weight 0
+        rows, cols = module.clip(self.rows, 0, height - 1), module.clip(self.cols, 0, width - 1)
+        inside = (rows == self.rows) & (cols == self.cols)
         self.inside_weights = module.where(inside, self.weights, 0).astype(images.dtype)
-        # one flat row index per tap into the images seen as (N * H * W, C); outside taps read pixel 0
-        batch = module.arange(n).reshape(1, n, 1, 1)
-        self.flat = (batch * height + module.where(inside, self.rows, 0)) * width + module.where(inside, self.cols, 0)
+        # one flat row index per tap into the images seen as (N * H * W, C)
+        batch = module.arange(0, n * height, height, dtype=np.intp).reshape(1, n, 1, 1)
+        self.flat = (batch + rows) * width + cols
         self.image_shape = images.shape
         pixels = images.reshape(-1, channels)
         out = None
