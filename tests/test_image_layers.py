@@ -4,6 +4,7 @@ TensorFlow's geometry, float64 gradient checks on drawn shapes, every backend, a
 Keras is installed) Keras's pixels for the same angle, zoom, shift, contrast and brightness."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -308,3 +309,15 @@ def test_image_layers_match_keras_pixels(name, kwargs):
     ours = getattr(minidl.layers, name)(**kwargs)(x, training=True)
     theirs = getattr(keras.layers, name)(**kwargs)(x, training=True)
     np.testing.assert_allclose(to_host(ours), np.asarray(theirs), rtol=1e-5, atol=2e-4)
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_points_far_outside_read_the_fill_value_without_integer_overflow(interpolation):
+    """A transform that sends every point 10^12 pixels away (or divides by almost zero) reads only
+    the constant fill: the coordinates are brought near the image before they become int32."""
+    x = np.random.default_rng(0).random((2, 5, 6, 3)).astype(np.float32)
+    far = np.array([[1, 0, 1e12, 0, 1, 0, 0, 0], [1e-9, 0, 0, 0, 1, 0, 1e-3, 0]], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value encountered in cast"
+        out = to_host(image.affine_transform(x, far, interpolation, "constant", 0.5))
+    np.testing.assert_array_equal(out[0], np.full((5, 6, 3), 0.5, np.float32))

@@ -128,13 +128,16 @@ def sampling_taps(transforms, height, width, interpolation, fill_mode):
     projection = c0 * x + c1 * y + 1
     in_x = _map_coordinates(xp, (a0 * x + a1 * y + a2) / projection, width, fill_mode)
     in_y = _map_coordinates(xp, (b0 * x + b1 * y + b2) / projection, height, fill_mode)
+    # a point more than a pixel outside reads nothing from the image wherever it lies: brought to
+    # the band just outside, its taps stay outside and are small enough for int32
+    in_x, in_y = xp.clip(in_x, -2, width + 1), xp.clip(in_y, -2, height + 1)
     if interpolation == "nearest":
         rows = _round_half_away(xp, in_y)[None].astype(np.int32)
         cols = _round_half_away(xp, in_x)[None].astype(np.int32)
         return rows, cols, xp.ones(rows.shape, dtype=np.float32)
     top, left = xp.floor(in_y), xp.floor(in_x)
     dy, dx = in_y - top, in_x - left
-    top, left = top.astype(np.int32), left.astype(np.int32)  # pixel coordinates: far inside int32
+    top, left = top.astype(np.int32), left.astype(np.int32)
     rows = xp.stack([top, top, top + 1, top + 1])
     cols = xp.stack([left, left + 1, left, left + 1])
     weights = xp.stack([(1 - dy) * (1 - dx), (1 - dy) * dx, dy * (1 - dx), dy * dx])
