@@ -93,25 +93,42 @@ def _trunc(xp, values):
 
 
 def _map_coordinates(xp, coords, size, fill_mode):
-    """Points outside [0, size - 1] brought back inside by ``fill_mode`` (TensorFlow's rules)."""
+    """Points outside [0, size - 1] brought back inside by ``fill_mode`` (TensorFlow's rules).
+    ``coords`` is a fresh array the caller hands over: it is overwritten."""
     if fill_mode == "constant":
         return coords
     if size <= 1:
         return xp.zeros_like(coords)
     last = np.float32(size - 1)
-    if fill_mode == "reflect":
-        double = np.float32(2 * size)
-        below = coords + double * _trunc(xp, -coords / double)
-        below = xp.where(below < -size, below + double, -below - 1)
-        above = coords - double * _trunc(xp, coords / double)
-        above = xp.where(above >= size, double - above - 1, above)
-        coords = xp.where(coords < 0, below, xp.where(coords > last, above, coords))
-    elif fill_mode == "wrap":
-        span = np.float32(size - 1)
-        below = coords + np.float32(size) * (_trunc(xp, -coords / span) + 1)
-        above = coords - np.float32(size) * _trunc(xp, coords / span)
-        coords = xp.where(coords < 0, below, xp.where(coords > last, above, coords))
+    if fill_mode in _FILL_MAPS:  # 'nearest' repeats the edge pixel: the clip below does it
+        mapped = _FILL_MAPS[fill_mode]
+        outside = (coords < 0) | (coords > last)
+        if xp is not np:  # on a device, without reading the mask back to the host
+            coords = xp.where(outside, mapped(xp, coords, size), coords)
+        elif outside.any():  # on the host, most points of a rotated or zoomed image lie inside: map the others
+            coords[outside] = mapped(xp, coords[outside], size)
     return xp.clip(coords, 0, last)
+
+
+def _reflect(xp, coords, size):
+    """'reflect' (d c b a | a b c d | d c b a) for points outside [0, size - 1]."""
+    double = np.float32(2 * size)
+    below = coords + double * _trunc(xp, -coords / double)
+    below = xp.where(below < -size, below + double, -below - 1)
+    above = coords - double * _trunc(xp, coords / double)
+    above = xp.where(above >= size, double - above - 1, above)
+    return xp.where(coords < 0, below, above)
+
+
+def _wrap(xp, coords, size):
+    """'wrap' (a b c d | a b c d | a b c d) for points outside [0, size - 1]."""
+    span = np.float32(size - 1)
+    below = coords + np.float32(size) * (_trunc(xp, -coords / span) + 1)
+    above = coords - np.float32(size) * _trunc(xp, coords / span)
+    return xp.where(coords < 0, below, above)
+
+
+_FILL_MAPS = {"reflect": _reflect, "wrap": _wrap}
 
 
 def _round_half_away(xp, values):
