@@ -136,8 +136,9 @@ def _round_half_away(xp, values):
 
 
 def sampling_taps(transforms, height, width, interpolation, fill_mode):
-    """(rows, cols, weights), each (K, N, H, W) -- tap k of every output pixel at index k -- of
-    ``affine_transform`` on images of H x W."""
+    """(rows, cols, weights), each a tuple of K arrays (N, H, W) -- tap k of every output pixel at
+    index k -- of ``affine_transform`` on images of H x W (the bilinear taps share their row and
+    column arrays in pairs)."""
     xp = backend.get_xp()
     transforms = transforms.astype(np.float32)
     y, x = xp.meshgrid(xp.arange(height, dtype=np.float32), xp.arange(width, dtype=np.float32), indexing="ij")
@@ -149,15 +150,15 @@ def sampling_taps(transforms, height, width, interpolation, fill_mode):
     # the band just outside, its taps stay outside and are small enough for int32
     in_x, in_y = xp.clip(in_x, -2, width + 1), xp.clip(in_y, -2, height + 1)
     if interpolation == "nearest":
-        rows = _round_half_away(xp, in_y)[None].astype(np.int32)
-        cols = _round_half_away(xp, in_x)[None].astype(np.int32)
-        return rows, cols, xp.ones(rows.shape, dtype=np.float32)
+        rows = _round_half_away(xp, in_y).astype(np.int32)
+        cols = _round_half_away(xp, in_x).astype(np.int32)
+        return (rows,), (cols,), (xp.ones(rows.shape, dtype=np.float32),)
     top, left = xp.floor(in_y), xp.floor(in_x)
     dy, dx = in_y - top, in_x - left
     top, left = top.astype(np.int32), left.astype(np.int32)
-    rows = xp.stack([top, top, top + 1, top + 1])
-    cols = xp.stack([left, left + 1, left, left + 1])
-    weights = xp.stack([(1 - dy) * (1 - dx), (1 - dy) * dx, dy * (1 - dx), dy * dx])
+    below, right = top + 1, left + 1
+    rows, cols = (top, top, below, below), (left, right, left, right)
+    weights = ((1 - dy) * (1 - dx), (1 - dy) * dx, dy * (1 - dx), dy * dx)
     return rows, cols, weights
 
 

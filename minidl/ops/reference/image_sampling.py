@@ -24,8 +24,10 @@ from minidl.runtime import backend
 
 
 class SampleImages(Function):
-    """The weighted gather above, for images (N, H, W, C) and taps (K, N or 1, H', W'): ``rows``,
-    ``cols`` and ``weights`` hold tap k of every output pixel at index k."""
+    """The weighted gather above, for images (N, H, W, C) and K taps: ``rows``, ``cols`` and
+    ``weights`` are sequences of K arrays of shape (N or 1, H', W'), tap k of every output pixel at
+    index k (or (K, N or 1, H', W') arrays). Taps that share their row (or column) array -- the
+    bilinear taps share them in pairs -- share its clipping and its part of the flat index."""
 
     def __init__(self, rows, cols, weights, fill_value=0.0):
         self.rows, self.cols, self.weights = rows, cols, weights
@@ -34,22 +36,23 @@ class SampleImages(Function):
     def forward(self, images):
         module = xp()
         n, height, width, channels = images.shape
-        # a tap outside the image reads the nearest edge pixel with weight 0
-        rows, cols = module.clip(self.rows, 0, height - 1), module.clip(self.cols, 0, width - 1)
-        inside = (rows == self.rows) & (cols == self.cols)
-        self.inside_weights = module.where(inside, self.weights, 0).astype(images.dtype)
-        # one flat row index per tap into the images seen as (N * H * W, C)
-        batch = module.arange(0, n * height, height, dtype=np.intp).reshape(1, n, 1, 1)
-        self.flat = (batch + rows) * width + cols
-        self.image_shape = images.shape
-        pixels = images.reshape(-1, channels)
+        pixels = images.reshape(-1, channels)  # every pixel of every image, one row each
+        batch = module.arange(0, n * height, height, dtype=np.intp).reshape(n, 1, 1)
+        rows, cols = _Clipped(height), _Clipped(width)
+        self.flat, self.inside_weights, self.image_shape = [], [], images.shape
         out = None
-        for k in range(len(self.flat)):
-            tap = module.take(pixels, self.flat[k], axis=0)                  # tap k of every output pixel
-            tap *= self.inside_weights[k][..., None]
+        for row, col, weight in zip(self.rows, self.cols, self.weights):
+            # a tap outside the image reads the nearest edge pixel, with weight 0
+            row_inside, col_inside = rows.inside(row), cols.inside(col)
+            inside_weight = module.where(row_inside & col_inside, weight, 0).astype(images.dtype, copy=False)
+            flat = rows.row_starts(row, batch, width) + cols.clipped(col)  # (image * H + row) * W + col
+            tap = module.take(pixels, flat, axis=0)                     # tap k of every output pixel
+            tap *= inside_weight[..., None]
             out = tap if out is None else module.add(out, tap, out=out)
+            self.flat.append(flat)
+            self.inside_weights.append(inside_weight)
         if self.fill_value:
-            outside = (self.weights - self.inside_weights).sum(axis=0)        # the weight falling outside
+            outside = sum(weight - inside for weight, inside in zip(self.weights, self.inside_weights))
             out = out + outside[..., None].astype(images.dtype) * images.dtype.type(self.fill_value)
         return out
 
@@ -57,7 +60,36 @@ class SampleImages(Function):
         n, height, width, channels = self.image_shape
         # d out / d image[tap] = weight of that tap: each tap's share of the gradient goes back to its pixel
         grad = xp().zeros((n * height * width, channels), dtype=gy.dtype)
-        for k in range(len(self.flat)):
-            share = gy * self.inside_weights[k][..., None]
-            backend.scatter_add(grad, self.flat[k].reshape(-1), share.reshape(-1, channels))
+        for flat, inside_weight in zip(self.flat, self.inside_weights):
+            share = gy * inside_weight[..., None]
+            backend.scatter_add(grad, flat.reshape(-1), share.reshape(-1, channels))
         return grad.reshape(self.image_shape)
+
+
+class _Clipped:
+    """Tap coordinates along one axis of ``size`` pixels, clipped into it, and whether they were
+    inside already -- worked out once per coordinate array, however many taps share it."""
+
+    def __init__(self, size):
+        self.size, self.cache = size, {}
+
+    def _entry(self, coords):
+        key = id(coords)  # the arrays live in the op for as long as this lives
+        if key not in self.cache:
+            limited = xp().clip(coords, 0, self.size - 1)
+            self.cache[key] = {"clipped": limited, "inside": limited == coords}
+        return self.cache[key]
+
+    def clipped(self, coords):
+        return self._entry(coords)["clipped"]
+
+    def inside(self, coords):
+        return self._entry(coords)["inside"]
+
+    def row_starts(self, coords, batch, width):
+        """For row coordinates: (image * H + clipped row) * W, the flat index where each tap's
+        image row starts (``batch`` holds image * H)."""
+        entry = self._entry(coords)
+        if "row_starts" not in entry:
+            entry["row_starts"] = (batch + entry["clipped"]) * width
+        return entry["row_starts"]
