@@ -321,3 +321,30 @@ def test_points_far_outside_read_the_fill_value_without_integer_overflow(interpo
         warnings.simplefilter("error")  # no "invalid value encountered in cast"
         out = to_host(image.affine_transform(x, far, interpolation, "constant", 0.5))
     np.testing.assert_array_equal(out[0], np.full((5, 6, 3), 0.5, np.float32))
+
+
+def test_sample_images_takes_its_taps_one_array_at_a_time():
+    """``SampleImages`` against plain NumPy with its taps handed over as a sequence of fresh arrays
+    (each made when asked for and dropped after): taps outside the image count for nothing, and
+    no tap borrows another's clipped coordinates."""
+    from minidl.ops.reference.image_sampling import SampleImages
+
+    class OneAtATime:
+        def __init__(self, arrays):
+            self.arrays = arrays
+
+        def __iter__(self):
+            return (array.copy() for array in self.arrays)
+
+    rng = np.random.default_rng(0)
+    images = rng.standard_normal((2, 5, 6, 3))
+    rows = [rng.integers(-1, 6, (2, 4, 4)) for _ in range(4)]
+    cols = [rng.integers(-1, 7, (2, 4, 4)) for _ in range(4)]
+    weights = [rng.random((2, 4, 4)) for _ in range(4)]
+    expected = np.zeros((2, 4, 4, 3))
+    for row, col, weight in zip(rows, cols, weights):
+        inside = (row >= 0) & (row < 5) & (col >= 0) & (col < 6)
+        pixels = images[np.arange(2)[:, None, None], np.clip(row, 0, 4), np.clip(col, 0, 5)]
+        expected += np.where(inside, weight, 0)[..., None] * pixels
+    out = SampleImages(OneAtATime(rows), OneAtATime(cols), OneAtATime(weights))(minidl.tensor(images))
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)

@@ -74,10 +74,12 @@ class _Clipped:
         self.size, self.cache = size, {}
 
     def _entry(self, coords):
-        key = id(coords)  # the arrays live in the op for as long as this lives
+        # keyed by the array object: the entry holds it, so no other array can take its id while
+        # the entry exists (taps handed over as one stacked array come as fresh views, one by one)
+        key = id(coords)
         if key not in self.cache:
             limited = xp().clip(coords, 0, self.size - 1)
-            self.cache[key] = {"clipped": limited, "inside": limited == coords}
+            self.cache[key] = {"coords": coords, "clipped": limited, "inside": limited == coords}
         return self.cache[key]
 
     def clipped(self, coords):
