@@ -116,6 +116,15 @@ def pad_spatial(x, pads, value=0.0, out=None):
     return out
 
 
+def padding_buffer(x, geometry):
+    """Where ``x`` (N, H, W, C) is to be padded chunk by chunk (``pad_spatial(x[a:b], pads,
+    out=buffer[a:b])`` on each core): an uninitialised (N, Hp, Wp, C) step buffer, or ``x`` itself
+    when ``geometry`` has no padding."""
+    if not geometry.has_padding:
+        return x
+    return reusable_empty((x.shape[0], *geometry.padded_size, x.shape[3]), x.dtype)
+
+
 def crop_spatial(x, pads):
     """The interior of a padded (N, H, W, C) array: a view, no copy."""
     (top, bottom), (left, right) = pads

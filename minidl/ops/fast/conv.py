@@ -22,7 +22,7 @@ from minidl.autograd.function import Function, xp
 from minidl.ops.fast import conv_few_filters as few_filters
 from minidl.ops.fast.column_sums import column_sums
 from minidl.ops.fast.im2col import batch_chunks, col2im, im2col, windows_by_offset
-from minidl.ops.windows import crop_spatial, pad_spatial
+from minidl.ops.windows import crop_spatial, pad_spatial, padding_buffer
 from minidl.runtime.parallel import largest_chunk, map_chunks, sum_in_order
 from minidl.runtime.step_buffers import reusable_empty
 
@@ -60,7 +60,7 @@ class FastConv2D(Function):
         else:
             # each chunk pads its own samples on its core, just before im2col reads them (backward
             # reads the whole padded batch again)
-            padded = reusable_empty((n, *geometry.padded_size, channels), x.dtype) if geometry.has_padding else x
+            padded = padding_buffer(x, geometry)
             kernel_rows = kernel.reshape(-1, filters)  # (kh*kw*C, F): a view, Keras's layout as is
             chunks = batch_chunks(n, geometry, channels, filters, x.dtype.itemsize)
             buffer_shape = (largest_chunk(chunks) * per_sample, kernel_rows.shape[0])
@@ -224,8 +224,7 @@ class FastConv2DTranspose(Function):
         need_x, need_kernel = self.needs_input_grad[0], self.needs_input_grad[1]
         grad_x = grad_kernel = grad_bias = None
         if need_x or need_kernel:
-            padded = reusable_empty((gz.shape[0], *geometry.padded_size, gz.shape[3]), gz.dtype) \
-                if geometry.has_padding else gz
+            padded = padding_buffer(gz, geometry)
             grad_x_rows = reusable_empty(self.x_rows.shape, gz.dtype) if need_x else None
 
             def convolve_gradient(start, stop, buffer):

@@ -29,7 +29,7 @@ from minidl.autograd.function import Function, xp
 from minidl.ops.fast.column_sums import column_sums
 from minidl.ops.fast.conv_few_filters import fits_gradient_windows, gradient_window_view
 from minidl.ops.fast.im2col import has_strided_views, strided_windows
-from minidl.ops.windows import crop_spatial, pad_spatial
+from minidl.ops.windows import crop_spatial, pad_spatial, padding_buffer
 from minidl.runtime import backend
 from minidl.runtime.parallel import core_chunks, largest_chunk, map_chunks, sum_in_order
 from minidl.runtime.step_buffers import reusable_empty
@@ -54,7 +54,7 @@ class FastDepthwiseConv2D(Function):
     def forward(self, x, kernel, bias):
         geometry = self.geometry
         n, channels, multiplier = x.shape[0], x.shape[3], kernel.shape[3]
-        padded = reusable_empty((n, *geometry.padded_size, channels), x.dtype) if geometry.has_padding else x
+        padded = padding_buffer(x, geometry)
         windows = strided_windows(padded, geometry)  # a view: each chunk pads its samples before reading them
         y = reusable_empty((n, *geometry.output_size, channels, multiplier), x.dtype)
         bias_by_multiplier = bias.reshape(channels, multiplier)

@@ -19,7 +19,7 @@ import numpy as np
 
 from minidl.autograd.function import Function, xp
 from minidl.ops.fast.im2col import col2im
-from minidl.ops.windows import crop_spatial, pad_spatial, window_counts
+from minidl.ops.windows import crop_spatial, pad_spatial, padding_buffer, window_counts
 from minidl.runtime import backend
 from minidl.runtime.parallel import core_chunks, largest_chunk, map_chunks
 from minidl.runtime.step_buffers import reusable_empty
@@ -38,7 +38,7 @@ class FastMaxPool2D(Function):
         record = bool(self.needs_input_grad)
         index_dtype = np.uint8 if len(geometry.offsets) <= 255 else np.int32
         n, channels = x.shape[0], x.shape[3]
-        padded = reusable_empty((n, *geometry.padded_size, channels), x.dtype) if geometry.has_padding else x
+        padded = padding_buffer(x, geometry)
         y = reusable_empty((n, *geometry.output_size, channels), x.dtype)
         winner = reusable_empty(y.shape, index_dtype) if record else None
 
@@ -150,8 +150,7 @@ class FastAvgPool2D(Function):
     def forward(self, x):
         geometry = self.geometry
         divisor = _divisor(geometry, x.dtype)
-        padded = reusable_empty((x.shape[0], *geometry.padded_size, x.shape[3]), x.dtype) \
-            if geometry.has_padding else x
+        padded = padding_buffer(x, geometry)
         total = reusable_empty((x.shape[0], *geometry.output_size, x.shape[3]), x.dtype)
 
         def average(start, stop, _):

@@ -83,22 +83,23 @@ def _resample(array, taps, weights, axis):
 def _resample_adjoint(grad, taps, weights, axis, size):
     """The adjoint of ``_resample``: every output slab's gradient, times its weight, added onto the
     input slab ``taps[:, k]`` it was read from (``size`` slabs along ``axis``)."""
-    module = xp()
     # slab by slab along the first axis, where a slab is one contiguous block
-    moved = module.moveaxis(grad, axis, 0)
-    by_slab = reusable_empty(moved.shape, grad.dtype)
-    by_slab[...] = moved
+    by_slab = _contiguous(xp().moveaxis(grad, axis, 0))
     total = reusable_empty((size, *by_slab.shape[1:]), grad.dtype)
     total.fill(0)
     weighted = reusable_empty(by_slab.shape, grad.dtype)
     for k in range(taps.shape[1]):
-        module.multiply(by_slab, weights[:, k].astype(grad.dtype, copy=False).reshape(-1, 1, 1, 1), out=weighted)
+        xp().multiply(by_slab, _weights_along(weights[:, k], 0, grad.dtype), out=weighted)
         # the taps never decrease, so the output slabs read from one input slab are a run: each
         # run is summed and added once (NumPy's add.reduceat does the same, ~10x slower)
         landed, first = np.unique(taps[:, k], return_index=True)
         for slab, start, stop in zip(landed.tolist(), first.tolist(), [*first[1:].tolist(), len(taps)]):
             total[slab] += weighted[start] if stop == start + 1 else weighted[start:stop].sum(axis=0)
-    moved_back = module.moveaxis(total, 0, axis)
-    grad_in = reusable_empty(moved_back.shape, grad.dtype)
-    grad_in[...] = moved_back
-    return grad_in
+    return _contiguous(xp().moveaxis(total, 0, axis))
+
+
+def _contiguous(view):
+    """A contiguous copy of ``view`` in a step buffer."""
+    copy = reusable_empty(view.shape, view.dtype)
+    copy[...] = view
+    return copy
