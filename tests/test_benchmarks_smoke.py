@@ -374,3 +374,22 @@ def test_op_breakdown_times_the_ops_of_a_step_and_puts_the_methods_back():
     assert FastConv2D.__dict__["forward"] is forward and FastConv2D.__dict__["backward"] is backward
     table = op_breakdown.report("cifar_cnn", per_step, rows)
     assert table.splitlines()[2] == "| op | method | ms a step | share |"
+
+
+def test_denormal_slots_trains_the_mlp_with_and_without_flushing(tmp_path):
+    """benchmarks/denormal_slots.py: minidl with and without flushing, epoch times and the count
+    of denormal optimizer slot values (none where flushed)."""
+    out = tmp_path / "slots.json"
+    subprocess.run(
+        [sys.executable, str(BENCHMARKS / "denormal_slots.py"), "--epochs", "2", "--samples", "640",
+         "--configurations", "minidl,minidl-no-flush", "--out", str(out)],
+        check=True, capture_output=True, text=True, timeout=300,
+    )
+    results = {record["configuration"]: record for record in json.loads(out.read_text())["results"]}
+    assert set(results) == {"minidl", "minidl-no-flush"}
+    for record in results.values():
+        assert len(record["epoch_seconds"]) == 2 and all(s > 0 for s in record["epoch_seconds"])
+    from minidl.runtime import denormals
+
+    if denormals.supported():  # elsewhere nothing is flushed (minidl/runtime/denormals.py)
+        assert results["minidl"]["denormal_slot_values"] == 0

@@ -26,6 +26,7 @@ the last layers' gradients across processes during the backward pass. With no ho
 
 from minidl.graph import depth_first
 from minidl.runtime import backend, step_buffers
+from minidl.runtime.denormals import flushes_denormals
 
 leaf_grad_ready_hooks = []
 
@@ -84,6 +85,7 @@ def grad(roots, sources, grad_roots=None, retain_graph=False):
     return results
 
 
+@flushes_denormals  # as TensorFlow's kernels: see minidl/runtime/denormals.py
 def _propagate(seeds, retain_graph, receive_leaf, receive_outputs=None, announce_leaves=False):
     """The chain rule from ``seeds`` -- (tensor, dL/d(tensor)) pairs -- down to the leaves.
 

@@ -24,6 +24,7 @@ from minidl.models.compile_utils import LossTracker
 from minidl.models.input_contract import text_inputs
 from minidl.models.trainer import Trainer
 from minidl.runtime import backend
+from minidl.runtime.denormals import flushes_denormals
 
 
 class Model(Trainer, Layer):
@@ -214,6 +215,7 @@ class Model(Trainer, Layer):
             return dict(zip(keys, xs))
         return xs[0] if len(xs) == 1 else xs
 
+    @flushes_denormals  # as TensorFlow's kernels: see minidl/runtime/denormals.py
     def _forward(self, inputs, training):
         """The model on a batch of data that ``_data`` already conformed to the input contract
         (once for the whole call): the per-call check of ``__call__`` is skipped, and so are the

@@ -37,6 +37,7 @@ from minidl.autograd.tensor import Tensor
 from minidl.ops.forms import reference_forms_active
 from minidl.optimizers import clipping, fast_updates, replicas
 from minidl.runtime import backend
+from minidl.runtime.denormals import flushes_denormals
 
 _ALLOWED_KWARGS = ("lr", "decay")
 
@@ -161,6 +162,7 @@ class Optimizer:
         return rate
 
     # -- the Keras face ------------------------------------------------------------------------
+    @flushes_denormals  # stuck denormal slots would slow every update: minidl/runtime/denormals.py
     def apply_gradients(self, grads_and_vars):
         """Clip the gradients and update each weight in place; ``iterations += 1``.
 

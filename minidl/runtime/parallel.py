@@ -42,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from minidl.runtime import backend
+from minidl.runtime import backend, denormals
 from minidl.runtime.backend import get_xp as xp
 from minidl.runtime.step_buffers import reusable_empty
 
@@ -148,8 +148,12 @@ def _configure_worker_thread():
     out_w * C = 2048 floats) takes 2.5x as long as with a buffer of ``WORKER_UFUNC_BUFFER``
     elements, which lets it run along the rows in place. (Measured with NumPy 2.4: col2im of a
     3x3 64 -> 64 convolution on 32x32 images, 20.4 -> 10.3 ms for 64 samples on one core;
-    mixed-dtype ops, which do need the buffer, are 5% slower at 2048 and 45% at 1024.)"""
+    mixed-dtype ops, which do need the buffer, are 5% slower at 2048 and 45% at 1024.)
+
+    They also flush denormal floats to zero for good, as TensorFlow's threads do
+    (``minidl.runtime.denormals``): they run nothing but minidl's work."""
     np.setbufsize(WORKER_UFUNC_BUFFER)
+    denormals.flush_in_this_thread()
 
 
 def one_blas_thread(method):
