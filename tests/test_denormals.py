@@ -87,3 +87,21 @@ def test_turned_off_nothing_changes(monkeypatch):
     assert not denormals.supported()
     with denormals.flushing_denormals():
         assert _denormal_survives()
+
+
+def test_a_scope_leaves_no_reference_cycles():
+    """Every backward pass enters a scope: garbage there would keep the collector busy (a ctypes
+    array type made per call was one: nine objects in a cycle each time)."""
+    import gc
+
+    with denormals.flushing_denormals():
+        pass
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            with denormals.flushing_denormals():
+                pass
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -36,8 +36,9 @@ import sys
 
 import numpy as np
 
-# fenv_t is 32 bytes on x86-64 glibc and musl, 8 on aarch64; a larger buffer is harmless.
-_FENV_BUFFER_BYTES = 128
+# fenv_t is 32 bytes on x86-64 glibc and musl, 8 on aarch64; a larger buffer is harmless. One
+# type made once: ``c_char * n`` made at every call would be a new type, a reference cycle, each time.
+_Environment = ctypes.c_char * 128
 
 ENABLED = os.environ.get("MINIDL_FLUSH_DENORMALS", "1") != "0"
 
@@ -77,7 +78,7 @@ def _fenv():
 
 
 def _read_environment(fenv):
-    buffer = ctypes.create_string_buffer(_FENV_BUFFER_BYTES)
+    buffer = _Environment()
     if fenv[0](buffer) != 0:
         raise OSError("fegetenv failed")
     return buffer
