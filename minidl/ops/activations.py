@@ -11,6 +11,7 @@ from minidl.ops._util import as_tensor, require_float
 from minidl.ops.arguments import normalize_axis
 from minidl.ops.fast.leaky_relu import FastLeakyReLU, fast_form_applies
 from minidl.ops.forms import reference_forms_active
+from minidl.ops.row_reductions import reduce_max, reduce_sum
 from minidl.ops.select import select
 
 SELU_ALPHA = 1.6732632423543772
@@ -140,14 +141,14 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        shifted = xp().exp(x - x.max(axis=self.axis, keepdims=True))
-        self.y = shifted / shifted.sum(axis=self.axis, keepdims=True)
+        shifted = xp().exp(x - reduce_max(x, self.axis, keepdims=True))
+        self.y = shifted / reduce_sum(shifted, self.axis, keepdims=True)
         return self.y
 
     def backward(self, gy):
         # d softmax_i / dx_j = y_i (delta_ij - y_j)  =>  gx = y * (gy - sum(gy * y))
         y = self.y
-        return y * (gy - (gy * y).sum(axis=self.axis, keepdims=True))
+        return y * (gy - reduce_sum(gy * y, self.axis, keepdims=True))
 
 
 class LogSoftmax(Function):
@@ -155,13 +156,13 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        self.y = shifted - xp().log(xp().exp(shifted).sum(axis=self.axis, keepdims=True))
+        shifted = x - reduce_max(x, self.axis, keepdims=True)
+        self.y = shifted - xp().log(reduce_sum(xp().exp(shifted), self.axis, keepdims=True))
         return self.y
 
     def backward(self, gy):
         # d logsoftmax_i / dx_j = delta_ij - softmax_j  =>  gx = gy - softmax * sum(gy)
-        return gy - xp().exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+        return gy - xp().exp(self.y) * reduce_sum(gy, self.axis, keepdims=True)
 
 
 class Softplus(Function):

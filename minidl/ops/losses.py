@@ -15,6 +15,7 @@ from minidl.labels import as_label_indices, check_label_shape, check_label_value
 from minidl.ops import activations
 from minidl.ops._util import as_tensor, require_float
 from minidl.ops.reductions import mean
+from minidl.ops.row_reductions import reduce_max, reduce_sum
 from minidl.ops.select import select
 from minidl.runtime import backend
 
@@ -91,11 +92,11 @@ class CategoricalCrossentropy(Function):
 
     def forward(self, p):
         module = xp()
-        self.total = p.sum(axis=-1, keepdims=True)
+        self.total = reduce_sum(p, keepdims=True)
         normalised = p / self.total
         self.clipped = module.clip(normalised, EPSILON, 1 - EPSILON)
         self.inside = (normalised >= EPSILON) & (normalised <= 1 - EPSILON)
-        return -(self.target * module.log(self.clipped)).sum(axis=-1)
+        return -reduce_sum(self.target * module.log(self.clipped))
 
     def backward(self, gy):
         # with q = p / sum(p):  dL/dq = -y/q (0 where clipped), and
@@ -103,7 +104,7 @@ class CategoricalCrossentropy(Function):
         q = self.clipped
         grad_q = -self.target / q * self.inside
         normalised = q  # equal to p / sum(p) wherever the gradient is non-zero
-        grad_p = (grad_q - (grad_q * normalised).sum(axis=-1, keepdims=True)) / self.total
+        grad_p = (grad_q - reduce_sum(grad_q * normalised, keepdims=True)) / self.total
         return grad_p * gy[..., None]
 
 
@@ -115,14 +116,14 @@ class SoftmaxCrossentropyWithLogits(Function):
 
     def forward(self, z):
         module = xp()
-        shifted = z - z.max(axis=-1, keepdims=True)
-        log_probs = shifted - module.log(module.exp(shifted).sum(axis=-1, keepdims=True))
+        shifted = z - reduce_max(z, keepdims=True)
+        log_probs = shifted - module.log(reduce_sum(module.exp(shifted), keepdims=True))
         self.probs = module.exp(log_probs)
-        return -(self.target * log_probs).sum(axis=-1)
+        return -reduce_sum(self.target * log_probs)
 
     def backward(self, gy):
         # dL/dz = softmax(z) * sum(y) - y   (= softmax(z) - y for a one-hot or normalised y)
-        target_mass = self.target.sum(axis=-1, keepdims=True)
+        target_mass = reduce_sum(self.target, keepdims=True)
         return (self.probs * target_mass - self.target) * gy[..., None]
 
 
@@ -134,8 +135,8 @@ class SparseSoftmaxCrossentropyWithLogits(Function):
 
     def forward(self, z):
         module = xp()
-        shifted = z - z.max(axis=-1, keepdims=True)
-        log_probs = shifted - module.log(module.exp(shifted).sum(axis=-1, keepdims=True))
+        shifted = z - reduce_max(z, keepdims=True)
+        log_probs = shifted - module.log(reduce_sum(module.exp(shifted), keepdims=True))
         self.probs = module.exp(log_probs)
         return -module.take_along_axis(log_probs, self.labels[..., None], axis=-1)[..., 0]
 
@@ -162,7 +163,7 @@ class SparseCategoricalCrossentropy(Function):
         module = xp()
         self.clipped = module.clip(p, EPSILON, 1 - EPSILON)
         self.inside = (p >= EPSILON) & (p <= 1 - EPSILON)
-        self.total = self.clipped.sum(axis=-1, keepdims=True)
+        self.total = reduce_sum(self.clipped, keepdims=True)
         chosen = module.take_along_axis(self.clipped, self.labels[..., None], axis=-1)
         return (module.log(self.total) - module.log(chosen))[..., 0]
 
