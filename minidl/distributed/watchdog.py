@@ -141,12 +141,16 @@ class Watchdog:
                 raise self.failure
 
     # -- failing --------------------------------------------------------------------------------
-    def announce_failure(self, text, grace=5.0, linger=10.0):
+    def announce_failure(self, text, grace=15.0, linger=10.0):
         """Tell every other rank that this one failed (``text``: the exception in one line).
 
         Synchronous sends complete once the receiver's MPI has matched them, which happens while
         it polls a collective; after ``grace`` seconds we stop waiting for ranks that are busy
-        elsewhere (the job is aborted next anyway). A rank that did take the notice prints its
+        elsewhere (the job is aborted next anyway). 15 s, not 5: once, in a full test run that
+        starts several two-rank jobs together on two cores, a job stopped without the other
+        rank's line naming the failure -- most likely that rank reached its next collective
+        after the 5 s (not reproduced since, alone or under load); a clear message is worth a
+        few more seconds in the rare stop where a rank is busy elsewhere. A rank that did take the notice prints its
         line and aborts the job, which ends this process too; we give it up to ``linger`` seconds
         to do so (a loaded machine can take a while) before aborting the job ourselves."""
         encoded = text.encode("utf-8", "replace")[: NOTICE_BYTES - 1]
