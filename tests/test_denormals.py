@@ -105,3 +105,19 @@ def test_a_scope_leaves_no_reference_cycles():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@needs_flushing
+def test_a_training_step_sets_the_modes_once(monkeypatch):
+    """The step's forward, backward and update run inside the step's own scope: the control
+    register is written once a step, not once for each of them."""
+    model = minidl.keras.Sequential([minidl.keras.layers.Dense(3, input_shape=(4,)), minidl.keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.ones((8, 4), np.float32), np.ones((8, 1), np.float32)
+    model.train_on_batch(x, y)
+    calls = []
+    original = denormals._set_flush_bits
+    monkeypatch.setattr(denormals, "_set_flush_bits", lambda fenv: calls.append(1) or original(fenv))
+    model.train_on_batch(x, y)
+    assert len(calls) == 1
+    assert _denormal_survives()

@@ -56,6 +56,7 @@ from minidl.models.compile_utils import (
 from minidl.models.input_contract import text_inputs
 from minidl.progbar import Progbar
 from minidl.runtime import backend, step_buffers
+from minidl.runtime.denormals import flushes_denormals
 
 # Keras 3 refuses empty input too ("Unexpected result of `train_function` (Empty logs)").
 _NO_BATCHES = ("the input produced no batches (an empty array, generator or dataset); there is nothing "
@@ -342,6 +343,7 @@ class Trainer:
                         tracker = self._added_metric_trackers.setdefault(name, LossTracker(name))
                         tracker.add(_raw(value).mean(), rows)
 
+    @flushes_denormals  # one scope for the step's forward, backward and update
     def _train_step(self, xs, ys, sample_weight):
         compiled = self._compiled
         train_weights = compiled.train_weights
@@ -379,6 +381,7 @@ class Trainer:
         """minidl.distributed: True where this rank's share of a batch smaller than the world is empty."""
         return self._distribution is not None and len(xs[0]) == 0
 
+    @flushes_denormals
     def _test_step(self, xs, ys, sample_weight):
         if self._empty_share(xs):
             return

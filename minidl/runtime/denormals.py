@@ -33,6 +33,7 @@ import functools
 import os
 import platform
 import sys
+import threading
 
 import numpy as np
 
@@ -109,22 +110,23 @@ def supported():
     return ENABLED and _fenv() is not None
 
 
+# Whether this thread flushes already (inside a scope, or a worker thread): nested scopes -- a
+# training step's forward, backward and update inside its own -- then cost one attribute lookup.
+_thread = threading.local()
+
+
 def flush_in_this_thread():
     """Turn flushing on in the calling thread for good (minidl's own worker threads)."""
     if supported():
         _set_flush_bits(_fenv())
+        _thread.flushing = True
 
 
 @contextlib.contextmanager
 def flushing_denormals():
     """Inside: this thread flushes denormals to zero (FTZ and DAZ); its previous modes after."""
-    fenv = _fenv() if ENABLED else None
-    before = None if fenv is None else _set_flush_bits(fenv)
-    try:
+    with _Scope():
         yield
-    finally:
-        if before is not None:
-            _write_control(fenv, before)
 
 
 def flushes_denormals(method):
@@ -133,12 +135,30 @@ def flushes_denormals(method):
 
     @functools.wraps(method)
     def flushing(*args, **kwargs):
-        fenv = _fenv() if ENABLED else None
-        before = None if fenv is None else _set_flush_bits(fenv)
-        try:
+        if getattr(_thread, "flushing", False) or not ENABLED:
             return method(*args, **kwargs)
-        finally:
-            if before is not None:
-                _write_control(fenv, before)
+        with _Scope():
+            return method(*args, **kwargs)
 
     return flushing
+
+
+class _Scope:
+    """Flush bits on at entry (unless this thread flushes already), the thread's own back at exit."""
+
+    def __enter__(self):
+        self.fenv = None
+        if getattr(_thread, "flushing", False) or not ENABLED:
+            return self
+        self.fenv = _fenv()
+        if self.fenv is not None:
+            self.before = _set_flush_bits(self.fenv)
+            _thread.flushing = True
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.fenv is not None:
+            _thread.flushing = False
+            if self.before is not None:
+                _write_control(self.fenv, self.before)
+        return False
