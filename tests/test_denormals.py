@@ -121,3 +121,29 @@ def test_a_training_step_sets_the_modes_once(monkeypatch):
     model.train_on_batch(x, y)
     assert len(calls) == 1
     assert _denormal_survives()
+
+
+@needs_flushing
+def test_the_recurrent_backward_leaves_its_own_flush_to_the_processor():
+    """The fast RNNs' per-step SubnormalFlush (three calls a step) is only needed where the thread
+    does not flush denormals itself; every backward pass runs inside a flushing scope."""
+    from minidl.ops.fast.rnn_common import SubnormalFlush
+
+    assert SubnormalFlush((2, 3), np.float32).needed
+    with denormals.flushing_denormals():
+        assert not SubnormalFlush((2, 3), np.float32).needed
+    # a long sequence through small recurrent weights: the gradient vanishes through time, and
+    # no value the backward pass hands back is denormal
+    rng = np.random.default_rng(0)
+    x = minidl.tensor(rng.standard_normal((4, 300, 3)).astype(np.float32) * 0.01, requires_grad=True)
+    kernel = minidl.tensor(rng.standard_normal((3, 8)).astype(np.float32) * 0.01, requires_grad=True)
+    recurrent = minidl.tensor(rng.standard_normal((2, 8)).astype(np.float32) * 0.01, requires_grad=True)
+    from minidl.ops import lstm
+
+    output = lstm(x, kernel, recurrent, return_sequences=False)[0]
+    output.backward(np.ones(output.shape, np.float32))
+    tiny = np.finfo(np.float32).tiny
+    for grad in (x.grad, kernel.grad, recurrent.grad):
+        values = np.asarray(grad)
+        assert not np.any((values != 0) & (np.abs(values) < tiny))
+    assert np.any(np.asarray(x.grad)[:, 0] == 0)  # the first steps' gradient vanished entirely

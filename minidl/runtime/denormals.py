@@ -115,6 +115,11 @@ def supported():
 _thread = threading.local()
 
 
+def flushing_in_this_thread():
+    """Whether the calling thread flushes denormals now (inside a scope, or a worker thread)."""
+    return getattr(_thread, "flushing", False)
+
+
 def flush_in_this_thread():
     """Turn flushing on in the calling thread for good (minidl's own worker threads)."""
     if supported():

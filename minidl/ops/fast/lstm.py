@@ -17,7 +17,8 @@ activations the step needs just one tanh call for all four gates: sigmoid(z) = (
 and the sigmoid gates' weights are halved beforehand (exactly: halving only changes the exponent).
 Everything that does not depend on the recurrence -- the derivatives of the activations, the
 products they are multiplied with -- is computed for all steps at once before the backward time
-loop, which then does one GEMM, five element-wise calls and one subnormal flush per step.
+loop, which then does one GEMM and five element-wise calls per step (and a subnormal flush where
+the processor does not flush denormals itself: ``rnn_common.SubnormalFlush``).
 See ``minidl.ops.fast.rnn_common`` for the layout, dropout and padding-mask conventions.
 """
 
