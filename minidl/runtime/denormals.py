@@ -14,9 +14,11 @@ step instead of 80; on the unscaled MNIST images (LM-2's quirk) an epoch 1.79 s 
 TensorFlow runs its CPU kernels with the processor's flush-to-zero (FTZ: a denormal result
 becomes zero) and denormals-are-zero (DAZ: a denormal operand is read as zero) modes on. minidl
 does the same: ``flushing_denormals()`` turns both on for the calling thread while a model
-computes (``Model._forward``, the autograd engine's ``backward``, ``Optimizer.apply_gradients``)
-and puts the thread's previous modes back after, so the user's own NumPy code runs as it always
-does; minidl's worker threads (``minidl.runtime.parallel``) keep them on for good.
+computes (a training or test step of ``fit``/``evaluate``, ``Model._forward``, the autograd
+engine's backward, ``Optimizer.apply_gradients``; nested scopes cost a thread-local flag's
+lookup) and puts the thread's previous modes back after, so the user's own NumPy code runs as it
+always does; minidl's worker threads (``minidl.runtime.parallel``) keep them on for good. The
+fast RNNs' backward then leaves out its own per-step flush (``rnn_common.SubnormalFlush``).
 
 The modes are bits of the thread's floating-point control register, which the C library's
 ``fegetenv`` / ``fesetenv`` read and write as part of its ``fenv_t`` (called through ctypes: no
