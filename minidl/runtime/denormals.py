@@ -28,7 +28,6 @@ where setting the bits does not make a denormal product zero (checked once), not
 changed. ``MINIDL_FLUSH_DENORMALS=0`` turns the flushing off.
 """
 
-import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -129,21 +128,17 @@ def flush_in_this_thread():
         _thread.flushing = True
 
 
-@contextlib.contextmanager
 def flushing_denormals():
-    """Inside: this thread flushes denormals to zero (FTZ and DAZ); its previous modes after."""
-    with _Scope():
-        yield
+    """Inside (``with flushing_denormals():``): this thread flushes denormals to zero (FTZ and
+    DAZ); its previous modes after."""
+    return _Scope()
 
 
 def flushes_denormals(method):
-    """Decorator: run ``method`` as inside ``flushing_denormals()`` (written out: a generator's
-    context manager would cost more than the two calls it wraps, on every step of a small model)."""
+    """Decorator: run ``method`` inside ``flushing_denormals()``."""
 
     @functools.wraps(method)
     def flushing(*args, **kwargs):
-        if getattr(_thread, "flushing", False) or not ENABLED:
-            return method(*args, **kwargs)
         with _Scope():
             return method(*args, **kwargs)
 
@@ -151,11 +146,12 @@ def flushes_denormals(method):
 
 
 class _Scope:
-    """Flush bits on at entry (unless this thread flushes already), the thread's own back at exit."""
+    """Flush bits on at entry (unless this thread flushes already), the thread's own back at exit.
+    A class rather than a generator's context manager: a small model's step enters several."""
 
     def __enter__(self):
         self.fenv = None
-        if getattr(_thread, "flushing", False) or not ENABLED:
+        if flushing_in_this_thread() or not ENABLED:
             return self
         self.fenv = _fenv()
         if self.fenv is not None:

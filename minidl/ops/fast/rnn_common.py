@@ -591,10 +591,10 @@ class SubnormalFlush:
     """
 
     def __init__(self, shape, dtype):
-        module = xp()
         self.needed = backend.get_backend() != "numpy" or not denormals.flushing_in_this_thread()
         if not self.needed:
             return
+        module = xp()
         info = np.finfo(dtype)
         self.threshold = info.tiny / info.eps
         self.magnitude = module.empty(shape, dtype=dtype)
