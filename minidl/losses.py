@@ -89,17 +89,33 @@ class LossFunctionWrapper(Loss):
         return {**super().get_config(), **self.fn_kwargs}
 
 
-class BinaryCrossentropy(LossFunctionWrapper):
-    def __init__(self, from_logits=False, label_smoothing=0.0, reduction="auto", name="binary_crossentropy"):
+class _LastAxisCrossentropy(LossFunctionWrapper):
+    """A cross-entropy with Keras's ``axis`` argument (the class axis), which minidl's
+    cross-entropies take to be the last: -1, Keras's default and what its files record, is
+    accepted; any other axis is refused by name."""
+
+    def __init__(self, fn, axis, reduction, name, **kwargs):
+        if isinstance(axis, bool) or axis != -1:
+            raise ValueError(f"{_who(self, name)}: axis must be -1 (the classes along the last axis), got {axis!r}")
+        super().__init__(fn, reduction, name, **kwargs)
+        self.axis = -1
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class BinaryCrossentropy(_LastAxisCrossentropy):
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="auto", name="binary_crossentropy"):
         from_logits = arguments.boolean(_who(self, name), "from_logits", from_logits)
-        super().__init__(_smoothed_binary_crossentropy, reduction, name, from_logits=from_logits,
+        super().__init__(_smoothed_binary_crossentropy, axis, reduction, name, from_logits=from_logits,
                          label_smoothing=_smoothing(name, label_smoothing))
 
 
-class CategoricalCrossentropy(LossFunctionWrapper):
-    def __init__(self, from_logits=False, label_smoothing=0.0, reduction="auto", name="categorical_crossentropy"):
+class CategoricalCrossentropy(_LastAxisCrossentropy):
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="auto",
+                 name="categorical_crossentropy"):
         from_logits = arguments.boolean(_who(self, name), "from_logits", from_logits)
-        super().__init__(_smoothed_categorical_crossentropy, reduction, name, from_logits=from_logits,
+        super().__init__(_smoothed_categorical_crossentropy, axis, reduction, name, from_logits=from_logits,
                          label_smoothing=_smoothing(name, label_smoothing))
 
 

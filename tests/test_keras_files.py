@@ -273,11 +273,10 @@ def test_models_written_in_minidl_code_go_to_keras(tmp_path):
 
 # -- compile configuration and optimizer state -------------------------------------------------------
 
-def _compiled_keras():
+def _compiled_keras(loss="categorical_crossentropy"):
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((3,)), K.Dense(4, activation="relu"), K.Dense(2, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(0.01, beta_1=0.8), loss="categorical_crossentropy",
-                  metrics=["accuracy", "mae"])
+    model.compile(optimizer=keras.optimizers.Adam(0.01, beta_1=0.8), loss=loss, metrics=["accuracy", "mae"])
     rng = np.random.default_rng(0)
     x = rng.standard_normal((16, 3)).astype("float32")
     y = np.eye(2, dtype="float32")[rng.integers(0, 2, 16)]
@@ -286,8 +285,10 @@ def _compiled_keras():
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
-def test_keras_compile_config_and_optimizer_state_into_minidl(tmp_path, suffix):
-    reference, x, y = _compiled_keras()
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "CategoricalCrossentropy"])
+def test_keras_compile_config_and_optimizer_state_into_minidl(tmp_path, suffix, loss):
+    """The loss by name and as a Keras object (whose config carries ``axis: -1``)."""
+    reference, x, y = _compiled_keras(loss if loss.islower() else keras.losses.CategoricalCrossentropy(label_smoothing=0.1))
     path = str(tmp_path / f"compiled{suffix}")
     reference.save(path)
     restored = load_model(path)
@@ -301,6 +302,16 @@ def test_keras_compile_config_and_optimizer_state_into_minidl(tmp_path, suffix):
     restored.train_on_batch(x[:4], y[:4])
     for a, b in zip(restored.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_keras_binary_crossentropy_object_loads_with_its_options(tmp_path):
+    """Keras 3 writes ``axis: -1`` into a BinaryCrossentropy's config. (Its training numbers are
+    not compared: on a softmax output Keras 3 computes BCE from the cached logits with a sigmoid.)"""
+    reference, _, _ = _compiled_keras(keras.losses.BinaryCrossentropy(from_logits=False, label_smoothing=0.1))
+    reference.save(tmp_path / "bce.keras")
+    loss = load_model(str(tmp_path / "bce.keras"))._compiled.identifiers["loss"]
+    assert type(loss).__name__ == "BinaryCrossentropy"
+    assert loss.get_config()["label_smoothing"] == 0.1 and loss.get_config()["axis"] == -1
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])

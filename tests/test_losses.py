@@ -156,6 +156,18 @@ def test_label_smoothing_moves_targets_as_keras():
     np.testing.assert_allclose(value, np_binary_crossentropy(binary * 0.9 + 0.05, sigmoid).mean(), rtol=1e-10)
 
 
+@pytest.mark.parametrize("cls", [losses.CategoricalCrossentropy, losses.BinaryCrossentropy])
+def test_cross_entropies_take_keras_axis_argument(cls):
+    """Keras's (from_logits, label_smoothing, axis, ...) order; axis -1, which Keras 3 writes into
+    every file, is accepted and kept in the config; any other axis is refused by name."""
+    loss = cls(True, 0.1, -1)
+    assert loss.fn_kwargs == {"from_logits": True, "label_smoothing": 0.1} and loss.get_config()["axis"] == -1
+    assert cls.from_config(loss.get_config()).get_config() == loss.get_config()
+    for axis in (1, 0, True, "last"):
+        with pytest.raises(ValueError, match=rf"axis must be -1 .*got {axis!r}"):
+            cls(axis=axis)
+
+
 def test_reductions_sum_and_none():
     y, p = np.array([[1.0], [2.0]]), np.array([[0.0], [0.0]])
     assert losses.MeanSquaredError(reduction="sum")(y, minidl.tensor(p)).item() == 5.0

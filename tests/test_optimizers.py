@@ -379,6 +379,24 @@ def test_apply_gradients_skips_missing_gradients_with_a_warning():
         SGD().apply_gradients([(None, b)])
 
 
+def test_apply_gradients_refuses_swapped_pairs_and_op_results_before_touching_anything():
+    """(weight, gradient) pairs, or an op's result as the weight, would train nothing, silently."""
+    layer = minidl.layers.Dense(2)
+    layer(np.ones((1, 3), np.float32))
+    kernel = layer.kernel
+    before = kernel.numpy().copy()
+    optimizer = SGD(0.5)
+    gradient = minidl.tensor(np.ones((3, 2), np.float32))
+    with pytest.raises(TypeError, match=r"position 0 holds a variable \(.*kernel\) as its gradient"):
+        optimizer.apply_gradients([(kernel, gradient)])
+    with pytest.raises(TypeError, match=r"weight at position 1 is the result of an op"):
+        optimizer.apply_gradients([(gradient, kernel), (np.ones((3, 2), np.float32), kernel * 2)])
+    np.testing.assert_array_equal(kernel.numpy(), before)  # nothing updated, no slot made
+    assert optimizer.iterations == 0 and not optimizer.get_state()["slots"]
+    optimizer.apply_gradients([(gradient, kernel)])  # the right order still works
+    np.testing.assert_allclose(kernel.numpy(), before - 0.5)
+
+
 # -- state -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make", [lambda: Adam(0.01, amsgrad=True), lambda: Nadam(), lambda: RMSprop(momentum=0.9)])

@@ -176,6 +176,8 @@ class Optimizer:
                     f"{self.name}.apply_gradients: expected (gradient, weight) pairs, got "
                     f"{type(pair).__name__} at position {position}"
                 )
+            if isinstance(pair[1], Tensor):  # checked before any weight gets slots
+                _check_pair(self.name, position, *pair)
         pairs = replicas.averaged(self, pairs)  # minidl.distributed: a custom train_step's update
         for _, weight in pairs:
             self._slots_of(weight)  # register every weight, in order, even one without gradient
@@ -502,6 +504,30 @@ def _in_range(owner, argument, value, low, high, high_open=False):
         bracket = ")" if high_open else "]"
         raise ValueError(f"{owner}: {argument} must be in [{low}, {high}{bracket}, got {value}")
     return value
+
+
+def _is_variable(value):
+    """A layer weight or a ``tf.Variable`` (both carry ``trainable``), or a leaf Tensor that
+    requires grad: something an optimizer updates. A gradient is never one."""
+    return isinstance(value, Tensor) and value.is_leaf and (value.requires_grad or hasattr(value, "trainable"))
+
+
+def _check_pair(optimizer_name, position, grad, weight):
+    """Refuse the pairs whose update would silently train nothing: a weight that is the result
+    of an op (updating it changes no variable), and pairs given as (weight, gradient) -- a
+    variable in the gradient's place and none in the weight's."""
+    if not weight.is_leaf:
+        raise TypeError(
+            f"{optimizer_name}.apply_gradients: the weight at position {position} is the result of an op "
+            f"(shape {weight.shape}), not a variable; pass the variables themselves, e.g. "
+            "zip(grads, model.trainable_variables)"
+        )
+    if _is_variable(grad) and not _is_variable(weight):
+        raise TypeError(
+            f"{optimizer_name}.apply_gradients: the pair at position {position} holds a variable "
+            f"({_weight_name(grad)}) as its gradient and a plain tensor as its weight; pairs go "
+            "(gradient, weight), e.g. zip(grads, model.trainable_variables)"
+        )
 
 
 def _weight_name(weight):
