@@ -47,6 +47,12 @@ ELEMENTWISE = {
     "elu_negative": (lambda x: ops.elu(x, alpha=-0.5), lambda x: numpy_elu(x, -0.5)),  # y > 0 on both sides
     "selu": (ops.selu, lambda x: SELU_SCALE * numpy_elu(x, SELU_ALPHA)),
     "softplus": (ops.softplus, lambda x: np.log(1.0 + np.exp(x))),
+    "swish": (ops.swish, lambda x: x / (1.0 + np.exp(-x))),
+    "mish": (ops.mish, lambda x: x * np.tanh(np.log(1.0 + np.exp(x)))),
+    "softsign": (ops.softsign, lambda x: x / (1.0 + np.abs(x))),
+    "relu6": (ops.relu6, lambda x: np.clip(x, 0.0, 6.0)),
+    "relu6_past_6": (lambda x: ops.relu6(x * 2), lambda x: np.clip(2 * x, 0.0, 6.0)),  # 2x in [-8, 8]
+    "exponential": (ops.exponential, np.exp),
 }
 
 
@@ -55,7 +61,7 @@ def draw_inputs(seed, shape):
     within 0.05 of a kink, where finite differences would straddle it."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(-4.0, 4.0, shape)
-    for kink in (0.0, -2.5, 2.5):
+    for kink in (0.0, -2.5, 2.5, 3.0):  # 3.0: relu6's corner at 6 for the doubled input
         near = np.abs(x - kink) < 0.05
         x = np.where(near, kink + 0.1, x)
     return x
@@ -194,3 +200,19 @@ def test_get_activation_by_keras_name_and_unknown_name():
     assert ops.get_activation(ops.tanh) is ops.tanh
     with pytest.raises(ValueError, match="unknown activation 'rleu'"):
         ops.get_activation("rleu")
+
+
+@pytest.mark.parametrize("name, reference", [
+    ("leaky_relu", lambda x: np.where(x > 0, x, 0.2 * x)),  # Keras's and TensorFlow's 0.2, not the layer's 0.3
+    ("swish", lambda x: x / (1 + np.exp(-x))), ("silu", lambda x: x / (1 + np.exp(-x))),
+    ("mish", lambda x: x * np.tanh(np.log1p(np.exp(x)))), ("softsign", lambda x: x / (1 + np.abs(x))),
+    ("relu6", lambda x: np.clip(x, 0, 6)), ("exponential", np.exp),
+    ("log_softmax", lambda x: x - np.log(np.exp(x).sum(axis=-1, keepdims=True))),
+])
+def test_activation_names_resolve_as_keras_and_go_through_a_layer(name, reference):
+    x = np.array([[-7.0, -1.0, 0.5, 3.0, 8.0]], np.float32)
+    layer = minidl.layers.Activation(name)
+    np.testing.assert_allclose(layer(x).numpy(), reference(x.astype(np.float64)), rtol=1e-6, atol=1e-6)
+    dense = minidl.layers.Dense(2, activation=name)
+    dense(x)
+    assert minidl.layers.Dense.from_config(dense.get_config()).get_config()["activation"] == name

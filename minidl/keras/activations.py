@@ -4,7 +4,22 @@ keras.activations.relu)`` and direct calls on tensors; ``get('relu')`` resolves 
 from minidl.keras import unsupported as _unsupported
 from minidl.ops import activations as _ops
 from minidl.ops import math as _math
-from minidl.ops.activations import elu, hard_sigmoid, linear, selu, sigmoid, softmax, softplus, tanh
+from minidl.ops.activations import (
+    elu,
+    exponential,
+    hard_sigmoid,
+    linear,
+    log_softmax,
+    mish,
+    relu6,
+    selu,
+    sigmoid,
+    softmax,
+    softplus,
+    softsign,
+    swish,
+    tanh,
+)
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
@@ -19,10 +34,6 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 def leaky_relu(x, alpha=0.2):
     return _ops.leaky_relu(x, alpha=alpha)
-
-
-def swish(x):
-    return _math.mul(x, _ops.sigmoid(x))
 
 
 silu = swish
@@ -44,8 +55,8 @@ def deserialize(name, custom_objects=None):
 
 
 __all__ = [
-    "deserialize", "elu", "get", "hard_sigmoid", "leaky_relu", "linear", "relu", "selu", "serialize", "sigmoid",
-    "silu", "softmax", "softplus", "swish", "tanh",
+    "deserialize", "elu", "exponential", "get", "hard_sigmoid", "leaky_relu", "linear", "log_softmax", "mish",
+    "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "tanh",
 ]
 
 

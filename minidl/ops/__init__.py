@@ -28,16 +28,21 @@ runs in its readable form (``forms``), and ``*_reference`` names the readable fo
 from minidl.ops._util import sum_to
 from minidl.ops.activations import (
     elu,
+    exponential,
     get_activation,
     hard_sigmoid,
     leaky_relu,
     linear,
     log_softmax,
+    mish,
     relu,
+    relu6,
     selu,
     sigmoid,
     softmax,
     softplus,
+    softsign,
+    swish,
     tanh,
 )
 from minidl.ops.casting import cast
@@ -119,12 +124,12 @@ __all__ = [
     "upsample2d_reference", "zero_pad2d",
     "abs", "add", "argmax", "batch_norm", "batch_norm_reference", "layer_norm", "embedding_lookup",
     "embedding_lookup_reference", "argmin", "binary_crossentropy", "cast", "categorical_crossentropy",
-    "clip", "concatenate", "div", "dropout", "elu", "exp", "expand_dims", "flip",
+    "clip", "concatenate", "div", "dropout", "elu", "exp", "expand_dims", "exponential", "flip",
     "get_activation", "getitem", "gru", "lstm", "simple_rnn", "hard_sigmoid", "huber", "leaky_relu", "linear", "log",
     "log_softmax", "matmul", "max", "maximum", "mean", "mean_absolute_error",
-    "mean_squared_error", "min", "minimum", "mul", "neg", "pad", "pow", "relu", "reshape",
+    "mean_squared_error", "min", "minimum", "mish", "mul", "neg", "pad", "pow", "relu", "relu6", "reshape",
     "selu", "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax",
-    "softmax_cross_entropy_with_logits", "softplus", "sparse_categorical_crossentropy", "split",
-    "sqrt", "square", "squeeze", "stack", "sub", "sum", "sum_to", "tanh", "transpose", "var",
+    "softmax_cross_entropy_with_logits", "softplus", "softsign", "sparse_categorical_crossentropy", "split",
+    "sqrt", "square", "squeeze", "stack", "sub", "sum", "sum_to", "swish", "tanh", "transpose", "var",
     "where", "gru_reference", "lstm_reference", "simple_rnn_reference", "reference_ops", "reference_forms_active",
 ]

@@ -175,6 +175,68 @@ class Softplus(Function):
         return gy * stable_sigmoid(self.x)
 
 
+class Swish(Function):
+    """x sigmoid(x): Keras's 'swish', also called 'silu'."""
+
+    def forward(self, x):
+        self.s = stable_sigmoid(x)
+        self.y = x * self.s
+        return self.y
+
+    def backward(self, gy):
+        # d(x s)/dx = s + x s (1 - s) = s + y (1 - s)
+        return gy * (self.s + self.y * (1 - self.s))
+
+
+class Mish(Function):
+    """x tanh(softplus(x))."""
+
+    def forward(self, x):
+        self.x = x
+        self.t = xp().tanh(xp().logaddexp(x, 0))
+        return x * self.t
+
+    def backward(self, gy):
+        # d(x tanh(sp(x)))/dx = t + x (1 - t^2) sigmoid(x), with t = tanh(sp(x)) and sp'(x) = sigmoid(x)
+        return gy * (self.t + self.x * (1 - self.t * self.t) * stable_sigmoid(self.x))
+
+
+class Softsign(Function):
+    """x / (1 + |x|)."""
+
+    def forward(self, x):
+        self.denominator = 1 + xp().abs(x)
+        return x / self.denominator
+
+    def backward(self, gy):
+        # d(x / (1 + |x|))/dx = 1 / (1 + |x|)^2
+        return gy / (self.denominator * self.denominator)
+
+
+class ReLU6(Function):
+    """min(max(x, 0), 6)."""
+
+    def forward(self, x):
+        self.inside = (x > 0) & (x < 6)
+        return xp().minimum(xp().maximum(x, 0), 6).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        # 1 on (0, 6), 0 outside
+        return gy * self.inside
+
+
+class Exponential(Function):
+    """e^x (Keras's 'exponential' activation)."""
+
+    def forward(self, x):
+        self.y = xp().exp(x)
+        return self.y
+
+    def backward(self, gy):
+        # d e^x/dx = e^x
+        return gy * self.y
+
+
 def _float_input(op_name, x):
     x = as_tensor(x)
     require_float(op_name, x)
@@ -220,6 +282,36 @@ def softplus(x):
     return Softplus()(_float_input("softplus", x))
 
 
+def swish(x):
+    """x sigmoid(x) (Keras's 'swish' and 'silu')."""
+    return Swish()(_float_input("swish", x))
+
+
+def mish(x):
+    return Mish()(_float_input("mish", x))
+
+
+def softsign(x):
+    return Softsign()(_float_input("softsign", x))
+
+
+def relu6(x):
+    return ReLU6()(_float_input("relu6", x))
+
+
+def exponential(x):
+    return Exponential()(_float_input("exponential", x))
+
+
+def _leaky_relu_activation(x):
+    """The activation named 'leaky_relu': Keras's and TensorFlow's slope 0.2 (the LeakyReLU
+    layer's default is 0.3)."""
+    return leaky_relu(x, alpha=0.2)
+
+
+_leaky_relu_activation.__name__ = "leaky_relu"
+
+
 def softmax(x, axis=-1):
     x = _float_input("softmax", x)
     axis = normalize_axis(axis, x.ndim, "softmax")
@@ -241,8 +333,9 @@ def linear(x):
 
 _ACTIVATIONS = {
     "linear": linear, None: linear, "tanh": tanh, "sigmoid": sigmoid,
-    "hard_sigmoid": hard_sigmoid, "relu": relu, "leaky_relu": leaky_relu, "elu": elu,
-    "selu": selu, "softmax": softmax, "softplus": softplus,
+    "hard_sigmoid": hard_sigmoid, "relu": relu, "leaky_relu": _leaky_relu_activation, "elu": elu,
+    "selu": selu, "softmax": softmax, "softplus": softplus, "swish": swish, "silu": swish, "mish": mish,
+    "softsign": softsign, "relu6": relu6, "exponential": exponential, "log_softmax": log_softmax,
 }
 
 
