@@ -232,9 +232,11 @@ def get(identifier):
         return identifier()
     if isinstance(identifier, str):
         fn = _FUNCTIONS.get(identifier)
-        if fn is None:
-            return _custom_loss(identifier)
-        return _OBJECT_FOR_FUNCTION[fn](name=fn.__name__)
+        if fn is not None:
+            return _OBJECT_FOR_FUNCTION[fn](name=fn.__name__)
+        if identifier in _CLASSES and identifier != "LossFunctionWrapper":  # Keras: loss="BinaryCrossentropy"
+            return _CLASSES[identifier]()
+        return _custom_loss(identifier)
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if callable(identifier):
@@ -252,7 +254,8 @@ def _custom_loss(name):
     """A loss a user registered (``register_keras_serializable``) or gave in ``custom_objects``."""
     found = custom_objects.get_registered_object(name, plain_names=True)
     if found is None or isinstance(found, str):
-        raise ValueError(f"unknown loss {name!r}; expected one of {sorted(_FUNCTIONS)}, or the name of a loss "
+        raise ValueError(f"unknown loss {name!r}; expected one of {sorted(_FUNCTIONS)}, a loss class name such as "
+                         "'BinaryCrossentropy', or the name of a loss "
                          "registered with register_keras_serializable or given in custom_objects")
     return get(found)
 

@@ -690,6 +690,8 @@ def get(identifier, loss=None):
             return AutoAccuracy(name=identifier)
         if identifier in _CLASS_NAMES:
             return _CLASS_NAMES[identifier](name=identifier)
+        if identifier in _CLASSES and identifier != "AutoAccuracy":  # Keras: metrics=["AUC", "BinaryAccuracy"]
+            return _CLASSES[identifier]()
         fn = _FUNCTIONS.get(identifier)
         if fn is None:
             return _custom_metric(identifier)
@@ -707,8 +709,9 @@ def _custom_metric(name):
     found = custom_objects.get_registered_object(name, plain_names=True)
     if found is None or isinstance(found, str):
         valid = sorted(set(_FUNCTIONS) | set(_CLASS_NAMES) | {"accuracy", "acc"})
-        raise ValueError(f"unknown metric {name!r}; expected one of {valid}, or the name of a metric registered "
-                         "with register_keras_serializable or given in custom_objects")
+        raise ValueError(f"unknown metric {name!r}; expected one of {valid}, a metric class name such as 'AUC' or "
+                         "'BinaryAccuracy', or the name of a metric registered with register_keras_serializable or "
+                         "given in custom_objects")
     return get(found)
 
 

@@ -1,5 +1,7 @@
 """Metrics against NumPy over several batches; accumulation stays on the device."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -161,6 +163,27 @@ def test_serialize_round_trip_keeps_names():
     assert metrics.serialize(metrics.get("mae")) == "mae"
     copy = metrics.get(metrics.serialize(metrics.BinaryAccuracy(threshold=0.3)))
     assert isinstance(copy, metrics.BinaryAccuracy) and copy.fn_kwargs == {"threshold": 0.3}
+
+
+@pytest.mark.parametrize("class_name, key", [
+    ("AUC", "auc"), ("Precision", "precision"), ("Recall", "recall"), ("BinaryAccuracy", "binary_accuracy"),
+    ("SparseCategoricalAccuracy", "sparse_categorical_accuracy"), ("MeanSquaredError", "mean_squared_error"),
+    ("TopKCategoricalAccuracy", "top_k_categorical_accuracy"),
+])
+def test_metric_class_names_as_strings_give_the_class_under_its_keras_name(class_name, key):
+    """Keras's metrics=["AUC"]: the class, keyed in history by its default name (AUC, Precision
+    and Recall number theirs per instance, auc_1, ..., as Keras does)."""
+    metric = metrics.get(class_name)
+    assert type(metric) is getattr(metrics, class_name) and re.fullmatch(rf"{key}(_\d+)?", metric.name)
+
+
+def test_loss_class_names_as_strings_give_the_class():
+    for class_name, name in [("BinaryCrossentropy", "binary_crossentropy"), ("MeanSquaredError", "mean_squared_error"),
+                             ("Huber", "huber_loss"), ("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy")]:
+        loss = losses.get(class_name)
+        assert type(loss) is getattr(losses, class_name) and loss.name == name
+    with pytest.raises(ValueError, match="unknown loss 'LossFunctionWrapper'"):
+        losses.get("LossFunctionWrapper")
 
 
 def test_unknown_metric_lists_valid_names():
