@@ -379,6 +379,25 @@ def test_apply_gradients_skips_missing_gradients_with_a_warning():
         SGD().apply_gradients([(None, b)])
 
 
+def test_keras_positional_order_and_pytorch_order_both_bind():
+    """Keras's Adam(0.0002, 0.5) (DCGAN's line: learning rate, beta_1) and PyTorch's
+    Adam(params, 0.01); a user's subclass without ``params`` keeps its own order."""
+    adam = Adam(0.0002, 0.5)
+    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.params) == (0.0002, 0.5, 0.999, None)
+    assert (SGD(0.01, 0.9).momentum, RMSprop(0.001, 0.8).rho, Adadelta(1.0, 0.9).rho) == (0.9, 0.8, 0.9)
+    weight = minidl.tensor(np.ones(2), requires_grad=True)
+    torch_style = Adam([weight], 0.01, 0.5)
+    assert torch_style.params == [weight] and (torch_style.learning_rate, torch_style.beta_1) == (0.01, 0.5)
+    schedule = schedules.ExponentialDecay(0.1, 100, 0.9)
+    assert Adam(schedule, 0.5).learning_rate is schedule
+
+    class Custom(SGD):
+        def __init__(self, learning_rate=0.05, momentum=0.5):
+            super().__init__(learning_rate=learning_rate, momentum=momentum)
+
+    assert (Custom(0.2).learning_rate, Custom(0.2, 0.7).momentum) == (0.2, 0.7)
+
+
 def test_apply_gradients_refuses_swapped_pairs_and_op_results_before_touching_anything():
     """(weight, gradient) pairs, or an op's result as the weight, would train nothing, silently."""
     layer = minidl.layers.Dense(2)

@@ -26,6 +26,7 @@ A subclass names its slots (``_slot_names``), computes its step's scalars for on
 """
 
 import functools
+import inspect
 import numbers
 import types
 import warnings
@@ -53,6 +54,11 @@ class Optimizer:
     """Base class of the optimizers (see the module docstring)."""
 
     default_learning_rate = 0.001
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _keras_positional_order(cls.__dict__["__init__"])
 
     def __init__(self, params=None, learning_rate=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):
@@ -469,6 +475,26 @@ class Optimizer:
 
 def _is_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _keras_positional_order(init):
+    """Let ``init`` -- an optimizer's ``__init__(self, params, learning_rate, ...)``, PyTorch's
+    order -- also take Keras's positional order, which has no ``params``: when the first
+    positional argument is a rate (a number or a schedule), the arguments are bound as if
+    ``params`` were not there. ``Adam(0.0002, 0.5)``, the classic DCGAN line, is then learning
+    rate 0.0002 and beta_1 0.5, and ``Adam(model.parameters(), 0.01)`` is unchanged. An
+    ``__init__`` whose first argument is not ``params`` (a user's subclass) is left as it is."""
+    first = next(iter(list(inspect.signature(init).parameters)[1:]), None)
+    if first != "params":
+        return init
+
+    @functools.wraps(init)
+    def with_keras_order(self, *args, **kwargs):
+        if args and _is_rate(args[0]):
+            return init(self, None, *args, **kwargs)
+        return init(self, *args, **kwargs)
+
+    return with_keras_order
 
 
 def _is_rate(value):
