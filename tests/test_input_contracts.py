@@ -138,6 +138,18 @@ def test_objects_that_are_not_numbers_are_named():
     assert model.predict(numbers_as_objects).shape == (2, 2)
 
 
+def test_a_missing_value_is_named_not_turned_into_nan():
+    """None in object or list data would become NaN (and every weight NaN after one step)."""
+    model = _dense_model(input_dim=3)
+    with_gap = np.array([[1, None, 3], [1, 2, 3]], dtype=object)
+    _unchanged(model, lambda: model.fit(with_gap, np.zeros((2, 2)), verbose=0), ValueError,
+               r"fit: x: got None at index \(0, 1\) \(a missing value\)")
+    with pytest.raises(ValueError, match=r"predict: x: got None at index \(0, 1\)"):
+        model.predict([[1, None, 3]])
+    _unchanged(model, lambda: model.fit(np.ones((2, 3)), [[0, 1], [None, 0]], verbose=0), ValueError,
+               r"fit: y: got None at index \(1, 0\)")
+
+
 def test_numeric_values_are_left_alone_even_nan():
     model = _dense_model(input_dim=2)
     history = model.fit(np.array([[np.nan, 1.0], [0.0, 1.0]]), np.zeros((2, 2)), verbose=0)

@@ -137,6 +137,12 @@ def _numeric_from_objects(array, original, what):
         sample = array.reshape(-1)[0] if array.size else ""
         raise TypeError(f"{what}: got text (dtype {array.dtype}, e.g. {str(sample)!r}); {_TOKENIZE_HINT}")
     items = array.reshape(-1)
+    if any(item is None for item in items):  # astype would turn it into NaN, and training into NaN
+        position = np.unravel_index(next(i for i, item in enumerate(items) if item is None), array.shape)
+        raise ValueError(
+            f"{what}: got None at index {tuple(int(i) for i in position)} (a missing value) in an object array of "
+            f"shape {array.shape}; fill or drop the missing values first (e.g. with pandas' fillna or dropna)"
+        )
     if any(_is_text(item) for item in items):
         sample = next(item for item in items if _is_text(item))
         raise TypeError(f"{what}: got text (e.g. {str(sample)!r} in an object array); {_TOKENIZE_HINT}")
