@@ -46,6 +46,16 @@ def test_graph_disconnected_is_a_clear_error():
         Model(a, out)
 
 
+def test_layers_sharing_a_name_are_refused_as_keras_does():
+    """Two layers named alike would collide in get_layer and in every saved file."""
+    inputs = Input((3,))
+    outputs = Dense(2, name="x")(Dense(2, name="x")(inputs))
+    with pytest.raises(ValueError, match=r"the layer name 'x' is used 2 times; all layers of a model need unique"):
+        Model(inputs, outputs)
+    shared = Dense(3, name="shared")  # one layer called twice is one name
+    assert Model(inputs, shared(shared(inputs))).count_params() == 12
+
+
 def test_sequential_builds_from_input_and_lazily_from_data():
     from_input = Sequential([Input(shape=(3,)), Dense(2)])
     assert from_input.built and from_input.output_shape == (None, 2)

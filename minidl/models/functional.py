@@ -73,6 +73,20 @@ class Node:
         self.output_slots = tuple((id(s), s.output_index) for s in self.outputs)
 
 
+def _check_unique_layer_names(model_name, layers):
+    """Keras refuses a model whose layers share a name: names address the layers
+    (``get_layer``) and their weights in saved files."""
+    seen = set()
+    for layer in layers:
+        if layer.name in seen:
+            count = sum(other.name == layer.name for other in layers)
+            raise ValueError(
+                f"Model {model_name!r}: the layer name {layer.name!r} is used {count} times; all layers of a model "
+                "need unique names (give each its own name=..., or leave name out for an automatic one)"
+            )
+        seen.add(layer.name)
+
+
 def _flatten_symbols(value, what):
     if isinstance(value, dict):
         items = list(value.values())
@@ -106,6 +120,7 @@ class Functional(Model):
         self._contract = None
         self._nodes = self._trace()
         self._layers = self._ordered_layers()
+        _check_unique_layer_names(self.name, self._layers)
         for layer in self._layers:
             if not isinstance(layer, InputLayer):
                 self.track(layer)
