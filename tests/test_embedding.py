@@ -198,3 +198,30 @@ def test_config_round_trip():
 def test_invalid_sizes_are_rejected():
     with pytest.raises(ValueError, match=r"\(Embedding\): input_dim must be a positive integer, got 0"):
         Embedding(0, 3)
+
+
+def test_pretrained_vectors_through_keras_weights_argument():
+    """The GloVe labs' Embedding(V, d, weights=[matrix], trainable=False): the matrix is the
+    table once the layer is built, and stays so through training; one array alone also works
+    (Keras 3), and a table of the wrong shape is named."""
+    from minidl.layers.core import Dense, Flatten
+    from minidl.models.sequential import Sequential
+
+    clear_session()
+    matrix = np.arange(20, dtype=np.float32).reshape(10, 2)
+    model = Sequential([Input((3,)), Embedding(10, 2, weights=[matrix], trainable=False), Flatten(), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.random.default_rng(0).integers(0, 10, (8, 3)), np.ones(8), verbose=0)
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], matrix)
+    assert model.count_params() == 20 + 7
+    np.testing.assert_array_equal(to_host(Embedding(10, 2, weights=matrix)(np.array([[3]])).data), [[[6.0, 7.0]]])
+    with pytest.raises(ValueError, match=r"embeddings has shape \(10, 2\), got an array of shape \(9, 2\)"):
+        Embedding(10, 2, weights=[matrix[:9]])(np.array([[1]]))
+    with pytest.raises(TypeError, match=r"weights must be a list of arrays"):
+        Embedding(10, 2, weights="glove.txt")
+
+
+def test_compute_mask_of_a_numpy_array_is_the_padding_mask():
+    """A NumPy array's own ``data`` attribute (a memoryview) must not be taken for its values."""
+    mask = Embedding(10, 3, mask_zero=True).compute_mask(np.array([[1, 2, 0, 0]]))
+    np.testing.assert_array_equal(to_host(mask), [[True, True, False, False]])

@@ -141,6 +141,27 @@ def test_dtype_and_float64_layers():
     assert Dense(2, dtype="float32").dtype == np.float32
 
 
+@pytest.mark.parametrize("make, input_shape, call_shape", [
+    (lambda: minidl.layers.Dense(2), (None, 3), (1, 3)),
+    (lambda: minidl.layers.Embedding(5, 2), (None, 4), (1, 4)),
+    (lambda: minidl.layers.LSTM(3), (None, 4, 2), (1, 4, 2)),
+    (lambda: minidl.layers.Conv2D(2, 3), (None, 5, 5, 1), (1, 5, 5, 1)),
+])
+def test_a_built_in_layer_built_by_hand_keeps_the_weights_set_after(make, input_shape, call_shape):
+    """layer.build(shape); layer.set_weights(...); layer(x): the call must not build again (it
+    made fresh weights, and twice as many)."""
+    layer = make()
+    layer.build(input_shape)
+    assert layer.built
+    chosen = [np.full(w.shape, 0.5, np.float32) for w in layer.get_weights()]
+    layer.set_weights(chosen)
+    inputs = np.ones(call_shape, np.int32 if isinstance(layer, minidl.layers.Embedding) else np.float32)
+    layer(inputs)
+    assert len(layer.weights) == len(chosen)
+    for got, wanted in zip(layer.get_weights(), chosen):
+        np.testing.assert_array_equal(got, wanted)
+
+
 def test_a_custom_layer_needs_only_build_and_call():
     class Scale(Layer):
         def build(self, input_shape):

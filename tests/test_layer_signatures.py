@@ -191,7 +191,7 @@ BAD_ARGUMENTS = [
     (layers.Dense, {"units": 2.5}, "units", "2.5"),
     (layers.Dense, {"units": "8"}, "units", "'8'"),
     (layers.Dense, {"units": True}, "units", "True"),
-    (layers.Dense, {"units": 3, "activation": "relu6"}, "activation", "'relu6'"),
+    (layers.Dense, {"units": 3, "activation": "relu7"}, "activation", "'relu7'"),
     (layers.Dense, {"units": 3, "use_bias": "no"}, "use_bias", "'no'"),
     (layers.Dense, {"units": 3, "kernel_initializer": "nope"}, "kernel_initializer", "'nope'"),
     (layers.Dense, {"units": 3, "bias_regularizer": "l3"}, "bias_regularizer", "'l3'"),

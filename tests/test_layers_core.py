@@ -71,8 +71,8 @@ def test_dense_activation_strings(any_backend, activation):
 
 
 def test_dense_unknown_activation_is_an_error():
-    with pytest.raises(ValueError, match="unknown activation 'relu6'"):
-        Dense(3, activation="relu6")
+    with pytest.raises(ValueError, match="unknown activation 'rleu6'"):
+        Dense(3, activation="rleu6")
 
 
 def test_dense_weights_shapes_and_default_initializers():

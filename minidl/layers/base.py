@@ -320,10 +320,29 @@ def _marking_built(build):
     def build_and_mark(self, *args, **kwargs):
         result = build(self, *args, **kwargs)
         self.built = True
+        _set_initial_weights(self)
         return result
 
     build_and_mark._marks_built = True
     return build_and_mark
+
+
+def _weight_list(layer, weights):
+    """``weights=`` as a list of arrays: one array alone is a list of one (Keras 3's Embedding)."""
+    if hasattr(weights, "shape") and not isinstance(weights, (list, tuple)):
+        return [weights]
+    if not isinstance(weights, (list, tuple)):
+        raise TypeError(f"{layer.name} ({type(layer).__name__}): weights must be a list of arrays (as get_weights() "
+                        f"returns), got {type(weights).__name__}")
+    return list(weights)
+
+
+def _set_initial_weights(layer):
+    """Set the ``weights=`` a layer was constructed with, once its weights exist (then forget them)."""
+    weights = layer.__dict__.get("_initial_weights")
+    if weights is not None:
+        layer._initial_weights = None
+        layer.set_weights(weights)
 
 
 def _json_shape(shape):
@@ -365,20 +384,20 @@ class Layer:
     supports_masking = False
 
     def __init_subclass__(cls, **kwargs):
-        """A user's layer whose ``build`` is called by hand (``layer.build((8,), init)``, as
-        keras.io's saving guide does for a ``build`` taking extra arguments) is built after it,
-        as in Keras: ``__call__`` then does not build it again."""
+        """A layer whose ``build`` is called by hand (``layer.build((None, 3))`` before
+        ``set_weights``, or ``layer.build((8,), init)`` as keras.io's saving guide does for a
+        ``build`` taking extra arguments) is built after it, as in Keras: ``__call__`` then does
+        not build it again (which would replace the weights just set)."""
         super().__init_subclass__(**kwargs)
-        users = not cls.__module__.startswith("minidl.")
         # Keras casts a layer's floating-point inputs to the layer's dtype (a float64 NumPy batch
         # into float32 weights); minidl's own layers convert in their ops, a user's ``call`` here.
-        cls._casts_float_inputs = users
+        cls._casts_float_inputs = not cls.__module__.startswith("minidl.")
         build = cls.__dict__.get("build")
-        if users and build is not None and not getattr(build, "_marks_built", False):
+        if build is not None and not getattr(build, "_marks_built", False):
             cls.build = _marking_built(build)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
-                 batch_input_shape=None, input_dim=None, input_length=None, **unknown):
+                 batch_input_shape=None, input_dim=None, input_length=None, weights=None, **unknown):
         if unknown:
             raise TypeError(
                 f"{type(self).__name__}: unexpected argument(s) {sorted(unknown)}"
@@ -404,6 +423,9 @@ class Layer:
         self._loss_callables = []  # add_loss(callable): evaluated afresh whenever losses are read
         self._loss_layers = []  # layers that added values during this layer's outermost call
         self._loss_entry = None  # the outermost layer of the pass this layer's values come from
+        # Keras 2's ``weights=[...]`` (``Embedding(..., weights=[matrix])``, the pretrained-vectors
+        # labs): set once the layer is built; one array alone is a list of one, as in Keras 3
+        self._initial_weights = None if weights is None else _weight_list(self, weights)
         self._tracks_sublayers = True  # from here on, layers assigned to attributes are sub-layers
 
     def __setattr__(self, name, value):
@@ -519,6 +541,7 @@ class Layer:
         if not self.built:
             self.build(dict(zip(keys, shapes)) if keys else shapes)
             self.built = True
+            _set_initial_weights(self)  # a layer without a build of its own has no wrapper to do it
         self.input_shape_seen = _with_none_batch(shapes)
 
     def _call_in_state(self, inputs, keys, training, kwargs):

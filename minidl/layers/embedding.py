@@ -3,6 +3,7 @@
 import numpy as np
 
 from minidl import initializers, regularizers
+from minidl.autograd.tensor import Tensor
 from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
 from minidl.layers.base import Layer, inputs_already_checked
@@ -93,7 +94,8 @@ class Embedding(Layer):
         """The padding mask (ids != 0) when ``mask_zero``, else None (Keras's hook)."""
         if not self.mask_zero:
             return None
-        data = inputs.data if hasattr(inputs, "data") else backend.to_device(inputs)
+        # a NumPy array has a ``data`` attribute too (a memoryview): only a Tensor's is its values
+        data = inputs.data if isinstance(inputs, Tensor) else backend.to_device(np.asarray(inputs))
         return data != 0
 
     def get_config(self):
