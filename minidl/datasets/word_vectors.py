@@ -7,13 +7,13 @@ numbers, word2vec.c adding a line break after each; GoogleNews-vectors-negative3
 Returns plain ``(words, vectors)``; :class:`minidl.text.KeyedVectors` offers the query API.
 
 These are user files with no published checksum, so they get full format checks: every line must
-hold a word and exactly ``dimension`` finite numbers, a word2vec header's ``count`` must match the
-lines that follow, a plain file must end with a line break (a file cut inside its last number
-still parses), and a ``.gz`` file is read to its end (also when ``max_words`` stops early) so
-its CRC is checked.  Sizes are bounded before memory is spent on them: a header declaring more
-vectors than the file could hold is refused before any line is read, and lines longer than
-:data:`MAX_LINE_CHARS` (a 300-dimensional GloVe line is about 3,000 characters) are refused
-without reading them whole.
+hold a word and exactly ``dimension`` finite numbers, no word may be listed twice (which of its
+vectors would be meant?), a word2vec header's ``count`` must match the lines that follow, a plain
+file must end with a line break (a file cut inside its last number still parses), and a ``.gz``
+file is read to its end (also when ``max_words`` stops early) so its CRC is checked.  Sizes are
+bounded before memory is spent on them: a header declaring more vectors than the file could hold
+is refused before any line is read, and lines longer than :data:`MAX_LINE_CHARS` (a
+300-dimensional GloVe line is about 3,000 characters) are refused without reading them whole.
 """
 
 import gzip
@@ -58,7 +58,7 @@ def load_word_vectors(path, max_words=None, dtype="float32", binary=False, unico
             if binary:
                 words, rows, declared = _parse_binary(raw, path, capacity, max_words, unicode_errors)
             else:
-                words, rows, declared = _parse(stream, path, capacity, max_words)
+                words, rows, declared = _parse(stream, path, capacity, max_words, unicode_errors)
             if compressed and max_words is not None:
                 while raw.read(CHUNK):  # the rest is not used, but its CRC must still be checked
                     pass
@@ -70,8 +70,9 @@ def load_word_vectors(path, max_words=None, dtype="float32", binary=False, unico
     return words, np.stack(rows).astype(dtype, copy=False)
 
 
-def _parse(stream, path, capacity, max_words):
+def _parse(stream, path, capacity, max_words, unicode_errors):
     words, rows = [], []
+    first_lines = {}  # word -> the line it is on
     declared = dimension = None
     number = 0
     ended = True
@@ -109,6 +110,7 @@ def _parse(stream, path, capacity, max_words):
             raise corrupt(path, f"line {number} holds a non-number ({error})", error) from None
         if not np.isfinite(vector).all():
             raise corrupt(path, f"line {number} holds a value that is not a finite number") from None
+        _check_new_word(path, parts[0], number, first_lines, "lines", unicode_errors)
         words.append(parts[0])
         rows.append(vector)
         if declared is not None and len(words) > declared:
@@ -126,6 +128,7 @@ def _parse_binary(raw, path, capacity, max_words, unicode_errors):
     declared, dimension = int(parts[0]), int(parts[1])
     _check_header(path, declared, dimension, capacity, smallest_entry=2 + 4 * dimension)
     words, rows = [], []
+    first_vectors = {}  # word -> the number of its vector
     wanted = declared if max_words is None else min(declared, max_words)
     while len(words) < wanted:
         number = len(words) + 1
@@ -151,15 +154,31 @@ def _parse_binary(raw, path, capacity, max_words, unicode_errors):
         if not np.isfinite(vector).all():
             raise corrupt(path, f"vector {number} holds a value that is not a finite number") from None
         try:
-            words.append(word.decode("utf-8", errors=unicode_errors))
+            text = word.decode("utf-8", errors=unicode_errors)
         except UnicodeDecodeError as error:
             raise corrupt(path, f"word {number} is not UTF-8 text ({error})", error) from None
+        _check_new_word(path, text, number, first_vectors, "vectors", unicode_errors)
+        words.append(text)
         rows.append(vector)
     if max_words is None:
         rest = raw.read(2)
         if rest.strip(b"\n"):
             raise corrupt(path, f"the header declares {declared} vectors but the file holds more") from None
     return words, rows, declared
+
+
+def _check_new_word(path, word, number, first_places, places, unicode_errors):
+    """Refuse a word met before: with two vectors for one word, "the vector of this word" has no
+    right answer, and keeping one (gensim keeps the first, with only a log message) would drop the
+    other unseen. ``first_places`` maps each word to where it was first met; ``places`` names
+    those places ("lines", "vectors") in the message."""
+    first = first_places.setdefault(word, number)
+    if first == number:
+        return
+    problem = f"the word {word!r} is listed more than once ({places} {first} and {number})"
+    if unicode_errors != "strict":
+        problem += f"; unicode_errors={unicode_errors!r} may have made two different words the same"
+    raise corrupt(path, problem) from None
 
 
 def save_word_vectors_binary(stream, words, vectors):

@@ -8,7 +8,6 @@ line ``count dimension``, then ``word v1 v2 ...`` per line) and GloVe's (the sam
 header).
 """
 
-import collections
 import pathlib
 
 import numpy as np
@@ -29,6 +28,7 @@ class VocabEntry:
 
 class KeyedVectors:
     def __init__(self, words, vectors):
+        """``words[i]``'s vector is ``vectors[i]``; each word may appear once only."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(words) != len(vectors):
             raise ValueError(
@@ -36,6 +36,8 @@ class KeyedVectors:
             )
         self.index_to_key = list(words)
         self.key_to_index = {word: index for index, word in enumerate(self.index_to_key)}
+        if len(self.key_to_index) != len(self.index_to_key):
+            raise ValueError(f"KeyedVectors: {_repeated_word(self.index_to_key)}; each word needs exactly one vector")
         self.vectors = vectors
         self.counts = None  # per-word corpus counts, where the vectors come from a trained Word2Vec
         self._unit = None
@@ -291,9 +293,19 @@ def checked_vocabulary(arrays, where):
                          f"word; got {vectors.dtype} of shape {vectors.shape}")
     words = words.tolist()
     if len(set(words)) != len(words):
-        repeated = next(word for word, count in collections.Counter(words).items() if count > 1)
-        raise ValueError(f"{where}: the word {repeated!r} is listed more than once")
+        raise ValueError(f"{where}: {_repeated_word(words)}")
     return words, vectors
+
+
+def _repeated_word(words):
+    """Says which word of ``words`` is met twice first, and where: "the word 'x' is listed more
+    than once (at indexes i and j)". Only for a list known to repeat a word."""
+    first_indexes = {}
+    for index, word in enumerate(words):
+        first = first_indexes.setdefault(word, index)
+        if first != index:
+            return f"the word {word!r} is listed more than once (at indexes {first} and {index})"
+    raise ValueError("repeated_word: no word of the list is repeated")
 
 
 def checked_counts(counts, words, where):

@@ -6,10 +6,17 @@
 label_name='survived')``). ``decode_csv`` (``tf.io.decode_csv``) parses lines already read.
 
 Each pass over the dataset reads the files again, record by record, so a large file is never
-held in memory whole. ``compression_type`` may be ``None``/``''``, ``'GZIP'`` or ``'ZLIB'``, as in
-TensorFlow.
+held in memory whole: a compressed file is decompressed as it is read, a bounded chunk at a time.
+``compression_type`` may be ``None``/``''``, ``'GZIP'`` or ``'ZLIB'``, as in TensorFlow. Files are
+read as UTF-8 text.
+
+A file that cannot be read as asked -- not compressed the way ``compression_type`` says, cut
+short or damaged, not UTF-8 text, not well-formed CSV -- raises
+:class:`~minidl.errors.CorruptDatasetError` (a ``ValueError``) naming the reader, the file and
+what is wrong, when the dataset is iterated and reaches the problem.
 """
 
+import contextlib
 import csv
 import glob
 import gzip
@@ -19,6 +26,8 @@ import zlib
 
 import numpy as np
 
+from minidl.datasets._errors import describe
+from minidl.errors import CorruptDatasetError
 from minidl.tf import dtypes
 
 _CSV_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64, dtypes.string)
@@ -29,14 +38,14 @@ def TextLineDataset(filenames, compression_type=None, buffer_size=None, num_para
     """``tf.data.TextLineDataset``: the lines of the files (without their line ends), as strings."""
     from minidl.tf.data import UNKNOWN_CARDINALITY, _dataset
 
-    paths = _file_paths("TextLineDataset", filenames)
-    compression = _compression("TextLineDataset", compression_type)
+    what = "TextLineDataset"
+    paths = _file_paths(what, filenames)
+    compression = _compression(what, compression_type)
 
     def iterate():
         for path in paths:
-            with _open_text(path, compression) as file:
-                for line in file:
-                    yield np.asarray(line.rstrip("\r\n").encode(), dtype=object)
+            for line in _text_lines(what, path, compression):
+                yield np.asarray(line.rstrip("\r\n").encode(), dtype=object)
 
     return _dataset(iterate, UNKNOWN_CARDINALITY)
 
@@ -78,7 +87,7 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
         return picked
 
     def iterate():
-        for where, fields in _csv_records(paths, compression, dialect, header):
+        for where, fields in _csv_records(what, paths, compression, dialect, header):
             yield tuple(_csv_value(what, column, field, na_value, where)
                         for column, field in zip(columns, chosen_fields(fields, where)))
 
@@ -145,24 +154,129 @@ def _compression(what, compression_type):
     return compression
 
 
-def _csv_records(paths, compression, dialect, header):
+def _csv_records(what, paths, compression, dialect, header):
     """``(where, fields)`` for every non-empty record of the CSV files, the header lines skipped;
     ``where`` ("record 3 of data.csv") names the record in error messages."""
     for path in paths:
+        for number, fields in enumerate(_csv_rows(what, path, compression, dialect), start=1):
+            if (header and number == 1) or not fields:
+                continue
+            yield f"record {number} of {path}", fields
+
+
+def _csv_rows(what, path, compression, dialect):
+    """The CSV records of one file, each a list of fields (empty for a blank line); text the csv
+    module cannot parse (such as a field over its size limit) is reported with its line."""
+    reader = csv.reader(_text_lines(what, path, compression), **dialect)
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise CorruptDatasetError(f"{what}: {path}: line {reader.line_num}: not well-formed CSV ({error})",
+                                  path=path, cause=error) from None
+
+
+# -- reading a file's text, decompressed as it is read ---------------------------------------------
+
+_ZLIB_INPUT_CHUNK = 1 << 16  # compressed bytes fed to zlib at a time
+_ZLIB_OUTPUT_CHUNK = 1 << 18  # decompressed bytes handed to the text decoder at a time
+_COMPRESSED_NAMES = {"GZIP": "gzip", "ZLIB": "zlib"}
+
+
+def _text_lines(what, path, compression):
+    """The lines of one file (line ends kept, as ``csv`` needs them), decompressed and decoded a
+    chunk at a time. A file that is not compressed as ``compression`` says, is cut short or
+    damaged, or is not UTF-8 text raises CorruptDatasetError where reading fails."""
+    try:
         with _open_text(path, compression) as file:
-            for number, fields in enumerate(csv.reader(file, **dialect), start=1):
-                if (header and number == 1) or not fields:
-                    continue
-                yield f"record {number} of {path}", fields
+            yield from file
+    except (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError) as error:
+        raise _unreadable(what, path, compression, error) from None
 
 
 def _open_text(path, compression):
+    """``path`` as a text stream: UTF-8, decompressed on the fly, line ends left as they are."""
     if compression == "GZIP":
         return gzip.open(path, "rt", newline="", encoding="utf-8")
     if compression == "ZLIB":
-        with open(path, "rb") as file:
-            return io.StringIO(zlib.decompress(file.read()).decode("utf-8"), newline="")
+        return io.TextIOWrapper(io.BufferedReader(_ZlibReader(path), _ZLIB_OUTPUT_CHUNK), encoding="utf-8",
+                                newline="")
     return open(path, newline="", encoding="utf-8")
+
+
+class _ZlibReader(io.RawIOBase):
+    """The decompressed bytes of a zlib stream (RFC 1950, TensorFlow's ``compression_type='ZLIB'``),
+    produced as they are read: at most ``_ZLIB_INPUT_CHUNK`` compressed and one read's size of
+    decompressed bytes are held at a time, however far the data inflates. A stream that stops
+    before its end marker raises EOFError; bytes after it raise zlib.error."""
+
+    def __init__(self, path):
+        self._file = open(path, "rb")
+        self._inflater = zlib.decompressobj()
+        self._pending = b""  # decompressed bytes not yet handed out (only after a flush)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self._pending and not self._inflater.eof:
+            self._pending = self._inflate(len(buffer))
+        if not self._pending:
+            self._check_nothing_follows()
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+    def _inflate(self, size):
+        """Up to ``size`` more decompressed bytes (possibly none, while zlib reads its header)."""
+        compressed = self._inflater.unconsumed_tail or self._file.read(_ZLIB_INPUT_CHUNK)
+        if compressed:
+            return self._inflater.decompress(compressed, size)
+        rest = self._inflater.flush()  # the file has ended: what zlib still holds, a few KiB at most
+        if not self._inflater.eof:
+            raise EOFError("the zlib stream ends before its end marker")
+        return rest
+
+    def _check_nothing_follows(self):
+        if self._inflater.unused_data or self._file.read(1):
+            raise zlib.error("more data follows the end of the zlib stream")
+
+    def close(self):
+        if not self.closed:
+            self._file.close()
+        super().close()
+
+
+def _unreadable(what, path, compression, error):
+    """The CorruptDatasetError for ``error``, met while reading ``path``: what is wrong, in words a
+    user can act on, with a hint when the file looks compressed otherwise than ``compression`` says."""
+    looks = _sniffed_compression(path)
+    wrong_format = isinstance(error, zlib.error) or "Not a gzipped file" in str(error)
+    if compression and looks != compression and wrong_format:
+        name = _COMPRESSED_NAMES[compression]
+        problem = f"compression_type={compression!r} but the file is not {name}-compressed ({error})"
+    elif isinstance(error, UnicodeDecodeError):
+        byte = error.object[error.start:error.start + 1]
+        problem = f"not UTF-8 text (the byte 0x{byte.hex()} cannot be decoded: {error.reason}); {what} reads UTF-8 text"
+    else:
+        problem = describe(error)
+    if looks is not None and looks != compression:
+        problem += f"; the file starts like {_COMPRESSED_NAMES[looks]} data: pass compression_type={looks!r}"
+    return CorruptDatasetError(f"{what}: {path}: {problem}", path=path, cause=error)
+
+
+def _sniffed_compression(path):
+    """'GZIP' or 'ZLIB' if the file starts as one written by gzip or zlib does, else None."""
+    try:
+        with open(path, "rb") as file:
+            start = file.read(2)
+    except OSError:
+        return None
+    if start == b"\x1f\x8b":
+        return "GZIP"
+    if start in (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda"):  # zlib's headers, by level
+        return "ZLIB"
+    return None
 
 
 # -- make_csv_dataset -------------------------------------------------------------------------------
@@ -195,7 +309,7 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
                                 int(num_rows_for_inference))
 
     def rows():
-        for where, fields in _csv_records(paths, compression, dialect, header):
+        for where, fields in _csv_records(what, paths, compression, dialect, header):
             try:
                 if len(fields) != len(names):
                     raise ValueError(f"{what}: {where} has {len(fields)} fields, but there are {len(names)} columns")
@@ -230,8 +344,8 @@ def _csv_column_names(what, path, compression, dialect, column_names, header):
         return list(column_names)
     if not header:
         raise ValueError(f"{what}: with header=False, give column_names")
-    with _open_text(path, compression) as file:
-        first = next(csv.reader(file, **dialect), None)
+    with contextlib.closing(_csv_rows(what, path, compression, dialect)) as rows:
+        first = next(rows, None)
     if not first:
         raise ValueError(f"{what}: {path} is empty; expected a header row of column names")
     return first
@@ -245,11 +359,10 @@ def _csv_column_types(what, paths, compression, dialect, names, kept, column_def
             raise ValueError(f"{what}: column_defaults has {len(defaults)} entries for {len(names)} columns")
         return {name: _csv_column(what, index, default) for index, (name, default) in enumerate(zip(names, defaults))}
     samples = {name: [] for name in names}
-    with _open_text(paths[0], compression) as file:
-        reader = csv.reader(file, **dialect)
+    with contextlib.closing(_csv_rows(what, paths[0], compression, dialect)) as rows:
         if header:
-            next(reader, None)
-        for fields in reader:
+            next(rows, None)
+        for fields in rows:
             if len(fields) == len(names):
                 for name, field in zip(names, fields):
                     if field != "" and field != na_value:
