@@ -55,6 +55,9 @@ class Loss:
             raise TypeError(f"{self.name}: the loss function must return a minidl Tensor, got {type(per_sample).__name__}")
         if sample_weight is not None:
             per_sample = per_sample * _weights_like(self.name, sample_weight, per_sample)
+        mask = _padding_mask(y_pred, per_sample)
+        if mask is not None:
+            per_sample = per_sample * _mask_weights(mask, self.reduction, per_sample.dtype)
         if self.reduction == "none":
             return per_sample
         if self.reduction == "sum":
@@ -139,6 +142,27 @@ class Huber(LossFunctionWrapper):
     def __init__(self, delta=1.0, reduction="auto", name="huber_loss"):
         delta = arguments.number(_who(self, name), "delta", delta, minimum=0, above_minimum=True)
         super().__init__(huber, reduction, name, delta=delta)
+
+
+def _padding_mask(y_pred, per_sample):
+    """The padding mask ``y_pred`` carries (a sequence output after ``mask_zero`` or ``Masking``)
+    when it marks the per-sample losses' entries -- one per step -- else None."""
+    mask = getattr(y_pred, "mask", None) if isinstance(y_pred, Tensor) else None
+    if mask is None:
+        return None
+    mask = mask.data if isinstance(mask, Tensor) else mask
+    return mask if tuple(mask.shape) == per_sample.shape else None
+
+
+def _mask_weights(mask, reduction, dtype):
+    """Keras's weights for a padding mask: padded steps 0; for a mean, every real step
+    total / real, so that the mean over all steps is the mean over the real ones
+    (sum(loss * mask) / real; 0 when no step is real)."""
+    weights = mask.astype(dtype)
+    if reduction in ("auto", "sum_over_batch_size"):
+        real = float(weights.sum())
+        weights = (weights * (weights.size / real if real > 0 else 0.0)).astype(dtype, copy=False)
+    return Tensor._from_op(weights)
 
 
 def _who(loss, name):

@@ -74,11 +74,12 @@ class LossTracker:
 class Compiled:
     """What ``compile`` resolved."""
 
-    def __init__(self, optimizer, loss_fns, loss_weights, metrics_per_output, identifiers):
+    def __init__(self, optimizer, loss_fns, loss_weights, metrics_per_output, identifiers, weighted_metric_ids=()):
         self.optimizer = optimizer
         self.loss_fns = loss_fns
         self.loss_weights = loss_weights
         self.metrics = metrics_per_output
+        self.weighted_metric_ids = set(weighted_metric_ids)  # the ids of the weighted_metrics objects
         self.identifiers = identifiers  # what the user passed, for saving
         self.train_weights = None  # captured trainable weights (None until the model is built)
         self.all_weights = None
@@ -120,19 +121,24 @@ def resolve_losses(loss, names):
 
 
 def resolve_metrics(metrics, weighted_metrics, names, loss_fns):
-    """Metric objects per output; a metric object given once gets a copy for every further output."""
-    metric_ids = _metric_lists(metrics, names)
-    for index, extra in enumerate(_metric_lists(weighted_metrics, names)):
-        metric_ids[index] = metric_ids[index] + extra
-    resolved = []
-    for index, identifiers in enumerate(metric_ids):
-        group = []
-        for identifier in identifiers:
-            if not isinstance(identifier, (str, dict)) and index > 0:
-                identifier = copy.deepcopy(identifier)  # one stateful metric per output
-            group.append(metrics_module.get(identifier, loss=loss_fns[index]))
-        resolved.append(group)
-    return resolved
+    """``(groups, weighted)``: per output, its metric objects -- those of ``metrics``, then those
+    of ``weighted_metrics`` -- and the set of ids of the weighted ones. As in Keras, only those
+    are updated with the sample weights (and so with ``class_weight``); a metric object given
+    once gets a copy for every further output."""
+    groups, weighted = [], set()
+    for index, (plain_ids, weighted_ids) in enumerate(zip(_metric_lists(metrics, names),
+                                                          _metric_lists(weighted_metrics, names))):
+        plain_group = [_metric_object(identifier, index, loss_fns) for identifier in plain_ids]
+        weighted_group = [_metric_object(identifier, index, loss_fns) for identifier in weighted_ids]
+        weighted.update(id(metric) for metric in weighted_group)
+        groups.append(plain_group + weighted_group)
+    return groups, weighted
+
+
+def _metric_object(identifier, index, loss_fns):
+    if not isinstance(identifier, (str, dict)) and index > 0:
+        identifier = copy.deepcopy(identifier)  # one stateful metric per output
+    return metrics_module.get(identifier, loss=loss_fns[index])
 
 
 class CompiledLoss:
@@ -172,7 +178,8 @@ class CompiledMetrics:
         with no_grad():
             for index, group in enumerate(model._compiled.metrics):
                 for metric in group:
-                    metric.update_state(ys[index], _raw(outputs[index]), _raw(sample_weight))
+                    weights = metric_weights(model._compiled, metric, outputs[index], _raw(sample_weight))
+                    metric.update_state(ys[index], _raw(outputs[index]), weights)
 
     def reset_state(self):
         for group in self.model._compiled.metrics:
@@ -182,6 +189,22 @@ class CompiledMetrics:
     @property
     def metrics(self):
         return [m for group in self.model._compiled.metrics for m in group]
+
+
+def metric_weights(compiled, metric, output, sample_weight):
+    """The weights ``metric`` is updated with: the sample weights for a weighted metric only
+    (Keras's ``weighted_metrics``), and -- for a metric averaged over samples or steps -- the
+    output's padding mask, so that padded steps count for nothing (Keras turns the mask of
+    ``y_pred`` into weights of 0 and 1)."""
+    weights = sample_weight if id(metric) in compiled.weighted_metric_ids else None
+    mask = getattr(output, "mask", None)
+    if mask is None or not isinstance(metric, (metrics_module.MeanMetricWrapper, metrics_module.AutoAccuracy)):
+        return weights
+    mask = _raw(mask).astype(np.float32)
+    if weights is None:
+        return mask
+    weights = backend.get_xp().asarray(weights, dtype=np.float32)
+    return mask * weights.reshape(weights.shape + (1,) * (mask.ndim - weights.ndim))
 
 
 def read_floats(values):

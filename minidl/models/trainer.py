@@ -47,6 +47,7 @@ from minidl.models.compile_utils import (
     CompiledLoss,
     CompiledMetrics,
     LossTracker,
+    metric_weights,
     per_output,
     read_floats,
     read_logs,
@@ -121,9 +122,10 @@ class Trainer:
         """Choose the optimizer, loss(es) and metrics; capture the trainable weights.
 
         ``run_eagerly``, ``steps_per_execution`` and ``jit_compile`` are checked and have no
-        effect (minidl always runs eagerly). ``weighted_metrics`` are computed with the sample
-        weights, like ``metrics``. Everything is resolved before anything changes, so a bad
-        argument leaves an earlier compile in place.
+        effect (minidl always runs eagerly). As in Keras, ``metrics`` ignore the sample weights
+        (and ``class_weight``) and ``weighted_metrics`` use them; a weighted metric named like
+        an unweighted one is logged as ``weighted_<name>``. Everything is resolved before
+        anything changes, so a bad argument leaves an earlier compile in place.
         """
         if kwargs:
             raise TypeError(f"compile: unexpected argument(s) {sorted(kwargs)}")
@@ -137,7 +139,7 @@ class Trainer:
         names = self.output_names
         loss_fns = resolve_losses(loss, names)
         weights = [1.0 if w is None else float(w) for w in per_output(loss_weights, names, "loss_weights")]
-        metric_objects = resolve_metrics(metrics, weighted_metrics, names, loss_fns)
+        metric_objects, weighted_metric_ids = resolve_metrics(metrics, weighted_metrics, names, loss_fns)
         optimizer_object = optimizers.get(optimizer)
         self.optimizer = optimizer_object
         self.loss = loss
@@ -148,7 +150,7 @@ class Trainer:
         self._compiled = Compiled(step_optimizer, loss_fns, weights, metric_objects, {
             "optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights,
             "weighted_metrics": weighted_metrics,
-        })
+        }, weighted_metric_ids)
         self._loss_tracker = LossTracker("loss")
         self._output_loss_trackers = [LossTracker(f"{name}_loss") for name in names]
         self._added_metric_trackers = {}
@@ -210,7 +212,12 @@ class Trainer:
             ]
         for name, group in zip(names, compiled.metrics):
             prefix = f"{name}_" if several else ""
-            sources += [(prefix + metric.name, metric) for metric in group]
+            plain_names = {metric.name for metric in group if id(metric) not in compiled.weighted_metric_ids}
+            for metric in group:
+                key = metric.name
+                if id(metric) in compiled.weighted_metric_ids and key in plain_names:
+                    key = f"weighted_{key}"  # Keras's key for a weighted twin of an unweighted metric
+                sources.append((prefix + key, metric))
         sources += list(self._added_metric_trackers.items())
         return sources
 
@@ -336,7 +343,8 @@ class Trainer:
             if ys is not None:
                 for index, group in enumerate(self._compiled.metrics):
                     for metric in group:
-                        metric.update_state(ys[index], outputs[index].data, sample_weight)
+                        weights = metric_weights(self._compiled, metric, outputs[index], sample_weight)
+                        metric.update_state(ys[index], outputs[index].data, weights)
             if self._loss_layers:
                 for layer in self._loss_layers:
                     for name, value in layer._added_metrics:
