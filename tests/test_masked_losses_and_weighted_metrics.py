@@ -97,3 +97,17 @@ def test_a_weighted_metric_alone_keeps_its_name():
     logs = model.evaluate(np.ones((4, 3)), np.ones((4, 1)), sample_weight=np.arange(4.0), verbose=0,
                           return_dict=True)
     assert sorted(logs) == ["accuracy", "loss"]
+
+
+def test_per_step_sample_weights_weigh_a_sequence_output_step_by_step():
+    """Keras's (samples, steps) sample weights (Keras 2 asked for sample_weight_mode='temporal')."""
+    model = _tagger()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", sample_weight_mode="temporal")
+    losses, _, real = _per_step(model)
+    weights = np.array([[1.0, 2.0, 0.0, 0.0], [0.5, 0.0, 0.0, 0.0], [1.0, 1.0, 3.0, 0.0]])
+    loss = model.evaluate(IDS, TAGS, sample_weight=weights, verbose=0)
+    np.testing.assert_allclose(loss, (losses * weights * real).sum() / real.sum(), rtol=1e-5)
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(3, 3\) does not match the per-sample losses"):
+        model.evaluate(IDS, TAGS, sample_weight=weights[:, :3], verbose=0)
+    with pytest.raises(ValueError, match="sample_weight_mode must be None or 'temporal'"):
+        model.compile(optimizer="sgd", loss="mse", sample_weight_mode="steps")

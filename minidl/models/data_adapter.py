@@ -269,9 +269,10 @@ class ArrayData:
         if len(set(lengths.values())) > 1:
             described = ", ".join(f"{name} has {length}" for name, length in lengths.items())
             raise ValueError(f"{what}: all arrays must have the same number of samples, but {described}")
-        if self.sample_weight is not None and self.sample_weight.ndim != 1:
+        if self.sample_weight is not None and self.sample_weight.ndim == 0:
             raise ValueError(
-                f"{what}: sample_weight must be 1-D (one weight per sample), got shape {self.sample_weight.shape}"
+                f"{what}: sample_weight must hold one weight per sample (or, for a sequence output, one per "
+                f"step: shape (samples, steps)), got a single number"
             )
         return next(iter(lengths.values()))
 

@@ -124,9 +124,14 @@ class Trainer:
         ``run_eagerly``, ``steps_per_execution`` and ``jit_compile`` are checked and have no
         effect (minidl always runs eagerly). As in Keras, ``metrics`` ignore the sample weights
         (and ``class_weight``) and ``weighted_metrics`` use them; a weighted metric named like
-        an unweighted one is logged as ``weighted_<name>``. Everything is resolved before
-        anything changes, so a bad argument leaves an earlier compile in place.
+        an unweighted one is logged as ``weighted_<name>``. Keras 2's ``sample_weight_mode``
+        ('temporal' or None) is accepted: sample weights of shape (samples, steps) weigh a
+        sequence output step by step either way. Everything is resolved before anything
+        changes, so a bad argument leaves an earlier compile in place.
         """
+        mode = kwargs.pop("sample_weight_mode", None)
+        if mode not in (None, "temporal"):
+            raise ValueError(f"compile: sample_weight_mode must be None or 'temporal' (Keras 2), got {mode!r}")
         if kwargs:
             raise TypeError(f"compile: unexpected argument(s) {sorted(kwargs)}")
         what = "compile"
