@@ -165,3 +165,21 @@ def test_model_loss_is_what_compile_was_given_as_in_keras():
     mae = minidl.losses.MeanAbsoluteError()
     model.compile(optimizer="sgd", loss=mae)
     assert model.loss is mae
+
+
+def test_a_dict_of_outputs_comes_back_as_a_dict_and_names_the_outputs():
+    """Keras: Model(inputs, {'cls': ..., 'reg': ...}) returns that dict from a call, predict and
+    .output, and compile, fit and the logs know the outputs by its keys."""
+    inputs = Input((4,))
+    hidden = Dense(8, activation="relu")(inputs)
+    model = Model(inputs, {"reg": Dense(1, name="d_reg")(hidden), "cls": Dense(3, activation="softmax", name="d_cls")(hidden)})
+    x = np.ones((8, 4), np.float32)
+    assert list(model.output) == ["reg", "cls"] and list(model(x)) == ["reg", "cls"]
+    predicted = model.predict(x, verbose=0)
+    assert {key: value.shape for key, value in predicted.items()} == {"reg": (8, 1), "cls": (8, 3)}
+    model.compile(optimizer="adam", loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+                  metrics={"cls": ["accuracy"]})
+    history = model.fit(x, {"cls": np.zeros(8), "reg": np.ones(8)}, epochs=1, verbose=0)
+    assert sorted(history.history) == ["cls_accuracy", "cls_loss", "loss", "reg_loss"]
+    copy = Functional.from_config(model.get_config())
+    assert list(copy.predict(x, verbose=0)) == ["reg", "cls"]

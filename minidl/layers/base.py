@@ -489,8 +489,9 @@ class Layer:
             if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
                 _attach_output_masks(self, inputs, outputs)
             if self.output_shape_seen is None:
+                flat = list(outputs.values()) if isinstance(outputs, dict) else outputs  # a model's dict of outputs
                 self.output_shape_seen = _with_none_batch(
-                    [o.shape for o in outputs] if isinstance(outputs, (list, tuple)) else outputs.shape
+                    [o.shape for o in flat] if isinstance(flat, (list, tuple)) else flat.shape
                 )
             return outputs
         except Exception as error:

@@ -87,6 +87,13 @@ def _check_unique_layer_names(model_name, layers):
         seen.add(layer.name)
 
 
+def _structure_name(structure):
+    """How a config records the model's outputs: one tensor, a list, or a dict (its keys beside)."""
+    if isinstance(structure, dict):
+        return "dict"
+    return "list" if isinstance(structure, (list, tuple)) else "single"
+
+
 def _flatten_symbols(value, what):
     if isinstance(value, dict):
         items = list(value.values())
@@ -241,7 +248,9 @@ class Functional(Model):
             )
         tensors = {id(symbol): value for symbol, value in zip(self.inputs, values)}
         outputs = self._replay(self._nodes, tensors, training)
-        if isinstance(self._output_structure, (list, tuple, dict)):
+        if isinstance(self._output_structure, dict):  # Keras: a dict of outputs comes back as one
+            return dict(zip(self._output_structure, outputs))
+        if isinstance(self._output_structure, (list, tuple)):
             return outputs
         return outputs[0]
 
@@ -253,6 +262,20 @@ class Functional(Model):
     @property
     def output_names(self):
         return [symbol.layer.name for symbol in self.outputs]
+
+    @property
+    def output(self):
+        """The output tensor, a list of them, or -- for a model made with a dict of outputs -- that dict."""
+        if isinstance(self._output_structure, dict):
+            return dict(zip(self._output_structure, self.outputs))
+        return super().output
+
+    def _output_keys(self):
+        """What compile, fit and the logs call the outputs: the keys of a dict of outputs (Keras:
+        ``loss={'cls': ...}``, ``y={'cls': ...}``, history's ``cls_loss``), else the layers' names."""
+        if isinstance(self._output_structure, dict):
+            return list(self._output_structure)
+        return self.output_names
 
     def _known_input_names(self):
         return self.input_names
@@ -274,7 +297,7 @@ class Functional(Model):
         return self._contract
 
     def _known_output_names(self):
-        return self.output_names
+        return self._output_keys()
 
     def _output_shapes(self):
         return [symbol.shape for symbol in self.outputs]
@@ -358,7 +381,8 @@ class Functional(Model):
             "layers": layers,
             "input_layers": [self._address(s) for s in self.inputs],
             "output_layers": [self._address(s) for s in self.outputs],
-            "output_structure": "single" if not isinstance(self._output_structure, (list, tuple, dict)) else "list",
+            "output_structure": _structure_name(self._output_structure),
+            **({"output_keys": list(self._output_structure)} if isinstance(self._output_structure, dict) else {}),
             "input_structure": "single" if not isinstance(self._input_structure, (list, tuple, dict)) else "list",
         }
 
@@ -408,10 +432,12 @@ class Functional(Model):
                 raise ValueError(f"model config {config.get('name')!r}: cannot connect layers; missing tensors {missing}")
             pending = remaining
 
-        def pick(addresses, structure):
+        def pick(addresses, structure, keys=None):
             symbols = [produced[tuple(address[:3])] for address in addresses]
+            if structure == "dict" and keys is not None and len(keys) == len(symbols):
+                return dict(zip(keys, symbols))
             return symbols[0] if structure == "single" and len(symbols) == 1 else symbols
 
         inputs = pick(config["input_layers"], config.get("input_structure", "list"))
-        outputs = pick(config["output_layers"], config.get("output_structure", "list"))
+        outputs = pick(config["output_layers"], config.get("output_structure", "list"), config.get("output_keys"))
         return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))

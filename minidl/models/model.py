@@ -232,6 +232,11 @@ class Model(Trainer, Layer):
     def _known_output_names(self):
         return None
 
+    def _output_keys(self):
+        """What compile, fit and the logs call the outputs (a functional model made with a dict
+        of outputs: its keys)."""
+        return self.output_names
+
     # -- summary and saving ------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):

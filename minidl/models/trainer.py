@@ -141,7 +141,7 @@ class Trainer:
             arguments.boolean(jit_compile, "jit_compile", what)
         arguments.integer(steps_per_execution, "steps_per_execution", what, minimum=1, allow_none=True)
         arguments.loss_weights(loss_weights, what)
-        names = self.output_names
+        names = self._output_keys()
         loss_fns = resolve_losses(loss, names)
         weights = [1.0 if w is None else float(w) for w in per_output(loss_weights, names, "loss_weights")]
         metric_objects, weighted_metric_ids = resolve_metrics(metrics, weighted_metrics, names, loss_fns)
@@ -207,7 +207,7 @@ class Trainer:
     def _log_sources(self):
         """(name, object with .result()) pairs: the loss tracker(s), the metrics, add_metric means."""
         compiled = self._compiled
-        names = self.output_names
+        names = self._output_keys()
         sources = [("loss", self._loss_tracker)]
         several = len(names) > 1
         if several:
@@ -268,6 +268,8 @@ class Trainer:
 
     # -- losses ------------------------------------------------------------------------------
     def _as_output_list(self, outputs):
+        if isinstance(outputs, dict):  # a model made with a dict of outputs, in its keys' order
+            return list(outputs.values())
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
     def _compiled_total(self, outputs, ys, sample_weight):
@@ -464,7 +466,7 @@ class Trainer:
         shapes = self._output_shapes()
         if shapes is None:
             return
-        names = self.output_names
+        names = self._output_keys()
         if len(ys) != len(shapes):
             raise ValueError(f"{what}: the model has {len(shapes)} output(s) {names} but y holds {len(ys)} array(s)")
         for y, out_shape, loss_fn, name in zip(ys, shapes, self._compiled.loss_fns, names):
