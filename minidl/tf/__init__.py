@@ -101,6 +101,8 @@ from minidl.tf.math import (
     add_n,
     argmax,
     argmin,
+    clip_by_global_norm,
+    clip_by_norm,
     clip_by_value,
     cumsum,
     divide,
@@ -210,7 +212,7 @@ initializers = keras.initializers
 
 __all__ = [
     "abs", "add", "add_n", "argmax", "argmin", "argsort", "as_dtype", "bool", "boolean_mask", "broadcast_to",
-    "cast", "clip_by_value", "compat", "complex128", "complex64", "concat", "config", "constant", "convert_to_tensor",
+    "cast", "clip_by_global_norm", "clip_by_norm", "clip_by_value", "compat", "complex128", "complex64", "concat", "config", "constant", "convert_to_tensor",
     "cumsum", "data", "device", "distribute", "divide", "double", "DType", "dtypes", "EagerTensor", "equal", "executing_eagerly",
     "exp", "expand_dims", "eye", "fill", "float16", "float32", "float64", "floordiv", "function", "gather",
     "get_static_value", "GradientTape", "greater", "greater_equal", "half", "identity", "initializers", "int16",

@@ -4,7 +4,7 @@ norms -- with gradients where minidl has them."""
 from minidl.ops import math as math_ops
 from minidl.ops import reductions
 from minidl.tf.array_ops import eye, transpose
-from minidl.tf.math import l2_normalize, matmul
+from minidl.tf.math import global_norm, l2_normalize, matmul
 from minidl.tf.op_support import operand, tf_function
 from minidl.tf.tensor import as_tf
 
@@ -25,4 +25,4 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa:
     return as_tf(math_ops.sqrt(squares))
 
 
-__all__ = ["eye", "l2_normalize", "matmul", "matrix_transpose", "norm"]
+__all__ = ["eye", "global_norm", "l2_normalize", "matmul", "matrix_transpose", "norm"]

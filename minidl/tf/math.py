@@ -171,6 +171,52 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     return as_tf(math_ops.minimum(math_ops.maximum(t, low), high))
 
 
+@tf_function("tf.clip_by_norm")
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """``t * clip_norm / max(||t||, clip_norm)``: ``t`` scaled down to L2 norm ``clip_norm`` (over
+    ``axes``, all by default) where it is longer, unchanged elsewhere. A zero ``t`` stays zero."""
+    t = operand(t)
+    clip_norm = operands(t, clip_norm)[1]
+    squares = reductions.sum(math_ops.square(t), axis=_axis(axes), keepdims=True)
+    # sqrt only where the sum is > 0: its derivative at 0 is infinite (TensorFlow's guard)
+    positive = squares.data > 0
+    norm = math_ops.where(positive, math_ops.sqrt(math_ops.where(positive, squares, 1)), squares)
+    return as_tf(math_ops.div(math_ops.mul(t, clip_norm), math_ops.maximum(norm, clip_norm)))
+
+
+@tf_function("tf.linalg.global_norm")
+def global_norm(t_list, name=None):
+    """sqrt(sum of every element squared of every tensor in ``t_list``); None entries are skipped."""
+    tensors = [operand(t) for t in t_list if t is not None]
+    if not tensors:
+        raise ValueError("tf.linalg.global_norm: t_list holds no tensor")
+    total = None
+    for tensor in tensors:
+        squares = reductions.sum(math_ops.square(tensor))
+        total = squares if total is None else math_ops.add(total, squares)
+    return as_tf(math_ops.sqrt(total))
+
+
+@tf_function("tf.clip_by_global_norm")
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """``([t * clip_norm / max(global_norm, clip_norm) for t in t_list], global_norm)``: every
+    tensor scaled by one factor so that their joint L2 norm is at most ``clip_norm`` (None entries
+    stay None), as TensorFlow's gradient clipping of custom training loops does."""
+    if isinstance(t_list, (Tensor, np.ndarray)) or not hasattr(t_list, "__iter__"):
+        raise TypeError(f"tf.clip_by_global_norm: t_list must be a list of tensors, got {type(t_list).__name__}")
+    t_list = list(t_list)
+    norm = operand(global_norm(t_list) if use_norm is None else use_norm)
+    clipped = []
+    for t in t_list:
+        if t is None:
+            clipped.append(None)
+            continue
+        t = operand(t)
+        norm_t, clip_t = operands(t, norm, clip_norm)[1:]  # in t's dtype, as TensorFlow casts them
+        clipped.append(as_tf(math_ops.div(math_ops.mul(t, clip_t), math_ops.maximum(norm_t, clip_t))))
+    return clipped, as_tf(norm)
+
+
 @tf_function("tf.math.add_n")
 def add_n(inputs, name=None):
     """The element-wise sum of a list of tensors of one shape."""
