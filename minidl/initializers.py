@@ -183,6 +183,22 @@ class Orthogonal(Initializer):
         return self.gain * q[:rows, :cols].reshape(shape)
 
 
+class Identity(Initializer):
+    """``gain`` times the identity matrix (ones on the diagonal of a 2-D shape, rectangular too),
+    Keras's 'identity' -- e.g. an RNN's recurrent kernel in IRNN experiments."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def sample(self, shape, rng):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer: only a 2-D weight has an identity matrix, got shape {shape}")
+        return self.gain * np.eye(*shape)
+
+
+IdentityInitializer = Identity  # Keras 3's class name
+
+
 _BY_NAME = {
     "zeros": Zeros, "ones": Ones, "constant": Constant,
     "uniform": RandomUniform, "random_uniform": RandomUniform,
@@ -192,6 +208,7 @@ _BY_NAME = {
     "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal, "variance_scaling": VarianceScaling,
+    "identity": Identity, "identity_initializer": Identity,
 }
 
 

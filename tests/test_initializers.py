@@ -135,3 +135,15 @@ def test_every_initializer_survives_a_serialize_round_trip(name):
     restored = initializers.get(initializers.serialize(original))
     assert type(restored) is type(original)
     assert restored.get_config() == original.get_config()
+
+
+def test_identity_initializer_by_name_and_class():
+    """Keras's 'identity' (IRNN's recurrent kernel): gain times the identity, rectangular too."""
+    np.testing.assert_array_equal(initializers.get("identity")((3, 3), "float32"), np.eye(3, dtype=np.float32))
+    np.testing.assert_array_equal(initializers.Identity(gain=2.0)((2, 3)), 2 * np.eye(2, 3))
+    assert type(initializers.get({"class_name": "IdentityInitializer", "config": {"gain": 0.5}})) is initializers.Identity
+    layer = minidl.layers.SimpleRNN(4, recurrent_initializer="identity")
+    layer(np.ones((1, 2, 3), np.float32))
+    np.testing.assert_array_equal(layer.recurrent_kernel.numpy(), np.eye(4))
+    with pytest.raises(ValueError, match=r"only a 2-D weight has an identity matrix, got shape \(3, 3, 2\)"):
+        initializers.get("identity")((3, 3, 2))

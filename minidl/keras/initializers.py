@@ -7,6 +7,8 @@ from minidl.initializers import (
     GlorotUniform,
     HeNormal,
     HeUniform,
+    Identity,
+    IdentityInitializer,
     Initializer,
     LecunNormal,
     LecunUniform,
@@ -27,6 +29,7 @@ glorot_normal, glorot_uniform = GlorotNormal, GlorotUniform
 he_normal, he_uniform = HeNormal, HeUniform
 lecun_normal, lecun_uniform = LecunNormal, LecunUniform
 orthogonal, variance_scaling = Orthogonal, VarianceScaling
+identity = Identity
 
 
 def deserialize(config, custom_objects=None):
@@ -34,9 +37,10 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = [
-    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Initializer", "LecunNormal", "LecunUniform",
+    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "IdentityInitializer",
+    "Initializer", "LecunNormal", "LecunUniform",
     "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Zeros", "constant",
-    "deserialize", "get", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "lecun_normal",
+    "deserialize", "get", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
     "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "serialize", "truncated_normal",
     "variance_scaling", "zeros",
 ]
