@@ -101,6 +101,8 @@ def test_backend_functions_make_differentiable_metrics_and_losses():
 def test_utils():
     np.testing.assert_array_equal(keras.utils.to_categorical([0, 2], 3), [[1, 0, 0], [0, 0, 1]])
     np.testing.assert_allclose(keras.utils.normalize(np.array([[3.0, 4.0], [0.0, 0.0]])), [[0.6, 0.8], [0, 0]])
+    with pytest.raises(ValueError, match=r"normalize: axis 5 is out of range for x of shape \(2, 2\)"):
+        keras.utils.normalize(np.ones((2, 2)), axis=5)
     keras.utils.set_random_seed(4)
     first = (np.random.random(), tf.random.normal([1]).numpy(), minidl.layers.Dense(2)(np.ones((1, 2))).numpy())
     keras.utils.set_random_seed(4)

@@ -477,3 +477,11 @@ def test_custom_standardization_matches_tensorflow():
     ours = custom_standardization(texts).numpy()
     theirs = tensorflow_standardization(tf.constant(texts)).numpy()
     assert ours.tolist() == theirs.tolist()
+
+
+def test_normalization_statistics_that_do_not_fit_the_input_are_named():
+    layer = minidl.layers.Normalization(mean=[1.0, 2.0], variance=[1.0, 1.0])
+    with pytest.raises(ValueError, match=r"mean and variance of shape \(2,\) do not fit inputs of shape \(2, 3\): "
+                                         r"expected one number or shape \(3,\)"):
+        layer(np.ones((2, 3), np.float32))
+    np.testing.assert_allclose(minidl.layers.Normalization(mean=1.0, variance=4.0)(np.full((2, 3), 3.0)).numpy(), 1.0)

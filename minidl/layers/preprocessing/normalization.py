@@ -106,6 +106,8 @@ class Normalization(Layer):
                              f"{input_shape} must have known sizes")
         self.broadcast_shape = tuple(input_shape[axis] if axis in self.kept_axes else 1 for axis in range(rank))
         self.built_shape = input_shape
+        if self.input_mean is not None:
+            self._check_given_statistics(statistics_shape, input_shape)
         if not self.kept_axes:
             # axis=None: one scalar mean and variance, which broadcast against inputs of any rank
             # (Keras adapts such a layer on a 1-D array, then calls it on (batch, 1) columns).
@@ -120,6 +122,17 @@ class Normalization(Layer):
             self.count = self.add_weight("count", (), "zeros", trainable=False, dtype="int64")
         else:
             self.mean = self.variance = self.count = None
+
+    def _check_given_statistics(self, statistics_shape, input_shape):
+        """The ``mean``/``variance`` given to the constructor must be one number or one per
+        position of the kept axes (they broadcast over nothing else)."""
+        given = self.input_mean.shape
+        fits = len(given) <= len(statistics_shape) and all(
+            g in (1, s) for g, s in zip(given[::-1], statistics_shape[::-1]))
+        if not fits:
+            raise ValueError(f"{label(self)}: mean and variance of shape {given} do not fit inputs of shape "
+                             f"{input_shape}: expected one number or shape {statistics_shape} (the sizes of the "
+                             f"kept axes {self.kept_axes})")
 
     def _statistics(self):
         """(mean, variance) broadcastable against the input, on the device, in the layer's dtype."""
