@@ -19,7 +19,7 @@ _OPTIMIZER = "`Adam` + `kernel_regularizer`"
 _CALLBACK = "`CSVLogger`, `ModelCheckpoint`, `minidl.viz.plot_history`"
 _APPLICATION = ("minidl has `VGG16` and `ResNet50` (ImageNet weights from a `.h5` file you supply); for another "
                 "architecture, build it from minidl's layers")
-_ACTIVATION = "`minidl.tf.nn.relu6` / `softsign` / `log_softmax` in a `Lambda`"
+_ACTIVATION = "a function written with `minidl.ops` / `minidl.tf` as `activation=` (or in a `Lambda`)"
 
 
 def _same(advice, *names):
@@ -63,8 +63,7 @@ NEAREST = {
         "CosineSimilarity", "Hinge", "Poisson", "Sum"),
     "minidl.keras.optimizers": _same(_OPTIMIZER, "AdamW", "Adafactor", "Ftrl", "Lamb", "Lion", "LossScaleOptimizer"),
     "minidl.keras.callbacks": _same(_CALLBACK, "BackupAndRestore", "RemoteMonitor", "ProgbarLogger"),
-    "minidl.keras.activations": _same(_ACTIVATION, "gelu", "mish", "relu6", "hard_swish", "log_softmax", "softsign",
-                                      "exponential"),
+    "minidl.keras.activations": _same(_ACTIVATION, "gelu", "hard_swish", "hard_silu"),
     "minidl.keras.utils": {
         "save_img": "`keras.utils.array_to_img(x).save(path)` (a PIL image)",
         "split_dataset": "slice the arrays (`x[:n]`, `x[n:]`) or pass `validation_split` to `fit`",

@@ -1,4 +1,5 @@
-"""Sequence helpers: Keras's ``pad_sequences`` and the book's time-series ``get_lookback``.
+"""Sequence helpers: Keras's ``pad_sequences``, the book's time-series ``get_lookback``, and
+Keras 2's ``TimeseriesGenerator``, ``skipgrams`` and ``make_sampling_table`` (at the end).
 
 ``pad_sequences`` follows ``keras.preprocessing.sequence.pad_sequences`` exactly:
 
@@ -14,6 +15,8 @@ Unlike Keras, ``maxlen`` must be a positive int (Keras silently treats 0 as "kee
 because ``s[-0:]`` is the whole list) and bad ``padding``/``truncating`` values are reported even
 when every sequence is empty.
 """
+
+import random
 
 import numpy as np
 
@@ -117,3 +120,176 @@ def _fits_integer(value, dtype):
         return False
     limits = np.iinfo(dtype) if dtype.kind != "b" else None
     return number in (0, 1) if limits is None else limits.min <= number <= limits.max
+
+
+# -- Keras 2's time-series and skip-gram helpers (keras.preprocessing.sequence, TF <= 2.15) --------
+
+class TimeseriesGenerator:
+    """Keras's ``TimeseriesGenerator``: batches of ``(samples, targets)`` cut from a series, for
+    ``model.fit(generator)`` (the course's ``TimeseriesGenerator(series, series, length=n,
+    batch_size=1)``).
+
+    Sample ``j`` ends just before step ``row = start_index + length + j * stride``: it holds
+    ``data[row - length:row:sampling_rate]`` (oldest first, newest first with ``reverse``) and its
+    target is ``targets[row]``. Rows run up to ``end_index`` (the last step by default), ``batch_size``
+    samples to a batch, the last batch possibly shorter. With ``shuffle`` each batch is
+    ``batch_size`` rows drawn at random (with repetition) from NumPy's global generator, as Keras
+    does, so ``np.random.seed`` repeats them.
+
+    It is a Keras ``Sequence`` by its methods (``__len__``, ``__getitem__``, ``on_epoch_end``),
+    which is what ``fit``, ``evaluate`` and ``predict`` read; ``workers``,
+    ``use_multiprocessing`` and ``max_queue_size`` are Keras 3's ``PyDataset`` options, kept and
+    not used (minidl reads the batches in the training loop's thread).
+    """
+
+    def __init__(self, data, targets, length, sampling_rate=1, stride=1, start_index=0, end_index=None,
+                 shuffle=False, reverse=False, batch_size=128, workers=1, use_multiprocessing=False,
+                 max_queue_size=10):
+        what = "TimeseriesGenerator"
+        if len(data) != len(targets):
+            raise ValueError(f"{what}: data and targets must have the same length, got {len(data)} steps of data and "
+                             f"{len(targets)} targets")
+        self.data = data
+        self.targets = targets
+        self.length = _positive_int(length, "length", what)
+        self.sampling_rate = _positive_int(sampling_rate, "sampling_rate", what)
+        self.stride = _positive_int(stride, "stride", what)
+        self.batch_size = _positive_int(batch_size, "batch_size", what)
+        self.start_index = _non_negative_int(start_index, "start_index", what) + self.length
+        self.end_index = len(data) - 1 if end_index is None else _non_negative_int(end_index, "end_index", what)
+        if self.end_index > len(data) - 1:
+            raise ValueError(f"{what}: end_index must be at most the last step of data ({len(data) - 1}), got "
+                             f"{end_index!r}")
+        if self.start_index > self.end_index:
+            raise ValueError(f"{what}: start_index + length = {self.start_index} is beyond end_index = "
+                             f"{self.end_index}, so no step is left to predict; use a shorter length or more data")
+        self.shuffle = bool(shuffle)
+        self.reverse = bool(reverse)
+        self.workers = workers
+        self.use_multiprocessing = use_multiprocessing
+        self.max_queue_size = max_queue_size
+
+    def __len__(self):
+        """The number of batches: the rows from start_index to end_index, ``stride`` apart."""
+        rows_per_batch = self.batch_size * self.stride
+        return (self.end_index - self.start_index + rows_per_batch) // rows_per_batch
+
+    def __getitem__(self, index):
+        """Batch ``index`` as ``(samples, targets)`` NumPy arrays."""
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"TimeseriesGenerator: batch index {index} is out of range for {len(self)} batches")
+        rows = self._rows(index % len(self))
+        samples = np.array([self.data[row - self.length:row:self.sampling_rate] for row in rows])
+        targets = np.array([self.targets[row] for row in rows])
+        return (samples[:, ::-1, ...], targets) if self.reverse else (samples, targets)
+
+    def _rows(self, index):
+        """The steps whose targets make batch ``index`` (drawn at random with ``shuffle``)."""
+        if self.shuffle:
+            return np.random.randint(self.start_index, self.end_index + 1, size=self.batch_size)
+        first = self.start_index + self.batch_size * self.stride * index
+        return np.arange(first, min(first + self.batch_size * self.stride, self.end_index + 1), self.stride)
+
+    def on_epoch_end(self):
+        """Nothing to do between epochs (shuffled batches are drawn afresh on every read)."""
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+
+
+def make_sampling_table(size, sampling_factor=1e-5):
+    """Keras's ``make_sampling_table``: for each word rank ``i`` (0 to ``size - 1``), the
+    probability that word2vec's subsampling keeps a word of that rank, assuming Zipf-distributed
+    word frequencies -- ``sampling_table`` for :func:`skipgrams`. Frequent (low-rank) words get
+    small probabilities; rank 0 (padding) is treated as rank 1."""
+    size = _positive_int(size, "size", "make_sampling_table")
+    if isinstance(sampling_factor, bool) or not isinstance(sampling_factor, (int, float, np.number)) or not (
+            sampling_factor > 0):
+        raise ValueError(f"make_sampling_table: sampling_factor must be a positive number, got {sampling_factor!r}")
+    gamma = 0.577
+    rank = np.arange(size)
+    rank[0] = 1
+    inverse_frequency = rank * (np.log(rank) + gamma) + 0.5 - 1.0 / (12.0 * rank)
+    scaled = sampling_factor * inverse_frequency
+    return np.minimum(1.0, scaled / np.sqrt(scaled))
+
+
+def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1.0, shuffle=True, categorical=False,
+              sampling_table=None, seed=None):
+    """Keras's ``skipgrams``: word pairs ``[target, context]`` labelled 1 for each pair within
+    ``window_size`` of each other in ``sequence`` (word ids; id 0 is padding and skipped), and
+    ``negative_samples`` times as many pairs ``[target, random id in [1, vocabulary_size)]``
+    labelled 0. Returns ``(couples, labels)`` as lists; ``categorical`` labels are ``[0, 1]`` /
+    ``[1, 0]``. With a ``sampling_table`` a word of id ``i`` is kept as a target with probability
+    ``sampling_table[i]``.
+
+    The draws are Keras's, from Python's ``random`` module in the same order, so after
+    ``random.seed(s)`` the result equals Keras's; as in Keras, shuffling reseeds ``random`` with
+    ``seed`` (or with a seed drawn from it when ``seed`` is None), so both lists keep the same order.
+    """
+    what = "skipgrams"
+    vocabulary_size = _positive_int(vocabulary_size, "vocabulary_size", what)
+    window_size = _non_negative_int(window_size, "window_size", what)
+    if isinstance(negative_samples, bool) or not isinstance(negative_samples, (int, float, np.number)) or not (
+            negative_samples >= 0):
+        raise ValueError(f"{what}: negative_samples must be a number >= 0 (0: no negative pairs, 1: as many as the "
+                         f"positive ones), got {negative_samples!r}")
+    sequence = _word_ids(sequence, sampling_table)
+    couples, labels = _positive_pairs(sequence, window_size, categorical, sampling_table)
+    if negative_samples > 0:
+        count = int(len(labels) * negative_samples)
+        if count and vocabulary_size < 2:
+            raise ValueError(f"{what}: vocabulary_size must be at least 2 to draw negative samples (ids from 1 to "
+                             f"vocabulary_size - 1), got {vocabulary_size}")
+        words = [couple[0] for couple in couples]
+        random.shuffle(words)
+        couples += [[words[i % len(words)], random.randint(1, vocabulary_size - 1)] for i in range(count)]
+        labels += [[1, 0]] * count if categorical else [0] * count
+    if shuffle:
+        if seed is None:
+            seed = random.randint(0, 10**7)
+        random.seed(seed)
+        random.shuffle(couples)
+        random.seed(seed)
+        random.shuffle(labels)
+    return couples, labels
+
+
+def _word_ids(sequence, sampling_table):
+    """``sequence`` as a list of Python ints, each checked to have an entry in ``sampling_table``."""
+    try:
+        ids = [int(word) for word in sequence]
+    except (TypeError, ValueError):
+        raise ValueError(f"skipgrams: sequence must be a list of word ids (ints), got {sequence!r:.80}") from None
+    if sampling_table is not None and ids and max(ids) >= len(sampling_table):
+        raise ValueError(f"skipgrams: sampling_table has {len(sampling_table)} entries but sequence holds word id "
+                         f"{max(ids)}; make it with make_sampling_table(vocabulary_size)")
+    return ids
+
+
+def _positive_pairs(sequence, window_size, categorical, sampling_table):
+    """Every ``[word, neighbour]`` pair within ``window_size`` steps, label 1, in Keras's order."""
+    couples, labels = [], []
+    for i, word in enumerate(sequence):
+        if not word:
+            continue
+        if sampling_table is not None and sampling_table[word] < random.random():
+            continue
+        for j in range(max(0, i - window_size), min(len(sequence), i + window_size + 1)):
+            if j != i and sequence[j]:
+                couples.append([word, sequence[j]])
+                labels.append([0, 1] if categorical else 1)
+    return couples, labels
+
+
+def _positive_int(value, argument, what):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{what}: {argument} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _non_negative_int(value, argument, what):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{what}: {argument} must be a non-negative int, got {value!r}")
+    return int(value)

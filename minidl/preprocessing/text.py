@@ -17,9 +17,14 @@ The behaviour follows ``keras.preprocessing.text`` (Keras 2.x):
 One deliberate difference: :func:`one_hot` hashes words with MD5 by default instead of Python's
 ``hash``, which is salted per process for strings, so the same text gives the same indices in
 every run.  Pass ``hash_function=hash`` for Keras's exact (per-process) behaviour.
+
+A fitted tokenizer is saved as Keras saves it: ``tokenizer.to_json()`` (the settings and every
+table, each table as a JSON string inside the JSON, Keras's layout), and
+``tokenizer_from_json(text)`` gives it back -- from minidl's or from Keras's JSON.
 """
 
 import hashlib
+import json
 from collections import OrderedDict, defaultdict
 
 import numpy as np
@@ -222,3 +227,72 @@ class Tokenizer:
                     inverse = np.log(1 + self.document_count / (1 + self.index_docs.get(index, 0)))
                     matrix[row, index] = term * inverse
         return matrix
+
+    def get_config(self):
+        """The settings and the fitted tables, Keras's keys in Keras's order; each table is a JSON
+        string (so integer keys come back as strings, which ``tokenizer_from_json`` undoes)."""
+        return {
+            "num_words": self.num_words,
+            "filters": self.filters,
+            "lower": self.lower,
+            "split": self.split,
+            "char_level": self.char_level,
+            "oov_token": self.oov_token,
+            "document_count": self.document_count,
+            "word_counts": json.dumps(self.word_counts),
+            "word_docs": json.dumps(self.word_docs),
+            "index_docs": json.dumps({int(index): count for index, count in self.index_docs.items()}),
+            "index_word": json.dumps({int(index): word for index, word in self.index_word.items()}),
+            "word_index": json.dumps(self.word_index),
+        }
+
+    def to_json(self, **kwargs):
+        """The tokenizer as JSON text, ``{"class_name": "Tokenizer", "config": get_config()}``;
+        ``kwargs`` go to ``json.dumps`` (``indent=2``)."""
+        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
+
+
+_SETTINGS = ("num_words", "filters", "lower", "split", "char_level", "oov_token", "document_count")
+_TABLES = ("word_counts", "word_docs", "index_docs", "index_word", "word_index")
+
+
+def tokenizer_from_json(json_string):
+    """The tokenizer saved by ``Tokenizer.to_json`` (minidl's or Keras's): its settings and its
+    tables, word and document counts in their saved order, ready to convert texts or to go on
+    fitting."""
+    config = _tokenizer_config(json_string)
+    tables = {name: json.loads(config[name]) for name in _TABLES}
+    tokenizer = Tokenizer(**{name: config[name] for name in _SETTINGS if name in config})
+    tokenizer.word_counts = OrderedDict(tables["word_counts"])
+    tokenizer.word_docs = defaultdict(int, tables["word_docs"])
+    tokenizer.index_docs = defaultdict(int, {int(index): count for index, count in tables["index_docs"].items()})
+    tokenizer.index_word = {int(index): word for index, word in tables["index_word"].items()}
+    tokenizer.word_index = dict(tables["word_index"])
+    return tokenizer
+
+
+def _tokenizer_config(json_string):
+    """The ``config`` of a tokenizer's JSON, checked to hold every setting Keras reads and every table."""
+    what = "tokenizer_from_json"
+    if not isinstance(json_string, (str, bytes)):
+        raise TypeError(f"{what}: json_string must be the text Tokenizer.to_json() wrote, got "
+                        f"{type(json_string).__name__}")
+    try:
+        saved = json.loads(json_string)
+    except ValueError as error:
+        raise ValueError(f"{what}: json_string is not JSON ({error}): {json_string[:60]!r}") from None
+    config = saved.get("config") if isinstance(saved, dict) else None
+    if not isinstance(config, dict) or saved.get("class_name", "Tokenizer") != "Tokenizer":
+        raise ValueError(f"{what}: json_string must hold {{'class_name': 'Tokenizer', 'config': {{...}}}} as "
+                         f"Tokenizer.to_json() writes it, got {json_string[:80]!r}")
+    problems = []
+    unknown = sorted(set(config) - set(_SETTINGS) - set(_TABLES))
+    if unknown:
+        problems.append(f"unknown keys {unknown}")
+    missing = [name for name in _TABLES if not isinstance(config.get(name), str)]
+    if missing:
+        problems.append(f"no JSON text for the tables {missing}")
+    if problems:
+        raise ValueError(f"{what}: the tokenizer's config has {' and '.join(problems)}; expected the keys "
+                         f"{list(_SETTINGS + _TABLES)}, each table as a JSON string")
+    return config

@@ -11,6 +11,11 @@ tensors (``EagerTensor``), and ``map`` functions receive tensors too.
 current pass; ``on_epoch_end`` starts a new pass. ``dataset.repeat()`` without a count is
 endless: it is then an iterator, which ``fit`` reads ``steps_per_epoch`` batches at a time.
 
+``window`` makes elements that are themselves datasets (one per window, or a tuple or dict of
+them), which ``flat_map`` turns back into tensors; its windows and ``padded_batch``'s padding
+follow TensorFlow's rules (``minidl.tf.data_grouping``). A TensorFlow Dataset method minidl lacks
+raises ``UnsupportedError`` with what to use instead (``MISSING_METHODS``).
+
 ``shuffle(buffer_size)`` is TensorFlow's streaming shuffle (a buffer of ``buffer_size``
 elements, each output drawn at random from it), from minidl's generator: the order is random
 like TensorFlow's but not TensorFlow's order.
@@ -19,6 +24,8 @@ like TensorFlow's but not TensorFlow's order.
 import numpy as np
 
 from minidl.autograd.tensor import Tensor
+from minidl.errors import UnsupportedError
+from minidl.tf import data_grouping
 from minidl.tf.data_files import CsvDataset, TextLineDataset, list_files, make_csv_dataset  # noqa: F401
 from minidl.tf.tensor import constant
 
@@ -28,6 +35,8 @@ UNKNOWN_CARDINALITY = -2
 
 
 def _to_host(value):
+    if isinstance(value, Dataset):  # a window of elements (Dataset.window) stays a dataset
+        return value
     if isinstance(value, Tensor):
         return value.numpy()
     if isinstance(value, dict):
@@ -42,6 +51,8 @@ def _to_host(value):
 
 
 def _to_tensors(element):
+    if isinstance(element, Dataset):  # the windows of Dataset.window are datasets
+        return element
     if isinstance(element, dict):
         return {key: _to_tensors(item) for key, item in element.items()}
     if isinstance(element, tuple):
@@ -67,13 +78,58 @@ def _rows(structure):
     return len(structure)
 
 
-class Dataset:
+# TensorFlow's Dataset methods minidl does not provide, each with what to use instead.
+MISSING_METHODS = {
+    "bucket_by_sequence_length": "padded_batch() (pads each batch to its longest element); sort the data by "
+                                 "length first for tighter batches",
+    "group_by_window": "filter() for each key, then batch() or padded_batch()",
+    "scan": "reduce() for the final state, or compute the running values in NumPy and use from_tensor_slices()",
+    "take_while": "filter() (keeps every element that passes) or take(n)",
+    "unique": "np.unique() on the data, then Dataset.from_tensor_slices()",
+    "get_single_element": "next(iter(dataset))",
+    "counter": "Dataset.range(start, stop) or dataset.enumerate()",
+    "random": "Dataset.from_tensor_slices() of numbers drawn with np.random.default_rng(seed)",
+    "rejection_resample": "Dataset.sample_from_datasets() with weights (one dataset per class)",
+    "ragged_batch": "padded_batch() (minidl has no ragged tensors)",
+    "sparse_batch": "padded_batch() (minidl has no sparse tensors)",
+    "rebatch": "unbatch().batch(new_batch_size)",
+    "ignore_errors": "clean the data before building the dataset, or drop bad elements with filter()",
+    "save": "cache() keeps the elements in memory; to keep them on disk, np.save the arrays",
+    "load": "np.load saved arrays and Dataset.from_tensor_slices() them",
+    "fingerprint": "hash the NumPy arrays (hashlib) on the host",
+    "options": "minidl's datasets have no options (with_options() accepts and ignores them)",
+}
+
+
+def _missing_method(owner, name):
+    """The error for ``Dataset.name`` that minidl lacks: UnsupportedError (an AttributeError) with
+    advice for a TensorFlow method, a plain AttributeError for any other name."""
+    advice = MISSING_METHODS.get(name)
+    if advice is None:
+        return AttributeError(f"{owner!r} object has no attribute {name!r}")
+    return UnsupportedError(f"tf.data.Dataset.{name} is not supported by minidl; instead: {advice} "
+                            "(see docs/keras_coverage.md)")
+
+
+class _DatasetType(type):
+    """Dataset's metaclass: ``tf.data.Dataset.counter()`` (a static method minidl lacks) gets the
+    same advice as a missing method of a dataset."""
+
+    def __getattr__(cls, name):
+        raise _missing_method(cls.__name__, name)
+
+
+class Dataset(metaclass=_DatasetType):
     """A re-iterable pipeline of elements (see the module docstring)."""
 
     def __init__(self, make_iterator, cardinality):
         self._make_iterator = make_iterator
         self._cardinality = cardinality
         self._pass = None  # the elements of the current pass, for dataset[i]
+
+    def __getattr__(self, name):
+        """Called only for a name the dataset lacks: say so, with advice for TensorFlow's methods."""
+        raise _missing_method(type(self).__name__, name)
 
     # -- sources ------------------------------------------------------------------------------
     @staticmethod
@@ -105,12 +161,21 @@ class Dataset:
 
     @staticmethod
     def zip(*datasets, name=None):
-        if len(datasets) == 1 and isinstance(datasets[0], tuple):
+        """Elements of several datasets side by side: ``zip((a, b))`` or ``zip(a, b)`` gives tuples,
+        ``zip({"x": a, "y": b})`` dicts; it ends with the shortest dataset."""
+        if len(datasets) == 1 and isinstance(datasets[0], (tuple, dict)):
             datasets = datasets[0]
+        keys = list(datasets) if isinstance(datasets, dict) else None
+        datasets = [datasets[key] for key in keys] if keys is not None else list(datasets)
         cardinalities = [d._cardinality for d in datasets]
         finite = [c for c in cardinalities if c >= 0]
         count = min(finite) if finite else INFINITE_CARDINALITY
-        return _dataset(lambda: zip(*(d._host_iterator() for d in datasets)), count)
+
+        def iterate():
+            for parts in zip(*(d._host_iterator() for d in datasets)):
+                yield parts if keys is None else dict(zip(keys, parts))
+
+        return _dataset(iterate, count)
 
     @staticmethod
     def from_generator(generator, output_types=None, output_shapes=None, args=None, output_signature=None, name=None):
@@ -177,19 +242,27 @@ class Dataset:
             raise ValueError(f"Dataset.batch: batch_size must be >= 1, got {batch_size}")
 
         def iterate():
-            pending = []
-            for element in self._host_iterator():
-                pending.append(element)
-                if len(pending) == batch_size:
-                    yield _map_structure(lambda *rows: np.stack(rows), *pending)
-                    pending = []
-            if pending and not drop_remainder:
-                yield _map_structure(lambda *rows: np.stack(rows), *pending)
+            for rows in _runs(self._host_iterator(), batch_size, drop_remainder):
+                yield _map_structure(lambda *parts: np.stack(parts), *rows)
 
-        count = self._cardinality
-        if count >= 0:
-            count = count // batch_size if drop_remainder else -(-count // batch_size)
-        return _dataset(iterate, count)
+        return _dataset(iterate, _batch_count(self._cardinality, batch_size, drop_remainder))
+
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None, drop_remainder=False, name=None):
+        """Batches of elements whose components differ in length, each padded to ``padded_shapes``
+        (by default to the longest in its batch) with ``padding_values`` (0, or ``b''`` for
+        strings): the text pipelines' ``padded_batch(32, padded_shapes=([None], []))``."""
+        what = "Dataset.padded_batch"
+        batch_size = _count_argument(batch_size, "batch_size", what, minimum=1)
+
+        def iterate():
+            specs = None
+            for rows in _runs(self._host_iterator(), batch_size, drop_remainder):
+                if specs is None:  # the structure is known once the first element is
+                    specs = data_grouping.padding_specs(rows[0], padded_shapes, padding_values, what)
+                yield _map_structure(lambda spec, *arrays: data_grouping.pad_and_stack(spec, *arrays, what=what),
+                                     specs, *rows)
+
+        return _dataset(iterate, _batch_count(self._cardinality, batch_size, drop_remainder))
 
     def unbatch(self, name=None):
         def iterate():
@@ -198,6 +271,22 @@ class Dataset:
                     yield _map_structure(lambda array, i=index: array[i], element)
 
         return _dataset(iterate, UNKNOWN_CARDINALITY)
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        """A dataset of windows, each itself a dataset of up to ``size`` consecutive elements
+        (``stride`` apart), one starting every ``shift`` elements (``size`` by default). For tuple
+        or dict elements a window is a tuple or dict of datasets, one per component, as in
+        TensorFlow; ``flat_map(lambda w: w.batch(size))`` turns the windows into tensors."""
+        what = "Dataset.window"
+        size = _count_argument(size, "size", what, minimum=1)
+        shift = size if shift is None else _count_argument(shift, "shift", what, minimum=1)
+        stride = _count_argument(stride, "stride", what, minimum=1)
+
+        def iterate():
+            for run in data_grouping.window_runs(self._host_iterator(), size, shift, stride, drop_remainder):
+                yield _map_structure(lambda *parts: _elements(list(parts)), *run)
+
+        return _dataset(iterate, data_grouping.window_count(self._cardinality, size, shift, stride, drop_remainder))
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=None, name=None):
         """Each output element is drawn at random from a buffer of the next ``buffer_size`` elements."""
@@ -231,6 +320,15 @@ class Dataset:
 
         return _dataset(iterate, self._cardinality)
 
+    def flat_map(self, map_func, name=None):
+        """The elements of the datasets ``map_func`` makes of each element, one dataset after
+        another (``windows.flat_map(lambda w: w.batch(5))``)."""
+        def iterate():
+            for element in self._host_iterator():
+                yield from _call_for_dataset(map_func, element, "Dataset.flat_map")._host_iterator()
+
+        return _dataset(iterate, UNKNOWN_CARDINALITY)
+
     def interleave(self, map_func, cycle_length=None, block_length=None, num_parallel_calls=None,
                    deterministic=None, name=None):
         """TensorFlow's interleave: ``map_func`` makes a dataset of each element; ``cycle_length``
@@ -244,11 +342,7 @@ class Dataset:
 
         def open_next(sources):
             for element in sources:
-                tensors = _to_tensors(element)
-                dataset = map_func(*tensors) if isinstance(tensors, tuple) else map_func(tensors)
-                if not isinstance(dataset, Dataset):
-                    raise TypeError(f"Dataset.interleave: map_func must return a Dataset, got {type(dataset).__name__}")
-                return dataset._host_iterator()
+                return _call_for_dataset(map_func, element, "Dataset.interleave")._host_iterator()
             return None
 
         def iterate():
@@ -312,6 +406,23 @@ class Dataset:
         known = self._cardinality
         return _dataset(iterate, max(known - count, 0) if known >= 0 else known)
 
+    def shard(self, num_shards, index, name=None):
+        """Every ``num_shards``-th element, starting at ``index``: one worker's share of the data."""
+        what = "Dataset.shard"
+        num_shards = _count_argument(num_shards, "num_shards", what, minimum=1)
+        index = _count_argument(index, "index", what, minimum=0)
+        if index >= num_shards:
+            raise ValueError(f"{what}: index must be in [0, num_shards - 1] = [0, {num_shards - 1}], got {index}")
+
+        def iterate():
+            for position, element in enumerate(self._host_iterator()):
+                if position % num_shards == index:
+                    yield element
+
+        known = self._cardinality
+        share = known // num_shards + (index < known % num_shards) if known >= 0 else known
+        return _dataset(iterate, share)
+
     def repeat(self, count=None, name=None):
         """The elements ``count`` times over (forever when ``count`` is None or -1)."""
         endless = count is None or int(count) < 0
@@ -350,10 +461,34 @@ class Dataset:
             cardinality = UNKNOWN_CARDINALITY
         return _dataset(iterate, cardinality)
 
+    def apply(self, transformation_func):
+        """``transformation_func(self)``: a reusable chain of transformations applied in place."""
+        result = transformation_func(self)
+        if not isinstance(result, Dataset):
+            raise TypeError(f"Dataset.apply: transformation_func must return a Dataset, got {type(result).__name__}")
+        return result
+
+    def reduce(self, initial_state, reduce_func, name=None):
+        """The state left after ``state = reduce_func(state, element)`` over every element, from
+        ``initial_state`` (the element is one argument, a tuple for tuple elements, as in
+        TensorFlow). The state keeps its structure and dtypes: Python numbers start as int32 /
+        float32, so ``reduce(0, ...)`` over int64 elements needs ``np.int64(0)``, as in TensorFlow."""
+        what = "Dataset.reduce"
+        if self._cardinality == INFINITE_CARDINALITY:
+            raise ValueError(f"{what}: the dataset is infinite (repeat() without a count), so reduce would never end; "
+                             "take(n) first")
+        state = _state_tensors(initial_state)
+        expected = _map_structure(lambda tensor: tensor.dtype.name, state)
+        for element in self._host_iterator():
+            state = _state_tensors(reduce_func(state, _to_tensors(element)))
+            found = _map_structure(lambda tensor: tensor.dtype.name, state)
+            if found != expected:
+                raise TypeError(f"{what}: reduce_func must return a state of the same structure and dtypes as "
+                                f"initial_state ({expected}), got {found}")
+        return state
+
     def snapshot(self, path, compression="AUTO", reader_func=None, shard_func=None, name=None):
         """TensorFlow's on-disk snapshot is not provided: say so, and what to use instead."""
-        from minidl.errors import UnsupportedError
-
         raise UnsupportedError(f"Dataset.snapshot({path!r}) is not supported by minidl: it keeps no on-disk "
                                "snapshots; use dataset.cache() (in memory) instead")
 
@@ -435,6 +570,61 @@ class _EndlessDataset(Dataset):
         if self._pass is None:
             self._pass = self.__iter__()
         return next(self._pass)
+
+
+def _runs(elements, size, drop_remainder):
+    """Lists of ``size`` consecutive elements (the last one shorter unless ``drop_remainder``)."""
+    pending = []
+    for element in elements:
+        pending.append(element)
+        if len(pending) == size:
+            yield pending
+            pending = []
+    if pending and not drop_remainder:
+        yield pending
+
+
+def _batch_count(count, batch_size, drop_remainder):
+    """The cardinality of a batched dataset of ``count`` elements."""
+    if count < 0:
+        return count
+    return count // batch_size if drop_remainder else -(-count // batch_size)
+
+
+def _elements(rows):
+    """A finite dataset of the host values ``rows`` (one window's component)."""
+    return _dataset(lambda: iter(rows), len(rows))
+
+
+def _call_for_dataset(map_func, element, what):
+    """``map_func`` called on an element as ``map`` calls it, checked to return a Dataset."""
+    tensors = _to_tensors(element)
+    dataset = map_func(*tensors) if isinstance(tensors, tuple) else map_func(tensors)
+    if not isinstance(dataset, Dataset):
+        raise TypeError(f"{what}: map_func must return a Dataset, got {type(dataset).__name__}")
+    return dataset
+
+
+def _state_tensors(state):
+    """A ``reduce`` state as tensors in its structure (a returned list counts as a tuple); Python
+    numbers become tensors by TensorFlow's rules (int32, float32)."""
+    if isinstance(state, dict):
+        return {key: _state_tensors(value) for key, value in state.items()}
+    if isinstance(state, (tuple, list)):
+        return tuple(_state_tensors(value) for value in state)
+    return state if isinstance(state, Tensor) else constant(state)
+
+
+def _count_argument(value, argument, what, minimum):
+    """``value`` as an int of at least ``minimum``; a bool, a float or a smaller number is refused
+    with the argument's name and the value received."""
+    number = value.numpy() if isinstance(value, Tensor) else value
+    if isinstance(number, np.ndarray) and number.ndim == 0:
+        number = number[()]
+    if isinstance(number, (bool, np.bool_)) or not isinstance(number, (int, np.integer)) or number < minimum:
+        kind = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
+        raise ValueError(f"{what}: {argument} must be {kind}, got {value!r}")
+    return int(number)
 
 
 def _sampling_weights(datasets, weights):
