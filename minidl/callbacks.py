@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from minidl import tensorboard_events
+from minidl.autograd.tensor import Tensor
 from minidl.layers import arguments
 
 
@@ -442,7 +443,9 @@ def _csv_value(value):
 
 
 class ReduceLROnPlateau(Callback):
-    """Multiply the learning rate by ``factor`` after ``patience`` epochs without improvement."""
+    """Multiply the learning rate by ``factor`` after ``patience`` epochs without improvement.
+
+    Each epoch's rate goes into the logs and ``history`` as ``'learning_rate'`` and ``'lr'``."""
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0, **kwargs):
@@ -482,7 +485,7 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
-        logs["lr"] = _current_lr(self.model)
+        _log_lr(self.model, logs)
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(
@@ -512,6 +515,17 @@ class ReduceLROnPlateau(Callback):
         return self.cooldown_counter > 0
 
 
+def _log_lr(model, logs):
+    """Put the rate into the epoch's logs (and so into ``history``) under both names code reads
+    it by: Keras 3's ``'learning_rate'`` and Keras 2's ``'lr'``.
+
+    Both, because lab code asks ``history.history['learning_rate']`` or ``history.history['lr']``
+    depending on the Keras it was written for, and either lookup failing would stop a lab at
+    its plotting line. The epoch's progress bar is printed before the callbacks run, so it shows
+    neither; a CSVLogger placed after this callback writes both columns."""
+    logs["learning_rate"] = logs["lr"] = _current_lr(model)
+
+
 def _current_lr(model):
     """The optimizer's learning rate as Keras reads it back: a float32 value, as a Python float."""
     rate = model.optimizer.learning_rate
@@ -533,7 +547,9 @@ def _count(who, argument, value):
 
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of each epoch to ``schedule(epoch, lr)`` (or
-    ``schedule(epoch)`` for a one-argument function)."""
+    ``schedule(epoch)`` for a one-argument function): a number, or a one-element float tensor
+    as Keras 2 accepts. Each epoch's rate goes into the logs and ``history`` as
+    ``'learning_rate'`` and ``'lr'``."""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -549,6 +565,8 @@ class LearningRateScheduler(Callback):
             rate = self.schedule(epoch, _current_lr(self.model))
         except TypeError:  # a schedule of the epoch only (Keras 2.0's signature)
             rate = self.schedule(epoch)
+        if isinstance(rate, Tensor) and rate.size == 1 and np.issubdtype(rate.dtype, np.floating):
+            rate = float(rate)  # Keras 2's own example, lr * tf.math.exp(-0.1), returns a float tensor
         if not isinstance(rate, (float, int, np.floating, np.integer)):
             raise ValueError(f'The output of the "schedule" function should be float, got {rate!r}')
         self.model.optimizer.learning_rate = float(rate)
@@ -557,7 +575,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["lr"] = _current_lr(self.model)
+            _log_lr(self.model, logs)
 
 
 class TerminateOnNaN(Callback):

@@ -3,8 +3,18 @@
 A metric is updated once per batch with ``update_state(y_true, y_pred, sample_weight=None)``
 and read with ``result()``. Everything stays on the device: the running totals are 0-d backend
 arrays, ``update_state`` adds to them without reading anything back, and ``result()`` returns
-a 0-d backend array. The training loop converts all its logs to Python floats with a single
-transfer when it needs to print them -- so a metric never stalls a GPU.
+them as a Tensor, not recorded for backprop, as Keras returns a tensor: a custom training loop's
+``acc.result().numpy()``, ``float(acc.result())`` and ``f"{acc.result():.4f}"`` read it (one
+transfer each). The Tensor holds the metric's ``dtype``, float64 unless another is given: the
+totals are summed in float64 so that ``history`` and ``evaluate`` report the exact mean. The
+training loop converts all its logs to Python floats with a single transfer when it needs to
+print them -- so a metric never stalls a GPU.
+
+The functions ``keras.metrics.binary_accuracy(y_true, y_pred)``, ``mean_absolute_error`` ...
+return a Tensor too, as Keras's do (``keras.metrics.mean_absolute_error(x_valid,
+forecast).numpy()``, the time-series lab's line); the loss-like ones are the loss functions
+themselves, as in Keras. A metric object computes its per-sample values with the private
+functions below them, on raw backend arrays and without building Tensors.
 
 Most metrics are a per-sample value averaged over all samples seen (``MeanMetricWrapper``):
 accuracy variants, MSE, MAE. ``AUC``, ``Precision`` and ``Recall`` accumulate confusion counts.
@@ -19,9 +29,10 @@ a string keeps its own spelling as the metric's name -- the key in ``history``.
 import numpy as np
 
 from minidl import custom_objects
-from minidl.autograd.tensor import Tensor
+from minidl.autograd.tensor import Tensor, as_array
 from minidl.labels import check_label_shape, label_shapes
 from minidl.layers import arguments
+from minidl.ops import losses as loss_ops
 from minidl.runtime import backend
 
 
@@ -38,6 +49,13 @@ def _device(value, dtype=None):
     if dtype is not None and value.dtype != dtype:
         value = value.astype(dtype)
     return value
+
+
+def _result(value):
+    """A metric's result as Keras gives it: a Tensor over the 0-d (or per-threshold) device
+    array, cut off from autograd -- ``.numpy()``, ``float()``, format specs, comparisons and
+    arithmetic work on it as on ``tf.Tensor``, and the data is not copied or moved."""
+    return Tensor._from_op(value)
 
 
 def _matched_target(name, y_true, y_pred):
@@ -154,12 +172,12 @@ class Mean(Metric):
         self.count += count
 
     def result(self):
-        """total / count as a 0-d device array (0 before any update, like Keras's div_no_nan)."""
+        """total / count as a 0-d Tensor (0 before any update, like Keras's div_no_nan)."""
         xp = _xp()
         if self.total is None:
-            return xp.zeros((), dtype=self.dtype)
+            return _result(xp.zeros((), dtype=self.dtype))
         empty = self.count == 0
-        return xp.where(empty, 0, self.total / xp.where(empty, 1, self.count))
+        return _result(xp.where(empty, 0, self.total / xp.where(empty, 1, self.count)))
 
 
 class MeanMetricWrapper(Mean):
@@ -196,8 +214,10 @@ def _weights_for(name, weights, values):
 
 
 # -- per-sample functions (raw backend arrays in, per-sample float arrays out) ------------------
+# What the metric objects average, batch after batch: no Tensors, no graph. The public functions
+# of the same names (further down) wrap them for user code.
 
-def accuracy(y_true, y_pred):
+def _accuracy(y_true, y_pred):
     """1 where prediction equals target exactly (element-wise), else 0."""
     y_true = _matched_target("accuracy", y_true, y_pred)
     if y_pred.dtype != y_true.dtype:
@@ -205,14 +225,14 @@ def accuracy(y_true, y_pred):
     return (y_true == y_pred).astype(np.float32)
 
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
+def _binary_accuracy(y_true, y_pred, threshold=0.5):
     """Mean over the last axis of [target == (prediction > threshold)]."""
     y_true = _matched_target("binary_accuracy", y_true, y_pred)
     predicted = (y_pred > threshold).astype(y_pred.dtype)
     return (y_true == predicted).astype(np.float32).mean(axis=-1)
 
 
-def categorical_accuracy(y_true, y_pred):
+def _categorical_accuracy(y_true, y_pred):
     """[argmax of the one-hot target == argmax of the prediction] per sample."""
     if tuple(y_true.shape) != tuple(y_pred.shape):
         raise ValueError(
@@ -222,19 +242,19 @@ def categorical_accuracy(y_true, y_pred):
     return (y_true.argmax(axis=-1) == y_pred.argmax(axis=-1)).astype(np.float32)
 
 
-def sparse_categorical_accuracy(y_true, y_pred):
+def _sparse_categorical_accuracy(y_true, y_pred):
     """[integer label == argmax of the prediction] per sample; labels (n,) or (n, 1)."""
     y_true = _sparse_rows(y_true, y_pred, "sparse_categorical_accuracy")
     predicted = y_pred.argmax(axis=-1).astype(y_true.dtype)
     return (y_true == predicted).astype(np.float32)
 
 
-def top_k_categorical_accuracy(y_true, y_pred, k=5):
+def _top_k_categorical_accuracy(y_true, y_pred, k=5):
     """[the target's class is among the k highest predictions] per sample (one-hot targets)."""
     return _in_top_k(y_true.argmax(axis=-1), y_pred, k)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """[the integer label is among the k highest predictions] per sample; labels (n,) or (n, 1)."""
     y_true = _sparse_rows(y_true, y_pred, "sparse_top_k_categorical_accuracy")
     return _in_top_k(y_true.astype(np.int64), y_pred, k)
@@ -253,25 +273,25 @@ def _in_top_k(labels, y_pred, k):
     return (higher < k).astype(np.float32)
 
 
-def mean_squared_error(y_true, y_pred):
+def _mean_squared_error(y_true, y_pred):
     y_true = _matched_target("mean_squared_error", y_true, y_pred)
     diff = y_pred - y_true.astype(y_pred.dtype)
     return (diff * diff).mean(axis=-1)
 
 
-def mean_absolute_error(y_true, y_pred):
+def _mean_absolute_error(y_true, y_pred):
     y_true = _matched_target("mean_absolute_error", y_true, y_pred)
     return _xp().abs(y_pred - y_true.astype(y_pred.dtype)).mean(axis=-1)
 
 
-def mean_absolute_percentage_error(y_true, y_pred):
+def _mean_absolute_percentage_error(y_true, y_pred):
     y_true = _matched_target("mean_absolute_percentage_error", y_true, y_pred).astype(y_pred.dtype)
     xp = _xp()
     denominator = xp.maximum(xp.abs(y_true), 1e-7)
     return 100.0 * (xp.abs(y_true - y_pred) / denominator).mean(axis=-1)
 
 
-def binary_crossentropy(y_true, y_pred):
+def _binary_crossentropy(y_true, y_pred):
     """Per-sample binary cross-entropy of probabilities (Keras's clip at 1e-7), no graph."""
     y_true = _matched_target("binary_crossentropy", y_true, y_pred).astype(y_pred.dtype)
     xp, eps = _xp(), 1e-7
@@ -297,74 +317,139 @@ def crossentropy_values(y_true, y_pred, kind="binary", from_logits=False, label_
     if kind == "sparse":
         return _loss_values("sparse_categorical_crossentropy", y_true, y_pred, from_logits=from_logits)
     if kind == "binary" and not from_logits and not label_smoothing:
-        return binary_crossentropy(y_true, y_pred)
+        return _binary_crossentropy(y_true, y_pred)
     loss_name = "_smoothed_binary_crossentropy" if kind == "binary" else "_smoothed_categorical_crossentropy"
     return _loss_values(loss_name, y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing)
 
 
-def categorical_crossentropy(y_true, y_pred):
+def _categorical_crossentropy(y_true, y_pred):
     """Per-sample categorical cross-entropy of probabilities and one-hot targets."""
     return crossentropy_values(y_true, y_pred, "categorical")
 
 
-def sparse_categorical_crossentropy(y_true, y_pred):
+def _sparse_categorical_crossentropy(y_true, y_pred):
     """Per-sample cross-entropy of probabilities and integer labels."""
     return crossentropy_values(y_true, y_pred, "sparse")
+
+
+# -- Keras's metric functions, for user code ----------------------------------------------------
+# ``keras.metrics.mean_absolute_error(x_valid, forecast).numpy()``: called directly, Keras's metric
+# functions take tensors, arrays or lists and return a Tensor of per-sample values. The loss-like
+# ones *are* Keras's loss functions (``keras.metrics.mse is keras.losses.mse``): minidl's loss ops,
+# which are differentiated too. The others wrap the per-sample functions above. ``get`` maps each
+# public function back to its per-sample twin, so ``metrics=[keras.metrics.binary_accuracy]``
+# trains exactly as ``metrics=['binary_accuracy']``.
+
+mean_squared_error = loss_ops.mean_squared_error
+mean_absolute_error = loss_ops.mean_absolute_error
+binary_crossentropy = loss_ops.binary_crossentropy
+categorical_crossentropy = loss_ops.categorical_crossentropy
+sparse_categorical_crossentropy = loss_ops.sparse_categorical_crossentropy
+
+
+def _per_sample_tensor(fn, y_true, y_pred, **kwargs):
+    """``fn`` (a per-sample function above) on any tensor-like inputs, as a Tensor without a graph."""
+    return Tensor._from_op(fn(as_array(y_true), as_array(y_pred), **kwargs))
+
+
+def accuracy(y_true, y_pred):
+    """1.0 where prediction equals target exactly (element-wise), else 0.0, as a float32 Tensor."""
+    return _per_sample_tensor(_accuracy, y_true, y_pred)
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """Per sample, the mean over the last axis of [target == (prediction > threshold)] (float32 Tensor)."""
+    return _per_sample_tensor(_binary_accuracy, y_true, y_pred, threshold=threshold)
+
+
+def categorical_accuracy(y_true, y_pred):
+    """Per sample, [argmax of the one-hot target == argmax of the prediction] (float32 Tensor)."""
+    return _per_sample_tensor(_categorical_accuracy, y_true, y_pred)
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """Per sample, [integer label == argmax of the prediction] (float32 Tensor); labels (n,) or (n, 1)."""
+    return _per_sample_tensor(_sparse_categorical_accuracy, y_true, y_pred)
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """Per sample, [the one-hot target's class is among the k highest predictions] (float32 Tensor)."""
+    return _per_sample_tensor(_top_k_categorical_accuracy, y_true, y_pred, k=k)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """Per sample, [the integer label is among the k highest predictions] (float32 Tensor)."""
+    return _per_sample_tensor(_sparse_top_k_categorical_accuracy, y_true, y_pred, k=k)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """Per sample, 100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7)) over the last axis, as a
+    Tensor of the prediction's dtype (not differentiated: minidl has no such loss)."""
+    return _per_sample_tensor(_mean_absolute_percentage_error, y_true, y_pred)
 
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
 
+_PER_SAMPLE = {  # public function -> the per-sample function a metric object averages
+    accuracy: _accuracy, binary_accuracy: _binary_accuracy, categorical_accuracy: _categorical_accuracy,
+    sparse_categorical_accuracy: _sparse_categorical_accuracy, top_k_categorical_accuracy: _top_k_categorical_accuracy,
+    sparse_top_k_categorical_accuracy: _sparse_top_k_categorical_accuracy, mean_squared_error: _mean_squared_error,
+    mean_absolute_error: _mean_absolute_error, mean_absolute_percentage_error: _mean_absolute_percentage_error,
+    binary_crossentropy: _binary_crossentropy, categorical_crossentropy: _categorical_crossentropy,
+    sparse_categorical_crossentropy: _sparse_categorical_crossentropy,
+}
+
 
 # -- metric classes -----------------------------------------------------------------------------
 
 class Accuracy(MeanMetricWrapper):
     def __init__(self, name="accuracy", dtype=None):
-        super().__init__(accuracy, name, dtype)
+        super().__init__(_accuracy, name, dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         threshold = arguments.number(f"{name} ({type(self).__name__})", "threshold", threshold)
-        super().__init__(binary_accuracy, name, dtype, threshold=threshold)
+        super().__init__(_binary_accuracy, name, dtype, threshold=threshold)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
     def __init__(self, name="categorical_accuracy", dtype=None):
-        super().__init__(categorical_accuracy, name, dtype)
+        super().__init__(_categorical_accuracy, name, dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
-        super().__init__(sparse_categorical_accuracy, name, dtype)
+        super().__init__(_sparse_categorical_accuracy, name, dtype)
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         k = arguments.positive_int(f"{name} ({type(self).__name__})", "k", k)
-        super().__init__(top_k_categorical_accuracy, name, dtype, k=k)
+        super().__init__(_top_k_categorical_accuracy, name, dtype, k=k)
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
         k = arguments.positive_int(f"{name} ({type(self).__name__})", "k", k)
-        super().__init__(sparse_top_k_categorical_accuracy, name, dtype, k=k)
+        super().__init__(_sparse_top_k_categorical_accuracy, name, dtype, k=k)
 
 
 class MeanSquaredError(MeanMetricWrapper):
     def __init__(self, name="mean_squared_error", dtype=None):
-        super().__init__(mean_squared_error, name, dtype)
+        super().__init__(_mean_squared_error, name, dtype)
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
     def __init__(self, name="mean_absolute_error", dtype=None):
-        super().__init__(mean_absolute_error, name, dtype)
+        super().__init__(_mean_absolute_error, name, dtype)
 
 
 class MeanAbsolutePercentageError(MeanMetricWrapper):
     def __init__(self, name="mean_absolute_percentage_error", dtype=None):
-        super().__init__(mean_absolute_percentage_error, name, dtype)
+        super().__init__(_mean_absolute_percentage_error, name, dtype)
 
 
 class BinaryCrossentropy(MeanMetricWrapper):
@@ -447,7 +532,7 @@ class AutoAccuracy(Metric):
 
     def result(self):
         if self.resolved is None:
-            return _xp().zeros((), dtype=self.dtype)
+            return _result(_xp().zeros((), dtype=self.dtype))
         return self.resolved.result()
 
     def reset_state(self):
@@ -498,6 +583,11 @@ class _ConfusionMetric(Metric):
         return self.counts[key]
 
 
+def _one_or_per_threshold(value, threshold_argument):
+    """A scalar for the default or a single threshold, else one value per threshold (Keras)."""
+    return value[0:1].reshape(()) if threshold_argument is None or np.ndim(threshold_argument) == 0 else value
+
+
 def _divide_no_nan(numerator, denominator):
     xp = _xp()
     empty = denominator == 0
@@ -513,7 +603,7 @@ class Precision(_ConfusionMetric):
 
     def result(self):
         value = _divide_no_nan(self._count("tp"), self._count("tp") + self._count("fp"))
-        return value[0:1].reshape(()) if self.threshold_argument is None or np.ndim(self.threshold_argument) == 0 else value
+        return _result(_one_or_per_threshold(value, self.threshold_argument))
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.threshold_argument}
@@ -528,7 +618,7 @@ class Recall(_ConfusionMetric):
 
     def result(self):
         value = _divide_no_nan(self._count("tp"), self._count("tp") + self._count("fn"))
-        return value[0:1].reshape(()) if self.threshold_argument is None or np.ndim(self.threshold_argument) == 0 else value
+        return _result(_one_or_per_threshold(value, self.threshold_argument))
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.threshold_argument}
@@ -547,7 +637,7 @@ class _ConfusionCount(_ConfusionMetric):
 
     def result(self):
         value = self._count(self.key)
-        return value[0:1].reshape(()) if self.threshold_argument is None or np.ndim(self.threshold_argument) == 0 else value
+        return _result(_one_or_per_threshold(value, self.threshold_argument))
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.threshold_argument}
@@ -598,7 +688,7 @@ class AUC(_ConfusionMetric):
     def result(self):
         tp, fp, tn, fn = (self._count(key) for key in ("tp", "fp", "tn", "fn"))
         if self.curve == "PR" and self.summation_method == "interpolation":
-            return self._interpolated_pr_auc(tp, fp, fn)
+            return _result(self._interpolated_pr_auc(tp, fp, fn))
         recall = _divide_no_nan(tp, tp + fn)
         if self.curve == "ROC":
             x, y = _divide_no_nan(fp, fp + tn), recall
@@ -611,7 +701,7 @@ class AUC(_ConfusionMetric):
             heights = xp.minimum(y[:-1], y[1:])
         else:
             heights = xp.maximum(y[:-1], y[1:])
-        return _xp().asarray(((x[:-1] - x[1:]) * heights).sum()).reshape(())
+        return _result(_xp().asarray(((x[:-1] - x[1:]) * heights).sum()).reshape(()))
 
     @staticmethod
     def _interpolated_pr_auc(tp, fp, fn):
@@ -653,15 +743,15 @@ def _unique_name(base):
 # -- resolution -----------------------------------------------------------------------------------
 
 _FUNCTIONS = {
-    "binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
-    "sparse_categorical_accuracy": sparse_categorical_accuracy,
-    "top_k_categorical_accuracy": top_k_categorical_accuracy,
-    "sparse_top_k_categorical_accuracy": sparse_top_k_categorical_accuracy,
-    "mean_squared_error": mean_squared_error, "mse": mean_squared_error, "MSE": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error, "MAE": mean_absolute_error,
-    "mean_absolute_percentage_error": mean_absolute_percentage_error, "mape": mean_absolute_percentage_error,
-    "MAPE": mean_absolute_percentage_error, "binary_crossentropy": binary_crossentropy,
-    "categorical_crossentropy": categorical_crossentropy, "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+    "binary_accuracy": _binary_accuracy, "categorical_accuracy": _categorical_accuracy,
+    "sparse_categorical_accuracy": _sparse_categorical_accuracy,
+    "top_k_categorical_accuracy": _top_k_categorical_accuracy,
+    "sparse_top_k_categorical_accuracy": _sparse_top_k_categorical_accuracy,
+    "mean_squared_error": _mean_squared_error, "mse": _mean_squared_error, "MSE": _mean_squared_error,
+    "mean_absolute_error": _mean_absolute_error, "mae": _mean_absolute_error, "MAE": _mean_absolute_error,
+    "mean_absolute_percentage_error": _mean_absolute_percentage_error, "mape": _mean_absolute_percentage_error,
+    "MAPE": _mean_absolute_percentage_error, "binary_crossentropy": _binary_crossentropy,
+    "categorical_crossentropy": _categorical_crossentropy, "sparse_categorical_crossentropy": _sparse_categorical_crossentropy,
 }
 _CLASSES = {cls.__name__: cls for cls in (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
@@ -674,7 +764,8 @@ _CLASS_NAMES = {"auc": AUC, "precision": Precision, "recall": Recall}
 def get(identifier, loss=None):
     """A Metric for ``identifier``: a name (its spelling becomes the metric's name, the key
     Keras puts in history), a Metric instance (returned as is), a Metric class, a serialized
-    dict, or a per-sample function ``fn(y_true, y_pred)`` on backend arrays.
+    dict, or a per-sample function ``fn(y_true, y_pred)`` on backend arrays (Keras's own,
+    ``keras.metrics.binary_accuracy``, runs as the per-sample function of that name).
 
     ``loss`` is accepted for compatibility with Keras 1, which chose the accuracy variant from
     the loss; like TensorFlow 2's Keras, 'accuracy' is resolved from the first batch's shapes.
@@ -696,8 +787,12 @@ def get(identifier, loss=None):
         if fn is None:
             return _custom_metric(identifier)
         return MeanMetricWrapper(fn, name=identifier)
-    if callable(identifier):
-        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
+    if callable(identifier):  # Keras's own functions run as their per-sample twins (_PER_SAMPLE)
+        try:
+            fn = _PER_SAMPLE.get(identifier, identifier)
+        except TypeError:  # an unhashable callable object: a user's own
+            fn = identifier
+        return MeanMetricWrapper(fn, name=getattr(identifier, "__name__", "metric"))
     raise TypeError(
         f"metrics.get: could not interpret metric identifier {identifier!r}; expected a name, a Metric, "
         "or a function fn(y_true, y_pred)"

@@ -50,6 +50,42 @@ class StepCount(int):
         return np.int64(self)
 
 
+class LearningRate(float):
+    """An optimizer's fixed learning rate as ``optimizer.learning_rate`` reads it: a Python float
+    (arithmetic, comparisons, ``float()``, ``np.float32()``, JSON all treat it as one) that also
+    answers the methods of the variable Keras keeps the rate in, so that Keras/TensorFlow code
+    runs: ``optimizer.learning_rate.assign(0.001)`` (and ``assign_add`` / ``assign_sub``) sets the
+    optimizer's rate exactly as ``optimizer.learning_rate = 0.001`` does, and ``numpy()`` gives a
+    float32 as the variable's does.
+
+    The optimizer itself keeps a plain float (its update code and ``get_config`` use that); this
+    is a fresh value at each read. Unlike a variable, a name still bound to it after an
+    ``assign`` reads the rate it had then: read ``optimizer.learning_rate`` again for the new one.
+    A copy or a pickle is a plain float."""
+
+    def __new__(cls, value, optimizer):
+        rate = super().__new__(cls, value)
+        rate._optimizer = optimizer
+        return rate
+
+    def assign(self, value):
+        """Set the optimizer's learning rate to ``value``; returns the new rate."""
+        self._optimizer.learning_rate = value
+        return self._optimizer.learning_rate
+
+    def assign_add(self, delta):
+        return self.assign(float(self) + float(delta))
+
+    def assign_sub(self, delta):
+        return self.assign(float(self) - float(delta))
+
+    def numpy(self):
+        return np.float32(self)
+
+    def __reduce__(self):
+        return (float, (float(self),))
+
+
 class Optimizer:
     """Base class of the optimizers (see the module docstring)."""
 
@@ -132,8 +168,11 @@ class Optimizer:
     # -- the learning rate ---------------------------------------------------------------------
     @property
     def learning_rate(self):
-        """A float, or a schedule (a callable ``schedule(step) -> rate``)."""
-        return self._learning_rate
+        """The rate as a ``LearningRate`` (a float with Keras's ``assign`` / ``numpy``), or the
+        schedule given (a callable ``schedule(step) -> rate``), as tf.keras 2 returns it;
+        ``current_learning_rate()`` is a schedule's value now."""
+        rate = self._learning_rate
+        return rate if callable(rate) else LearningRate(rate, self)
 
     @learning_rate.setter
     def learning_rate(self, value):
