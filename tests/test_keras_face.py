@@ -94,6 +94,9 @@ def test_backend_functions_make_differentiable_metrics_and_losses():
     assert K.get_value(variable).tolist() == [1.0, 2.0]
     with pytest.raises(TypeError, match="learning_rate = value"):
         K.set_value(0.001, 0.01)
+    optimizer = keras.optimizers.Adam(0.001)
+    K.set_value(optimizer.learning_rate, 0.01)  # tf.keras 2's way of changing the rate
+    assert optimizer.learning_rate == pytest.approx(0.01)
     with pytest.raises(ValueError, match="channels-last only"):
         K.set_image_data_format("channels_first")
 

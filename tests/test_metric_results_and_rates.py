@@ -264,3 +264,11 @@ def test_learning_rate_scheduler_logs_both_keys_and_takes_a_float_tensor():
     assert type(model.optimizer.get_config()["learning_rate"]) is float
     with pytest.raises(ValueError, match="should be float"):
         _run(_RateModel(), [callbacks.LearningRateScheduler(lambda epoch: "0.1")], 1)
+
+
+def test_the_loss_tracker_result_is_a_tensor_too():
+    """model.metrics[0] is the loss: its result() answers .numpy() as the metrics' do."""
+    model = minidl.models.Sequential([minidl.layers.Input((2,)), minidl.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    logs = model.evaluate(np.ones((4, 2)), np.zeros((4, 1)), verbose=0, return_dict=True)
+    assert float(model.metrics[0].result().numpy()) == pytest.approx(logs["loss"])

@@ -61,6 +61,7 @@ import weakref
 import numpy as np
 
 from minidl import optimizers
+from minidl.autograd.tensor import Tensor
 from minidl.distributed import metrics_sync, rank_callbacks
 from minidl.distributed import world as world_module
 from minidl.distributed.buckets import DEFAULT_BUCKET_BYTES
@@ -357,5 +358,7 @@ def _local_floats(sources):
     if not sources:
         return []
     xp = backend.get_xp()
-    stacked = xp.stack([xp.asarray(source.result(), dtype=np.float64).reshape(()) for source in sources])
+    results = [source.result() for source in sources]
+    results = [result.data if isinstance(result, Tensor) else result for result in results]  # no device round trip
+    stacked = xp.stack([xp.asarray(result, dtype=np.float64).reshape(()) for result in results])
     return [float(value) for value in backend.to_numpy(stacked)]

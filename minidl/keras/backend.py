@@ -98,7 +98,11 @@ def batch_get_value(tensors):
 
 
 def set_value(x, value):
-    """Overwrite a variable's values in place."""
+    """Overwrite a variable's values in place; ``K.set_value(optimizer.learning_rate, 0.01)``
+    (tf.keras 2's way) assigns the rate."""
+    if not isinstance(x, Tensor) and callable(getattr(x, "assign", None)):
+        x.assign(value)
+        return
     if not isinstance(x, Tensor):
         raise TypeError(
             f"K.set_value: {type(x).__name__} is not a variable. To change an optimizer's learning rate in minidl, "

@@ -62,10 +62,11 @@ class LossTracker:
             self.add(value.mean(), weight)
 
     def result(self):
-        """The mean as a 0-d device array (zero before any update)."""
+        """The mean as a 0-d Tensor (zero before any update), as a metric's ``result()`` is:
+        ``model.metrics[0].result().numpy()`` works for the loss too."""
         if self.total is None:
-            return backend.get_xp().zeros(())
-        return self.total / self.count
+            return Tensor._from_op(backend.get_xp().zeros(()))
+        return Tensor._from_op(self.total / self.count)
 
     def __repr__(self):
         return f"<LossTracker name={self.name!r}>"
@@ -212,7 +213,7 @@ def read_floats(values):
     if not values:
         return []
     xp = backend.get_xp()
-    stacked = xp.stack([xp.asarray(v, dtype=np.float64).reshape(()) for v in values])
+    stacked = xp.stack([xp.asarray(_raw(v), dtype=np.float64).reshape(()) for v in values])
     return [float(v) for v in backend.to_numpy(stacked)]
 
 
