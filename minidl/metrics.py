@@ -442,6 +442,23 @@ class MeanSquaredError(MeanMetricWrapper):
         super().__init__(_mean_squared_error, name, dtype)
 
 
+class RootMeanSquaredError(Mean):
+    """sqrt of the (weighted) mean of (y_pred - y_true)^2 over every element seen -- the square
+    root of the whole run's mean, not a mean of per-batch roots (Keras's RootMeanSquaredError)."""
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name, dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = _device(y_pred)
+        y_true = _matched_target(self.name, _device(y_true), y_pred)
+        error = y_pred - y_true
+        self._accumulate(error * error, sample_weight)
+
+    def result(self):
+        return _result(_xp().sqrt(super().result().data))
+
+
 class MeanAbsoluteError(MeanMetricWrapper):
     def __init__(self, name="mean_absolute_error", dtype=None):
         super().__init__(_mean_absolute_error, name, dtype)
@@ -755,7 +772,8 @@ _FUNCTIONS = {
 }
 _CLASSES = {cls.__name__: cls for cls in (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-    SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    SparseTopKCategoricalAccuracy, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
+    MeanAbsolutePercentageError,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Mean, AUC, Precision, Recall,
     TruePositives, FalsePositives, TrueNegatives, FalseNegatives, AutoAccuracy)}
 _CLASS_NAMES = {"auc": AUC, "precision": Precision, "recall": Recall}
@@ -837,6 +855,7 @@ __all__ = [
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "Mean",
     "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError", "Metric",
+    "RootMeanSquaredError",
     "FalseNegatives", "FalsePositives", "Precision", "Recall", "TrueNegatives", "TruePositives", "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy",
     "accuracy", "binary_accuracy", "categorical_accuracy", "deserialize", "get", "mae", "mape",
     "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error", "mse", "serialize",

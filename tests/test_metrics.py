@@ -248,3 +248,20 @@ def test_confusion_counts_at_thresholds(any_backend):
     assert metrics.TruePositives().name.startswith("true_positives")
     copy = metrics.deserialize(metrics.serialize(metrics.FalseNegatives(thresholds=0.3, name="fn")))
     assert isinstance(copy, metrics.FalseNegatives) and copy.name == "fn" and copy.thresholds == [0.3]
+
+
+def test_root_mean_squared_error_is_the_root_of_the_whole_mean():
+    """Keras's RootMeanSquaredError: sqrt(sum w (p - y)^2 / sum w) over all batches, not a
+    mean of per-batch roots; by class name in compile too."""
+    rng = np.random.default_rng(0)
+    batches = [(rng.standard_normal((5, 2)), rng.standard_normal((5, 2)), rng.random(5)) for _ in range(3)]
+    metric = metrics.RootMeanSquaredError()
+    for y, p, w in batches:
+        metric.update_state(y, p, sample_weight=w)
+    squared = sum((w[:, None] * (p - y) ** 2).sum() for y, p, w in batches)
+    weights = sum(2 * w.sum() for _, _, w in batches)
+    np.testing.assert_allclose(float(metric.result()), np.sqrt(squared / weights), rtol=1e-12)
+    assert metric.name == "root_mean_squared_error"
+    assert type(metrics.get("RootMeanSquaredError")) is metrics.RootMeanSquaredError
+    metric.reset_state()
+    assert float(metric.result()) == 0.0

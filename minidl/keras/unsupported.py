@@ -59,7 +59,7 @@ NEAREST = {
         "LogCosh", "Poisson", "MeanSquaredLogarithmicError", "MeanAbsolutePercentageError", "CTC", "Dice", "Tversky", "CategoricalFocalCrossentropy",
         "BinaryFocalCrossentropy"),
     "minidl.keras.metrics": _same(
-        _METRIC, "RootMeanSquaredError", "F1Score", "FBetaScore", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "BinaryIoU", "R2Score", "KLDivergence",
+        _METRIC, "F1Score", "FBetaScore", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "BinaryIoU", "R2Score", "KLDivergence",
         "CosineSimilarity", "Hinge", "Poisson", "Sum"),
     "minidl.keras.optimizers": _same(_OPTIMIZER, "AdamW", "Adafactor", "Ftrl", "Lamb", "Lion", "LossScaleOptimizer"),
     "minidl.keras.callbacks": _same(_CALLBACK, "BackupAndRestore", "RemoteMonitor", "ProgbarLogger"),
