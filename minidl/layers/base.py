@@ -52,10 +52,12 @@ _weight_checks = []  # callables check(layer, name, shape, dtype) run before a w
 class _CallState:
     """Where the current (possibly nested) layer call stands: its depth, the ``training``
     value inner layers inherit, the outermost layer, which owns the pass's added losses, the
-    layers whose inputs a model already checked whole (``inputs_checked_by_model``), and how many
-    symbolic calls are probing their layer with a zero batch."""
+    layers whose inputs a model already checked whole (``inputs_checked_by_model``), how many
+    symbolic calls are probing their layer with a zero batch, the symbolic tensor each probe
+    stands for (by the probe's id: ``declared_shape``), and the ``_ProbeRecord`` of the innermost
+    symbolic call under way."""
 
-    __slots__ = ("depth", "training", "entry", "checked", "probing")
+    __slots__ = ("depth", "training", "entry", "checked", "probing", "declared", "record")
 
     def __init__(self):
         self.depth = 0
@@ -63,6 +65,8 @@ class _CallState:
         self.entry = None
         self.checked = ()
         self.probing = 0
+        self.declared = {}
+        self.record = None
 
 
 _state = _CallState()
@@ -94,6 +98,63 @@ def probing_shapes():
     """True while a layer runs on placeholder inputs (zeros, empty strings) to learn its output
     shape for a functional model: value checks that would refuse the placeholders are skipped."""
     return _state.probing > 0
+
+
+def declared_shape(tensor):
+    """The shape of ``tensor`` as the model declares it. While a layer is probed for a functional
+    model, the probe it is given stands for a symbolic tensor whose undefined axes (None) were
+    filled with a made-up size: this returns the symbolic shape, Nones included (the batch axis
+    as declared). Any other tensor: its own shape. A layer whose output depends on sizes it cannot
+    know (``Reshape`` of an input with undefined axes) asks it, so that no made-up size shapes the
+    model or shows in a message."""
+    symbol = _state.declared.get(id(tensor)) if _state.declared else None
+    return tuple(symbol.shape) if symbol is not None else tuple(tensor.shape)
+
+
+def require_defined(layer, input_shape, axis, axis_name, purpose):
+    """Raise a ValueError naming ``layer`` unless axis ``axis`` of ``input_shape`` (as given to
+    ``build``) has a known size, e.g. ``require_defined(self, input_shape, -1, "the last axis
+    (features)", "to create the kernel")`` in a Dense layer:
+
+        dense (Dense): the last axis (features) of the input must be defined to create the kernel;
+        got input shape (None, None)
+    """
+    shape = tuple(input_shape)
+    if shape[axis] is None:
+        raise undefined_axes_error(layer, f"{axis_name} of the input must be defined {purpose}; "
+                                          f"got input shape {shape}")
+
+
+def undefined_axes_error(layer, message):
+    """A ValueError ``'<layer label>: <message>'`` marked as refusing an undefined (None) size the
+    layer needs, so that a symbolic call reports it as it is (see ``Layer._call_symbolic``)."""
+    error = ValueError(f"{label(layer)}: {message}")
+    error._minidl_undefined_axes = layer
+    return error
+
+
+def _undefined_axes(shape):
+    """The undefined (None) axes of ``shape`` other than the batch axis, as ``(input, axis)``
+    pairs (input None for a single shape); a list or dict of shapes gives those of each."""
+    if isinstance(shape, dict):
+        shape = list(shape.values())
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) for s in shape):
+        return [(index, axis) for index, one in enumerate(shape) for _, axis in _undefined_axes(one)]
+    if not isinstance(shape, (list, tuple)):
+        return []
+    return [(None, axis) for axis, size in enumerate(shape) if axis and size is None]
+
+
+def _axes_text(pairs):
+    """``axis 2``, ``axes 1 and 2``, ``axis 1 of input 0 and axis 2 of input 1``."""
+    if all(index is None for index, _ in pairs):
+        axes = [str(axis) for _, axis in pairs]
+        return ("axis " if len(axes) == 1 else "axes ") + _and(axes)
+    return _and([f"axis {axis} of input {index}" for index, axis in pairs])
+
+
+def _and(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 _call_arguments_cache = {}  # layer class -> (call takes `training`, call takes `mask`)
@@ -314,11 +375,33 @@ def replace_symbols(value, replacement):
 _BOOKKEEPING = frozenset({"_sublayers", "_loss_layers", "_loss_entry", "_symbolic_input", "_symbolic_output"})
 
 
+_building = []  # (layer, input shape) of the builds under way, innermost last (for add_weight's messages)
+
+
 def _marking_built(build):
-    """``build`` that marks the layer built once it returns (see ``Layer.__init_subclass__``)."""
+    """``build`` that marks the layer built once it returns (see ``Layer.__init_subclass__``).
+
+    While it runs, the input shape it was given is known to ``add_weight``, so a weight whose size
+    would come from an undefined (None) axis is refused naming that shape; a build that fails on
+    such an axis in arithmetic (``None * 3``, a TypeError) is refused in the same words.
+    """
     @functools.wraps(build)
     def build_and_mark(self, *args, **kwargs):
-        result = build(self, *args, **kwargs)
+        if _state.record is not None:
+            _state.record.remember(self)
+        shape = args[0] if args else kwargs.get("input_shape")
+        _building.append((self, shape))
+        try:
+            result = build(self, *args, **kwargs)
+        except TypeError as error:
+            undefined = _undefined_axes(shape)
+            if not undefined or "NoneType" not in str(error):
+                raise
+            raise undefined_axes_error(
+                self, f"cannot be built for inputs of shape {_shown_shape(shape)}: building it needs the size of "
+                      f"{_axes_text(undefined)}, which is undefined (None) and must be known") from error
+        finally:
+            _building.pop()
         self.built = True
         _set_initial_weights(self)
         return result
@@ -343,6 +426,15 @@ def _set_initial_weights(layer):
     if weights is not None:
         layer._initial_weights = None
         layer.set_weights(weights)
+
+
+def _shown_shape(shape):
+    """A shape as messages show it: a tuple, or a list of tuples for several inputs."""
+    if isinstance(shape, dict):
+        return {key: _shown_shape(value) for key, value in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) for s in shape):
+        return [tuple(s) for s in shape]
+    return tuple(shape) if isinstance(shape, (list, tuple)) else shape
 
 
 def _json_shape(shape):
@@ -470,6 +562,8 @@ class Layer:
         """Run the layer on ``inputs``: check and convert them, build the weights on the first
         call, run ``call`` in the call state, then attach output masks and record shapes.
         Symbolic inputs (Keras's functional API) record a node of the graph instead."""
+        if _state.record is not None:  # probing for a symbolic call: undone if that call fails
+            _state.record.remember(self)
         inputs, training = self._gather_inputs(inputs, more_inputs, training)
         # An exception raised while the layer builds or runs gets the layer's name and input shapes
         # in front of its message, once (``minidl.layers.call_context``); no cost until one is raised.
@@ -495,7 +589,8 @@ class Layer:
                 )
             return outputs
         except Exception as error:
-            add_call_context(error, self, inputs, probing=_state.probing > 0)
+            # a probe is shown as the symbolic tensor it stands for: no made-up size in the message
+            add_call_context(error, self, _as_declared(inputs), probing=_state.probing > 0)
             raise
 
     def _gather_inputs(self, inputs, more_inputs, training):
@@ -538,7 +633,8 @@ class Layer:
         the batch shape seen is kept either way (for a layer built by hand, on its first call)."""
         if self.built and self.input_shape_seen is not None:
             return
-        shapes = [x.shape for x in inputs] if isinstance(inputs, list) else inputs.shape
+        # A probe's undefined axes are given to build as None (see ``_call_symbolic``), as in Keras.
+        shapes = [declared_shape(x) for x in inputs] if isinstance(inputs, list) else declared_shape(inputs)
         if not self.built:
             self.build(dict(zip(keys, shapes)) if keys else shapes)
             self.built = True
@@ -588,35 +684,113 @@ class Layer:
         """Run the layer on a zero batch of one sample to build it and learn its output shape.
 
         Axes declared as None (a variable sequence length or image size) are probed with two
-        different sizes; output axes that change with them are None in the result.
+        different sizes; output axes that change with them are None in the result. The sizes are
+        made up, so they must not shape the weights nor show in a message:
+
+        * ``build`` gets the declared shape, Nones included (``declared_shape``), as in Keras; a
+          weight whose size would come from an undefined axis is refused there, naming the layer
+          and that shape (``add_weight``, ``require_defined``);
+        * a weight created inside the call from a probe's size (a wrapped layer, a layer that
+          builds in ``call``) shows when the second size fails: refused in the same words;
+        * a layer that fails at the first sizes (a window larger than them) is tried again at
+          larger ones; one that fails at every size gets its message with the numbers that
+          changed with the sizes shown as ``?`` (``_size_free_error``).
+
+        If the call fails, every layer it touched is left as it was before (``_ProbeRecord``).
         """
         symbols = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         several = isinstance(inputs, (list, tuple))
         call_kwargs = {key: value for key, value in kwargs.items() if key != "training"}
+        undefined = _undefined_axes([s.shape for s in symbols]) if several else _undefined_axes(symbols[0].shape)
+        undefined_in_kwargs = any(size is None for s in symbols_in(call_kwargs) for size in s.shape[1:])
+        record = _ProbeRecord()
 
         def output_shapes(unknown_size):
-            probes = [_zero_probe(s, self.input_dtype, unknown_size) for s in symbols]
+            declared = _state.declared
+            probes = []
+
+            def probe(symbol, dtype, pinned=None):
+                value = _zero_probe(symbol, dtype, unknown_size, pinned)
+                declared[id(value)] = symbol
+                probes.append(value)
+                return value
+
+            values = [probe(s, self.input_dtype, axes) for s, axes in zip(symbols, _pinned_sizes(self.input_spec, symbols))]
             # Symbolic keyword arguments (an RNN's initial_state=[h, c]) are probed with zeros too.
-            probe_kwargs = replace_symbols(call_kwargs, lambda symbol: _zero_probe(symbol, None, unknown_size))
+            probe_kwargs = replace_symbols(call_kwargs, lambda symbol: probe(symbol, None))
+            record.created.clear()
             _state.probing += 1  # an error inside names the batch size None, as the user wrote it
             try:  # zeros may divide by zero where real data would not: no warnings from probes
                 with no_grad(), np.errstate(all="ignore"):
-                    outputs = self(probes if several else probes[0], training=False, **probe_kwargs)
+                    outputs = self(values if several else values[0], training=False, **probe_kwargs)
             finally:
                 _state.probing -= 1
+                for value in probes:
+                    declared.pop(id(value), None)
             returned_list = isinstance(outputs, (list, tuple))
             outputs = list(outputs) if returned_list else [outputs]
             masked[:] = [getattr(o, "mask", None) is not None for o in outputs]
             return [(o.shape, o.dtype) for o in outputs], returned_list
 
+        def probed(size):
+            pinned = _pinned_sizes(self.input_spec, symbols)
+            shapes, returned_list = output_shapes(size)
+            if undefined or undefined_in_kwargs:
+                created = list(record.created)
+                if _pinned_sizes(self.input_spec, symbols) != pinned:  # built to take one size there only
+                    shapes, returned_list = output_shapes(size)
+                try:
+                    other, _ = output_shapes(2 * size)
+                except Exception as error:
+                    if not created or _refuses_undefined(error):
+                        raise
+                    # Weights sized by the first probe that do not fit the second depend on the undefined
+                    # size -- if the layer, built afresh, runs at the second size and makes them of other shapes.
+                    record.restore()
+                    try:
+                        output_shapes(2 * size)
+                    except Exception:
+                        fresh = created
+                    else:
+                        fresh = list(record.created)
+                    changed = [owner for owner, made in _weights_by_layer(created).items()
+                               if made != _weights_by_layer(fresh).get(owner)]
+                    if not changed:
+                        raise
+                    whose = "its weights" if changed == [label(self)] else f"the weights of {_and(changed)}"
+                    raise undefined_axes_error(self, (
+                        f"{whose} depend on the size of {_undefined_text(undefined)}: it must be known to "
+                        f"create them; got {_shapes_text(symbols)}")) from None
+                shapes = [
+                    (tuple(a if a == b else None for a, b in zip(first, second)), dtype)
+                    for (first, dtype), (second, _) in zip(shapes, other)
+                ]
+            return shapes, returned_list
+
         masked = []  # whether each output carries a padding mask (Keras's ``_keras_mask``)
-        shapes, returned_list = output_shapes(_PROBE_SIZE)
-        if any(size is None for s in symbols + symbols_in(call_kwargs) for size in s.shape[1:]):
-            other, _ = output_shapes(2 * _PROBE_SIZE)
-            shapes = [
-                (tuple(a if a == b else None for a, b in zip(first, second)), dtype)
-                for (first, dtype), (second, _) in zip(shapes, other)
-            ]
+        outer_record, _state.record = _state.record, record
+        try:
+            failure = None
+            try:
+                shapes, returned_list = probed(_PROBE_SIZE)
+            except Exception as error:
+                record.restore()
+                failure = error
+            if failure is not None:
+                if not (undefined or undefined_in_kwargs) or _refuses_undefined(failure):
+                    _add_producers(failure, self, symbols)
+                    raise failure
+                # fails at the small sizes: try larger ones (a wide window, a model of many poolings)
+                try:
+                    shapes, returned_list = probed(_LARGE_PROBE_SIZE)
+                except Exception as error:
+                    record.restore()
+                    if _refuses_undefined(error):
+                        _add_producers(error, self, symbols)
+                        raise
+                    raise _size_free_error(self, symbols, error, failure, undefined) from None
+        finally:
+            _state.record = outer_record
         self._clear_added_values()  # losses/metrics of the zero probes are not real ones
         # A batch size declared on the inputs (``Input(batch_shape=...)``) carries through, as in Keras.
         batches = {s.shape[0] for s in symbols}
@@ -717,6 +891,8 @@ class Layer:
             name = "variable" if count == 0 else f"variable_{count}"
         dtype = np.dtype(dtype or self.dtype)
         shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+        if any(size is None for size in shape):  # a size taken from an undefined axis of the input
+            raise _undefined_weight_error(self, name, tuple(shape))
         shape = tuple(int(s) for s in shape)
         initializer = "glorot_uniform" if initializer is None else initializer
         for check in _weight_checks:  # a file's own, more telling checks (minidl.models.loading) first
@@ -730,6 +906,8 @@ class Layer:
         if not self._trainable:
             weight.trainable = weight.requires_grad = False
         self._params.append(weight)
+        if _state.record is not None:  # made while a probe runs (see ``_call_symbolic``)
+            _state.record.created.append((label(self), name, shape))
         return weight
 
     def track(self, layer):
@@ -1018,11 +1196,155 @@ def _with_none_batch(shapes):
 
 
 _PROBE_SIZE = 32  # the size given to None axes (other than the batch) when probing a layer
+_LARGE_PROBE_SIZE = 256  # tried when a layer fails at _PROBE_SIZE (a window wider than it)
 
 
-def _zero_probe(symbol, dtype=None, unknown_size=_PROBE_SIZE):
+class _ProbeRecord:
+    """What the probes of one symbolic call did: the state of every layer they touched, as it was
+    before (``restore`` puts it back when the call fails, so a refused layer is not left half
+    built with made-up sizes), and the weights created in the probe under way, as (layer label,
+    name, shape)."""
+
+    __slots__ = ("saved", "created")
+
+    def __init__(self):
+        self.saved = {}
+        self.created = []
+
+    def remember(self, layer):
+        if id(layer) in self.saved:
+            return
+        for one in layer._walk() if hasattr(layer, "_sublayers") else [layer]:
+            if id(one) not in self.saved:
+                self.saved[id(one)] = (one, dict(one.__dict__), list(getattr(one, "_params", ())),
+                                       list(getattr(one, "_sublayers", ())))
+
+    def restore(self):
+        for layer, attributes, params, sublayers in self.saved.values():
+            layer.__dict__.clear()
+            layer.__dict__.update(attributes)
+            if "_params" in attributes:
+                layer._params[:] = params
+            if "_sublayers" in attributes:
+                layer._sublayers[:] = sublayers
+        self.saved.clear()
+
+
+def _weights_by_layer(created):
+    """{layer label: [(name, shape), ...]} of ``_ProbeRecord.created`` entries, layers in order."""
+    found = {}
+    for owner, name, shape in created:
+        found.setdefault(owner, []).append((name, shape))
+    return found
+
+
+def _pinned_sizes(spec, symbols):
+    """For each symbolic input, {axis: size} of the axes ``spec`` (a layer's ``input_spec``, one
+    or one per input) pins: an undefined axis is probed at that size, the only one the layer takes."""
+    specs = spec if isinstance(spec, (list, tuple)) else [spec] * len(symbols)
+    pinned = []
+    for one, symbol in zip(specs, symbols):
+        rank = len(symbol.shape)
+        axes = getattr(one, "axes", None) or {}
+        pinned.append({axis % rank: size for axis, size in axes.items() if -rank <= axis < rank and axis % rank})
+    return pinned + [{}] * (len(symbols) - len(pinned))
+
+
+def _as_declared(inputs):
+    """``inputs`` with every probe replaced by the symbolic tensor it stands for (for messages)."""
+    declared = _state.declared
+    if not declared:
+        return inputs
+    if isinstance(inputs, (list, tuple)):
+        return [declared.get(id(x), x) for x in inputs]
+    return declared.get(id(inputs), inputs)
+
+
+def _refuses_undefined(error):
+    return getattr(error, "_minidl_undefined_axes", None) is not None
+
+
+def _message_of(error):
+    """The message of ``error`` when it is its one string argument (else None: left as it is)."""
+    if len(error.args) == 1 and isinstance(error.args[0], str) and type(error).__str__ is BaseException.__str__:
+        return error.args[0]
+    return None
+
+
+def _undefined_text(undefined):
+    """``axis 2 of the input, which is undefined (None)`` (from ``_undefined_axes`` pairs)."""
+    if not undefined:
+        return "an undefined (None) axis of the input"
+    verb = "is" if len(undefined) == 1 else "are"
+    where = "" if undefined[0][0] is not None else " of the input"
+    return f"{_axes_text(undefined)}{where}, which {verb} undefined (None)"
+
+
+def _shapes_text(symbols):
+    if len(symbols) == 1:
+        return f"input shape {tuple(symbols[0].shape)}"
+    return "input shapes " + ", ".join(str(tuple(s.shape)) for s in symbols)
+
+
+def _add_producers(error, layer, symbols):
+    """Append to ``layer``'s own refusal of an undefined size which layers produced the inputs
+    with undefined axes (``Flatten`` of an image of unknown size, say), when not model inputs."""
+    message = _message_of(error)
+    if getattr(error, "_minidl_undefined_axes", None) is not layer or message is None \
+            or getattr(error, "_minidl_producers", False):
+        return
+    producers = [label(s.layer) for s in symbols
+                 if s.inputs and s.layer is not None and any(size is None for size in s.shape[1:])]
+    error._minidl_producers = True
+    if producers:
+        error.args = (f"{message} (the output of {_and(list(dict.fromkeys(producers)))})",)
+
+
+def _undefined_weight_error(layer, name, shape):
+    """``add_weight``'s refusal of a size that is None: it came from an undefined input axis."""
+    building = next((s for one, s in reversed(_building) if one is layer), None)
+    undefined = _undefined_axes(building) if building is not None else []
+    if undefined:
+        source = ("one of " if len(undefined) > 1 else "") + _undefined_text(undefined)
+    elif isinstance(building, (list, tuple)) and building and building[0] is None:
+        source = "the batch size, which is undefined (None)"
+    else:
+        source = "an undefined (None) size of the input"
+    shown = _shown_shape(building)
+    got = "" if building is None else (f"; got input shapes {', '.join(str(s) for s in shown)}"
+                                       if isinstance(shown, list) else f"; got input shape {shown}")
+    return undefined_axes_error(layer, f"weight '{name}' would have shape {shape}: its size depends on {source} "
+                                       f"and must be known to create it{got}")
+
+
+def _size_free_error(layer, symbols, error, earlier, undefined):
+    """``error``, raised by ``layer`` at every probe size tried, without the made-up sizes: the
+    numbers in which its message differs from ``earlier``'s (the same failure at the smaller
+    sizes) are shown as ``?``; a message that differs in more than numbers is replaced by one
+    that names the undefined axes. A message the same at all sizes is left as it is."""
+    message, earlier_message = _message_of(error), _message_of(earlier)
+    if message is None or message == earlier_message:
+        return error
+    parts, earlier_parts = re.split(r"(\d+)", message), re.split(r"(\d+)", earlier_message or "")
+    where = _undefined_text(undefined)
+    if len(parts) == len(earlier_parts) and parts[0::2] == earlier_parts[0::2]:
+        text = "".join(part if index % 2 == 0 or part == other else "?"
+                       for index, (part, other) in enumerate(zip(parts, earlier_parts)))
+        error.args = (f"{text} (? marks sizes that follow {where}: the layer fails at every size tried for it; "
+                      "declare the size the layer needs)",)
+    else:
+        error.args = (f"{label(layer)}, called on {_shapes_text(symbols)}: the layer fails at every size tried for "
+                      f"{where} ({type(error).__name__}); declare the size the layer needs",)
+    return error
+
+
+def _zero_probe(symbol, dtype=None, unknown_size=_PROBE_SIZE, pinned=None):
+    """A batch of one sample of zeros for ``symbol``: its undefined axes at ``unknown_size``, or at
+    the size ``pinned`` ({axis: size}) gives them."""
     batch, *rest = symbol.shape
-    shape = (1,) + tuple(unknown_size if size is None else size for size in rest)
+    pinned = pinned or {}
+    shape = (1,) + tuple(pinned.get(axis, unknown_size) if size is None else size
+                         for axis, size in enumerate(rest, start=1))
     dtype = as_dtype(dtype or symbol.dtype)
     if dtype.kind == "O":  # text: empty strings, on the host (see minidl.layers.text_values)
         return Tensor._from_op(np.full(shape, "", dtype=object))

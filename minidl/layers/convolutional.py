@@ -17,7 +17,7 @@ for a model's first layer, ``input_shape`` / ``batch_input_shape`` (see :class:`
 from minidl import initializers, regularizers
 from minidl.layers import arguments
 from minidl.layers.arguments import ActivationLike, InitializerLike, RegularizerLike
-from minidl.layers.base import Layer
+from minidl.layers.base import Layer, require_defined
 from minidl.layers.input_spec import CHANNELS_LAST, InputSpec
 from minidl.ops import activations
 from minidl.ops.arguments import int_tuple, is_int, normalize_padding
@@ -46,9 +46,12 @@ def normalize_tuple(value, rank, name, who, minimum=1):
 _RANK_SPECS = {rank: InputSpec(ndim=rank + 2, layout=layout) for rank, layout in CHANNELS_LAST.items()}
 
 
-def check_input_rank(layer, shape, rank):
-    """Raise naming the layer unless ``shape`` is (batch, <rank spatial axes>, channels)."""
+def check_input_rank(layer, shape, rank, purpose="to create the layer's weights"):
+    """Raise naming the layer unless ``shape`` is (batch, <rank spatial axes>, channels) with a
+    known number of channels: a shape given to ``build`` may leave axes undefined (None), and the
+    channels size the weights of the layers that build with it (``purpose`` says what for)."""
     _RANK_SPECS[rank].check(layer, shape)
+    require_defined(layer, shape, -1, "the last axis (channels)", purpose)
 
 
 def to_layer_dtype(layer, inputs):
@@ -100,7 +103,7 @@ class _Conv(Layer):
         return (*self.kernel_size, in_channels, self.filters)
 
     def build(self, input_shape):
-        check_input_rank(self, input_shape, self.rank)
+        check_input_rank(self, input_shape, self.rank, "to create the kernel")
         self.in_channels = int(input_shape[-1])
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: self.in_channels}, layout=CHANNELS_LAST[self.rank])
         self.kernel = self.add_weight("kernel", self.kernel_shape(self.in_channels), self.kernel_initializer,

@@ -8,12 +8,14 @@ for a model's first layer, ``input_shape`` / ``batch_input_shape`` / ``input_dim
 import math
 
 from minidl import initializers, ops, regularizers
+from minidl.autograd.tensor import Tensor
 from minidl.layers import arguments
 from minidl.layers.arguments import ActivationLike, InitializerLike, RegularizerLike
-from minidl.layers.base import Layer
+from minidl.layers.base import Layer, declared_shape, require_defined
 from minidl.layers.convolutional import check_data_format
 from minidl.layers.input_spec import FEATURES_LAST, InputSpec
 from minidl.ops.activations import activation_config_name
+from minidl.runtime import backend
 
 
 def carry_mask(inputs, outputs):
@@ -61,6 +63,7 @@ class Dense(Layer):
     input_spec = InputSpec(min_ndim=2, layout=FEATURES_LAST)  # until build() pins the feature count
 
     def build(self, input_shape):
+        require_defined(self, input_shape, -1, "the last axis (features)", "to create the kernel")
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]}, layout=FEATURES_LAST)
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
                                       self.kernel_regularizer)
@@ -156,6 +159,8 @@ class Reshape(Layer):
         self.target_shape = tuple(int(s) for s in sizes)
 
     def call(self, inputs, training=False):
+        if any(size is None for size in declared_shape(inputs)[1:]):
+            return self._undefined_size_output(inputs)
         sample_size = math.prod(inputs.shape[1:])
         known = math.prod(s for s in self.target_shape if s != -1)
         if (-1 not in self.target_shape and known != sample_size) or (known and sample_size % known):
@@ -164,6 +169,14 @@ class Reshape(Layer):
                 f"({sample_size} values) to {self.target_shape}"
             )
         return ops.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+    def _undefined_size_output(self, inputs):
+        """The output while a model is being built from an input with undefined (None) axes,
+        whose number of values is unknown (Keras accepts it and checks the count at run time):
+        ``target_shape``, its -1 entry undefined too."""
+        sample_size = math.prod(inputs.shape[1:])  # differs with the probe's sizes: -1 comes out None
+        shape = tuple(sample_size if size == -1 else size for size in self.target_shape)
+        return Tensor._from_op(backend.get_xp().zeros((inputs.shape[0],) + shape, dtype=inputs.dtype))
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}

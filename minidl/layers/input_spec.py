@@ -45,7 +45,8 @@ class InputSpec:
         self.ndim = len(self.shape) if self.shape is not None else ndim
         self.min_ndim = min_ndim
         self.max_ndim = max_ndim
-        self.axes = {int(axis): int(size) for axis, size in (axes or {}).items()}
+        # a None size (an axis a declared shape leaves undefined) pins nothing, as in Keras
+        self.axes = {int(axis): int(size) for axis, size in (axes or {}).items() if size is not None}
         self.allow_last_axis_squeeze = bool(allow_last_axis_squeeze)
         self.name = name
         self.layout = None if layout is None else tuple(layout)

@@ -14,7 +14,7 @@ A declared shape is the model's input contract and is enforced in full; a shape 
 import numpy as np
 
 from minidl.autograd.tensor import Tensor
-from minidl.layers.base import Layer, SymbolicTensor
+from minidl.layers.base import Layer, SymbolicTensor, declared_shape
 from minidl.layers.input_layer import InputLayer
 from minidl.layers.text_values import dtype_name
 from minidl.models import registry
@@ -160,6 +160,8 @@ class Sequential(Model):
         if self._input_layer is None and not isinstance(inputs, (SymbolicTensor, list, tuple)):
             sample = inputs.data if isinstance(inputs, Tensor) else inputs
             shape = tuple(sample.shape) if hasattr(sample, "shape") else np.shape(sample)
+            if isinstance(inputs, Tensor):  # a probe of a functional model: built for its declared shape
+                shape = declared_shape(inputs)
             dtype = getattr(sample, "dtype", None)
             self._build(shape, None if dtype is None or np.dtype(dtype).kind == "f" else dtype, declared=False)
         return super().__call__(inputs, training=training, **kwargs)
