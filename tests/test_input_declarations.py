@@ -44,3 +44,12 @@ def test_tensors_take_booleans_integers_and_floats():
     assert minidl.tensor([True, False]).dtype == np.bool_
     assert minidl.tensor(np.array([1, 2], np.uint8)).dtype == np.uint8
     assert minidl.tensor([1.5]).dtype == np.float32
+
+
+def test_a_declared_batch_size_does_not_fix_the_number_of_training_samples():
+    """batch_input_shape=(2, 3) fixes the batch, not the data: fit on 4 samples in batches of 2
+    (its target check compared the data with the declared batch and refused it)."""
+    model = minidl.models.Sequential([minidl.layers.Dense(1, batch_input_shape=(2, 3))])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(np.ones((4, 3), np.float32), np.ones((4, 1), np.float32), batch_size=2, epochs=1, verbose=0)
+    assert len(history.history["loss"]) == 1

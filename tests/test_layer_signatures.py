@@ -217,7 +217,7 @@ BAD_ARGUMENTS = [
     (layers.LSTM, {"units": 2, "recurrent_activation": "relu6"}, "recurrent_activation", "'relu6'"),
     (layers.LSTM, {"units": 2, "return_sequences": "yes"}, "return_sequences", "'yes'"),
     (layers.LSTM, {"units": 2, "unit_forget_bias": None}, "unit_forget_bias", "None"),
-    (layers.LSTM, {"units": 2, "stateful": True}, "stateful", "True"),
+    (layers.LSTM, {"units": 2, "stateful": "yes"}, "stateful", "'yes'"),
     (layers.LSTM, {"units": 2, "recurrent_initializer": "nope"}, "recurrent_initializer", "'nope'"),
     (layers.GRU, {"units": 2, "reset_after": "x"}, "reset_after", "'x'"),
     (layers.Conv2D, {"filters": 0, "kernel_size": 3}, "filters", "0"),

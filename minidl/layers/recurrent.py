@@ -20,20 +20,130 @@ masked steps: states and output carry over unchanged, as Keras does.
 Shapes: input ``(batch, time, features)``; output ``(batch, units)`` (the last step), or
 ``(batch, time, units)`` with ``return_sequences``; with ``return_state`` the final states
 follow the output in a list (LSTM: ``[output, h, c]``, the others ``[output, h]``).
+
+With ``stateful=True`` the final states of one call are the initial states of the next, for a
+fixed batch size, until ``reset_states()``: :class:`StatefulRecurrence` below (also used by
+``minidl.layers.RNN``).
 """
 
 
 from minidl import initializers, regularizers
+from minidl.autograd.tensor import Tensor, as_array
 from minidl.layers import arguments
 from minidl.layers.arguments import InitializerLike, RegularizerLike
-from minidl.layers.base import Layer
+from minidl.layers.base import Layer, Parameter, probing_shapes, undefined_axes_error
 from minidl.layers.input_spec import SEQUENCE, InputSpec
 from minidl.layers.recurrent_weights import GRUWeights, LSTMWeights, RecurrentWeights
 from minidl.ops.dropout import dropout_mask
 from minidl.ops.recurrent import get_inplace_activation, gru, lstm, simple_rnn
+from minidl.runtime import backend
 
 
-class BaseRNN(RecurrentWeights, Layer):
+class StatefulRecurrence:
+    """Keras's ``stateful=True``: the final states of one call are the initial states of the next.
+
+    What it is for: a series too long for one sequence is cut into consecutive windows, and
+    sample i of each batch continues sample i of the previous batch (Brownlee's stateful LSTM
+    lab: ``batch_input_shape=(1, look_back, 1)``, ``fit(..., shuffle=False)`` one epoch at a
+    time, ``model.reset_states()`` after each pass over the series). Mixed into a recurrent
+    layer (``BaseRNN`` here, ``minidl.layers.RNN``), which calls, in this order:
+
+    * ``_build_states(input_shape)`` in ``build``: one zero state per state of the layer,
+      ``(batch, size)``, for the batch size the model declares (``batch_input_shape=``,
+      ``Input(batch_shape=...)``, ``Input(shape=..., batch_size=...)``) or, for a layer called
+      directly on data, that of its first batch. Row i belongs to sample i, so the batch size is
+      fixed: a batch of another size is refused (``_stateful_start``). Keras 2 failed there too,
+      with a shape error; Keras 3 refuses it likewise when the size is known, and with TensorFlow
+      lets a last partial batch of ``fit``/``predict`` broadcast against the states, returning
+      more rows than it was given -- minidl refuses it, naming both sizes.
+    * ``_stateful_start(inputs, initial_state)`` before running: the states to start from -- the
+      carried ones, unless ``initial_state=`` is given, which wins (as in Keras 3; Keras 2 used
+      the carried states once they were not all zeros).
+    * ``_stateful_keep(final_states)`` after running: copies of the final states replace the
+      carried ones.
+
+    The carried states are constants: they enter the next call detached from the graph, so
+    backprop stops at the batch boundary (truncated backprop through time), as in Keras, whose
+    states are variables assigned after each call. A probe of a symbolic call (zeros, batch of
+    one) neither reads nor changes them. ``layer.states`` lists them (None before ``build`` and
+    when not stateful) as non-trainable tensors with ``numpy()`` and ``assign()``, like Keras's
+    variables; they are not weights, so saving a model keeps ``stateful`` (in the config) but
+    not their values -- a loaded model starts from zeros, as in Keras.
+    """
+
+    def _stateful_argument(self, stateful):
+        self.stateful = arguments.boolean(self, "stateful", stateful)
+        self.states = None  # made by build when stateful
+
+    def _build_states(self, input_shape):
+        if not self.stateful:
+            return
+        batch = input_shape[0]
+        if batch is None:
+            raise undefined_axes_error(self, (
+                "stateful=True needs a fixed batch size (sample i of a batch continues sample i of the "
+                "previous one): declare it with batch_input_shape=(batch, time, features) on the first layer, "
+                "Input(batch_shape=(batch, time, features)) or Input(shape=(time, features), batch_size=batch); "
+                f"got input shape {tuple(input_shape)}"))
+        xp = backend.get_xp()
+        self.states = [Parameter(xp.zeros((batch, size), dtype=self.dtype), f"{self.name}/rnn_state", trainable=False)
+                       for size in self._state_sizes()]
+
+    def _stateful_start(self, inputs, initial_state):
+        """The initial states of this call: the carried ones for a stateful layer (see the class)."""
+        if not self.stateful or probing_shapes():
+            return initial_state
+        expected, got = self.states[0].shape[0], inputs.shape[0]
+        if got != expected:
+            multiple = f" and a number of samples that is a multiple of {expected}" if expected > 1 else ""
+            raise ValueError(
+                f"{arguments.label(self)}: a stateful layer takes batches of a fixed size, {expected}, and got one "
+                f"of {got} (sample i of a batch continues sample i of the previous one); give fit/evaluate/predict "
+                f"batch_size={expected}{multiple}"
+            )
+        if initial_state is not None:
+            return initial_state
+        return [Tensor._from_op(state.data) for state in self.states]  # constants: no gradient across batches
+
+    def _stateful_keep(self, final_states):
+        if not self.stateful or probing_shapes():
+            return
+        for state, final in zip(self.states, final_states):
+            # A copy, bound anew rather than written in place: the array given to this call as its
+            # initial state stays as the op saved it for backward, and no later op's buffer is shared.
+            state.data = final.data.copy()
+
+    def reset_states(self, states=None):
+        """Set the carried states back to zeros (Keras's ``layer.reset_states()``, also named
+        ``reset_state`` in Keras 3), or to ``states``, one array ``(batch, size)`` per state (Keras
+        2's ``reset_states(states=...)``). A layer that is not stateful has none: nothing happens."""
+        if not self.stateful or self.states is None:
+            if states is not None:
+                raise ValueError(f"{arguments.label(self)}: reset_states(states=...) needs a stateful layer that is "
+                                 "built (its batch size known)")
+            return
+        if states is None:
+            xp = backend.get_xp()
+            for state in self.states:
+                state.data = xp.zeros(state.shape, dtype=state.dtype)
+            return
+        values = list(states) if isinstance(states, (list, tuple)) else [states]
+        if len(values) != len(self.states):
+            raise ValueError(f"{arguments.label(self)}: reset_states needs {len(self.states)} state(s), got {len(values)}")
+        arrays = [as_array(value, state.dtype) for value, state in zip(values, self.states)]
+        for array, state in zip(arrays, self.states):
+            if tuple(array.shape) != state.shape:
+                raise ValueError(f"{arguments.label(self)}: a state must have shape {state.shape}, "
+                                 f"got {tuple(array.shape)}")
+        for array, state in zip(arrays, self.states):
+            state.data = array.copy()
+
+    def reset_state(self, states=None):
+        """Keras 3's name of :meth:`reset_states`."""
+        self.reset_states(states)
+
+
+class BaseRNN(StatefulRecurrence, RecurrentWeights, Layer):
     """What SimpleRNN, LSTM and GRU share: arguments, weights, dropout masks, checks, outputs.
 
     (Keras's ``RNN(cell)`` wrapper is ``minidl.layers.RNN``, which runs a cell of
@@ -55,11 +165,6 @@ class BaseRNN(RecurrentWeights, Layer):
         super().__init__(**kwargs)
         label = arguments.label(self)
         self.units = arguments.positive_int(self, "units", units)
-        if arguments.boolean(self, "stateful", stateful):
-            raise ValueError(
-                f"{label}: stateful=True is not supported by minidl (states are not kept between "
-                "batches); pass initial_state=... to the call to start from given states"
-            )
         self.activation = activation
         self.recurrent_activation = recurrent_activation
         get_inplace_activation(activation, label, "activation")  # fail early, naming the layer
@@ -69,7 +174,7 @@ class BaseRNN(RecurrentWeights, Layer):
         self.return_sequences = arguments.boolean(self, "return_sequences", return_sequences)
         self.return_state = arguments.boolean(self, "return_state", return_state)
         self.go_backwards = arguments.boolean(self, "go_backwards", go_backwards)
-        self.stateful = False
+        self._stateful_argument(stateful)
         self.unroll = arguments.boolean(self, "unroll", unroll)  # accepted for compatibility; the fused op never unrolls
         self.seed = None if seed is None else arguments.integer(self, "seed", seed)
 
@@ -78,6 +183,10 @@ class BaseRNN(RecurrentWeights, Layer):
         features = input_shape[-1]
         self.input_spec = InputSpec(ndim=3, axes={-1: features}, layout=SEQUENCE)
         self._add_recurrent_weights(features)
+        self._build_states(input_shape)
+
+    def _state_sizes(self):
+        return [self.units] * self.state_count
 
     # -- calling -----------------------------------------------------------------------------
     def call(self, inputs, training=False, initial_state=None, mask=None):
@@ -90,9 +199,11 @@ class BaseRNN(RecurrentWeights, Layer):
                     f"{self.name} ({type(self).__name__}): initial_state must hold {self.state_count} "
                     f"tensor(s), got {len(initial_state)}"
                 )
+        initial_state = self._stateful_start(inputs, initial_state)
         input_masks, recurrent_masks = self.dropout_masks(inputs, training)
         outputs = self.run(inputs, initial_state, mask, input_masks, recurrent_masks)
         output, states = outputs[0], list(outputs[1:])
+        self._stateful_keep(states)
         output.mask = mask if self.return_sequences else None
         if self.return_state:
             return [output, *states]
@@ -158,8 +269,9 @@ class SimpleRNN(BaseRNN):
             last ``(batch, units)``.
         return_state: also return the final state(s), after the output, in a list.
         go_backwards: read the sequence from its end (the output is then in reversed order).
-        stateful: must be False; minidl does not keep states between batches (pass
-            ``initial_state=`` to the call instead).
+        stateful: keep the final states of each batch as the initial states of the next (sample i
+            continues sample i), until ``reset_states()``; needs a fixed batch size
+            (``batch_input_shape=`` or ``Input(batch_shape=...)``). See ``StatefulRecurrence``.
         unroll: accepted for compatibility; the fused sequence op never unrolls.
         seed: accepted for compatibility; dropout masks come from minidl's generator, which
             ``minidl.set_seed`` seeds.
@@ -226,8 +338,9 @@ class LSTM(LSTMWeights, BaseRNN):
             last ``(batch, units)``.
         return_state: also return the final state(s), after the output, in a list.
         go_backwards: read the sequence from its end (the output is then in reversed order).
-        stateful: must be False; minidl does not keep states between batches (pass
-            ``initial_state=`` to the call instead).
+        stateful: keep the final states of each batch as the initial states of the next (sample i
+            continues sample i), until ``reset_states()``; needs a fixed batch size
+            (``batch_input_shape=`` or ``Input(batch_shape=...)``). See ``StatefulRecurrence``.
         unroll: accepted for compatibility; the fused sequence op never unrolls.
         seed: accepted for compatibility; dropout masks come from minidl's generator, which
             ``minidl.set_seed`` seeds.
@@ -300,8 +413,9 @@ class GRU(GRUWeights, BaseRNN):
             last ``(batch, units)``.
         return_state: also return the final state(s), after the output, in a list.
         go_backwards: read the sequence from its end (the output is then in reversed order).
-        stateful: must be False; minidl does not keep states between batches (pass
-            ``initial_state=`` to the call instead).
+        stateful: keep the final states of each batch as the initial states of the next (sample i
+            continues sample i), until ``reset_states()``; needs a fixed batch size
+            (``batch_input_shape=`` or ``Input(batch_shape=...)``). See ``StatefulRecurrence``.
         unroll: accepted for compatibility; the fused sequence op never unrolls.
         reset_after: apply the reset gate after the recurrent product (TF2's default, and the
             layout of CuDNN's GRU) or before it (Keras 2.2's).

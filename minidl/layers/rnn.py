@@ -15,7 +15,8 @@ of cells (stacked: ``StackedRNNCells``), or a cell a user writes as in Keras: a 
 appends the final states; a padding mask (``Embedding(mask_zero=True)``, or ``mask=``) skips
 masked steps -- states and output carry over, or the output is zero with
 ``zero_output_for_mask``. ``RNN(LSTMCell(u))`` computes what ``LSTM(u)`` does (whose fused op
-is faster); the weights live in the cell, under Keras's names.
+is faster); the weights live in the cell, under Keras's names. ``stateful=True`` carries the
+final states to the next call as the fused layers do (``minidl.layers.recurrent.StatefulRecurrence``).
 """
 
 from minidl.autograd.tensor import Tensor, as_array
@@ -23,12 +24,13 @@ from minidl.layers import arguments
 from minidl.layers.base import Layer
 from minidl.layers.call_context import label
 from minidl.layers.input_spec import SEQUENCE, InputSpec
+from minidl.layers.recurrent import StatefulRecurrence
 from minidl.layers.rnn_cells import StackedRNNCells, call_cell
 from minidl.ops import math, recurrent, shapes
 from minidl.runtime import backend
 
 
-class RNN(Layer):
+class RNN(StatefulRecurrence, Layer):
     """Runs ``cell`` over the time axis (see the module docstring).
 
     Input ``(batch, time, features)``; output ``(batch, output_size)`` (the last step), or
@@ -44,8 +46,9 @@ class RNN(Layer):
         return_sequences: return every step's output instead of the last.
         return_state: also return the final states, after the output, in a list.
         go_backwards: read the sequence from its end (the output is then in reversed order).
-        stateful: must be False; minidl does not keep states between batches (pass
-            ``initial_state=`` to the call instead).
+        stateful: keep the final states of each batch as the initial states of the next (sample i
+            continues sample i), until ``reset_states()``; needs a fixed batch size
+            (``batch_input_shape=`` or ``Input(batch_shape=...)``). See ``StatefulRecurrence``.
         unroll: accepted for compatibility; the steps always run one after another.
         zero_output_for_mask: output zeros at masked steps instead of repeating the last output.
         **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
@@ -68,10 +71,7 @@ class RNN(Layer):
         self.return_sequences = arguments.boolean(self, "return_sequences", return_sequences)
         self.return_state = arguments.boolean(self, "return_state", return_state)
         self.go_backwards = arguments.boolean(self, "go_backwards", go_backwards)
-        if arguments.boolean(self, "stateful", stateful):
-            raise ValueError(f"{label(self)}: stateful=True is not supported by minidl (states are not "
-                             "kept between batches); pass initial_state=... to the call to start from given states")
-        self.stateful = False
+        self._stateful_argument(stateful)
         self.unroll = arguments.boolean(self, "unroll", unroll)
         self.zero_output_for_mask = arguments.boolean(self, "zero_output_for_mask", zero_output_for_mask)
 
@@ -86,6 +86,7 @@ class RNN(Layer):
         if not self.cell.built:
             self.cell.build((input_shape[0], features))
             self.cell.built = True
+        self._build_states(input_shape)
 
     def _initial_states(self, batch, like, initial_state):
         sizes = self._state_sizes()
@@ -114,7 +115,7 @@ class RNN(Layer):
         batch, time = inputs.shape[:2]
         if time == 0:
             raise ValueError(f"{label(self)}: the input has no time steps (shape {inputs.shape})")
-        states = self._initial_states(batch, inputs, initial_state)
+        states = self._initial_states(batch, inputs, self._stateful_start(inputs, initial_state))
         steps = recurrent.time_steps(inputs)
         order = range(time - 1, -1, -1) if self.go_backwards else range(time)
         outputs, output = [], None
@@ -137,6 +138,7 @@ class RNN(Layer):
         finally:
             if reset is not None:
                 reset()
+        self._stateful_keep(states)
         result = shapes.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         result.mask = mask if self.return_sequences else None
         if self.return_state:

@@ -36,6 +36,8 @@ class Bidirectional(Layer):
     Input ``(batch, time, features)``; output as the wrapped layer's, ``(batch, units)`` or
     ``(batch, time, units)``, with the last axis doubled (2 * units) for 'concat'; with
     ``return_state``, the forward layer's states follow the output, then the backward layer's.
+    With a stateful layer each direction carries its own states from batch to batch
+    (``states``, ``reset_states()``).
 
     Weights, in Keras's order: the forward layer's (e.g. kernel, recurrent_kernel, bias), then
     the backward layer's.
@@ -44,7 +46,7 @@ class Bidirectional(Layer):
         layer: a SimpleRNN, LSTM or GRU; two fresh copies are made from its config.
         merge_mode: 'concat' (default), 'sum', 'mul', 'ave', or None (a list of both outputs).
         backward_layer: optionally the backward layer itself (it must have the opposite
-            ``go_backwards`` and the same ``return_sequences`` / ``return_state``).
+            ``go_backwards`` and the same ``stateful`` / ``return_sequences`` / ``return_state``).
         **kwargs: the base-layer arguments (``name``, ``trainable``, ``dtype``, ``input_shape``, ...).
     """
 
@@ -75,6 +77,7 @@ class Bidirectional(Layer):
         self.track(self.backward_layer)
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
+        self.stateful = layer.stateful
 
     def _check_backward_layer(self, layer, backward_layer):
         if not isinstance(backward_layer, BaseRNN):
@@ -87,7 +90,7 @@ class Bidirectional(Layer):
                 f"{self.name} (Bidirectional): backward_layer.go_backwards must be the opposite of "
                 f"layer.go_backwards (both are {layer.go_backwards})"
             )
-        for attribute in ("return_sequences", "return_state"):
+        for attribute in ("stateful", "return_sequences", "return_state"):
             if getattr(backward_layer, attribute) != getattr(layer, attribute):
                 raise ValueError(
                     f"{self.name} (Bidirectional): backward_layer.{attribute} must equal layer.{attribute} "
@@ -122,6 +125,28 @@ class Bidirectional(Layer):
         if self.return_state:
             return (merged if isinstance(merged, list) else [merged]) + states
         return merged
+
+    # -- stateful=True: each direction carries its own states (see BaseRNN) --------------------
+    @property
+    def states(self):
+        """The forward layer's carried states, then the backward layer's (None unless stateful
+        and built), as Keras's ``Bidirectional.states``."""
+        if self.forward_layer.states and self.backward_layer.states:
+            return tuple(self.forward_layer.states + self.backward_layer.states)
+        return None
+
+    def reset_states(self):
+        """Set both directions' carried states back to zeros (Keras's ``reset_states`` /
+        ``reset_state``); refused, as in Keras, when the wrapped layer is not stateful."""
+        if not self.stateful:
+            raise AttributeError(f"{self.name} (Bidirectional): reset_states needs a stateful layer "
+                                 "(the wrapped layer was made without stateful=True)")
+        self.forward_layer.reset_states()
+        self.backward_layer.reset_states()
+
+    def reset_state(self):
+        """Keras 3's name of :meth:`reset_states`."""
+        self.reset_states()
 
     def _merge(self, forward, backward):
         if self.merge_mode == "concat":

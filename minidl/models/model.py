@@ -204,6 +204,14 @@ class Model(Trainer, Layer):
         nested = [w for layer in self._sublayers for w in layer.non_trainable_weights]
         return self._dedup(nested + [w for w in self._params if not w.trainable])
 
+    def reset_states(self):
+        """Keras 2's ``model.reset_states()``: every stateful layer inside the model (recurrent
+        layers made with ``stateful=True``, in nested models and wrappers too) sets its carried
+        states back to zeros, e.g. after each pass over a series. Other layers are left alone."""
+        for layer in self._walk():
+            if layer is not self and getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     _dict_input_keys = None  # set by the trainer when data came as a dict (see _model_inputs)
 
     def _model_inputs(self, xs):

@@ -470,6 +470,7 @@ class Trainer:
         if len(ys) != len(shapes):
             raise ValueError(f"{what}: the model has {len(shapes)} output(s) {names} but y holds {len(ys)} array(s)")
         for y, out_shape, loss_fn, name in zip(ys, shapes, self._compiled.loss_fns, names):
+            out_shape = (None,) + tuple(out_shape[1:])  # a declared batch size does not fix the data's sample count
             loss_name = getattr(loss_fn, "name", None)
             if loss_name in _SPARSE_LOSSES:
                 self._check_sparse_labels(y, out_shape, name, what)
