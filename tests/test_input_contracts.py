@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minidl
-from minidl.layers import LSTM, Dense, Embedding, Flatten, Input
+from minidl.layers import LSTM, Conv2D, Dense, Embedding, Flatten, Input
 from minidl.layers.base import clear_session
 from minidl.models.arguments import ArgumentError
 from minidl.models.model import Model
@@ -379,3 +379,14 @@ def test_data_already_on_the_device_is_checked_there():
         model.predict(to_device(np.full((2, 5), 10)))
     with pytest.raises(ValueError, match=r"expected shape=\(None, 5\), found shape=\(2, 6\)"):
         model.predict(to_device(np.zeros((2, 6), "int64")))
+
+
+def test_one_sample_without_its_batch_axis_is_named_as_such():
+    """predict(image) for a model of (None, 8, 8, 1): the error shows the shape as passed and
+    says what to do (the trailing-axis rule had made it (8, 8, 1, 1) in the message)."""
+    clear_session()
+    model = Sequential([Input((8, 8, 1)), Conv2D(2, 3), Flatten(), Dense(1)])
+    with pytest.raises(ValueError, match=r"found shape=\(8, 8, 1\); this looks like one sample without the batch "
+                                         r"axis: pass x\[None\] \(shape \(1, 8, 8, 1\)\)"):
+        model.predict(np.ones((8, 8, 1)), verbose=0)
+    assert model.predict(np.ones((8, 8, 1))[None], verbose=0).shape == (1, 1)

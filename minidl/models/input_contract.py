@@ -109,8 +109,9 @@ class InputContract:
             label = what if len(self.inputs) == 1 else f"{what}[{index}]"
             array = _conform_kind(array, spec, label)
             if spec.shape is not None:
+                given = tuple(array.shape)
                 array = _adjust_rank(array, spec.shape, lambda a, shape: a.reshape(shape))
-                self._check_shape(array.shape, spec, index, batch_known=False)
+                self._check_shape(array.shape, spec, index, batch_known=False, given=given)
             for layer in spec.consumers:
                 layer.check_input_data(array, label)
             conformed.append(array)
@@ -125,8 +126,9 @@ class InputContract:
         elif spec.kind == "int" and tensor.data.dtype.kind == "f":
             tensor = Tensor._from_op(_whole_ids(tensor.data, spec, "the input").astype(np.int32))
         if spec.shape is not None:
+            given = tuple(tensor.shape)
             tensor = _adjust_rank(tensor, spec.shape, _reshape_tensor)
-            self._check_shape(tensor.shape, spec, index, batch_known=True)
+            self._check_shape(tensor.shape, spec, index, batch_known=True, given=given)
         return tensor
 
     def check_symbolic(self, symbol, index):
@@ -134,19 +136,31 @@ class InputContract:
         if spec.shape is not None:
             self._check_shape(symbol.shape, spec, index, batch_known=True)
 
-    def _check_shape(self, shape, spec, index, batch_known):
+    def _check_shape(self, shape, spec, index, batch_known, given=None):
+        """``given``: the data's shape as passed, before a trailing axis of 1 was added or dropped
+        (the error shows it, not the adjusted one)."""
         expected = spec.shape
         rank_ok = len(shape) == len(expected)
         if rank_ok and spec.declared:
             rank_ok = all(e is None or s is None or s == e for s, e in zip(shape[1:], expected[1:]))
         if not rank_ok:
             shown = expected if spec.declared else (None,) * len(expected)
+            found = tuple(shape) if given is None else given
             raise ValueError(
                 f'Input {index} of layer "{self.model.name}" is incompatible with the layer: '
-                f"expected shape={_shape_text(shown)}, found shape={tuple(shape)}"
+                f"expected shape={_shape_text(shown)}, found shape={found}"
                 + ("" if spec.declared else f" (the model was built on inputs of shape {_shape_text(expected)}; "
                    "their rank is fixed)")
+                + _one_sample_hint(found, expected)
             )
+
+
+def _one_sample_hint(found, expected):
+    """A hint when the data looks like one sample without its batch axis."""
+    sample = tuple(expected[1:])
+    if len(found) == len(sample) and all(e is None or f == e for f, e in zip(found, sample)):
+        return f"; this looks like one sample without the batch axis: pass x[None] (shape {(1, *found)})"
+    return ""
 
 
 def _shape_text(shape):
