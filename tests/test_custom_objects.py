@@ -262,10 +262,61 @@ def test_a_subclassed_model_with_get_config_is_saved_built_and_loads_with_its_we
     np.testing.assert_allclose(restored(x), expected, rtol=1e-6)
 
 
-def test_a_subclassed_model_without_get_config_says_what_to_add(tmp_path):
-    model = _NoConfig()
-    model(np.ones((1, 3), "float32"))
-    with pytest.raises(ValueError, match=r"subclassed model has no architecture config; give it get_config\(\)"):
+class _Scale(keras.layers.Layer):
+    """A user's layer without get_config: Keras 3 records its constructor arguments."""
+
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, inputs):
+        return inputs * self.factor
+
+
+class _Units(keras.Model):
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(units)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+class _Wraps(keras.layers.Layer):
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def call(self, inputs):
+        return self.inner(inputs)
+
+
+@pytest.mark.parametrize("name", ["m.keras", "m.h5"])
+def test_classes_without_get_config_save_the_arguments_they_were_made_with(tmp_path, name):
+    """Scale(10.0) must come back as Scale(10.0), not Scale() (it did, silently); a subclassed
+    model without get_config saves its arguments too, and one without any (_NoConfig) loads."""
+    inputs = keras.Input((2,))
+    functional = keras.Model(inputs, _Scale(10.0)(inputs))
+    functional.save(tmp_path / name)
+    restored = keras.models.load_model(tmp_path / name, custom_objects={"_Scale": _Scale})
+    np.testing.assert_array_equal(restored.predict(np.ones((1, 2)), verbose=0), [[10.0, 10.0]])
+    for model, x in ((_Units(4), np.ones((2, 5), "float32")), (_NoConfig(), np.ones((1, 3), "float32"))):
+        expected = model(x)
+        if name.endswith(".h5"):  # Keras writes no subclassed model whole to HDF5 either
+            with pytest.raises(ValueError, match=r"a subclassed model cannot be saved whole as HDF5"):
+                model.save(tmp_path / f"sub_{name}")
+            continue
+        model.save(tmp_path / f"sub_{name}")
+        loaded = keras.models.load_model(tmp_path / f"sub_{name}", custom_objects={"_Units": _Units, "_NoConfig": _NoConfig})
+        assert type(loaded) is type(model)
+        np.testing.assert_allclose(loaded(x), expected, rtol=1e-6)
+
+
+def test_arguments_that_are_not_plain_values_ask_for_get_config(tmp_path):
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, _Wraps(keras.layers.Dense(2))(inputs))
+    with pytest.raises(ValueError, match=r"_Wraps: the constructor argument\(s\) \['inner'\] are not plain values.*"
+                                         r"give the class a get_config\(\)"):
         model.save(tmp_path / "m.keras")
 
 

@@ -38,6 +38,7 @@ from minidl import initializers, regularizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor, as_array
 from minidl.graph import depth_first
+from minidl.layers import auto_config
 from minidl.layers.call_context import add_call_context, label
 from minidl.layers.input_spec import InputSpec, check_inputs
 from minidl.layers.text_values import as_dtype, as_text_array, holds_text, reported_dtype
@@ -487,6 +488,9 @@ class Layer:
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_marks_built", False):
             cls.build = _marking_built(build)
+        init = cls.__dict__.get("__init__")
+        if cls._casts_float_inputs and init is not None and not getattr(init, "_records_arguments", False):
+            cls.__init__ = auto_config.recording_arguments(init)  # a user's class: its config without get_config
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, input_dim=None, input_length=None, weights=None, **unknown):
@@ -547,10 +551,13 @@ class Layer:
         (``fit``/``evaluate``/``predict``); ``what`` names the argument. Nothing by default."""
 
     def get_config(self):
-        """Constructor arguments, for ``to_json`` / ``model_from_json``."""
+        """Constructor arguments, for ``to_json`` / ``model_from_json``. A user's layer that does
+        not write its own gets the arguments it was constructed with (``auto_config``), as in Keras 3."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype.name}
         if self.batch_input_shape is not None:
             config["batch_input_shape"] = list(self.batch_input_shape)
+        if "_constructor_arguments" in self.__dict__ and type(self).get_config is Layer.get_config:
+            config = {**auto_config.auto_config(self), **config}  # a class that writes get_config is left to it
         return config
 
     @classmethod

@@ -465,7 +465,8 @@ def keras_spec(layer, legacy=False):
         return _sequential_spec(layer, legacy)
     if isinstance(layer, Functional):
         return _functional_spec(layer, legacy)
-    if isinstance(layer, Model) and type(layer).get_config is Model.get_config:
+    if isinstance(layer, Model) and type(layer).get_config is Model.get_config \
+            and layer.__dict__.get("_constructor_arguments") is None:
         raise ValueError(f"{layer.name}: a subclassed model has no architecture config; give it get_config() (and "
                          "from_config() if its arguments are not plain values), or save its weights instead")
     if not type(layer).__module__.startswith("minidl."):  # a user's layer or model: its config as written

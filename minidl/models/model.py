@@ -13,10 +13,13 @@ How it trains (compile, fit, evaluate, predict and the steps a subclass may over
 called that way (``CustomModel(inputs, outputs)`` with its own ``train_step``), as in Keras.
 """
 
+import inspect
+
 import numpy as np
 
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor
+from minidl.layers import auto_config
 from minidl.layers.base import Layer, SymbolicTensor, inputs_checked_by_model
 from minidl.metrics import Metric
 from minidl.models import data_adapter
@@ -284,10 +287,21 @@ class Model(Trainer, Layer):
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, **kwargs)
 
     def get_config(self):
-        raise NotImplementedError(
-            f"{type(self).__name__}: a subclassed model has no architecture config; save its weights with "
-            "save_weights() and rebuild it in code"
-        )
+        """A subclassed model's config: the arguments it was constructed with, when they are plain
+        values (Keras 3's automatic config; ``minidl.layers.auto_config``), plus its name and
+        ``trainable`` when its constructor passes ``**kwargs`` on. A class that writes its own
+        ``get_config`` uses that."""
+        arguments = self.__dict__.get("_constructor_arguments")
+        if arguments is None:
+            raise NotImplementedError(
+                f"{type(self).__name__}: a subclassed model has no architecture config; give it get_config(), or "
+                "save its weights with save_weights() and rebuild it in code"
+            )
+        config = auto_config.auto_config(self)
+        takes_keywords = any(p.kind is p.VAR_KEYWORD for p in inspect.signature(type(self).__init__).parameters.values())
+        if takes_keywords:
+            config.update(name=self.name, trainable=self.trainable)
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -156,9 +156,20 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     kind = _suffix_format(path, save_format)
     if kwargs.get("zipped") is False and kind == "keras":
         kind = "tf"  # Keras 3's save_model(..., zipped=False): the archive's files in a folder
+    if kind == "h5" and not _has_a_graph(model):
+        raise ValueError(f"save: {path}: a subclassed model cannot be saved whole as HDF5 (.h5), as in Keras -- it "
+                         "has no graph of layers to write; save it as .keras, or its weights with save_weights()")
     writer = {"keras": keras_archive.save_archive, "h5": h5_model.save_model, "npz": npz_format.write_model,
               "tf": keras_archive.save_directory}[kind]
     _writing("save", path, lambda: writer(model, path, include_optimizer))
+
+
+def _has_a_graph(model):
+    """A Sequential or functional model (what an HDF5 model file describes), not a subclassed one."""
+    from minidl.models.functional import Functional
+    from minidl.models.sequential import Sequential
+
+    return isinstance(model, (Sequential, Functional))
 
 
 def save_weights(model, filepath, overwrite=True, save_format=None, **kwargs):
