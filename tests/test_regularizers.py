@@ -65,3 +65,27 @@ def test_serialize_round_trip(regularizer):
 def test_l2_config_is_keras_shaped():
     assert regularizers.serialize(regularizers.l2(0.01)) == {"class_name": "L2", "config": {"l2": 0.01}}
     assert regularizers.serialize(None) is None
+
+
+def test_activity_regularizer_adds_the_output_penalty_over_the_batch_size():
+    """Keras's activity_regularizer= on any layer (the sparse autoencoder's l1 on the code):
+    loss + l1 * sum(|outputs|) / batch, in fit's and evaluate's loss; kept in the config."""
+    inputs = minidl.layers.Input((3,))
+    code = minidl.layers.Dense(2, activation="relu", activity_regularizer=minidl.regularizers.l1(0.1),
+                               kernel_initializer="ones", name="code")(inputs)
+    model = minidl.models.Model(inputs, minidl.layers.Dense(1, kernel_initializer="zeros", name="out")(code))
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5]], np.float32)
+    y = np.ones((2, 1), np.float32)
+    penalty = 0.1 * np.abs(np.maximum(x.sum(axis=1, keepdims=True) * np.ones((1, 2)), 0)).sum() / 2
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), 1.0 + penalty, rtol=1e-6)
+    config = model.get_layer("code").get_config()["activity_regularizer"]
+    assert config == {"class_name": "L1", "config": {"l1": 0.1}}
+    assert type(minidl.layers.Dense.from_config(model.get_layer("code").get_config()).activity_regularizer).__name__ == "L1"
+
+
+def test_constraint_arguments_given_as_none_are_accepted_and_real_ones_refused():
+    assert minidl.layers.Dense(2, kernel_constraint=None, bias_constraint=None).units == 2
+    with pytest.raises(NotImplementedError, match=r"Dense: kernel_constraint='max_norm': weight constraints are not "
+                                                  r"supported"):
+        minidl.layers.Dense(2, kernel_constraint="max_norm")

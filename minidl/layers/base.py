@@ -38,6 +38,7 @@ from minidl import initializers, regularizers
 from minidl.autograd.function import no_grad
 from minidl.autograd.tensor import Tensor, as_array
 from minidl.graph import depth_first
+from minidl.layers import arguments as layer_arguments
 from minidl.layers import auto_config
 from minidl.layers.call_context import add_call_context, label
 from minidl.layers.input_spec import InputSpec, check_inputs
@@ -411,6 +412,17 @@ def _marking_built(build):
     return build_and_mark
 
 
+def _drop_absent_constraints(class_name, arguments):
+    """Keras's weight constraints (``kernel_constraint=``, ...) given as None -- as configs and
+    generated code write them -- mean nothing and are dropped from ``arguments``; a real one is
+    refused by name (minidl projects no weights after an update)."""
+    for name in [name for name in arguments if name.endswith("_constraint")]:
+        if arguments[name] is not None:
+            raise NotImplementedError(f"{class_name}: {name}={arguments[name]!r}: weight constraints are not supported "
+                                      "by minidl; clip the weights in a callback (on_train_batch_end) instead")
+        del arguments[name]
+
+
 def _weight_list(layer, weights):
     """``weights=`` as a list of arrays: one array alone is a list of one (Keras 3's Embedding)."""
     if hasattr(weights, "shape") and not isinstance(weights, (list, tuple)):
@@ -493,7 +505,9 @@ class Layer:
             cls.__init__ = auto_config.recording_arguments(init)  # a user's class: its config without get_config
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
-                 batch_input_shape=None, input_dim=None, input_length=None, weights=None, **unknown):
+                 batch_input_shape=None, input_dim=None, input_length=None, weights=None,
+                 activity_regularizer=None, **unknown):
+        _drop_absent_constraints(type(self).__name__, unknown)
         if unknown:
             raise TypeError(
                 f"{type(self).__name__}: unexpected argument(s) {sorted(unknown)}"
@@ -522,6 +536,8 @@ class Layer:
         # Keras 2's ``weights=[...]`` (``Embedding(..., weights=[matrix])``, the pretrained-vectors
         # labs): set once the layer is built; one array alone is a list of one, as in Keras 3
         self._initial_weights = None if weights is None else _weight_list(self, weights)
+        # Keras's penalty on the layer's outputs, added to the loss at every call (``_add_activity_penalty``)
+        self.activity_regularizer = layer_arguments.regularizer(self, "activity_regularizer", activity_regularizer)
         self._tracks_sublayers = True  # from here on, layers assigned to attributes are sub-layers
 
     def __setattr__(self, name, value):
@@ -556,6 +572,8 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype.name}
         if self.batch_input_shape is not None:
             config["batch_input_shape"] = list(self.batch_input_shape)
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if "_constructor_arguments" in self.__dict__ and type(self).get_config is Layer.get_config:
             config = {**auto_config.auto_config(self), **config}  # a class that writes get_config is left to it
         return config
@@ -585,6 +603,8 @@ class Layer:
             keys = self._dict_keys_for(inputs)
             self._build_once(inputs, keys)
             outputs = self._call_in_state(inputs, keys, training, kwargs)
+            if self.activity_regularizer is not None:
+                self._add_activity_penalty(outputs)
             for hook in _output_hooks:
                 hook(self, outputs)
             if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
@@ -831,6 +851,15 @@ class Layer:
                 "model.add_loss(kl_loss) on a functional model) is not supported, as in Keras 3; compute it inside "
                 "a layer's call() with self.add_loss(...), or override train_step")
         self._record_added(self._added_losses, loss if isinstance(loss, Tensor) else Tensor(loss))
+
+    def _add_activity_penalty(self, outputs):
+        """Keras's ``activity_regularizer``: the penalty of every output, divided by the batch
+        size (the sparse autoencoder's ``activity_regularizer=regularizers.l1(1e-5)``)."""
+        for output in outputs.values() if isinstance(outputs, dict) else (
+                outputs if isinstance(outputs, (list, tuple)) else [outputs]):
+            if isinstance(output, Tensor):
+                penalty = self.activity_regularizer(output)
+                self.add_loss(penalty / max(output.shape[0], 1) if output.ndim else penalty)
 
     def add_metric(self, value, name=None, aggregation="mean"):
         """Report the mean of ``value`` over each epoch under ``name`` (tf.keras 2's add_metric)."""
