@@ -485,3 +485,25 @@ def test_normalization_statistics_that_do_not_fit_the_input_are_named():
                                          r"expected one number or shape \(3,\)"):
         layer(np.ones((2, 3), np.float32))
     np.testing.assert_allclose(minidl.layers.Normalization(mean=1.0, variance=4.0)(np.full((2, 3), 3.0)).numpy(), 1.0)
+
+
+def test_adapt_takes_pandas_columns_and_frames():
+    """TextVectorization.adapt(df['review']) (or .values, pandas' own string array) is one batch
+    of texts, not a text per batch; a numeric DataFrame is one batch of rows."""
+    pandas = pytest.importorskip("pandas", reason="adapting to pandas data needs pandas")
+    frame = pandas.DataFrame({"review": ["good movie", "bad film", "good good"], "a": [1.0, 2.0, 3.0],
+                              "b": [2.0, 4.0, 6.0]})
+    for column in (frame["review"], frame["review"].values):
+        vectorizer = minidl.layers.TextVectorization(max_tokens=10, output_sequence_length=4)
+        vectorizer.adapt(column)
+        assert vectorizer.get_vocabulary()[2] == "good"
+    normalization = minidl.layers.Normalization()
+    normalization.adapt(frame[["a", "b"]])
+    np.testing.assert_allclose(np.asarray(normalization.mean).ravel(), [2.0, 4.0])
+
+
+def test_input_layer_takes_keras_3_shape_arguments():
+    assert minidl.layers.InputLayer(shape=(4,)).batch_input_shape == (None, 4)
+    assert minidl.layers.InputLayer(batch_shape=(2, 3)).batch_input_shape == (2, 3)
+    with pytest.raises(ValueError, match="give shape or input_shape, not both"):
+        minidl.layers.InputLayer(shape=(4,), input_shape=(4,))

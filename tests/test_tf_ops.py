@@ -295,3 +295,14 @@ def test_tf_compat_converts_between_text_and_bytes_and_refuses_v1():
         mtf.compat.as_bytes(5)
     with pytest.raises(UnsupportedError, match="graph mode"):
         _ = mtf.compat.v1.Session
+
+
+def test_notebook_boilerplate_lines_run():
+    """The lines at the top of TF notebooks: a logger's level, autograph's and device placement's
+    verbosity (no-ops here), and tf.nn.top_k as TensorFlow's alias of tf.math.top_k."""
+    mtf.get_logger().setLevel("ERROR")
+    assert mtf.get_logger().name == "tensorflow"
+    mtf.autograph.set_verbosity(0)
+    mtf.debugging.set_log_device_placement(False)
+    values, indices = mtf.nn.top_k(mtf.constant([1.0, 3.0, 2.0]), k=2)
+    assert values.numpy().tolist() == [3.0, 2.0] and indices.numpy().tolist() == [1, 2]

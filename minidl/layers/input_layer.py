@@ -11,7 +11,10 @@ class InputLayer(Layer):
     """The layer behind ``Input``: it only passes its input through."""
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None,
-                 batch_input_shape=None, **kwargs):
+                 batch_input_shape=None, shape=None, batch_shape=None, **kwargs):
+        # Keras 3 spells them shape= and batch_shape=; tf.keras 2 input_shape= and batch_input_shape=
+        input_shape = _one_of("shape", shape, "input_shape", input_shape)
+        batch_input_shape = _one_of("batch_shape", batch_shape, "batch_input_shape", batch_input_shape)
         if batch_input_shape is None:
             if input_shape is None:
                 raise ValueError("Input: pass shape=(...) (without the batch axis)")
@@ -27,6 +30,12 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_input_shape": list(self.batch_input_shape), "dtype": dtype_name(self.dtype), "name": self.name}
+
+
+def _one_of(keras3_name, keras3_value, keras2_name, keras2_value):
+    if keras3_value is not None and keras2_value is not None:
+        raise ValueError(f"InputLayer: give {keras3_name} or {keras2_name}, not both")
+    return keras2_value if keras3_value is None else keras3_value
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802 - Keras's name

@@ -17,6 +17,8 @@ and minidl does not raise ``UnsupportedError`` naming the nearest minidl call (s
 
 import contextlib
 import functools
+import logging
+import types
 
 from minidl.autograd.tensor import Tensor  # every minidl Tensor is a tf.Tensor; tf functions return EagerTensors
 from minidl.tf import (
@@ -195,6 +197,22 @@ def name_scope(name):
     yield name
 
 
+def get_logger():
+    """TensorFlow's logger (``tf.get_logger().setLevel('ERROR')``, the notebooks' second line): the
+    standard library's "tensorflow" logger, which minidl itself does not write to."""
+    return logging.getLogger("tensorflow")
+
+
+autograph = types.SimpleNamespace(
+    # tf.autograph.set_verbosity(0): minidl runs eagerly and converts nothing, so there is nothing to report
+    set_verbosity=lambda level, alsologtostdout=False: None,
+)
+debugging = types.SimpleNamespace(
+    # tf.debugging.set_log_device_placement(True): minidl's device is chosen with minidl.set_backend
+    set_log_device_placement=lambda enabled: None,
+)
+
+
 class TensorSpec:
     """``tf.TensorSpec(shape, dtype)``: a description of a tensor (for ``input_signature``)."""
 
@@ -213,9 +231,9 @@ initializers = keras.initializers
 __all__ = [
     "abs", "add", "add_n", "argmax", "argmin", "argsort", "as_dtype", "bool", "boolean_mask", "broadcast_to",
     "cast", "clip_by_global_norm", "clip_by_norm", "clip_by_value", "compat", "complex128", "complex64", "concat", "config", "constant", "convert_to_tensor",
-    "cumsum", "data", "device", "distribute", "divide", "double", "DType", "dtypes", "EagerTensor", "equal", "executing_eagerly",
+    "autograph", "cumsum", "data", "debugging", "device", "distribute", "divide", "double", "DType", "dtypes", "EagerTensor", "equal", "executing_eagerly",
     "exp", "expand_dims", "eye", "fill", "float16", "float32", "float64", "floordiv", "function", "gather",
-    "get_static_value", "GradientTape", "greater", "greater_equal", "half", "identity", "initializers", "int16",
+    "get_logger", "get_static_value", "GradientTape", "greater", "greater_equal", "half", "identity", "initializers", "int16",
     "int32", "int64", "int8", "io", "is_tensor", "keras", "less", "less_equal", "linalg", "linspace", "log",
     "logical_and", "logical_not", "logical_or", "losses", "math", "matmul", "maximum", "metrics", "minimum",
     "multiply", "name_scope", "negative", "newaxis", "nn", "norm", "not_equal", "one_hot", "ones", "ones_like",

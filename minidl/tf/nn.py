@@ -160,9 +160,12 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
 
 l2_normalize = tf_math.l2_normalize
 bias_add = tf_math.add
+top_k = tf_math.top_k  # tf.nn.top_k is TensorFlow's other name for tf.math.top_k
+in_top_k = tf_math.in_top_k
+
 __all__ = [
-    "bias_add", "dropout", "elu", "embedding_lookup", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "moments",
-    "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax",
+    "bias_add", "dropout", "elu", "embedding_lookup", "in_top_k", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax",
+    "moments", "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax",
     "softmax_cross_entropy_with_logits", "softplus", "softsign", "sparse_softmax_cross_entropy_with_logits", "swish",
-    "tanh",
+    "tanh", "top_k",
 ]

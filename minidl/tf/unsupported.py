@@ -40,7 +40,6 @@ NEAREST = {
     "audio": "read audio with Python libraries (soundfile, scipy.io.wavfile) on the host",
     "tpu": "minidl runs on CPUs (NumPy) and NVIDIA GPUs (CuPy): minidl.set_backend('cupy')",
     "xla": "minidl has no XLA compiler; functions run eagerly",
-    "autograph": "minidl runs eagerly; plain Python control flow needs no conversion",
     "queue": "feed data with tf.data.Dataset or NumPy arrays",
     "estimator": "use Keras models (minidl.keras.Sequential / Model) and fit()",
     "feature_column": "prepare features with NumPy, pandas or scikit-learn",

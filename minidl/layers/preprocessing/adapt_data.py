@@ -24,9 +24,15 @@ from minidl.runtime import backend
 def _is_single_array(data):
     if isinstance(data, (np.ndarray, Tensor, str, bytes)) or backend.is_array(data):
         return True
+    if _is_pandas(data):  # a Series, a DataFrame or pandas' own array (``df['text'].values``): one batch
+        return True
     if isinstance(data, (list, tuple)):
         return not data or not all(_is_batch(item) for item in data)
     return False
+
+
+def _is_pandas(data):
+    return type(data).__module__.split(".")[0] == "pandas" and hasattr(data, "to_numpy")
 
 
 def _is_batch(item):
@@ -63,7 +69,7 @@ def batches(data, what, steps=None, text=False):
     if data is None:
         raise ValueError(f"{what}: no data to adapt to (got None)")
     if _is_single_array(data):
-        yield host_array(data, what, text)
+        yield host_array(data.to_numpy() if _is_pandas(data) else data, what, text)
         return
     if isinstance(data, dict):
         raise TypeError(f"{what}: cannot adapt to a dict; pass the array (or dataset) of this layer's feature")
