@@ -281,6 +281,29 @@ class SymbolicMask:
         return f"<SymbolicMask shape={self.shape} dtype=bool of {self.tensor!r}>"
 
 
+def _symbolic_ops():
+    from minidl.layers import symbolic_ops  # it imports this module
+
+    return symbolic_ops
+
+
+def _binary(operator, swapped=False):
+    """The method ``symbol <operator> other`` of SymbolicTensor (``other <operator> symbol`` when
+    ``swapped``): it records the operator's layer (``symbolic_ops.record``)."""
+    def method(self, other):
+        return _symbolic_ops().record(operator, self, other, swapped)
+
+    return method
+
+
+def _unary(operator):
+    """The method ``-symbol``, ``abs(symbol)`` or ``~symbol`` of SymbolicTensor, recorded as a layer."""
+    def method(self):
+        return _symbolic_ops().record_unary(operator, self)
+
+    return method
+
+
 class SymbolicTensor:
     """A placeholder in a functional model: a shape (batch axis None) and where it came from."""
 
@@ -308,41 +331,30 @@ class SymbolicTensor:
         producer = self.layer.name if self.layer is not None else "?"
         return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} from {producer}>"
 
-    # Arithmetic records an operator layer in the graph (``res = x + inputs``; see symbolic_ops).
-    def __add__(self, other):
-        return _operator("add", self, other)
+    # Operators record a layer in the graph (``res = x + inputs``, ``x[:, 0]``, ``x > 0``, ``x @ w``;
+    # see symbolic_ops). ``==`` stays Python's identity test, as in Keras 3 (``keras.ops.equal`` compares).
+    __array_ufunc__ = None  # NumPy defers to the reflected operators: ``w @ x``, ``array + x``
+    __add__, __radd__ = _binary("add"), _binary("add", swapped=True)
+    __sub__, __rsub__ = _binary("subtract"), _binary("subtract", swapped=True)
+    __mul__, __rmul__ = _binary("multiply"), _binary("multiply", swapped=True)
+    __truediv__, __rtruediv__ = _binary("divide"), _binary("divide", swapped=True)
+    __floordiv__, __rfloordiv__ = _binary("floor_divide"), _binary("floor_divide", swapped=True)
+    __mod__, __rmod__ = _binary("mod"), _binary("mod", swapped=True)
+    __pow__, __rpow__ = _binary("power"), _binary("power", swapped=True)
+    __matmul__, __rmatmul__ = _binary("matmul"), _binary("matmul", swapped=True)
+    __and__, __rand__ = _binary("logical_and"), _binary("logical_and", swapped=True)
+    __or__, __ror__ = _binary("logical_or"), _binary("logical_or", swapped=True)
+    __xor__, __rxor__ = _binary("logical_xor"), _binary("logical_xor", swapped=True)
+    __gt__, __ge__ = _binary("greater"), _binary("greater_equal")
+    __lt__, __le__ = _binary("less"), _binary("less_equal")
+    __ne__ = _binary("not_equal")
+    __neg__, __abs__, __invert__ = _unary("negative"), _unary("absolute"), _unary("logical_not")
 
-    def __radd__(self, other):
-        return _operator("add", self, other, swapped=True)
+    def __getitem__(self, key):
+        return _symbolic_ops().record_index(self, key)
 
-    def __sub__(self, other):
-        return _operator("subtract", self, other)
-
-    def __rsub__(self, other):
-        return _operator("subtract", self, other, swapped=True)
-
-    def __mul__(self, other):
-        return _operator("multiply", self, other)
-
-    def __rmul__(self, other):
-        return _operator("multiply", self, other, swapped=True)
-
-    def __truediv__(self, other):
-        return _operator("divide", self, other)
-
-    def __rtruediv__(self, other):
-        return _operator("divide", self, other, swapped=True)
-
-    def __neg__(self):
-        from minidl.layers import symbolic_ops
-
-        return symbolic_ops.record_negative(self)
-
-
-def _operator(operator, symbol, other, swapped=False):
-    from minidl.layers import symbolic_ops
-
-    return symbolic_ops.record(operator, symbol, other, swapped)
+    def __iter__(self):  # else Python would iterate by indexing, recording layers without end
+        raise TypeError(f"{self!r} cannot be iterated over: it has no values yet; index it (x[:, 0]) instead")
 
 
 def _is_symbolic(inputs):

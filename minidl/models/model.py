@@ -63,6 +63,11 @@ class Model(Trainer, Layer):
                     self._tracked_metrics.append(item)
         object.__setattr__(self, name, value)
 
+    def _layer_metrics(self):
+        """The metric objects its layers hold (``layer_metrics``): the trainer logs them after the
+        compiled ones and resets them with them."""
+        return layer_metrics(self)
+
     def call(self, inputs, training=False):
         raise NotImplementedError(
             f"{type(self).__name__}: a subclassed Model must define call(inputs, training=False)"
@@ -313,6 +318,27 @@ class Model(Trainer, Layer):
             return Functional.from_config(config, custom_objects)
         return super().from_config(config)
 
+
+def layer_metrics(root):
+    """Keras 3's ``Layer.metrics``: the metric objects assigned as attributes (or in a list or
+    tuple attribute) of ``root`` and of every layer inside it, each once, in the order assigned
+    (the guide's ``self.accuracy_fn = keras.metrics.BinaryAccuracy()`` in a layer updated in its
+    ``call``). A model's own metrics are its trainer's (``Model.metrics``), so a model found
+    inside is skipped, though not the layers inside that model, as in Keras 3."""
+    found = []
+    for layer in root._walk():
+        if isinstance(layer, Model):
+            continue
+        for value in vars(layer).values():
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(item, Metric) and all(item is not known for known in found):
+                    found.append(item)
+    return found
+
+
+# Every layer has Keras 3's ``metrics``; it is bound here, not in minidl.layers.base, because metrics
+# sit above layers in the package's layering (as the ops bind Tensor's operators, ops.tensor_methods).
+Layer.metrics = property(layer_metrics, doc=layer_metrics.__doc__)
 
 _functional_subclasses = {}
 

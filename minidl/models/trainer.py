@@ -197,14 +197,22 @@ class Trainer:
     def metrics(self):
         """Keras 3's list of metric objects: once compiled, the ``"loss"`` tracker (and one per
         output), the compiled metrics and the ``add_metric`` means; then the metric objects
-        assigned as attributes (a custom ``train_step``'s trackers). ``fit`` resets them all at
-        the start of every epoch."""
-        found = []
-        if self._compiled is not None:
-            found = [source for _, source in self._log_sources()]
-        return found + [m for m in self._tracked_metrics if all(m is not f for f in found)]
+        assigned as attributes (a custom ``train_step``'s trackers), then those its layers hold
+        (``Layer.metrics``). ``fit`` resets them all at the start of every epoch."""
+        found = [source for _, source in self._compiled_sources()] if self._compiled is not None else []
+        for metric in [*self._tracked_metrics, *self._layer_metrics()]:
+            if all(metric is not known for known in found):
+                found.append(metric)
+        return found
 
     def _log_sources(self):
+        """(name, object with .result()) pairs: the compiled ones (``_compiled_sources``), then the
+        metric objects held by the model's layers (Keras 3 logs them too), each object once."""
+        sources = self._compiled_sources()
+        held = [metric for metric in self._layer_metrics() if all(metric is not known for _, known in sources)]
+        return sources + [(metric.name, metric) for metric in held]
+
+    def _compiled_sources(self):
         """(name, object with .result()) pairs: the loss tracker(s), the metrics, add_metric means."""
         compiled = self._compiled
         names = self._output_keys()
@@ -776,12 +784,18 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, max_queue_size=10, workers=1,
                 use_multiprocessing=False):
-        """The model's outputs as NumPy arrays (a list of them for several outputs)."""
+        """The model's outputs as NumPy arrays (a list of them for several outputs).
+
+        ``callbacks`` are called as Keras 3 calls them: ``on_predict_begin({})``, then per batch
+        ``on_predict_batch_begin(step, {})`` and ``on_predict_batch_end(step, {"outputs": ...})``
+        with the batch's outputs as NumPy arrays (see ``_predict_batch_logs``), then
+        ``on_predict_end({})``; a callback may stop early with ``model.stop_predicting = True``.
+        """
         what = "predict"
         batch_size = arguments.integer(batch_size, "batch_size", what, minimum=1, allow_none=True, none_means="for 32")
         verbose = arguments.verbose(verbose, what)
         steps = arguments.integer(steps, "steps", what, minimum=1, allow_none=True)
-        arguments.callback_list(callbacks, what)
+        user_callbacks = arguments.callback_list(callbacks, what)
         arguments.queue_arguments(max_queue_size, workers, use_multiprocessing, what)
         data = self._data(x, None, None, batch_size, steps, what)
         if isinstance(data, data_adapter.ArrayData):
@@ -789,13 +803,21 @@ class Trainer:
         custom_step = self._overrides("predict_step")
         self._prepare(data, what, build=not custom_step)
         total_steps = data.steps if steps is None else steps
+        if total_steps is not None and isinstance(data, data_adapter.ArrayData):
+            total_steps = min(total_steps, data.steps)
+        callback_list = _callback_list(user_callbacks, self, {"verbose": verbose, "epochs": 1, "steps": total_steps})
+        batch_hooks = callback_list._implements_predict_batch_hooks()  # else no batch is copied to the host for them
         progbar = Progbar(total_steps, verbose=verbose)
         chunks = None
         structure = None
         step = 0
+        self.stop_predicting = False
+        callback_list.on_predict_begin({})
         with no_grad():
             for xs, _, _ in data.batches(False):
                 step_buffers.new_step()
+                if batch_hooks:
+                    callback_list.on_predict_batch_begin(step, {})
                 if custom_step:
                     outputs = self.predict_step(self._custom_step_data(xs, None, None))
                 else:
@@ -806,13 +828,16 @@ class Trainer:
                     chunks = [[] for _ in arrays]
                 for chunk, array in zip(chunks, arrays):
                     chunk.append(array)
+                if batch_hooks:
+                    callback_list.on_predict_batch_end(step, _predict_batch_logs(arrays, structure))
                 step += 1
                 if progbar.due(step):
                     progbar.update(step)
-                if total_steps is not None and step >= total_steps:
+                if self.stop_predicting or (total_steps is not None and step >= total_steps):
                     break
         if chunks is None:
             raise ValueError(f"predict: {_NO_BATCHES}")
+        callback_list.on_predict_end({})
         if verbose:
             progbar.target = progbar.target if progbar.target is not None else step
             progbar.update(step, finalize=True)
@@ -932,6 +957,17 @@ def _make_history():
 
 def _callback_list(callback_objects, model, params):
     return callbacks.CallbackList(callback_objects, model=model, params=params)
+
+
+def _predict_batch_logs(arrays, structure):
+    """The logs of ``on_predict_batch_end``, as Keras 3 writes them: ``{"outputs": array}`` (a
+    list of arrays for several outputs); a model returning a dict has its outputs as the logs
+    themselves, by name (Keras flattens the nested dict)."""
+    host = [backend.to_numpy(array) for array in arrays]
+    kind, detail = structure
+    if kind == "dict":
+        return dict(sorted(zip(detail, host)))
+    return {"outputs": host[0] if kind == "single" else host}
 
 
 def _returned(logs, return_dict):
