@@ -19,6 +19,7 @@ from minidl.keras import (
     applications,
     backend,
     callbacks,
+    config,
     datasets,
     distribution,
     initializers,
@@ -35,6 +36,7 @@ from minidl.keras import (
     utils,
 )
 from minidl.keras import unsupported as _unsupported
+from minidl.keras.ops import Variable
 from minidl.layers.base import Layer
 from minidl.layers.input_layer import Input, InputLayer
 from minidl.losses import Loss
@@ -46,8 +48,8 @@ from minidl.regularizers import Regularizer
 __version__ = "2.15.0"  # the tf.keras API level this face follows (TensorFlow 2's Keras 2)
 
 __all__ = [
-    "Initializer", "Input", "InputLayer", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
-    "activations", "applications", "backend", "callbacks", "datasets", "distribution", "initializers", "layers", "losses", "metrics",
+    "Initializer", "Input", "InputLayer", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential", "Variable",
+    "activations", "applications", "backend", "callbacks", "config", "datasets", "distribution", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
 ]
 

@@ -20,6 +20,19 @@ _CALLBACK = "`CSVLogger`, `ModelCheckpoint`, `minidl.viz.plot_history`"
 _APPLICATION = ("minidl has `VGG16` and `ResNet50` (ImageNet weights from a `.h5` file you supply); for another "
                 "architecture, build it from minidl's layers")
 _ACTIVATION = "a function written with `minidl.ops` / `minidl.tf` as `activation=` (or in a `Lambda`)"
+_OPS_HOST = "NumPy on host values (`keras.ops.convert_to_numpy(x)`), without a gradient"
+_OPS_LINALG = ("`np.linalg` on host values (`keras.ops.convert_to_numpy(x)`), without a gradient; minidl has "
+               "`matmul`, `tensordot`, `einsum` and `norm`")
+_OPS_CONV = "the convolution and pooling layers (`Conv2D`, `MaxPooling2D`, ...) or `minidl.ops.conv2d` / `max_pool2d`"
+_OPS_CONTROL = "plain Python: minidl runs eagerly (a loop or an `if`; `keras.ops.stack` to collect results)"
+_OPS_SIGNAL = "`minidl.tf.signal.rfft` / `irfft` / `fft` / `ifft` (innermost axis, no gradient)"
+_OPS_NAN = "replace the NaNs first (`keras.ops.where(keras.ops.isnan(x), 0, x)`), then reduce"
+_OPS_SEGMENT = ("`segment_sum` as `keras.ops.matmul(keras.ops.transpose(keras.ops.one_hot(segment_ids, num_segments)), "
+                "data)`; the others on host values with NumPy")
+_OPS_SCATTER = ("build the result from pieces with `keras.ops.concatenate` / `keras.ops.where` (minidl tensors are not "
+                "updated in place)")
+_OPS_SHRINK = "one line of `keras.ops.where`, `keras.ops.relu` and arithmetic"
+_OPS_NORMALIZATION = "the `BatchNormalization` / `LayerNormalization` layers, or `keras.ops.moments` and arithmetic"
 
 
 def _same(advice, *names):
@@ -64,6 +77,44 @@ NEAREST = {
     "minidl.keras.optimizers": _same(_OPTIMIZER, "AdamW", "Adafactor", "Ftrl", "Lamb", "Lion", "LossScaleOptimizer"),
     "minidl.keras.callbacks": _same(_CALLBACK, "BackupAndRestore", "RemoteMonitor", "ProgbarLogger"),
     "minidl.keras.activations": _same(_ACTIVATION, "gelu", "hard_swish", "hard_silu"),
+    "minidl.keras.ops": {
+        **_same(_OPS_HOST, "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cos", "cosh",
+                "sin", "sinc", "sinh", "tan", "deg2rad", "rad2deg", "hypot", "angle", "conj", "conjugate", "imag",
+                "real", "polar", "isreal", "view_as_complex", "view_as_real", "bitwise_and", "bitwise_invert",
+                "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor", "left_shift",
+                "right_shift", "median", "percentile", "quantile", "histogram", "corrcoef", "correlate", "digitize",
+                "searchsorted", "bincount", "unique", "isin", "argpartition", "trapezoid", "bartlett", "blackman",
+                "hamming", "hanning", "kaiser", "gcd", "lcm", "i0", "erfinv", "nextafter", "signbit", "unravel_index",
+                "vander", "kron", "cross", "geomspace", "logspace", "cbrt", "fmod", "ldexp", "logaddexp2", "heaviside"),
+        **_same(_OPS_LINALG, "linalg", "cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq",
+                "lu_factor", "matrix_rank", "pinv", "qr", "slogdet", "logdet", "solve", "solve_triangular", "svd"),
+        **_same(_OPS_CONV, "conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool",
+                "adaptive_average_pool", "adaptive_max_pool", "depth_to_space", "space_to_depth", "fold", "unfold",
+                "extract_sequences"),
+        **_same(_OPS_CONTROL, "cond", "while_loop", "fori_loop", "scan", "associative_scan", "map", "vectorized_map",
+                "vectorize", "switch"),
+        **_same(_OPS_SIGNAL, "fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft"),
+        **_same(_OPS_NAN, "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmedian",
+                "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar"),
+        **_same(_OPS_SEGMENT, "segment_max", "segment_min", "segment_prod", "segment_sum"),
+        **_same(_OPS_SCATTER, "scatter", "scatter_update", "slice_update"),
+        **_same(_OPS_SHRINK, "hard_shrink", "soft_shrink", "tanh_shrink", "threshold", "sparse_plus",
+                "sparse_sigmoid", "sparsemax"),
+        **_same(_OPS_NORMALIZATION, "batch_normalization", "layer_normalization", "rms_normalization"),
+        **_same("the same function directly under `keras.ops` (minidl keeps every op there: `keras.ops.relu`)",
+                "nn", "numpy"),
+        "image": "`minidl.ops.image.resize` / `affine_transform`, or the `Resizing` and `Random*` layers",
+        "custom_gradient": "no user-written gradients: build the function from differentiable `keras.ops`",
+        "jvp": "no forward-mode differentiation: `GradientTape` gives reverse-mode gradients",
+        "rearrange": "`keras.ops.reshape` and `keras.ops.transpose`",
+        "view": "`keras.ops.cast` (minidl does not reinterpret bits)",
+        "saturate_cast": "`keras.ops.cast(keras.ops.clip(x, low, high), dtype)`",
+        "cdist": "`keras.ops.norm(x[..., :, None, :] - y[..., None, :, :], axis=-1)`",
+        "psnr": "`10 * keras.ops.log10(max_val ** 2 / keras.ops.mean(keras.ops.square(a - b)))`",
+        "dot_product_attention": ("`keras.layers.MultiHeadAttention`, or `keras.ops.softmax` of "
+                                  "`keras.ops.matmul(q, keras.ops.swapaxes(k, -1, -2))` scaled, times `v`"),
+        **_same("no CTC in minidl", "ctc_loss", "ctc_decode"),
+    },
     "minidl.keras.utils": {
         "save_img": "`keras.utils.array_to_img(x).save(path)` (a PIL image)",
         "split_dataset": "slice the arrays (`x[:n]`, `x[n:]`) or pass `validation_split` to `fit`",
