@@ -321,8 +321,11 @@ def test_invalid_arguments_are_clear_errors():
         UpSampling2D(interpolation="bicubic")
     with pytest.raises(ValueError, match=r"zero_padding2d \(ZeroPadding2D\): padding must be a non-negative int"):
         ZeroPadding2D((1, 2, 3))
-    with pytest.raises(TypeError, match=r"Conv2D: unexpected argument\(s\) \['kernel_constraint'\]"):
+    with pytest.raises(NotImplementedError, match=r"Conv2D: kernel_constraint='max_norm': weight constraints are not "
+                                                  r"supported"):
         Conv2D(2, 3, kernel_constraint="max_norm")
+    with pytest.raises(TypeError, match=r"Conv2D: unexpected argument\(s\) \['kernel_constrain'\]"):
+        Conv2D(2, 3, kernel_constrain=None)
 
 
 def test_numpy_integers_are_accepted_as_sizes():
