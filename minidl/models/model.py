@@ -327,7 +327,8 @@ def layer_metrics(root):
     inside is skipped, though not the layers inside that model, as in Keras 3."""
     found = []
     for layer in root._walk():
-        if isinstance(layer, Model):
+        # minidl's own layers hold no metrics: only a user's are searched (logs read this every step)
+        if isinstance(layer, Model) or type(layer).__module__.startswith("minidl."):
             continue
         for value in vars(layer).values():
             for item in value if isinstance(value, (list, tuple)) else (value,):
