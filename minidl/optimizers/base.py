@@ -221,8 +221,10 @@ class Optimizer:
                     f"{self.name}.apply_gradients: expected (gradient, weight) pairs, got "
                     f"{type(pair).__name__} at position {position}"
                 )
-            if isinstance(pair[1], Tensor):  # checked before any weight gets slots
-                _check_pair(self.name, position, *pair)
+            grad, weight = pair
+            # checked before any weight gets slots; fit's own pairs (an array, a leaf) skip the call
+            if isinstance(weight, Tensor) and (weight.creator is not None or isinstance(grad, Tensor)):
+                _check_pair(self.name, position, grad, weight)
         pairs = replicas.averaged(self, pairs)  # minidl.distributed: a custom train_step's update
         for _, weight in pairs:
             self._slots_of(weight)  # register every weight, in order, even one without gradient
