@@ -6,7 +6,6 @@ file and what is wrong (never a bare ``EOFError``, ``zlib.error``, ``BadGzipFile
 import gzip
 import io
 import random
-import time
 import tracemalloc
 import zlib
 
@@ -125,15 +124,12 @@ def test_a_zlib_file_is_streamed_not_decompressed_whole(tmp_path):
     path = tmp_path / "huge.csv.z"
     path.write_bytes(zlib_file_of(b"1,2\n" * (1 << 18), repeats=1024))
     assert path.stat().st_size < 2 << 20
-    tracemalloc.start()
+    tracemalloc.start()  # the memory held is the test (a time limit would flake on a loaded machine)
     try:
-        started = time.perf_counter()
         first = next(iter(tf.data.TextLineDataset(str(path), compression_type="ZLIB")))
         row = next(iter(tf.data.experimental.CsvDataset(str(path), [0, 0], compression_type="ZLIB")))
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert first.numpy() == b"1,2" and [int(v) for v in row] == [1, 2]
     assert peak < 8 << 20, f"reading one line of a zlib file held {peak} bytes"
-    assert elapsed < 1.0
