@@ -58,13 +58,16 @@ def _report(world, previous_hook, exc_type, exc, tb):
     if isinstance(exc, KeyboardInterrupt):
         print(f"{where} was interrupted; stopping every rank", file=sys.stderr)
         return
-    print(f"{where} raised {exc_type.__name__}; stopping every rank. Its traceback:", file=sys.stderr)
+    summary = " ".join(f"{exc_type.__name__}: {exc}".split())
+    # the error itself first, in one line: the launcher may cut the tail of a long traceback when
+    # it tears the job down, and this line must reach the user whole
+    print(f"{where} raised {summary}; stopping every rank. Its traceback:", file=sys.stderr)
+    _flush()
     try:
         previous_hook(exc_type, exc, tb)
     except Exception:  # a broken previous hook must not hide the error itself
         traceback.print_exception(exc_type, exc, tb)
     _flush()
-    summary = " ".join(f"{exc_type.__name__}: {exc}".split())
     world.watchdog.announce_failure(summary)
 
 
