@@ -36,7 +36,8 @@ def relu(features, name=None):
 
 @tf_function("tf.nn.relu6")
 def relu6(features, name=None):
-    return as_tf(math_ops.clip(operand(features), 0.0, 6.0))
+    x = operand(features)
+    return as_tf(activation_ops.relu6(x) if x.dtype.kind == "f" else math_ops.clip(x, 0, 6))
 
 
 @tf_function("tf.nn.leaky_relu")
@@ -62,8 +63,7 @@ def softplus(features, name=None):
 
 @tf_function("tf.nn.softsign")
 def softsign(features, name=None):
-    x = operand(features)
-    return as_tf(math_ops.div(x, math_ops.add(math_ops.abs(x), 1)))
+    return as_tf(activation_ops.softsign(operand(features)))
 
 
 @tf_function("tf.nn.swish")
